@@ -1,0 +1,168 @@
+import * as acme from 'acme-client';
+import type { Logger } from 'pino';
+import type { KeyType } from '../config/schema.js';
+import { AbortedError, AcmeError, CertkeeperError } from '../errors.js';
+import type { DnsProvider, TxtRecord } from '../dns/provider.js';
+import { waitForPropagation, type PropagationOptions } from '../dns/propagation.js';
+import { abortableSleep, parseRetryAfter, type AcmeSession } from './session.js';
+
+export type OrderStep = 'ordering' | 'presented' | 'propagated' | 'validated' | 'issued';
+
+export interface OrderRequest {
+  name: string;
+  domains: string[];
+  keyType: KeyType;
+  /** Reuse this key instead of generating a fresh one. */
+  keyPem?: string;
+}
+
+export interface OrderDeps {
+  session: AcmeSession;
+  dns: DnsProvider;
+  propagation: Omit<PropagationOptions, 'signal' | 'logger' | 'firstIntervalMs'>;
+  logger: Logger;
+  signal: AbortSignal;
+  onStep?: (step: OrderStep) => void;
+}
+
+export interface IssuedCertificate {
+  fullchainPem: string;
+  keyPem: string;
+  orderUrl: string;
+}
+
+export async function generateKey(keyType: KeyType): Promise<string> {
+  // acme-client uses crypto.generateKeyPair (async), so RSA key generation runs off the event loop.
+  const key = keyType.startsWith('rsa-')
+    ? await acme.crypto.createPrivateRsaKey(Number(keyType.slice(4)))
+    : await acme.crypto.createPrivateEcdsaKey(keyType === 'ecdsa-p384' ? 'P-384' : 'P-256');
+  return key.toString();
+}
+
+/**
+ * One ACME order for all of a certificate's names (RFC 8555 §7.4), DNS-01 only. All TXT records are
+ * presented together, the authoritative servers are polled until every one serves every value, and
+ * only then are the challenges answered. The records are removed whatever happens.
+ */
+export async function issueCertificate(req: OrderRequest, deps: OrderDeps): Promise<IssuedCertificate> {
+  const { session, logger, signal } = deps;
+  const log = logger.child({ cert: req.name });
+  const keyPromise = req.keyPem ? Promise.resolve(req.keyPem) : generateKey(req.keyType);
+
+  deps.onStep?.('ordering');
+  const newOrder = await session.resourceUrl('newOrder');
+  const created = await session.post(
+    newOrder,
+    { identifiers: req.domains.map((value) => ({ type: 'dns', value })) },
+    [201],
+    `${req.name}: creating the order`,
+    signal,
+  );
+  const orderUrl = created.headers.location;
+  if (!orderUrl) throw new AcmeError(`${req.name}: the CA sent no order URL`);
+  let order = created.data as { status: string; authorizations: string[]; finalize: string; certificate?: string };
+  log.info({ order: orderUrl, domains: req.domains }, 'order created');
+
+  const authzs = await Promise.all(
+    order.authorizations.map(async (url) => ({ url, ...(await session.post(url, null, [200], `${req.name}: fetching an authorization`, signal)).data })),
+  );
+
+  const pending: { authzUrl: string; challengeUrl: string; record: TxtRecord; identifier: string }[] = [];
+  for (const a of authzs) {
+    const identifier = `${a.wildcard ? '*.' : ''}${a.identifier.value}`;
+    if (a.status === 'valid') continue;
+    if (a.status !== 'pending') throw new AcmeError(`${req.name}: authorization for ${identifier} is ${a.status}`);
+    const ch = (a.challenges as { type: string; url: string; token: string }[]).find((c) => c.type === 'dns-01');
+    if (!ch) throw new AcmeError(`${req.name}: the CA offers no dns-01 challenge for ${identifier}`, { noRetry: true });
+    const value = await session.client.getChallengeKeyAuthorization(ch as never);
+    pending.push({ authzUrl: a.url, challengeUrl: ch.url, identifier, record: { fqdn: `_acme-challenge.${a.identifier.value}`, value } });
+  }
+
+  const presented: TxtRecord[] = [];
+  try {
+    if (pending.length) {
+      const results = await Promise.allSettled(
+        pending.map(async (p) => {
+          await deps.dns.present(p.record, signal);
+          presented.push(p.record);
+        }),
+      );
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      log.info({ records: pending.map((p) => p.record.fqdn) }, 'challenge TXT records presented');
+      deps.onStep?.('presented');
+
+      await waitForPropagation(
+        pending.map((p) => p.record),
+        { ...deps.propagation, firstIntervalMs: deps.dns.hints.pollIntervalMs, signal, logger: log },
+      );
+      deps.onStep?.('propagated');
+
+      await Promise.all(pending.map((p) => session.post(p.challengeUrl, {}, [200], `${req.name}: answering the challenge for ${p.identifier}`, signal)));
+      await Promise.all(
+        pending.map(async (p) => {
+          const final = await pollStatus(session, p.authzUrl, ['pending'], `${req.name}: validation of ${p.identifier}`, signal);
+          if (final.status !== 'valid') {
+            const ch = (final.challenges as { type: string; error?: { detail?: string } }[] | undefined)?.find((c) => c.type === 'dns-01');
+            throw new AcmeError(`${req.name}: the CA could not validate ${p.identifier}: ${ch?.error?.detail ?? final.status}`);
+          }
+        }),
+      );
+      log.info({ names: pending.map((p) => p.identifier) }, 'challenges validated');
+    }
+    deps.onStep?.('validated');
+  } finally {
+    await cleanupRecords(presented, deps.dns, log);
+  }
+
+  const keyPem = await keyPromise;
+  const [, csr] = await acme.crypto.createCsr(
+    { commonName: req.domains[0]!.length <= 64 ? req.domains[0] : undefined, altNames: req.domains },
+    keyPem,
+  );
+  const finalized = await session.post(order.finalize, { csr: acme.crypto.getPemBodyAsB64u(csr) }, [200], `${req.name}: finalizing the order`, signal);
+  order = finalized.data;
+  if (order.status !== 'valid') order = await pollStatus(session, orderUrl, ['processing', 'ready', 'pending'], `${req.name}: finalizing the order`, signal);
+  if (order.status !== 'valid' || !order.certificate) throw new AcmeError(`${req.name}: the order ended as ${order.status}`);
+  const certResp = await session.post(order.certificate, null, [200], `${req.name}: downloading the certificate`, signal);
+  const fullchainPem = typeof certResp.data === 'string' ? certResp.data : Buffer.from(certResp.data).toString();
+  deps.onStep?.('issued');
+  log.info({ order: orderUrl }, 'certificate issued');
+  return { fullchainPem, keyPem, orderUrl };
+}
+
+/**
+ * Removes presented records; runs even when the order was aborted, so it gets its own time limit
+ * rather than the (possibly already aborted) order signal. Failures are logged with the record name.
+ */
+async function cleanupRecords(records: TxtRecord[], dns: DnsProvider, log: Logger): Promise<void> {
+  const signal = AbortSignal.timeout(60_000);
+  await Promise.all(
+    records.map((r) =>
+      dns.cleanup(r, signal).then(
+        () => log.debug({ record: r.fqdn }, 'TXT record removed'),
+        (err: unknown) =>
+          log.error({ record: r.fqdn, err: err instanceof CertkeeperError ? err.message : String(err) }, `could not remove TXT record ${r.fqdn}; remove it by hand`),
+      ),
+    ),
+  );
+}
+
+/**
+ * Polls an authorization or order while its status is one of `waiting`, honouring Retry-After (capped)
+ * and otherwise starting at 100 ms and growing, instead of acme-client's 5 s minimum.
+ */
+async function pollStatus(session: AcmeSession, url: string, waiting: string[], what: string, signal: AbortSignal, timeoutMs = 180_000): Promise<any> {
+  const start = Date.now();
+  let interval = 100;
+  for (;;) {
+    const resp = await session.post(url, null, [200], what, signal);
+    if (!waiting.includes(resp.data.status)) return resp.data;
+    if (Date.now() - start > timeoutMs) throw new AcmeError(`${what}: still ${resp.data.status} after ${timeoutMs / 1000}s`);
+    const after = parseRetryAfter(resp.headers['retry-after']);
+    const wait = after ? Math.min(10_000, Math.max(100, after.getTime() - Date.now())) : interval;
+    if (signal.aborted) throw new AbortedError();
+    await abortableSleep(wait, signal);
+    interval = Math.min(2000, Math.ceil(interval * 1.5));
+  }
+}

@@ -1,0 +1,161 @@
+import { readFileSync } from 'node:fs';
+import { Agent } from 'node:https';
+import { setTimeout as sleep } from 'node:timers/promises';
+import * as acme from 'acme-client';
+import { AbortedError, AcmeError } from '../errors.js';
+
+/** The part of acme-client's private HTTP layer we build on; its public API hides status and headers. */
+interface AcmeResponse {
+  status: number;
+  headers: Record<string, string | undefined>;
+  data: any;
+}
+interface AcmeInternals {
+  api: { apiRequest(url: string, payload: unknown, valid?: number[]): Promise<AcmeResponse> };
+  http: { getResourceUrl(name: string): Promise<string>; getDirectory(): Promise<void>; directory: Record<string, any> };
+}
+
+let configuredCa: string | undefined | null = null;
+
+/**
+ * acme-client's HTTP settings are process-wide. We keep connections alive (one TLS handshake per pass,
+ * not per request), trust an extra CA bundle when configured, and turn off its own retry loop: that
+ * loop sleeps for whatever Retry-After says (an hour on a rate limit) and crashes with a TypeError
+ * when the CA is unreachable (upstream issue #101). Retries happen here, bounded, instead.
+ */
+export function configureHttp(caBundle?: string): void {
+  if (configuredCa === (caBundle ?? undefined)) return;
+  const ca = caBundle ? readFileSync(caBundle) : undefined;
+  const axios = acme.axios as unknown as { defaults: Record<string, any> };
+  axios.defaults.httpsAgent = new Agent({ keepAlive: true, maxSockets: 16, ...(ca ? { ca } : {}) });
+  axios.defaults.acmeSettings.retryMaxAttempts = 0;
+  axios.defaults.timeout = 30_000;
+  configuredCa = caBundle ?? undefined;
+}
+
+export const PROBLEM_PREFIX = 'urn:ietf:params:acme:error:';
+
+/** Turns a non-success ACME response into an AcmeError with the RFC 8555 problem type and Retry-After. */
+export function problemError(resp: AcmeResponse, what: string, now = Date.now()): AcmeError {
+  const data = resp.data ?? {};
+  const type = typeof data.type === 'string' ? data.type : '';
+  const problem = type.startsWith(PROBLEM_PREFIX) ? type.slice(PROBLEM_PREFIX.length) : type || undefined;
+  const detail = typeof data.detail === 'string' ? data.detail.replace(/\s+/g, ' ') : `HTTP ${resp.status}`;
+  const retryAfter = parseRetryAfter(resp.headers['retry-after'], now);
+  const hint =
+    problem === 'rateLimited'
+      ? `; the CA rate-limited this request${retryAfter ? `, retry after ${retryAfter.toISOString()}` : ''}`
+      : problem === 'rejectedIdentifier' || problem === 'malformed'
+        ? '; check the names in the certificate'
+        : '';
+  return new AcmeError(`${what}: ${detail}${hint}`, {
+    problem,
+    retryAfter,
+    noRetry: problem === 'rejectedIdentifier' || problem === 'unauthorized' || problem === 'externalAccountRequired',
+  });
+}
+
+export function parseRetryAfter(header: string | undefined, now = Date.now()): Date | undefined {
+  if (!header) return undefined;
+  if (/^\d+$/.test(header.trim())) return new Date(now + Number(header.trim()) * 1000);
+  const t = Date.parse(header);
+  return Number.isNaN(t) ? undefined : new Date(t);
+}
+
+/** Sleeps, rejecting with AbortedError if the signal fires first. */
+export async function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  try {
+    await sleep(ms, undefined, { signal });
+  } catch {
+    throw new AbortedError();
+  }
+}
+
+/**
+ * One ACME account on one CA, over acme-client's JWS and nonce handling (which retries badNonce).
+ * Every request is checked here so callers get typed errors carrying the CA's problem document.
+ */
+export class AcmeSession {
+  readonly client: acme.Client;
+  private readonly internals: AcmeInternals;
+
+  constructor(
+    readonly directoryUrl: string,
+    accountKey: string,
+    accountUrl?: string,
+    eab?: { kid: string; hmacKey: string },
+  ) {
+    this.client = new acme.Client({
+      directoryUrl,
+      accountKey,
+      accountUrl,
+      externalAccountBinding: eab,
+    });
+    this.internals = this.client as unknown as AcmeInternals;
+  }
+
+  async directory(): Promise<Record<string, any>> {
+    await this.guard('fetching the ACME directory', () => this.internals.http.getDirectory());
+    return this.internals.http.directory;
+  }
+
+  async resourceUrl(name: string): Promise<string> {
+    return this.guard(`fetching the ACME directory`, () => this.internals.http.getResourceUrl(name));
+  }
+
+  /** Registers or finds the account; returns its URL. */
+  async ensureAccount(email?: string): Promise<string> {
+    await this.guard('registering the ACME account', () =>
+      this.client.createAccount({ termsOfServiceAgreed: true, ...(email ? { contact: [`mailto:${email}`] } : {}) }),
+    );
+    return this.client.getAccountUrl();
+  }
+
+  /**
+   * A signed POST (or POST-as-GET when payload is null). Network failures and 5xx are retried a few
+   * times with a short backoff; 4xx problems are returned as typed errors at once.
+   */
+  async post(url: string, payload: unknown, ok: number[], what: string, signal?: AbortSignal): Promise<AcmeResponse> {
+    for (let attempt = 1; ; attempt++) {
+      if (signal?.aborted) throw new AbortedError();
+      let resp: AcmeResponse;
+      try {
+        resp = await this.internals.api.apiRequest(url, payload);
+      } catch (err) {
+        if (attempt >= 4) throw this.networkError(what, err);
+        await abortableSleep(500 * 2 ** attempt, signal);
+        continue;
+      }
+      if (ok.includes(resp.status)) return resp;
+      if (resp.status >= 500 && attempt < 4) {
+        const after = parseRetryAfter(resp.headers['retry-after']);
+        const wait = after ? after.getTime() - Date.now() : 500 * 2 ** attempt;
+        if (wait <= 10_000) {
+          await abortableSleep(Math.max(0, wait), signal);
+          continue;
+        }
+      }
+      throw problemError(resp, what);
+    }
+  }
+
+  private async guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof AcmeError) throw err;
+      throw this.networkError(what, err);
+    }
+  }
+
+  private networkError(what: string, err: unknown): AcmeError {
+    const e = err as { code?: string; message?: string; response?: AcmeResponse };
+    if (e.response?.status) return problemError(e.response, what);
+    // acme-client turns a connection failure into "Cannot read properties of undefined" (issue #101).
+    const reason = e.code ?? (e instanceof TypeError ? 'no response' : undefined);
+    if (reason === undefined) return new AcmeError(`${what}: ${(e.message ?? String(err)).split('\n')[0]}`, { cause: err });
+    return new AcmeError(`${what}: cannot reach the CA at ${this.directoryUrl} (${reason}); check the network or acme.directory`, {
+      cause: err,
+    });
+  }
+}

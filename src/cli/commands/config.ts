@@ -1,0 +1,13 @@
+import type { Command } from 'commander';
+import { configFor, type CliContext } from '../context.js';
+
+export function register(program: Command, ctx: CliContext): void {
+  const group = program.command('config').description('work with the configuration file');
+  group
+    .command('check')
+    .description('validate the configuration; prints "ok" or one line per problem')
+    .action(async (_opts: unknown, cmd: Command) => {
+      const config = await configFor(cmd, ctx);
+      ctx.stdout.write(`ok: ${config.file} (${config.certificates.length} certificate${config.certificates.length === 1 ? '' : 's'})\n`);
+    });
+}

@@ -1,0 +1,42 @@
+import type { Command } from 'commander';
+import type { Logger, LevelWithSilent } from 'pino';
+import { findConfigFile, loadConfig, type Config } from '../config/load.js';
+import { createLogger } from '../log.js';
+
+/** What every command gets from the shell around it; tests pass their own. */
+export interface CliContext {
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  now: () => Date;
+}
+
+export interface GlobalOptions {
+  config?: string;
+  logLevel?: LevelWithSilent;
+}
+
+export function globalOptions(cmd: Command): GlobalOptions {
+  return cmd.optsWithGlobals() as GlobalOptions;
+}
+
+export async function configFor(cmd: Command, ctx: CliContext): Promise<Config> {
+  return loadConfig(findConfigFile(globalOptions(cmd).config, ctx.env, ctx.cwd), ctx.env);
+}
+
+/**
+ * Logs go to stdout for the commands whose output is the log (renew, run), as JSON unless stdout is
+ * a terminal; commands that print a result (status --json) log to stderr so their output stays clean.
+ */
+export async function loggerFor(cmd: Command, ctx: CliContext, to: 'stdout' | 'stderr' = 'stdout'): Promise<Logger> {
+  const stream = to === 'stdout' ? ctx.stdout : ctx.stderr;
+  return createLogger({
+    level: globalOptions(cmd).logLevel ?? (to === 'stderr' ? 'warn' : 'info'),
+    pretty: Boolean(stream.isTTY),
+    destination: stream,
+  });
+}
+
+/** Exit statuses that scripts rely on. */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;

@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { CertkeeperError, ConfigError, UsageError, formatIssue } from '../errors.js';
+import { EXIT, type CliContext } from './context.js';
+
+export interface CommandModule {
+  register(program: Command, ctx: CliContext): void;
+}
+
+// Each file in ./commands registers one command (or group); listing the folder means adding a
+// command never edits this file.
+const here = fileURLToPath(import.meta.url);
+const ext = here.endsWith('.ts') ? '.ts' : '.js';
+const commandsDir = new URL('./commands/', import.meta.url);
+
+export async function buildProgram(ctx: CliContext): Promise<Command> {
+  const program = new Command('certkeeper')
+    .description('Issues and renews TLS certificates over ACME DNS-01 and deploys them into Nginx')
+    .option('-c, --config <file>', 'configuration file (default: $CERTKEEPER_CONFIG, ./certkeeper.yaml, /etc/certkeeper/certkeeper.yaml)')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) })
+    .showSuggestionAfterError(true);
+  const files = readdirSync(commandsDir)
+    .filter((f) => f.endsWith(ext) && !f.endsWith('.d.ts') && !f.includes('.test.'))
+    .sort();
+  for (const f of files) {
+    const mod = (await import(new URL(f, commandsDir).href)) as CommandModule;
+    mod.register(program, ctx);
+  }
+  return program;
+}
+
+/** Runs the CLI and returns the exit status; never throws, never prints a stack trace. */
+export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
+  const program = await buildProgram(ctx);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (err) {
+    return reportError(err, ctx);
+  }
+}
+
+export function reportError(err: unknown, ctx: CliContext): number {
+  if (err instanceof CommanderError) {
+    // commander has already printed its message (unknown option, missing argument, --help).
+    return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  }
+  if (err instanceof ConfigError) {
+    for (const issue of err.issues) ctx.stderr.write(`certkeeper: config: ${formatIssue(issue)}\n`);
+    return EXIT.usage;
+  }
+  if (err instanceof UsageError) {
+    ctx.stderr.write(`certkeeper: ${err.message}\n`);
+    return EXIT.usage;
+  }
+  const msg = err instanceof CertkeeperError ? err.message : err instanceof Error ? err.message.split('\n')[0] : String(err);
+  ctx.stderr.write(`certkeeper: ${msg}\n`);
+  return EXIT.failed;
+}
+
+const isMain = process.argv[1] && fileURLToPath(import.meta.url) === (await import('node:fs')).realpathSync(process.argv[1]);
+if (isMain) {
+  const code = await runCli(process.argv.slice(2), {
+    env: process.env,
+    cwd: process.cwd(),
+    stdout: process.stdout,
+    stderr: process.stderr,
+    now: () => new Date(),
+  });
+  process.exitCode = code;
+}

@@ -1,0 +1,125 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { ConfigError, type ConfigIssue } from '../errors.js';
+import { resolveCredentials } from '../dns/credentials.js';
+import { loadDescriptor, providerTypes } from '../dns/registry.js';
+import { interpolateEnv } from './interpolate.js';
+import { configSchema, type CertificateConfig, type RawConfig } from './schema.js';
+
+export interface DnsInstance {
+  type: string;
+  /** Validated provider options, credentials filled in from env. */
+  options: Record<string, unknown>;
+}
+
+export type ResolvedCertificate = CertificateConfig & { dns: string; deploy?: string };
+
+export interface Config extends Omit<RawConfig, 'dns' | 'certificates'> {
+  file: string;
+  baseDir: string;
+  dns: Record<string, DnsInstance>;
+  certificates: ResolvedCertificate[];
+}
+
+/** `--config`, else `$CERTKEEPER_CONFIG`, else `./certkeeper.yaml`, else `/etc/certkeeper/certkeeper.yaml`. */
+export function findConfigFile(explicit: string | undefined, env: NodeJS.ProcessEnv, cwd = process.cwd()): string {
+  if (explicit) return resolve(cwd, explicit);
+  if (env.CERTKEEPER_CONFIG) return resolve(cwd, env.CERTKEEPER_CONFIG);
+  const local = resolve(cwd, 'certkeeper.yaml');
+  if (existsSync(local)) return local;
+  const system = '/etc/certkeeper/certkeeper.yaml';
+  if (existsSync(system)) return system;
+  throw new ConfigError(
+    'no configuration file found: pass --config FILE, set CERTKEEPER_CONFIG, or create ./certkeeper.yaml (see config/certkeeper.example.yaml)',
+  );
+}
+
+export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(`${file}: cannot read the configuration file (${code === 'ENOENT' ? 'it does not exist' : code})`);
+  }
+  return parseConfig(text, file, env);
+}
+
+export async function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      doc.errors.map((e) => ({
+        path: '',
+        message: `${file}${e.linePos ? `:${e.linePos[0].line}:${e.linePos[0].col}` : ''}: ${e.message.split('\n')[0]}`,
+      })),
+    );
+  }
+  const raw: unknown = doc.toJS() ?? {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ConfigError(`${file}: the configuration must be a mapping of keys (dataDir, acme, dns, certificates, ...)`);
+  }
+  const issues: ConfigIssue[] = [];
+  const interpolated = interpolateEnv(raw, env, issues);
+  if (issues.length) throw new ConfigError(issues);
+
+  const parsed = configSchema.safeParse(interpolated);
+  if (!parsed.success) throw new ConfigError(zodIssues(parsed.error));
+  const cfg = parsed.data;
+  const baseDir = dirname(resolve(file));
+  const at = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
+
+  const dns: Record<string, DnsInstance> = {};
+  for (const [name, entry] of Object.entries(cfg.dns)) {
+    const { type, ...rest } = entry;
+    const descriptor = await loadDescriptor(type);
+    if (!descriptor) {
+      issues.push({ path: `dns.${name}.type`, message: `unknown provider "${type}"; available: ${providerTypes().join(', ')}` });
+      continue;
+    }
+    const withCreds = resolveCredentials(descriptor.credentials, rest, env, baseDir, `dns.${name}`, issues);
+    const opts = descriptor.options.safeParse(withCreds);
+    if (!opts.success) {
+      issues.push(...zodIssues(opts.error, `dns.${name}`));
+      continue;
+    }
+    dns[name] = { type, options: opts.data as Record<string, unknown> };
+  }
+  if (issues.length) throw new ConfigError(issues);
+
+  const onlyDns = Object.keys(cfg.dns).length === 1 ? Object.keys(cfg.dns)[0] : undefined;
+  const onlyDeploy = Object.keys(cfg.deploy).length === 1 ? Object.keys(cfg.deploy)[0] : undefined;
+  return {
+    ...cfg,
+    file: resolve(file),
+    baseDir,
+    dataDir: at(cfg.dataDir),
+    acme: { ...cfg.acme, caBundle: cfg.acme.caBundle === undefined ? undefined : at(cfg.acme.caBundle) },
+    dns,
+    certificates: cfg.certificates.map((c) => ({
+      ...c,
+      dns: c.dns ?? onlyDns!,
+      deploy: c.files ? (c.deploy ?? onlyDeploy) : c.deploy,
+      files: c.files && { cert: at(c.files.cert), key: at(c.files.key) },
+    })),
+  };
+}
+
+export function zodIssues(error: z.ZodError, prefix = ''): ConfigIssue[] {
+  return error.issues.map((i) => ({ path: joinPath(prefix, i.path), message: describeIssue(i) }));
+}
+
+function joinPath(prefix: string, path: PropertyKey[]): string {
+  let out = prefix;
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out ? `.${String(p)}` : String(p);
+  return out;
+}
+
+function describeIssue(i: z.core.$ZodIssue): string {
+  if (i.code === 'unrecognized_keys') return `unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}; check the spelling`;
+  if (i.code === 'invalid_type' && i.input === undefined) return `is required`;
+  if (i.code === 'invalid_value') return `must be one of: ${i.values.map(String).join(', ')}`;
+  return i.message;
+}

@@ -1,0 +1,186 @@
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+import { checkDomainName } from './names.js';
+
+/** A duration written as "30s", "5m", "2h", "1d" or a number of seconds; parsed to milliseconds. */
+export const duration = (def: string) =>
+  z
+    .union([z.string(), z.number()])
+    .default(def)
+    .transform((v, ctx) => {
+      const ms = parseDuration(v);
+      if (ms === undefined) {
+        ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration; write e.g. 30s, 5m, 2h or 1d` });
+        return z.NEVER;
+      }
+      return ms;
+    })
+    .describe('duration: a number of seconds, or a number with ms, s, m, h or d');
+
+/** An external command as an argument array: never a shell string, so config values stay inert. */
+export const command = z
+  .array(z.string().min(1, 'an argument is empty'))
+  .min(1, 'give the command as a non-empty list, e.g. ["nginx", "-t"]')
+  .describe('a command as a list of arguments; it runs without a shell');
+
+export const DIRECTORIES: Record<string, string> = {
+  letsencrypt: 'https://acme-v02.api.letsencrypt.org/directory',
+  'letsencrypt-staging': 'https://acme-staging-v02.api.letsencrypt.org/directory',
+  zerossl: 'https://acme.zerossl.com/v2/DV90',
+  google: 'https://dv.acme-v02.api.pki.goog/directory',
+  'google-staging': 'https://dv.acme-v02.test-api.pki.goog/directory',
+};
+
+const directory = z
+  .string()
+  .default('letsencrypt')
+  .transform((v, ctx) => {
+    if (DIRECTORIES[v]) return DIRECTORIES[v];
+    if (/^https:\/\/[^/\s]+/.test(v)) return v;
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${v}" is neither a known CA (${Object.keys(DIRECTORIES).join(', ')}) nor an https:// directory URL`,
+    });
+    return z.NEVER;
+  })
+  .describe('ACME directory: letsencrypt, letsencrypt-staging, zerossl, google, google-staging, or an https URL');
+
+export const KEY_TYPES = ['ecdsa-p256', 'ecdsa-p384', 'rsa-2048', 'rsa-3072', 'rsa-4096'] as const;
+export type KeyType = (typeof KEY_TYPES)[number];
+
+const domainName = z.string().transform((v, ctx) => {
+  const r = checkDomainName(v);
+  if ('error' in r) {
+    ctx.addIssue({ code: 'custom', message: r.error });
+    return z.NEVER;
+  }
+  return r.name;
+});
+
+const certificateName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'use letters, digits, ".", "_" and "-" only (it names a directory)')
+  .refine((v) => !v.includes('..'), 'must not contain ".."');
+
+const certificate = z
+  .object({
+    name: certificateName.describe('unique name; the certificate is stored under dataDir/certs/NAME'),
+    domains: z
+      .array(domainName)
+      .min(1, 'list at least one domain')
+      .max(100, 'a certificate may carry at most 100 names')
+      .describe('names on the certificate; the first is the subject. Wildcards as *.example.com'),
+    dns: z.string().optional().describe('name of the dns: entry that writes the TXT records (default: the only one)'),
+    keyType: z.enum(KEY_TYPES).default('ecdsa-p256').describe('private key type'),
+    reuseKey: z.boolean().default(false).describe('keep the same private key across renewals (default: a fresh key each time)'),
+    files: z
+      .object({
+        cert: z.string().describe('path of the full chain (leaf + intermediates) to deploy'),
+        key: z.string().describe('path of the private key to deploy (written 0600)'),
+      })
+      .strict()
+      .optional()
+      .describe('where to deploy; omit to only keep the certificate in dataDir'),
+    deploy: z.string().optional().describe('name of the deploy: entry to test and reload (default: the only one)'),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const seen = new Set<string>();
+    c.domains.forEach((d, i) => {
+      if (seen.has(d)) ctx.addIssue({ code: 'custom', path: ['domains', i], message: `"${d}" is listed twice` });
+      seen.add(d);
+    });
+  });
+
+const deployTarget = z
+  .object({
+    test: command.optional().describe('command that checks the server configuration, e.g. ["nginx", "-t"]'),
+    reload: command.optional().describe('command that makes the server load the new files, e.g. ["nginx", "-s", "reload"]'),
+    timeout: duration('60s').describe('time limit for each command'),
+  })
+  .strict();
+
+const dnsEntry = z
+  .object({ type: z.string().describe('provider type') })
+  .passthrough()
+  .describe('a DNS provider instance; the other keys are the provider options');
+
+export const configSchema = z
+  .object({
+    $schema: z.string().optional(),
+    dataDir: z.string().default('./data').describe('account keys, issued certificates and state'),
+    acme: z
+      .object({
+        directory,
+        email: z.email('is not an e-mail address').optional().describe('contact address for the CA account'),
+        caBundle: z.string().optional().describe("extra CA certificates to trust for the ACME server's own TLS"),
+        eab: z
+          .object({ kid: z.string().min(1), hmacKey: z.string().min(1) })
+          .strict()
+          .optional()
+          .describe('External Account Binding (ZeroSSL, Google)'),
+      })
+      .strict()
+      .default({ directory: 'letsencrypt' }),
+    renew: z
+      .object({
+        beforeDays: z.number().positive().max(365).default(30).describe('renew when fewer days than this remain'),
+      })
+      .strict()
+      .default({ beforeDays: 30 }),
+    dns: z.record(z.string(), dnsEntry).default({}).describe('named DNS provider instances'),
+    propagation: z
+      .object({
+        resolvers: z
+          .array(z.string().regex(/^[^\s:]+(:\d{1,5})?$|^\[[0-9a-fA-F:]+\](:\d{1,5})?$/, 'write host or host:port'))
+          .optional()
+          .describe("servers to ask instead of the zone's authoritative nameservers"),
+        timeout: duration('300s').describe('give up waiting for the TXT records after this long'),
+        interval: duration('2s').describe('longest pause between two checks'),
+      })
+      .strict()
+      .default({ timeout: '300s', interval: '2s' } as never),
+    deploy: z.record(z.string(), deployTarget).default({}).describe('named servers to test and reload after deploying'),
+    certificates: z.array(certificate).default([]),
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    const names = new Set<string>();
+    const dnsNames = Object.keys(cfg.dns);
+    const deployNames = Object.keys(cfg.deploy);
+    cfg.certificates.forEach((c, i) => {
+      if (names.has(c.name)) {
+        ctx.addIssue({ code: 'custom', path: ['certificates', i, 'name'], message: `"${c.name}" is used by two certificates` });
+      }
+      names.add(c.name);
+      if (c.dns !== undefined && !cfg.dns[c.dns]) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['certificates', i, 'dns'],
+          message: `no dns entry named "${c.dns}"; defined: ${dnsNames.join(', ') || 'none'}`,
+        });
+      }
+      if (c.dns === undefined && dnsNames.length !== 1) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['certificates', i, 'dns'],
+          message: dnsNames.length
+            ? `say which dns entry to use (${dnsNames.join(', ')})`
+            : 'no dns provider is configured; add one under dns:',
+        });
+      }
+      if (c.deploy !== undefined && !cfg.deploy[c.deploy]) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['certificates', i, 'deploy'],
+          message: `no deploy entry named "${c.deploy}"; defined: ${deployNames.join(', ') || 'none'}`,
+        });
+      }
+      if (c.files && c.deploy === undefined && deployNames.length > 1) {
+        ctx.addIssue({ code: 'custom', path: ['certificates', i, 'deploy'], message: `say which deploy entry to use (${deployNames.join(', ')})` });
+      }
+    });
+  });
+
+export type RawConfig = z.output<typeof configSchema>;
+export type CertificateConfig = RawConfig['certificates'][number];

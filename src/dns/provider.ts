@@ -1,0 +1,63 @@
+import type { z } from 'zod';
+import type { Logger } from 'pino';
+
+/** One TXT value at one name. `fqdn` has no trailing dot: `_acme-challenge.example.com`. */
+export interface TxtRecord {
+  fqdn: string;
+  value: string;
+}
+
+/** How long a provider's changes usually take to show up, so the propagation check can adapt. */
+export interface PropagationHints {
+  /** Give up after this long (ms) unless the config says otherwise. */
+  timeoutMs: number;
+  /** First poll interval (ms); the checker backs off from there. */
+  pollIntervalMs: number;
+  /** TTL the provider writes (s); the provider minimum unless configured. */
+  ttl: number;
+}
+
+/**
+ * The one interface every DNS provider implements. A provider must remember what it created
+ * (record id per name and value) and delete exactly that on cleanup, never every TXT at the name:
+ * a wildcard and its apex, or two parallel orders, share `_acme-challenge.<name>`.
+ */
+export interface DnsProvider {
+  readonly name: string;
+  present(record: TxtRecord, signal: AbortSignal): Promise<void>;
+  /** Removes exactly this value. Removing a value that is already gone succeeds. */
+  cleanup(record: TxtRecord, signal: AbortSignal): Promise<void>;
+  readonly hints: PropagationHints;
+}
+
+export interface CredentialField {
+  /** Key in the provider's config block, e.g. `accessKeyId`. */
+  key: string;
+  /** Standard environment variables, first match wins; `<VAR>_FILE` is read as a file path. */
+  env: string[];
+  description: string;
+  required: boolean;
+  secret: boolean;
+}
+
+export interface ProviderContext {
+  logger: Logger;
+  env: NodeJS.ProcessEnv;
+  /** Directory of the config file, for resolving relative paths. */
+  baseDir: string;
+}
+
+/**
+ * What a provider file under `providers/` exports as `descriptor`. Loading the file must stay cheap:
+ * SDKs are imported inside `create`, so a provider that no certificate uses costs nothing.
+ */
+export interface ProviderDescriptor<Options extends z.ZodType = z.ZodType> {
+  /** The `type:` value in config. */
+  type: string;
+  title: string;
+  docs: string;
+  credentials: CredentialField[];
+  /** zod schema of the options (everything besides `type`), credentials included. */
+  options: Options;
+  create(options: z.output<Options>, ctx: ProviderContext): DnsProvider | Promise<DnsProvider>;
+}

@@ -1,0 +1,115 @@
+/**
+ * The small set of error classes certkeeper raises. Every failure that reaches a user is one of these:
+ * a stable `code`, a one-line message that says what is wrong and what to do, and the original cause.
+ * Library errors (acme-client, SDKs, fs) are wrapped at the module boundary that called them.
+ */
+export type ErrorCode =
+  | 'CONFIG'
+  | 'USAGE'
+  | 'DNS_PROVIDER'
+  | 'DNS_AUTH'
+  | 'PROPAGATION'
+  | 'ACME'
+  | 'ACME_RATE_LIMITED'
+  | 'DEPLOY'
+  | 'STORE'
+  | 'LOCKED'
+  | 'ABORTED';
+
+export class CertkeeperError extends Error {
+  readonly code: ErrorCode;
+  /** Retrying the same operation cannot help (bad credentials, invalid names, refused by policy). */
+  readonly noRetry: boolean;
+
+  constructor(code: ErrorCode, message: string, opts: { cause?: unknown; noRetry?: boolean } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.noRetry = opts.noRetry ?? false;
+  }
+}
+
+/** One problem in the configuration, located by its path (`certificates[0].domains[1]`). */
+export interface ConfigIssue {
+  path: string;
+  message: string;
+}
+
+export class ConfigError extends CertkeeperError {
+  readonly issues: ConfigIssue[];
+  constructor(issues: ConfigIssue[] | string, opts: { cause?: unknown } = {}) {
+    const list = typeof issues === 'string' ? [{ path: '', message: issues }] : issues;
+    super('CONFIG', list.map(formatIssue).join('\n'), { ...opts, noRetry: true });
+    this.issues = list;
+  }
+}
+
+export function formatIssue(issue: ConfigIssue): string {
+  return issue.path ? `${issue.path}: ${issue.message}` : issue.message;
+}
+
+export class UsageError extends CertkeeperError {
+  constructor(message: string) {
+    super('USAGE', message, { noRetry: true });
+  }
+}
+
+export class DnsProviderError extends CertkeeperError {
+  readonly provider: string;
+  constructor(provider: string, message: string, opts: { cause?: unknown; auth?: boolean; noRetry?: boolean } = {}) {
+    super(opts.auth ? 'DNS_AUTH' : 'DNS_PROVIDER', `${provider}: ${message}`, {
+      cause: opts.cause,
+      noRetry: opts.auth || opts.noRetry,
+    });
+    this.provider = provider;
+  }
+}
+
+export class PropagationError extends CertkeeperError {
+  constructor(message: string, opts: { cause?: unknown } = {}) {
+    super('PROPAGATION', message, opts);
+  }
+}
+
+export class AcmeError extends CertkeeperError {
+  /** RFC 8555 problem type without the `urn:ietf:params:acme:error:` prefix, when the CA sent one. */
+  readonly problem?: string;
+  /** Earliest time a retry makes sense, from the CA's Retry-After. */
+  readonly retryAfter?: Date;
+  constructor(message: string, opts: { cause?: unknown; problem?: string; retryAfter?: Date; noRetry?: boolean } = {}) {
+    super(opts.problem === 'rateLimited' ? 'ACME_RATE_LIMITED' : 'ACME', message, opts);
+    this.problem = opts.problem;
+    this.retryAfter = opts.retryAfter;
+  }
+}
+
+export class DeployError extends CertkeeperError {
+  constructor(message: string, opts: { cause?: unknown } = {}) {
+    super('DEPLOY', message, opts);
+  }
+}
+
+export class StoreError extends CertkeeperError {
+  constructor(message: string, opts: { cause?: unknown } = {}) {
+    super('STORE', message, opts);
+  }
+}
+
+export class LockedError extends CertkeeperError {
+  constructor(message: string) {
+    super('LOCKED', message);
+  }
+}
+
+export class AbortedError extends CertkeeperError {
+  constructor(message = 'operation aborted') {
+    super('ABORTED', message, { noRetry: true });
+  }
+}
+
+/** One line for a user: our own message, or the first line of whatever else was thrown. */
+export function oneLine(err: unknown): string {
+  if (err instanceof CertkeeperError) return err.message;
+  if (err instanceof Error) return (err.message.split('\n')[0] ?? String(err)).trim();
+  return String(err);
+}

@@ -1,0 +1,102 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, readdir, readlink, rename, rm, symlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { StoreError } from '../errors.js';
+import { fsyncDir, writeFileSynced } from './atomic.js';
+import { readCertificateInfo, splitPem, type CertificateInfo } from './x509.js';
+
+export interface StoredCertificate {
+  name: string;
+  dir: string;
+  fullchainPem: string;
+  keyPem: string;
+  info: CertificateInfo;
+  meta: CertificateMeta;
+}
+
+export interface CertificateMeta {
+  domains: string[];
+  keyType: string;
+  issuedAt: string;
+  directory: string;
+  orderUrl?: string;
+}
+
+export type ReadResult = { state: 'missing' } | { state: 'corrupt'; reason: string } | { state: 'ok'; cert: StoredCertificate };
+
+const KEEP_VERSIONS = 5;
+
+/**
+ * Issued certificates under `dataDir`. Each issuance is a new, complete directory in
+ * `archive/NAME/<version>/`; `certs/NAME` is a symlink to the current one, swapped with a single
+ * rename. A crash therefore leaves either the whole old set or the whole new set, never a mix.
+ */
+export class CertificateStore {
+  constructor(readonly dataDir: string) {}
+
+  currentDir(name: string): string {
+    return join(this.dataDir, 'certs', name);
+  }
+
+  async read(name: string): Promise<ReadResult> {
+    const dir = this.currentDir(name);
+    let fullchainPem: string, keyPem: string, metaText: string;
+    try {
+      [fullchainPem, keyPem, metaText] = await Promise.all([
+        readFile(join(dir, 'fullchain.pem'), 'utf8'),
+        readFile(join(dir, 'privkey.pem'), 'utf8'),
+        readFile(join(dir, 'meta.json'), 'utf8'),
+      ]);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { state: 'missing' };
+      return { state: 'corrupt', reason: `cannot read ${dir}: ${(err as Error).message}` };
+    }
+    try {
+      const info = readCertificateInfo(fullchainPem);
+      const meta = JSON.parse(metaText) as CertificateMeta;
+      if (!Array.isArray(meta.domains)) throw new Error('meta.json has no domains');
+      return { state: 'ok', cert: { name, dir, fullchainPem, keyPem, info, meta } };
+    } catch (err) {
+      return { state: 'corrupt', reason: `${dir}: ${(err as Error).message}` };
+    }
+  }
+
+  /** Stores a new certificate set and makes it current. */
+  async save(name: string, fullchainPem: string, keyPem: string, meta: CertificateMeta): Promise<StoredCertificate> {
+    const certs = splitPem(fullchainPem);
+    if (certs.length === 0) throw new StoreError(`${name}: the CA returned no certificate`);
+    const info = readCertificateInfo(fullchainPem);
+    const archive = join(this.dataDir, 'archive', name);
+    const version = `${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomBytes(3).toString('hex')}`;
+    const dir = join(archive, version);
+    try {
+      await mkdir(join(this.dataDir, 'certs'), { recursive: true, mode: 0o700 });
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await writeFileSynced(join(dir, 'cert.pem'), certs[0]!, 0o644);
+      await writeFileSynced(join(dir, 'chain.pem'), certs.slice(1).join(''), 0o644);
+      await writeFileSynced(join(dir, 'fullchain.pem'), certs.join(''), 0o644);
+      await writeFileSynced(join(dir, 'privkey.pem'), keyPem, 0o600);
+      await writeFileSynced(join(dir, 'meta.json'), `${JSON.stringify(meta, null, 2)}\n`, 0o644);
+      await fsyncDir(dir);
+      const link = this.currentDir(name);
+      const tmpLink = `${link}.${randomBytes(4).toString('hex')}.tmp`;
+      await symlink(join('..', 'archive', name, version), tmpLink);
+      await rename(tmpLink, link);
+      await fsyncDir(join(this.dataDir, 'certs'));
+    } catch (err) {
+      throw new StoreError(`${name}: cannot store the new certificate in ${this.dataDir}: ${(err as Error).message}`, { cause: err });
+    }
+    await this.prune(name, version).catch(() => undefined);
+    return { name, dir: this.currentDir(name), fullchainPem: certs.join(''), keyPem, info, meta };
+  }
+
+  /** Keeps the newest versions; never the current one. */
+  private async prune(name: string, current: string): Promise<void> {
+    const archive = join(this.dataDir, 'archive', name);
+    const versions = (await readdir(archive)).filter((v) => !v.startsWith('.')).sort();
+    const target = await readlink(this.currentDir(name)).catch(() => '');
+    for (const v of versions.slice(0, Math.max(0, versions.length - KEEP_VERSIONS))) {
+      if (v !== current && !target.endsWith(v)) await rm(join(archive, v), { recursive: true, force: true });
+    }
+  }
+}
