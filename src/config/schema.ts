@@ -121,13 +121,13 @@ export const configSchema = z
           .describe('External Account Binding (ZeroSSL, Google)'),
       })
       .strict()
-      .default({ directory: 'letsencrypt' }),
+      .prefault({}),
     renew: z
       .object({
         beforeDays: z.number().positive().max(365).default(30).describe('renew when fewer days than this remain'),
       })
       .strict()
-      .default({ beforeDays: 30 }),
+      .prefault({}),
     dns: z.record(z.string(), dnsEntry).default({}).describe('named DNS provider instances'),
     propagation: z
       .object({
@@ -139,7 +139,7 @@ export const configSchema = z
         interval: duration('2s').describe('longest pause between two checks'),
       })
       .strict()
-      .default({ timeout: '300s', interval: '2s' } as never),
+      .prefault({}),
     deploy: z.record(z.string(), deployTarget).default({}).describe('named servers to test and reload after deploying'),
     certificates: z.array(certificate).default([]),
   })

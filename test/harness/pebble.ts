@@ -1,0 +1,127 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { request } from 'node:https';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeCa, makeLeaf } from './tls.js';
+import { freePort, waitFor } from './ports.js';
+
+export interface PebbleInfo {
+  directoryUrl: string;
+  /** CA bundle for Pebble's own HTTPS endpoint (acme.caBundle). */
+  caBundle: string;
+  managementUrl: string;
+  /** pebble-challtestsrv: the DNS server Pebble asks, and its management API. */
+  dnsServer: string;
+  challtestsrvUrl: string;
+  dir: string;
+}
+
+export interface RunningPebble extends PebbleInfo {
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts Debian's pebble and pebble-challtestsrv on free loopback ports, Pebble resolving through the
+ * challenge test server. Pebble's API gets a TLS certificate from a CA made here.
+ */
+export async function startPebble(opts: { dir?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunningPebble> {
+  const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'ck-pebble-')));
+  await mkdir(dir, { recursive: true });
+  const ca = await makeCa(dir, 'Pebble API test CA');
+  const leaf = await makeLeaf(dir, ca, ['localhost', '127.0.0.1'], { base: 'pebble-api' });
+  const [acmePort, mgmtPort, dnsPort, ctsMgmtPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  await writeFile(
+    join(dir, 'pebble-config.json'),
+    JSON.stringify({
+      pebble: {
+        listenAddress: `127.0.0.1:${acmePort}`,
+        managementListenAddress: `127.0.0.1:${mgmtPort}`,
+        certificate: leaf.cert,
+        privateKey: leaf.key,
+        httpPort: 5002,
+        tlsPort: 5001,
+        ocspResponderURL: '',
+        externalAccountBindingRequired: false,
+      },
+    }),
+  );
+  const procs: ChildProcess[] = [];
+  const spawnLogged = (cmd: string, args: string[], env: NodeJS.ProcessEnv, log: string) => {
+    const p = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const chunks: Buffer[] = [];
+    p.stdout!.on('data', (c: Buffer) => chunks.push(c));
+    p.stderr!.on('data', (c: Buffer) => chunks.push(c));
+    p.on('exit', () => void writeFile(join(dir, log), Buffer.concat(chunks)).catch(() => undefined));
+    procs.push(p);
+    return p;
+  };
+  spawnLogged(
+    'pebble-challtestsrv',
+    ['-dns01', `127.0.0.1:${dnsPort}`, '-management', `127.0.0.1:${ctsMgmtPort}`, '-http01', '', '-https01', '', '-tlsalpn01', '', '-defaultIPv6', ''],
+    process.env,
+    'challtestsrv.log',
+  );
+  spawnLogged('pebble', ['-config', join(dir, 'pebble-config.json'), '-dnsserver', `127.0.0.1:${dnsPort}`], {
+    ...process.env,
+    PEBBLE_VA_NOSLEEP: '1',
+    PEBBLE_AUTHZREUSE: '0',
+    PEBBLE_WFE_NONCEREJECT: '0',
+    ...opts.env,
+  }, 'pebble.log');
+
+  const caPem = await readFile(ca.cert);
+  const info: PebbleInfo = {
+    directoryUrl: `https://localhost:${acmePort}/dir`,
+    caBundle: ca.cert,
+    managementUrl: `https://localhost:${mgmtPort}`,
+    dnsServer: `127.0.0.1:${dnsPort}`,
+    challtestsrvUrl: `http://127.0.0.1:${ctsMgmtPort}`,
+    dir,
+  };
+  const stop = async () => {
+    for (const p of procs) p.kill('SIGTERM');
+    await Promise.all(procs.map((p) => (p.exitCode !== null ? undefined : new Promise((r) => p.once('exit', r)))));
+  };
+  try {
+    await waitFor(() => httpsGet(info.directoryUrl, caPem).then((b) => b.includes('newOrder')), 'Pebble directory');
+    await waitFor(() => httpPost(`${info.challtestsrvUrl}/clear-txt`, { host: 'probe.invalid.' }).then(() => true), 'challtestsrv');
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { ...info, stop };
+}
+
+export function httpsGet(url: string, ca: Buffer | string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    request(url, { ca }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve(Buffer.concat(chunks).toString()));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+export function httpPost(url: string, body: unknown): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => (res.statusCode === 200 ? resolve(Buffer.concat(chunks).toString()) : reject(new Error(`HTTP ${res.statusCode}`))));
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+}
+
+/** Pebble's root for issued certificates (it changes on every start). */
+export async function pebbleRoots(info: PebbleInfo): Promise<string> {
+  const ca = await readFile(info.caBundle);
+  const root = await httpsGet(`${info.managementUrl}/roots/0`, ca);
+  const intermediate = await httpsGet(`${info.managementUrl}/intermediates/0`, ca);
+  return root + intermediate;
+}
