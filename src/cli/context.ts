@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { Logger, LevelWithSilent } from 'pino';
 import { findConfigFile, loadConfig, type Config } from '../config/load.js';
 import { createLogger } from '../log.js';
+import { detectLang, messages, type Lang, type Messages } from '../i18n/index.js';
 
 /** What every command gets from the shell around it; tests pass their own. */
 export interface CliContext {
@@ -15,6 +16,7 @@ export interface CliContext {
 export interface GlobalOptions {
   config?: string;
   logLevel?: LevelWithSilent;
+  lang?: string;
 }
 
 export function globalOptions(cmd: Command): GlobalOptions {
@@ -36,6 +38,12 @@ export async function loggerFor(cmd: Command, ctx: CliContext, to: 'stdout' | 's
     pretty: Boolean(stream.isTTY),
     destination: stream,
   });
+}
+
+/** The message catalog for `--lang`, else the locale. */
+export function messagesFor(cmd: Command, ctx: CliContext): Messages & { lang: Lang } {
+  const lang = detectLang(globalOptions(cmd).lang, ctx.env);
+  return { ...messages(lang), lang };
 }
 
 /** Exit statuses that scripts rely on. */

@@ -3,6 +3,7 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { CertkeeperError, ConfigError, UsageError, formatIssue } from '../errors.js';
+import { detectLang, langFromArgv, messages } from '../i18n/index.js';
 import { EXIT, type CliContext } from './context.js';
 
 export interface CommandModule {
@@ -20,6 +21,7 @@ export async function buildProgram(ctx: CliContext): Promise<Command> {
     .description('Issues and renews TLS certificates over ACME DNS-01 and deploys them into Nginx')
     .option('-c, --config <file>', 'configuration file (default: $CERTKEEPER_CONFIG, ./certkeeper.yaml, /etc/certkeeper/certkeeper.yaml)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
+    .option('--lang <lang>', 'language of messages: en or zh-CN (default: from LC_ALL, LC_MESSAGES, LANG)')
     .exitOverride()
     .configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) })
     .showSuggestionAfterError(true);
@@ -40,25 +42,26 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (err) {
-    return reportError(err, ctx);
+    return reportError(err, ctx, langFromArgv(argv));
   }
 }
 
-export function reportError(err: unknown, ctx: CliContext): number {
+export function reportError(err: unknown, ctx: CliContext, lang?: string): number {
+  const m = messages(detectLang(lang, ctx.env));
   if (err instanceof CommanderError) {
     // commander has already printed its message (unknown option, missing argument, --help).
     return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
   }
   if (err instanceof ConfigError) {
-    for (const issue of err.issues) ctx.stderr.write(`certkeeper: config: ${formatIssue(issue)}\n`);
+    for (const issue of err.issues) ctx.stderr.write(`${m.errorPrefix}${m.configPrefix}${formatIssue(issue)}\n`);
     return EXIT.usage;
   }
   if (err instanceof UsageError) {
-    ctx.stderr.write(`certkeeper: ${err.message}\n`);
+    ctx.stderr.write(`${m.errorPrefix}${err.message}\n`);
     return EXIT.usage;
   }
   const msg = err instanceof CertkeeperError ? err.message : err instanceof Error ? err.message.split('\n')[0] : String(err);
-  ctx.stderr.write(`certkeeper: ${msg}\n`);
+  ctx.stderr.write(`${m.errorPrefix}${msg}\n`);
   return EXIT.failed;
 }
 

@@ -20,7 +20,7 @@ export function runCertkeeper(args: string[], opts: { env?: NodeJS.ProcessEnv; c
     execFile(
       process.execPath,
       [CLI, ...args],
-      { env: { ...process.env, NO_COLOR: '1', ...opts.env }, cwd: opts.cwd, timeout: opts.timeoutMs ?? 120_000, maxBuffer: 32 * 1024 * 1024 },
+      { env: { ...process.env, NO_COLOR: '1', LC_ALL: '', LC_MESSAGES: '', LANG: 'C.UTF-8', ...opts.env }, cwd: opts.cwd, timeout: opts.timeoutMs ?? 120_000, maxBuffer: 32 * 1024 * 1024 },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
         resolve({ code, stdout, stderr });

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { configFor, type CliContext } from '../context.js';
+import { configFor, messagesFor, type CliContext } from '../context.js';
 
 export function register(program: Command, ctx: CliContext): void {
   const group = program.command('config').description('work with the configuration file');
@@ -8,6 +8,6 @@ export function register(program: Command, ctx: CliContext): void {
     .description('validate the configuration; prints "ok" or one line per problem')
     .action(async (_opts: unknown, cmd: Command) => {
       const config = await configFor(cmd, ctx);
-      ctx.stdout.write(`ok: ${config.file} (${config.certificates.length} certificate${config.certificates.length === 1 ? '' : 's'})\n`);
+      ctx.stdout.write(`${messagesFor(cmd, ctx).configOk(config.file, config.certificates.length)}\n`);
     });
 }

@@ -1,9 +1,11 @@
+import { Writable } from 'node:stream';
 import type { Command } from 'commander';
-import { oneLine } from '../../errors.js';
+import { createLogger } from '../../log.js';
 import { renewPass, type CertificateResult } from '../../scheduler/pass.js';
-import { daysLeft } from '../../scheduler/due.js';
-import { EXIT, configFor, loggerFor, type CliContext } from '../context.js';
-import { renderTable } from '../table.js';
+import { EXIT, configFor, globalOptions, loggerFor, messagesFor, type CliContext } from '../context.js';
+import { colorEnabled, palette } from '../render/color.js';
+import { plainProgress, ttyProgress } from '../render/progress.js';
+import { renderSummary } from '../render/summary.js';
 
 export function register(program: Command, ctx: CliContext): void {
   program
@@ -15,37 +17,59 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--dry-run', "issue against the CA's staging directory and deploy nothing")
     .action(async (opts: { force?: boolean; only?: string[]; dryRun?: boolean }, cmd: Command) => {
       const config = await configFor(cmd, ctx);
-      const logger = await loggerFor(cmd, ctx);
+      const m = messagesFor(cmd, ctx);
+      const pal = palette(colorEnabled(ctx.stderr, ctx.env));
+      // On a terminal the progress lines replace the info log; warnings are held back and printed
+      // after the last frame so they cannot tear the lines being redrawn. --log-level restores logs.
+      const tty = Boolean(ctx.stderr.isTTY) && globalOptions(cmd).logLevel === undefined;
+      const held: string[] = [];
+      const logger = tty
+        ? await createLogger({ level: 'warn', destination: collect(held) })
+        : await loggerFor(cmd, ctx);
+      const progress = tty ? ttyProgress(ctx.stderr, m, pal) : plainProgress(ctx.stderr, m);
       const abort = new AbortController();
       const stop = () => abort.abort();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       let results: CertificateResult[];
       try {
-        results = await renewPass(config, logger, { force: opts.force, only: opts.only, dryRun: opts.dryRun, now: ctx.now, env: ctx.env, signal: abort.signal });
+        results = await renewPass(config, logger, {
+          force: opts.force,
+          only: opts.only,
+          dryRun: opts.dryRun,
+          now: ctx.now,
+          env: ctx.env,
+          signal: abort.signal,
+          onStep: (name, step) => progress.step(name, step),
+        });
       } finally {
+        progress.finish();
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
+        for (const line of held) ctx.stderr.write(`${formatHeld(line)}\n`);
       }
-      ctx.stderr.write(summary(results, ctx.now()));
+      ctx.stderr.write(renderSummary(results, ctx.now(), m, pal));
       process.exitCode = results.some((r) => r.result === 'failed') ? EXIT.failed : EXIT.ok;
     });
 }
 
-function summary(results: CertificateResult[], now: Date): string {
-  if (results.length === 0) return 'no certificates configured\n';
-  const rows = results.map((r) => {
-    switch (r.result) {
-      case 'renewed':
-      case 'issued-dry-run':
-        return [r.name, r.result === 'renewed' ? (r.deployed ? 'renewed, deployed' : 'renewed') : 'issued (dry run, not stored)', String(daysLeft(r.notAfter, now)), `${(r.ms / 1000).toFixed(1)}s`];
-      case 'failed':
-        return [r.name, `FAILED (${r.stage}): ${oneLine(r.error)}`, '', `${(r.ms / 1000).toFixed(1)}s`];
-      case 'redeployed':
-        return [r.name, 'deployed again', '', ''];
-      default:
-        return [r.name, `not due: ${r.decision.reason}`, '', ''];
-    }
+function collect(into: string[]): NodeJS.WritableStream {
+  return new Writable({
+    write(chunk: Buffer, _enc, done) {
+      into.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      done();
+    },
   });
-  return renderTable(['NAME', 'RESULT', 'DAYS LEFT', 'TIME'], rows);
+}
+
+/** A held-back pino JSON line as `warn: cert: message (err)`. */
+function formatHeld(line: string): string {
+  try {
+    const o = JSON.parse(line) as { level?: number; msg?: string; cert?: string; err?: unknown };
+    const level = (o.level ?? 40) >= 50 ? 'error' : 'warn';
+    const err = typeof o.err === 'string' ? ` (${o.err})` : '';
+    return `${level}: ${o.cert ? `${o.cert}: ` : ''}${o.msg ?? ''}${err}`;
+  } catch {
+    return line;
+  }
 }

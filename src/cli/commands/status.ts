@@ -1,20 +1,11 @@
 import type { Command } from 'commander';
 import { renewalDue, daysLeft } from '../../scheduler/due.js';
 import { CertificateStore } from '../../store/certs.js';
-import { configFor, type CliContext } from '../context.js';
-import { renderTable } from '../table.js';
+import { configFor, messagesFor, type CliContext } from '../context.js';
+import { colorEnabled, palette } from '../render/color.js';
+import { renderStatus, type StatusEntry } from '../render/status.js';
 
-export interface StatusEntry {
-  name: string;
-  domains: string[];
-  state: 'ok' | 'missing' | 'corrupt';
-  issuer: string | null;
-  notAfter: string | null;
-  daysLeft: number | null;
-  due: boolean;
-  reason: string;
-  renewAt: string | null;
-}
+export type { StatusEntry } from '../render/status.js';
 
 export function register(program: Command, ctx: CliContext): void {
   program
@@ -47,18 +38,6 @@ export function register(program: Command, ctx: CliContext): void {
         ctx.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
         return;
       }
-      ctx.stdout.write(
-        renderTable(
-          ['NAME', 'DOMAINS', 'ISSUER', 'NOT AFTER', 'DAYS LEFT', 'DUE'],
-          entries.map((e) => [
-            e.name,
-            e.domains.join(','),
-            e.issuer ?? '-',
-            e.notAfter?.slice(0, 10) ?? '-',
-            e.daysLeft === null ? '-' : String(e.daysLeft),
-            e.due ? `yes: ${e.reason}` : 'no',
-          ]),
-        ),
-      );
+      ctx.stdout.write(renderStatus(entries, messagesFor(cmd, ctx), palette(colorEnabled(ctx.stdout, ctx.env))));
     });
 }

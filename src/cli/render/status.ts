@@ -1,0 +1,40 @@
+import type { Messages } from '../../i18n/index.js';
+import { renderTable } from '../table.js';
+import type { Palette } from './color.js';
+
+export interface StatusEntry {
+  name: string;
+  domains: string[];
+  state: 'ok' | 'missing' | 'corrupt';
+  issuer: string | null;
+  notAfter: string | null;
+  daysLeft: number | null;
+  due: boolean;
+  reason: string;
+  renewAt: string | null;
+}
+
+/** Fewer days than this is an emergency whatever the renewal window says. */
+const URGENT_DAYS = 7;
+
+/**
+ * Aligned table of every certificate. Days left are red when missing or under a week, yellow when
+ * renewal is due, green otherwise; the palette is a no-op without colour.
+ */
+export function renderStatus(entries: StatusEntry[], m: Messages, pal: Palette): string {
+  if (entries.length === 0) return `${m.status.none}\n`;
+  const rows = entries.map((e) => [
+    e.name,
+    e.domains.join(','),
+    e.issuer ?? '-',
+    e.notAfter?.slice(0, 10) ?? '-',
+    e.daysLeft === null ? '-' : String(e.daysLeft),
+    e.due ? m.status.yes(e.reason) : m.status.no,
+  ]);
+  return renderTable([...m.status.headers], rows, (text, row, col) => {
+    const e = entries[row]!;
+    if (col !== 4 && col !== 5) return text;
+    if (e.daysLeft === null || e.daysLeft < URGENT_DAYS) return pal.red(text);
+    return e.due ? pal.yellow(text) : pal.green(text);
+  });
+}

@@ -1,0 +1,166 @@
+/**
+ * CLI-facing text in English and Simplified Chinese. One object per language with the same shape
+ * (the type makes a missing translation a compile error). Config error messages stay English: they
+ * quote field names and values that are English anyway, and one wording keeps them searchable.
+ */
+export interface Messages {
+  errorPrefix: string;
+  configPrefix: string;
+  configOk(file: string, count: number): string;
+  summary: { headers: [string, string, string, string]; none: string };
+  result: {
+    renewedDeployed: string;
+    renewed: string;
+    dryRun: string;
+    failed(stage: string, message: string): string;
+    redeployed: string;
+    notDue(reason: string): string;
+  };
+  steps: Record<'waiting' | 'ordering' | 'presented' | 'propagated' | 'validated' | 'issued' | 'deployed' | 'failed' | 'skipped', string>;
+  status: { headers: [string, string, string, string, string, string]; yes(reason: string): string; no: string; none: string };
+  init: {
+    intro: string;
+    email: string;
+    ca: string;
+    provider: string;
+    dnsName: string;
+    credential(key: string, description: string): string;
+    option(key: string, description: string): string;
+    domains: string;
+    certName: string;
+    deploy: string;
+    certFile: string;
+    keyFile: string;
+    reload: string;
+    container: string;
+    testCommand: string;
+    reloadCommand: string;
+    dataDir: string;
+    invalid(message: string): string;
+    choose(n: number): string;
+    exists(file: string): string;
+    written(file: string): string;
+    exportFirst: string;
+    next: string;
+    nextComments: { check: string; dnsTest: string; dryRun: string; now: string };
+    missing(flags: string): string;
+  };
+}
+
+export const en: Messages = {
+  errorPrefix: 'certkeeper: ',
+  configPrefix: 'config: ',
+  configOk: (file, n) => `ok: ${file} (${n} certificate${n === 1 ? '' : 's'})`,
+  summary: { headers: ['NAME', 'RESULT', 'DAYS LEFT', 'TIME'], none: 'no certificates configured' },
+  result: {
+    renewedDeployed: 'renewed, deployed',
+    renewed: 'renewed',
+    dryRun: 'issued (dry run, not stored)',
+    failed: (stage, m) => `FAILED (${stage}): ${m}`,
+    redeployed: 'deployed again',
+    notDue: (r) => `not due: ${r}`,
+  },
+  steps: {
+    waiting: 'waiting',
+    ordering: 'ordering',
+    presented: 'TXT written',
+    propagated: 'propagated',
+    validated: 'validated',
+    issued: 'issued',
+    deployed: 'deployed',
+    failed: 'failed',
+    skipped: 'skipped',
+  },
+  status: { headers: ['NAME', 'DOMAINS', 'ISSUER', 'NOT AFTER', 'DAYS LEFT', 'DUE'], yes: (r) => `yes: ${r}`, no: 'no', none: 'no certificates configured' },
+  init: {
+    intro: 'This writes a certkeeper configuration. Secrets are not asked for: the file names environment variables that hold them.',
+    email: 'Contact e-mail for the CA account (optional)',
+    ca: 'Certificate authority',
+    provider: 'DNS provider that hosts the zone',
+    dnsName: 'Name of this DNS entry',
+    credential: (key, d) => `Environment variable that holds ${key} (${d})`,
+    option: (key, d) => `${key} (${d})`,
+    domains: 'Domains on the certificate, comma separated (e.g. example.com,*.example.com)',
+    certName: 'Certificate name (names its directory)',
+    deploy: 'Deploy into Nginx files? (y/n)',
+    certFile: 'Path of the certificate (full chain) Nginx reads',
+    keyFile: 'Path of the private key Nginx reads',
+    reload: 'How is Nginx reloaded',
+    container: 'Name of the Nginx container',
+    testCommand: 'Command that tests the configuration',
+    reloadCommand: 'Command that reloads the server',
+    dataDir: 'Data directory (account keys, certificates)',
+    invalid: (m) => `  ${m}; try again`,
+    choose: (n) => `enter a number from 1 to ${n} or a name from the list`,
+    exists: (f) => `${f} exists; pass --force to overwrite it`,
+    written: (f) => `wrote ${f}`,
+    exportFirst: 'Set these environment variables first (values from your cloud console):',
+    next: 'Next:',
+    nextComments: {
+      check: 'validate the file',
+      dnsTest: 'write and remove a test TXT record',
+      dryRun: "issue from the CA's staging directory; stores and deploys nothing",
+      now: 'issue for real and deploy',
+    },
+    missing: (flags) => `init needs ${flags} when stdin is not a terminal`,
+  },
+};
+
+export const zhCN: Messages = {
+  errorPrefix: 'certkeeper: ',
+  configPrefix: '配置: ',
+  configOk: (file, n) => `正常: ${file}（${n} 个证书）`,
+  summary: { headers: ['名称', '结果', '剩余天数', '耗时'], none: '未配置任何证书' },
+  result: {
+    renewedDeployed: '已续期，已部署',
+    renewed: '已续期',
+    dryRun: '已签发（演练，未保存）',
+    failed: (stage, m) => `失败（${stage === 'deploy' ? '部署' : '签发'}）: ${m}`,
+    redeployed: '已重新部署',
+    notDue: (r) => `未到期: ${r}`,
+  },
+  steps: {
+    waiting: '等待中',
+    ordering: '下单中',
+    presented: 'TXT 已写入',
+    propagated: '已生效',
+    validated: '已验证',
+    issued: '已签发',
+    deployed: '已部署',
+    failed: '失败',
+    skipped: '已跳过',
+  },
+  status: { headers: ['名称', '域名', '签发者', '到期时间', '剩余天数', '需续期'], yes: (r) => `是: ${r}`, no: '否', none: '未配置任何证书' },
+  init: {
+    intro: '将生成 certkeeper 配置文件。不会询问密钥本身：文件中只写保存密钥的环境变量名。',
+    email: 'CA 账户联系邮箱（可选）',
+    ca: '证书颁发机构',
+    provider: '托管该域名的 DNS 服务商',
+    dnsName: '此 DNS 条目的名称',
+    credential: (key, d) => `保存 ${key} 的环境变量（${d}）`,
+    option: (key, d) => `${key}（${d}）`,
+    domains: '证书包含的域名，用逗号分隔（如 example.com,*.example.com）',
+    certName: '证书名称（用作目录名）',
+    deploy: '部署到 Nginx 文件？(y/n)',
+    certFile: 'Nginx 读取的证书（完整链）路径',
+    keyFile: 'Nginx 读取的私钥路径',
+    reload: 'Nginx 的重载方式',
+    container: 'Nginx 容器名称',
+    testCommand: '检查配置的命令',
+    reloadCommand: '重载服务的命令',
+    dataDir: '数据目录（账户密钥、证书）',
+    invalid: (m) => `  ${m}；请重新输入`,
+    choose: (n) => `请输入 1 到 ${n} 的数字或列表中的名称`,
+    exists: (f) => `${f} 已存在；如需覆盖请加 --force`,
+    written: (f) => `已写入 ${f}`,
+    exportFirst: '请先设置这些环境变量（值来自云控制台）：',
+    next: '下一步：',
+    nextComments: {
+      check: '校验配置文件',
+      dnsTest: '写入并删除一条测试 TXT 记录',
+      dryRun: '向 CA 的测试环境签发；不保存、不部署',
+      now: '正式签发并部署',
+    },
+    missing: (flags) => `标准输入不是终端时，init 需要 ${flags}`,
+  },
+};
