@@ -10,7 +10,9 @@ export function checkConfigValue(partial: Record<string, unknown>, path: string)
   if (r.success) return undefined;
   const hit = zodIssues(r.error).find((i) => i.path === path || i.path.startsWith(`${path}.`) || i.path.startsWith(`${path}[`));
   if (!hit) return undefined;
-  return hit.path === path ? hit.message : `${hit.path.slice(path.length).replace(/^\./, '')}: ${hit.message}`;
+  // An index alone ("[1]") adds nothing: the messages quote the offending value.
+  const rest = hit.path.slice(path.length).replace(/^\[\d+\]/, '').replace(/^\./, '');
+  return rest ? `${rest}: ${hit.message}` : hit.message;
 }
 
 export const checkEmail = (v: string) => (v === '' ? undefined : checkConfigValue({ acme: { email: v } }, 'acme.email'));
