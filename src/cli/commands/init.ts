@@ -5,7 +5,9 @@ import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { loadAllDescriptors } from '../../dns/registry.js';
 import { UsageError } from '../../errors.js';
+import { DIRECTORIES } from '../../config/schema.js';
 import { collectAnswers, type InitAnswers } from '../../init/answers.js';
+import { RELOAD_MODES } from '../../init/deploy-modes.js';
 import { renderConfig } from '../../init/render.js';
 import { flagAsk, ttyAsk, type Ask } from '../../init/source.js';
 import { writeFileAtomic } from '../../store/atomic.js';
@@ -44,7 +46,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--force', 'overwrite the file if it exists')
     .option('--non-interactive', 'never ask; take answers from flags and defaults (automatic without a terminal)')
     .option('--email <address>', 'contact e-mail for the CA account')
-    .option('--ca <ca>', 'letsencrypt, letsencrypt-staging, zerossl, google, google-staging or an https directory URL', undefined)
+    .option('--ca <ca>', `${Object.keys(DIRECTORIES).join(', ')} or an https directory URL (default letsencrypt)`)
     .option('--dns <type>', 'DNS provider type')
     .option('--dns-name <name>', 'name of the dns: entry (default: the provider type)')
     .option('--credential <key=VAR>', 'environment variable that holds a provider credential (repeatable)', repeat)
@@ -54,7 +56,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--no-deploy', 'keep the certificate in dataDir only; write no Nginx files')
     .option('--cert-file <path>', 'certificate (full chain) path Nginx reads')
     .option('--key-file <path>', 'private key path Nginx reads')
-    .option('--reload <mode>', 'nginx, systemd, docker or command')
+    .option('--reload <mode>', `how Nginx is reloaded: ${RELOAD_MODES.map((r) => r.id).join(', ')}`)
     .option('--container <name>', 'Nginx container for --reload docker')
     .option('--test-command <cmd>', 'test command for --reload command')
     .option('--reload-command <cmd>', 'reload command for --reload command')
