@@ -43,11 +43,11 @@ describe('renew --dry-run against Pebble', () => {
     await s.untouched();
     // Only the ACME account was kept (so a later real run need not register again).
     expect(await readdir(join(s.dir, 'data'))).not.toContain('certs');
-  });
+  }, 180_000);
 
   it('on a terminal: the certificate line is redrawn through its steps, then the summary (in Chinese with --lang)', async () => {
     const s = await scenario('drytty');
-    const t = runInPty(['renew', '--dry-run', '--lang', 'zh-CN', '--config', s.file], { cwd: s.dir, env: hookEnv(pebble), timeoutMs: 60_000 });
+    const t = runInPty(['renew', '--dry-run', '--lang', 'zh-CN', '--config', s.file], { cwd: s.dir, env: hookEnv(pebble), timeoutMs: 170_000 });
     const { code, output } = await t.exit;
     expect(code).toBe(0);
     // Each redraw moves the cursor back up over the line and clears it.
@@ -58,5 +58,5 @@ describe('renew --dry-run against Pebble', () => {
     // No JSON log lines tear the frame on a terminal.
     expect(output).not.toMatch(/"level":/);
     await s.untouched();
-  });
+  }, 180_000);
 });

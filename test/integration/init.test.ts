@@ -6,10 +6,13 @@ import { runCertkeeper } from '../harness/cli.js';
 import { runInPty } from '../harness/pty.js';
 import { tempDir } from '../harness/scenario.js';
 
+// Several CLI processes per test; a loaded 2-core CI machine needs more than the default minute.
+const SLOW = 180_000;
+
 describe('certkeeper init', () => {
   it('asks on a terminal, re-asks after a bad answer, writes a file that config check accepts', async () => {
     const dir = await tempDir();
-    const t = runInPty(['init'], { cwd: dir });
+    const t = runInPty(['init'], { cwd: dir, timeoutMs: SLOW });
     await t.expect(/e-mail[^\n]*: $/m, 'the e-mail question');
     t.send('not-an-email');
     await t.expect(/is not an e-mail address; try again/);
@@ -58,7 +61,7 @@ describe('certkeeper init', () => {
     const check = await runCertkeeper(['config', 'check'], { cwd: dir });
     expect(check.stderr).toBe('');
     expect(check.stdout).toBe(`ok: ${join(dir, 'certkeeper.yaml')} (1 certificate)\n`);
-  });
+  }, SLOW);
 
   it('takes every answer from flags without a terminal, and the result passes config check', async () => {
     const dir = await tempDir();
@@ -81,9 +84,9 @@ describe('certkeeper init', () => {
     const check = await runCertkeeper(['--config', 'conf/ck.yaml', 'config', 'check'], { cwd: dir });
     expect(check.code).toBe(0);
     expect(check.stdout).toMatch(/^ok: .*ck\.yaml \(1 certificate\)/);
-  });
+  }, SLOW);
 
-  it('refuses to overwrite without --force; bad or missing flags are usage errors naming the flag', async () => {
+  it('refuses to overwrite without --force, overwrites with it', async () => {
     const dir = await tempDir();
     const file = join(dir, 'certkeeper.yaml');
     await writeFile(file, '# mine\n');
@@ -98,7 +101,9 @@ describe('certkeeper init', () => {
     const cfg = parse(await readFile(file, 'utf8'));
     expect(cfg.deploy).toBeUndefined();
     expect(cfg.certificates[0].files).toBeUndefined();
+  }, SLOW);
 
+  it('missing or bad flags are usage errors naming the flag, in the chosen language', async () => {
     const other = await tempDir();
     const missing = await runCertkeeper(['init', '--dns', 'exec'], { cwd: other });
     expect(missing.code).toBe(2);
@@ -107,5 +112,5 @@ describe('certkeeper init', () => {
     expect(bad.stderr).toBe('certkeeper: --domain: "example.com:443" has a port; certificates cover names, not ports: remove ":443"\n');
     const zh = await runCertkeeper(['init', '--lang', 'zh-CN', '--dns', 'exec'], { cwd: other });
     expect(zh.stderr).toMatch(/标准输入不是终端时，init 需要 --dns-option command=VALUE, --domain/);
-  });
+  }, SLOW);
 });

@@ -23,7 +23,7 @@ async function run(script: string): Promise<{ code: number; output: string }> {
   const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env.PATH}`, NO_COLOR: '1', LC_ALL: '', LC_MESSAGES: '', LANG: 'C.UTF-8' };
   delete env.CERTKEEPER_CONFIG;
   return new Promise((resolve) => {
-    execFile('sh', ['-e', '-c', script], { cwd: dir, timeout: 120_000, env }, (err, stdout, stderr) =>
+    execFile('sh', ['-e', '-c', script], { cwd: dir, timeout: 170_000, env }, (err, stdout, stderr) =>
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, output: stdout + stderr }),
     );
   });
@@ -45,6 +45,6 @@ describe('README command examples marked <!-- runnable -->', () => {
       const r = await run(b.script);
       expect(r.output).not.toMatch(/\n\s+at .*\.js:\d+/);
       expect(r.code, r.output).toBe(0);
-    });
+    }, 180_000);
   }
 });

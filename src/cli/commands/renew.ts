@@ -19,14 +19,14 @@ export function register(program: Command, ctx: CliContext): void {
       const config = await configFor(cmd, ctx);
       const m = messagesFor(cmd, ctx);
       const pal = palette(colorEnabled(ctx.stderr, ctx.env));
-      // On a terminal the progress lines replace the info log; warnings are held back and printed
-      // after the last frame so they cannot tear the lines being redrawn. --log-level restores logs.
-      const tty = Boolean(ctx.stderr.isTTY) && globalOptions(cmd).logLevel === undefined;
+      // When log and progress share a terminal, the progress lines replace the info log; warnings
+      // are held back and printed after the last frame so they cannot tear the lines being redrawn.
+      // --log-level brings the log back (and plain progress lines with it); a redirected stdout keeps it.
+      const hold = Boolean(ctx.stderr.isTTY && ctx.stdout.isTTY) && globalOptions(cmd).logLevel === undefined;
+      const redraw = Boolean(ctx.stderr.isTTY) && (hold || !ctx.stdout.isTTY);
       const held: string[] = [];
-      const logger = tty
-        ? await createLogger({ level: 'warn', destination: collect(held) })
-        : await loggerFor(cmd, ctx);
-      const progress = tty ? ttyProgress(ctx.stderr, m, pal) : plainProgress(ctx.stderr, m);
+      const logger = hold ? await createLogger({ level: 'warn', destination: collect(held) }) : await loggerFor(cmd, ctx);
+      const progress = redraw ? ttyProgress(ctx.stderr, m, pal) : plainProgress(ctx.stderr, m);
       const abort = new AbortController();
       const stop = () => abort.abort();
       process.once('SIGINT', stop);
