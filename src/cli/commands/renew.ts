@@ -3,6 +3,8 @@ import { oneLine } from '../../errors.js';
 import { renewPass, type CertificateResult } from '../../scheduler/pass.js';
 import { daysLeft } from '../../scheduler/due.js';
 import { EXIT, configFor, loggerFor, type CliContext } from '../context.js';
+import { Notifier } from '../../notify/notifier.js';
+import { dnsSecrets } from '../../notify/scrub.js';
 import { renderTable } from '../table.js';
 
 export function register(program: Command, ctx: CliContext): void {
@@ -20,10 +22,14 @@ export function register(program: Command, ctx: CliContext): void {
       const stop = () => abort.abort();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
+      // Alerts go out for this pass too (not for dry runs); the exit waits for them, bounded.
+      const notifier = opts.dryRun ? undefined : new Notifier(config.notify, config.dataDir, logger.child({ component: 'notify' }), { now: ctx.now, secrets: dnsSecrets(config.dns) });
       let results: CertificateResult[];
       try {
-        results = await renewPass(config, logger, { force: opts.force, only: opts.only, dryRun: opts.dryRun, now: ctx.now, env: ctx.env, signal: abort.signal });
+        results = await renewPass(config, logger, { force: opts.force, only: opts.only, dryRun: opts.dryRun, now: ctx.now, env: ctx.env, signal: abort.signal, observer: notifier });
+        await notifier?.flush(60_000);
       } finally {
+        notifier?.close();
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
       }
