@@ -1,5 +1,8 @@
 # syntax=docker/dockerfile:1
-# certkeeper as a sidecar next to Nginx: build with dev dependencies, ship production ones only.
+# certkeeper as a sidecar next to Nginx. Build: docker build -t certkeeper .
+# Stage 1 compiles TypeScript with the dev dependencies; stage 2 installs production dependencies
+# only; the final image has those two plus tini, runs as the unprivileged `node` user (uid 1000).
+
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json ./
@@ -9,16 +12,32 @@ COPY providers ./providers
 COPY test ./test
 RUN npx tsc -p tsconfig.json
 
-FROM node:20-bookworm-slim
-ENV NODE_ENV=production
+FROM node:20-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+FROM node:20-bookworm-slim
+# tini reaps children (nginx -t, hooks) and forwards SIGTERM so TXT records get cleaned up on stop.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends tini=0.19.0-1* \
+ && rm -rf /var/lib/apt/lists/*
+ENV NODE_ENV=production \
+    CERTKEEPER_CONFIG=/config/certkeeper.yaml
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src
 COPY --from=build /app/dist/providers ./dist/providers
+COPY package.json ./
 COPY config ./config
-RUN mkdir -p /data /certs && chown node:node /data /certs
+RUN chmod 0755 dist/src/cli/main.js \
+ && ln -s /app/dist/src/cli/main.js /usr/local/bin/certkeeper \
+ && mkdir -p /data /certs /config \
+ && chown node:node /data /certs
 USER node
 VOLUME ["/data", "/certs"]
-ENTRYPOINT ["node", "/app/dist/src/cli/main.js"]
-CMD ["renew", "--now", "--config", "/config/certkeeper.yaml"]
+EXPOSE 9464
+# Needs server.listen in the configuration (e.g. 0.0.0.0:9464); exit 0 healthy, 1 not.
+HEALTHCHECK --interval=60s --timeout=10s --start-period=30s --retries=3 CMD ["certkeeper", "healthcheck"]
+ENTRYPOINT ["/usr/bin/tini", "--", "certkeeper"]
+CMD ["run"]

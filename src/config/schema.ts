@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
 import { checkDomainName } from './names.js';
+import { notifySchema } from '../notify/config.js';
+import { serverSchema } from '../server/config.js';
 
 /** A duration written as "30s", "5m", "2h", "1d" or a number of seconds; parsed to milliseconds. */
 export const duration = (def: string) =>
@@ -142,6 +144,8 @@ export const configSchema = z
       .prefault({}),
     deploy: z.record(z.string(), deployTarget).default({}).describe('named servers to test and reload after deploying'),
     certificates: z.array(certificate).default([]),
+    notify: notifySchema,
+    server: serverSchema,
   })
   .strict()
   .superRefine((cfg, ctx) => {

@@ -8,6 +8,7 @@ import { DIRECTORIES } from '../config/schema.js';
 import { deployCertificates, type DeployItem } from '../deploy/deployer.js';
 import { DnsProviders } from '../dns/instances.js';
 import { CertkeeperError, UsageError, oneLine } from '../errors.js';
+import { emit, observeDns, type Observer } from '../events.js';
 import { CertificateStore, type StoredCertificate } from '../store/certs.js';
 import { renewalDue, type DueDecision } from './due.js';
 import { mapLimit } from './limit.js';
@@ -21,6 +22,8 @@ export interface PassOptions {
   now?: () => Date;
   env?: NodeJS.ProcessEnv;
   onStep?: (name: string, step: OrderStep | 'deployed' | 'failed' | 'skipped') => void;
+  /** Receives pass, certificate, DNS and deploy events (metrics, health, alerts); never blocks the pass. */
+  observer?: Observer;
 }
 
 export type CertificateResult =
@@ -51,12 +54,17 @@ export async function renewPass(config: Config, logger: Logger, opts: PassOption
   const selected = config.certificates.filter((c) => !opts.only?.length || opts.only.includes(c.name));
   const store = new CertificateStore(config.dataDir);
   const providers = new DnsProviders(config, logger, opts.env);
+  const passStart = Date.now();
+  const observer = opts.observer;
+  emit(observer, { type: 'pass-start', at: now(), certificates: selected.map((c) => c.name) });
 
   const decided = await Promise.all(
     selected.map(async (cert) => {
       const stored = await store.read(cert.name);
       const decision = opts.force ? { due: true, reason: 'forced' } : renewalDue(cert, stored, config.renew, now());
       logger.info({ cert: cert.name, due: decision.due, reason: decision.reason }, decision.due ? 'renewal due' : 'not due');
+      const ok = stored.state === 'ok' ? stored.cert : undefined;
+      emit(observer, { type: 'certificate-state', at: now(), name: cert.name, domains: cert.domains, notAfter: ok?.info.notAfter, issuedAt: ok ? new Date(ok.meta.issuedAt) : undefined, renewAt: decision.renewAt, due: decision.due });
       return { cert, stored, decision };
     }),
   );
@@ -83,7 +91,7 @@ export async function renewPass(config: Config, logger: Logger, opts: PassOption
         },
         {
           session: await account(),
-          dns: await providers.get(cert.dns),
+          dns: observeDns(await providers.get(cert.dns), config.dns[cert.dns]?.type ?? cert.dns, observer),
           propagation: { resolvers: config.propagation.resolvers, timeoutMs: config.propagation.timeout, maxIntervalMs: config.propagation.interval },
           logger,
           signal,
@@ -109,6 +117,7 @@ export async function renewPass(config: Config, logger: Logger, opts: PassOption
       logger.error({ cert: cert.name, code: (err as CertkeeperError).code, err: oneLine(err) }, 'renewal failed');
       opts.onStep?.(cert.name, 'failed');
       results.set(cert.name, { name: cert.name, result: 'failed', decision, error, ms: Date.now() - t0, stage: 'issue' });
+      emit(observer, { type: 'certificate-failed', at: now(), name: cert.name, domains: cert.domains, stage: 'issue', error: oneLine(err), code: (err as CertkeeperError).code, notAfter: stored.state === 'ok' ? stored.cert.info.notAfter : undefined });
     }
   });
 
@@ -123,7 +132,9 @@ export async function renewPass(config: Config, logger: Logger, opts: PassOption
         results.set(d.cert.name, { name: d.cert.name, result: 'redeployed', decision: d.decision });
       }
     }
-    for (const o of await deployCertificates(toDeploy, config.deploy, logger)) {
+    const outcomes = await deployCertificates(toDeploy, config.deploy, logger);
+    emitDeploys(observer, toDeploy, outcomes, config);
+    for (const o of outcomes) {
       const r = results.get(o.name)!;
       if (o.ok) {
         if (r.result === 'renewed') r.deployed = true;
@@ -132,12 +143,31 @@ export async function renewPass(config: Config, logger: Logger, opts: PassOption
         logger.error({ cert: o.name, err: o.error?.message }, 'deploy failed');
         opts.onStep?.(o.name, 'failed');
         results.set(o.name, { name: o.name, result: 'failed', decision: r.decision, error: o.error!, ms: Date.now() - (started.get(o.name) ?? Date.now()), stage: 'deploy' });
+        const item = toDeploy.find((i) => i.cert.name === o.name)!;
+        const prev = decided.find((d) => d.cert.name === o.name)?.stored;
+        emit(observer, { type: 'certificate-failed', at: now(), name: o.name, domains: item.cert.domains, stage: 'deploy', error: oneLine(o.error), code: o.error?.code, notAfter: prev?.state === 'ok' ? prev.cert.info.notAfter : undefined });
       }
     }
   } else {
     for (const d of decided.filter((x) => !x.decision.due)) results.set(d.cert.name, { name: d.cert.name, result: 'not-due', decision: d.decision });
   }
-  return selected.map((c) => results.get(c.name)!);
+  const final = selected.map((c) => results.get(c.name)!);
+  for (const r of final) {
+    if (r.result === 'renewed') emit(observer, { type: 'certificate-renewed', at: now(), name: r.name, domains: selected.find((c) => c.name === r.name)!.domains, notAfter: r.notAfter, deployed: r.deployed });
+  }
+  const names = (k: CertificateResult['result']) => final.filter((r) => r.result === k).map((r) => r.name);
+  emit(observer, { type: 'pass-end', at: now(), ms: Date.now() - passStart, renewed: names('renewed'), failed: names('failed') });
+  return final;
+}
+
+/** One deploy event per server group; a group shares one test and one reload. */
+function emitDeploys(observer: Observer | undefined, items: DeployItem[], outcomes: { name: string; ok: boolean }[], config: Config): void {
+  const groups = new Map<string, string[]>();
+  for (const i of items.filter((x) => x.cert.files)) groups.set(i.cert.deploy ?? 'files', [...(groups.get(i.cert.deploy ?? 'files') ?? []), i.cert.name]);
+  for (const [target, certificates] of groups) {
+    const ok = outcomes.filter((o) => certificates.includes(o.name)).every((o) => o.ok);
+    emit(observer, { type: 'deploy', target, certificates, result: ok ? 'ok' : 'failed', reload: Boolean(config.deploy[target]?.reload) });
+  }
 }
 
 async function deployedMatches(cert: ResolvedCertificate, stored: StoredCertificate): Promise<boolean> {

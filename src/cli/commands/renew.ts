@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import { createLogger } from '../../log.js';
 import { renewPass, type CertificateResult } from '../../scheduler/pass.js';
 import { EXIT, configFor, globalOptions, loggerFor, messagesFor, type CliContext } from '../context.js';
+import { Notifier } from '../../notify/notifier.js';
+import { dnsSecrets } from '../../notify/scrub.js';
 import { colorEnabled, palette } from '../render/color.js';
 import { plainProgress, ttyProgress } from '../render/progress.js';
 import { renderSummary } from '../render/summary.js';
@@ -31,6 +33,8 @@ export function register(program: Command, ctx: CliContext): void {
       const stop = () => abort.abort();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
+      // Alerts go out for this pass too (not for dry runs); the exit waits for them, bounded.
+      const notifier = opts.dryRun ? undefined : new Notifier(config.notify, config.dataDir, logger.child({ component: 'notify' }), { now: ctx.now, secrets: dnsSecrets(config.dns) });
       let results: CertificateResult[];
       try {
         results = await renewPass(config, logger, {
@@ -41,9 +45,12 @@ export function register(program: Command, ctx: CliContext): void {
           env: ctx.env,
           signal: abort.signal,
           onStep: (name, step) => progress.step(name, step),
+          observer: notifier,
         });
+        await notifier?.flush(60_000);
       } finally {
         progress.finish();
+        notifier?.close();
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
         for (const line of held) ctx.stderr.write(`${formatHeld(line)}\n`);

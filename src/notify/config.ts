@@ -1,0 +1,82 @@
+import { z } from 'zod';
+
+export const EVENTS = ['failure', 'success', 'expiring'] as const;
+export type NotifyOn = (typeof EVENTS)[number];
+export const LANGUAGES = ['en', 'zh'] as const;
+export type Language = (typeof LANGUAGES)[number];
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+const common = {
+  name: z.string().optional().describe('label for logs and `notify test` (default: type and position)'),
+  on: z.array(z.enum(EVENTS)).min(1).default(['failure', 'expiring']).describe('which events to send: failure, success, expiring'),
+  language: z.enum(LANGUAGES).optional().describe('overrides notify.language for this channel'),
+};
+
+const wecom = z
+  .object({
+    type: z.literal('wecom'),
+    url: httpUrl.describe('the robot webhook URL, https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=KEY'),
+    format: z.enum(['markdown', 'text']).default('markdown'),
+    ...common,
+  })
+  .strict();
+const dingtalk = z
+  .object({
+    type: z.literal('dingtalk'),
+    url: httpUrl.describe('the robot webhook URL, https://oapi.dingtalk.com/robot/send?access_token=TOKEN'),
+    secret: z.string().min(1).optional().describe('the robot signing secret (SEC...), when the robot uses 加签'),
+    format: z.enum(['markdown', 'text']).default('markdown'),
+    ...common,
+  })
+  .strict();
+const feishu = z
+  .object({
+    type: z.enum(['feishu', 'lark']),
+    url: httpUrl.describe('the bot webhook URL, https://open.feishu.cn/open-apis/bot/v2/hook/ID (Lark: open.larksuite.com)'),
+    secret: z.string().min(1).optional().describe('the bot signing secret, when the bot uses signature verification'),
+    ...common,
+  })
+  .strict();
+const slack = z.object({ type: z.literal('slack'), url: httpUrl.describe('the incoming webhook URL'), ...common }).strict();
+const webhook = z
+  .object({
+    type: z.literal('webhook'),
+    url: httpUrl.describe('receives a POST with a JSON body (see the docs for its fields)'),
+    headers: z.record(z.string(), z.string()).default({}).describe('extra request headers, e.g. Authorization'),
+    ...common,
+  })
+  .strict();
+const email = z
+  .object({
+    type: z.literal('email'),
+    host: z.string().min(1).describe('SMTP server'),
+    port: z.number().int().min(1).max(65535).default(587),
+    secure: z.boolean().optional().describe('TLS from the first byte (port 465); otherwise STARTTLS when offered'),
+    requireTLS: z.boolean().default(false).describe('refuse to send unless STARTTLS succeeds'),
+    user: z.string().optional(),
+    password: z.string().optional().describe('use ${ENV} interpolation; never write it into the file'),
+    from: z.string().min(3).describe('sender, e.g. "certkeeper <ops@example.com>"'),
+    to: z.array(z.string().min(3)).min(1).describe('recipients'),
+    ...common,
+  })
+  .strict();
+
+export const channelSchema = z.discriminatedUnion('type', [wecom, dingtalk, feishu, slack, webhook, email]);
+export type ChannelConfig = z.output<typeof channelSchema>;
+
+/**
+ * `notify:` is either a list of channels or `{ language, channels }`; both normalise to the object.
+ */
+export const notifySchema = z
+  .preprocess(
+    (v) => (Array.isArray(v) ? { channels: v } : v),
+    z
+      .object({
+        language: z.enum(LANGUAGES).default('en').describe('message language: en or zh'),
+        channels: z.array(channelSchema).default([]),
+      })
+      .strict(),
+  )
+  .prefault({})
+  .describe('alert channels: WeCom, DingTalk, Feishu/Lark, Slack, webhook, email');
+export type NotifyConfig = z.output<typeof notifySchema>;
