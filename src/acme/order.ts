@@ -14,6 +14,10 @@ export interface OrderRequest {
   keyType: KeyType;
   /** Reuse this key instead of generating a fresh one. */
   keyPem?: string;
+  /** ARI certID of the certificate this one replaces (RFC 9773 §5). */
+  replaces?: string;
+  /** ACME profile name, already checked against the directory's meta.profiles. */
+  profile?: string;
 }
 
 export interface OrderDeps {
@@ -53,7 +57,11 @@ export async function issueCertificate(req: OrderRequest, deps: OrderDeps): Prom
   const newOrder = await session.resourceUrl('newOrder');
   const created = await session.post(
     newOrder,
-    { identifiers: req.domains.map((value) => ({ type: 'dns', value })) },
+    {
+      identifiers: req.domains.map((value) => ({ type: 'dns', value })),
+      ...(req.replaces ? { replaces: req.replaces } : {}),
+      ...(req.profile ? { profile: req.profile } : {}),
+    },
     [201],
     `${req.name}: creating the order`,
     signal,

@@ -3,6 +3,7 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { CertkeeperError, ConfigError, UsageError, formatIssue } from '../errors.js';
+import { cliClock } from './clock.js';
 import { EXIT, type CliContext } from './context.js';
 
 export interface CommandModule {
@@ -69,7 +70,7 @@ if (isMain) {
     cwd: process.cwd(),
     stdout: process.stdout,
     stderr: process.stderr,
-    now: () => new Date(),
+    now: cliClock(process.env),
   });
   process.exitCode = code;
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { oneLine } from '../../errors.js';
+import { UsageError, oneLine } from '../../errors.js';
 import { renewPass, type CertificateResult } from '../../scheduler/pass.js';
 import { daysLeft } from '../../scheduler/due.js';
 import { EXIT, configFor, loggerFor, type CliContext } from '../context.js';
@@ -13,7 +13,8 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--force', 'renew every selected certificate, due or not')
     .option('--only <name>', 'only this certificate (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--dry-run', "issue against the CA's staging directory and deploy nothing")
-    .action(async (opts: { force?: boolean; only?: string[]; dryRun?: boolean }, cmd: Command) => {
+    .option('--wait <seconds>', 'if another certkeeper process is mid-pass in the same dataDir, wait this long for it (default 0: fail at once)', parseSeconds, 0)
+    .action(async (opts: { force?: boolean; only?: string[]; dryRun?: boolean; wait: number }, cmd: Command) => {
       const config = await configFor(cmd, ctx);
       const logger = await loggerFor(cmd, ctx);
       const abort = new AbortController();
@@ -22,7 +23,15 @@ export function register(program: Command, ctx: CliContext): void {
       process.once('SIGTERM', stop);
       let results: CertificateResult[];
       try {
-        results = await renewPass(config, logger, { force: opts.force, only: opts.only, dryRun: opts.dryRun, now: ctx.now, env: ctx.env, signal: abort.signal });
+        results = await renewPass(config, logger, {
+          force: opts.force,
+          only: opts.only,
+          dryRun: opts.dryRun,
+          now: ctx.now,
+          env: ctx.env,
+          signal: abort.signal,
+          lock: { waitMs: opts.wait * 1000 },
+        });
       } finally {
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
@@ -43,9 +52,17 @@ function summary(results: CertificateResult[], now: Date): string {
         return [r.name, `FAILED (${r.stage}): ${oneLine(r.error)}`, '', `${(r.ms / 1000).toFixed(1)}s`];
       case 'redeployed':
         return [r.name, 'deployed again', '', ''];
+      case 'deferred':
+        return [r.name, `waiting: ${r.decision.reason} (--force retries now)`, '', ''];
       default:
         return [r.name, `not due: ${r.decision.reason}`, '', ''];
     }
   });
   return renderTable(['NAME', 'RESULT', 'DAYS LEFT', 'TIME'], rows);
+}
+
+function parseSeconds(v: string): number {
+  const n = Number(v);
+  if (!/^\d+(\.\d+)?$/.test(v) || !Number.isFinite(n)) throw new UsageError(`--wait ${v}: give a number of seconds, e.g. --wait 300`);
+  return n;
 }

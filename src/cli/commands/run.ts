@@ -1,0 +1,34 @@
+import type { Command } from 'commander';
+import { findConfigFile, loadConfig } from '../../config/load.js';
+import { Daemon } from '../../scheduler/daemon.js';
+import { globalOptions, loggerFor, type CliContext } from '../context.js';
+
+export function register(program: Command, ctx: CliContext): void {
+  program
+    .command('run')
+    .description('run as a service: a pass now, then on renew.schedule; SIGHUP reloads the config, SIGTERM stops')
+    .action(async (_opts: unknown, cmd: Command) => {
+      const file = findConfigFile(globalOptions(cmd).config, ctx.env, ctx.cwd);
+      const logger = await loggerFor(cmd, ctx);
+      const daemon = new Daemon({ loadConfig: () => loadConfig(file, ctx.env), logger, now: ctx.now, env: ctx.env });
+      // A bad configuration at start is a usage error (exit 2), like every other command.
+      await daemon.start();
+      await new Promise<void>((resolve) => {
+        const stop = (sig: string) => {
+          logger.info({ signal: sig }, 'signal received');
+          process.off('SIGHUP', hup);
+          void daemon.stop().then(resolve);
+        };
+        const hup = () => {
+          logger.info({ signal: 'SIGHUP' }, 'signal received; reloading the configuration');
+          void daemon.reload();
+        };
+        process.once('SIGTERM', () => stop('SIGTERM'));
+        process.once('SIGINT', () => stop('SIGINT'));
+        process.on('SIGHUP', hup);
+      });
+      // Flush what was logged, then leave even if a keep-alive socket lingers.
+      await new Promise<void>((r) => ctx.stdout.write('', () => r()));
+      process.exit(0);
+    });
+}
