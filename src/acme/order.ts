@@ -145,6 +145,7 @@ export async function issueCertificate(req: OrderRequest, deps: OrderDeps): Prom
  */
 async function cleanupRecords(records: TxtRecord[], dns: DnsProvider, log: Logger): Promise<void> {
   const signal = AbortSignal.timeout(60_000);
+  const t0 = Date.now();
   await Promise.all(
     records.map((r) =>
       dns.cleanup(r, signal).then(
@@ -154,6 +155,7 @@ async function cleanupRecords(records: TxtRecord[], dns: DnsProvider, log: Logge
       ),
     ),
   );
+  if (records.length) log.info({ records: records.map((r) => r.fqdn), ms: Date.now() - t0 }, 'TXT records cleaned up');
 }
 
 /**

@@ -14,7 +14,7 @@ import { StateStore } from '../store/state.js';
 import { nextAttemptAt } from './backoff.js';
 import { renewalDue, type DueDecision } from './due.js';
 import { mapLimit } from './limit.js';
-import { checkedProfile, directoryLoader, refreshRenewalInfo } from './renewal-info.js';
+import { checkedProfile, directoryLoader, forcedCertId, refreshRenewalInfo } from './renewal-info.js';
 
 export interface PassOptions {
   force?: boolean;
@@ -93,9 +93,11 @@ async function lockedPass(
     selected.map(async (cert) => {
       const stored = await store.read(cert.name);
       const certId =
-        stored.state === 'ok' && !opts.force
-          ? await refreshRenewalInfo(cert.name, stored.cert, state, directory, { now, logger, random: opts.random, signal })
-          : undefined;
+        stored.state !== 'ok'
+          ? undefined
+          : opts.force
+            ? await forcedCertId(stored.cert.fullchainPem, directory)
+            : await refreshRenewalInfo(cert.name, stored.cert, state, directory, { now, logger, random: opts.random, signal });
       const st = state.get(cert.name);
       let decision: DueDecision = opts.force
         ? { due: true, reason: 'forced' }
@@ -212,6 +214,7 @@ async function lockedPass(
       const r = results.get(o.name)!;
       if (o.ok) {
         if (r.result === 'renewed') r.deployed = true;
+        logger.info({ cert: o.name, ms: Date.now() - (started.get(o.name) ?? Date.now()) }, 'deployed');
         opts.onStep?.(o.name, 'deployed');
       } else {
         logger.error({ cert: o.name, err: o.error?.message }, 'deploy failed');

@@ -85,3 +85,14 @@ export async function refreshRenewalInfo(
   }
   return certId;
 }
+
+/** certID for `replaces` on a forced renewal: no window needed, only a CA that speaks ARI. */
+export async function forcedCertId(pem: string, directory: () => Promise<Directory>): Promise<string | undefined> {
+  const dir = await directory().catch(() => undefined);
+  if (!dir?.renewalInfo) return undefined;
+  try {
+    return certIdOf(pem);
+  } catch {
+    return undefined;
+  }
+}

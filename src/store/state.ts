@@ -31,7 +31,7 @@ export class StateStore {
 
   private constructor(readonly path: string) {}
 
-  static async open(dataDir: string, logger?: Logger): Promise<StateStore> {
+  static async open(dataDir: string, logger?: Logger, opts: { readOnly?: boolean } = {}): Promise<StateStore> {
     const s = new StateStore(join(dataDir, 'state.json'));
     let text: string | undefined;
     try {
@@ -45,6 +45,7 @@ export class StateStore {
         if (parsed?.version !== 1 || typeof parsed.certs !== 'object' || parsed.certs === null) throw new Error('unexpected structure');
         s.data = parsed;
       } catch (err) {
+        if (opts.readOnly) return s; // readers (status) leave the file for the next pass to deal with
         const aside = `${s.path}.corrupt-${Date.now()}`;
         await rename(s.path, aside).catch(() => undefined);
         logger?.warn({ file: s.path, keptAs: aside, err: (err as Error).message }, 'state file is corrupt; starting with fresh state (backoff and renewal windows forgotten)');
