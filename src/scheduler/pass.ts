@@ -14,7 +14,7 @@ import { StateStore } from '../store/state.js';
 import { nextAttemptAt } from './backoff.js';
 import { renewalDue, type DueDecision } from './due.js';
 import { mapLimit } from './limit.js';
-import { checkedProfile, directoryLoader, forcedCertId, refreshRenewalInfo } from './renewal-info.js';
+import { ProfileError, checkedProfile, directoryLoader, forcedCertId, refreshRenewalInfo } from './renewal-info.js';
 
 export interface PassOptions {
   force?: boolean;
@@ -176,7 +176,7 @@ async function lockedPass(
     } catch (err) {
       const error = err instanceof Error ? err : new Error(String(err));
       logger.error({ cert: cert.name, code: (err as CertkeeperError).code, err: oneLine(err), ms: Date.now() - t0 }, 'renewal failed');
-      if (!(err instanceof AbortedError) && !opts.dryRun) {
+      if (!(err instanceof AbortedError) && !(err instanceof ProfileError) && !opts.dryRun) {
         const failedAt = now();
         const s2 = await state.update(cert.name, (s) => {
           const failures = s.failures + 1;

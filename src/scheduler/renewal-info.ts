@@ -25,12 +25,15 @@ export function directoryLoader(url: string, caBundle?: string): () => Promise<D
     })());
 }
 
+/** A configuration mismatch, not a failed attempt: it does not start a backoff. */
+export class ProfileError extends AcmeError {}
+
 /** The configured profile, checked against the directory; a clear error when the CA does not list it. */
 export async function checkedProfile(profile: string | undefined, directory: () => Promise<Directory>, url: string): Promise<string | undefined> {
   if (!profile) return undefined;
   const offered = Object.keys((await directory()).meta?.profiles ?? {});
   if (!offered.includes(profile)) {
-    throw new AcmeError(
+    throw new ProfileError(
       `acme.profile: the CA at ${url} does not offer the profile "${profile}"; ` +
         (offered.length ? `it offers: ${offered.join(', ')}` : 'it offers no profiles, so remove acme.profile'),
       { noRetry: true },

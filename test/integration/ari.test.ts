@@ -82,5 +82,7 @@ describe('ACME Renewal Information and profiles (stand-in CA in front of Pebble)
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/acme\.profile: .*does not offer the profile "tlsserver"; it offers: classic, shortlived/);
     expect(proxy.orders).toHaveLength(2);
+    // A configuration mismatch is not a failed attempt: no backoff to sit out once it is fixed.
+    expect((await state()).failures).toBe(0);
   });
 });
