@@ -16,6 +16,8 @@ export interface DaemonOptions {
   stopTimeoutMs?: number;
   /** How long a pass waits for a `renew --now` holding the lock. */
   lockWaitMs?: number;
+  /** The pass to run; tests pass their own to check the scheduling alone. */
+  pass?: typeof renewPass;
 }
 
 type Trigger = 'start' | 'schedule' | 'reload' | 'retry';
@@ -127,7 +129,7 @@ export class Daemon {
     const t0 = Date.now();
     this.log.info({ trigger: why }, 'pass started');
     try {
-      await renewPass(this.config, this.log, {
+      await (this.opts.pass ?? renewPass)(this.config, this.log, {
         now: this.now,
         env: this.opts.env,
         signal: this.passAbort.signal,

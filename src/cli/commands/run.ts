@@ -14,8 +14,13 @@ export function register(program: Command, ctx: CliContext): void {
       // A bad configuration at start is a usage error (exit 2), like every other command.
       await daemon.start();
       await new Promise<void>((resolve) => {
+        const term = () => stop('SIGTERM');
+        const int = () => stop('SIGINT');
         const stop = (sig: string) => {
           logger.info({ signal: sig }, 'signal received');
+          // From now on a second SIGTERM/SIGINT gets the default action: the process ends at once.
+          process.off('SIGTERM', term);
+          process.off('SIGINT', int);
           process.off('SIGHUP', hup);
           void daemon.stop().then(resolve);
         };
@@ -23,8 +28,8 @@ export function register(program: Command, ctx: CliContext): void {
           logger.info({ signal: 'SIGHUP' }, 'signal received; reloading the configuration');
           void daemon.reload();
         };
-        process.once('SIGTERM', () => stop('SIGTERM'));
-        process.once('SIGINT', () => stop('SIGINT'));
+        process.on('SIGTERM', term);
+        process.on('SIGINT', int);
         process.on('SIGHUP', hup);
       });
       // Flush what was logged, then leave even if a keep-alive socket lingers.
