@@ -22,6 +22,7 @@ export function register(program: Command, ctx: CliContext): void {
           process.off('SIGTERM', term);
           process.off('SIGINT', int);
           process.off('SIGHUP', hup);
+          process.on('SIGHUP', () => logger.info('SIGHUP ignored while stopping'));
           void daemon.stop().then(resolve);
         };
         const hup = () => {
