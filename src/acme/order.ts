@@ -14,6 +14,10 @@ export interface OrderRequest {
   keyType: KeyType;
   /** Reuse this key instead of generating a fresh one. */
   keyPem?: string;
+  /** ARI certID of the certificate this one replaces (RFC 9773 §5). */
+  replaces?: string;
+  /** ACME profile name, already checked against the directory's meta.profiles. */
+  profile?: string;
 }
 
 export interface OrderDeps {
@@ -53,7 +57,11 @@ export async function issueCertificate(req: OrderRequest, deps: OrderDeps): Prom
   const newOrder = await session.resourceUrl('newOrder');
   const created = await session.post(
     newOrder,
-    { identifiers: req.domains.map((value) => ({ type: 'dns', value })) },
+    {
+      identifiers: req.domains.map((value) => ({ type: 'dns', value })),
+      ...(req.replaces ? { replaces: req.replaces } : {}),
+      ...(req.profile ? { profile: req.profile } : {}),
+    },
     [201],
     `${req.name}: creating the order`,
     signal,
@@ -137,6 +145,7 @@ export async function issueCertificate(req: OrderRequest, deps: OrderDeps): Prom
  */
 async function cleanupRecords(records: TxtRecord[], dns: DnsProvider, log: Logger): Promise<void> {
   const signal = AbortSignal.timeout(60_000);
+  const t0 = Date.now();
   await Promise.all(
     records.map((r) =>
       dns.cleanup(r, signal).then(
@@ -146,6 +155,7 @@ async function cleanupRecords(records: TxtRecord[], dns: DnsProvider, log: Logge
       ),
     ),
   );
+  if (records.length) log.info({ records: records.map((r) => r.fqdn), ms: Date.now() - t0 }, 'TXT records cleaned up');
 }
 
 /**

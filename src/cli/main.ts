@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { CertkeeperError, ConfigError, UsageError, formatIssue } from '../errors.js';
 import { detectLang, langFromArgv, messages } from '../i18n/index.js';
+import { cliClock } from './clock.js';
 import { EXIT, type CliContext } from './context.js';
 
 export interface CommandModule {
@@ -72,7 +73,7 @@ if (isMain) {
     cwd: process.cwd(),
     stdout: process.stdout,
     stderr: process.stderr,
-    now: () => new Date(),
+    now: cliClock(process.env),
   });
   process.exitCode = code;
 }

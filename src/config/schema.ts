@@ -1,3 +1,4 @@
+import cron from 'node-cron';
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
 import { checkDomainName } from './names.js';
@@ -121,12 +122,20 @@ export const configSchema = z
           .strict()
           .optional()
           .describe('External Account Binding (ZeroSSL, Google)'),
+        profile: z.string().min(1).optional().describe("ACME profile for new orders (e.g. classic, tlsserver, shortlived); must be listed in the CA's directory"),
       })
       .strict()
       .prefault({}),
     renew: z
       .object({
         beforeDays: z.number().positive().max(365).default(30).describe('renew when fewer days than this remain'),
+        schedule: z
+          .string()
+          .optional()
+          .refine((v) => v === undefined || cron.validate(v), 'is not a cron expression; write e.g. "17 3,15 * * *" (minute hour day month weekday)')
+          .describe('cron expression for `certkeeper run` passes (default: twice a day at a minute chosen once per installation)'),
+        concurrency: z.number().int().min(1).max(32).default(4).describe('orders in flight at once'),
+        randomDelay: duration('5m').describe('each scheduled pass starts after a random delay up to this long'),
       })
       .strict()
       .prefault({}),

@@ -15,6 +15,7 @@ export interface Messages {
     failed(stage: string, message: string): string;
     redeployed: string;
     notDue(reason: string): string;
+    deferred(reason: string): string;
   };
   steps: Record<'waiting' | 'ordering' | 'presented' | 'propagated' | 'validated' | 'issued' | 'deployed' | 'failed' | 'skipped', string>;
   status: { headers: [string, string, string, string, string, string]; yes(reason: string): string; no: string; none: string };
@@ -59,6 +60,7 @@ export const en: Messages = {
     failed: (stage, m) => `FAILED (${stage}): ${m}`,
     redeployed: 'deployed again',
     notDue: (r) => `not due: ${r}`,
+    deferred: (r) => `waiting: ${r} (--force retries now)`,
   },
   steps: {
     waiting: 'waiting',
@@ -118,6 +120,7 @@ export const zhCN: Messages = {
     failed: (stage, m) => `失败（${stage === 'deploy' ? '部署' : '签发'}）: ${m}`,
     redeployed: '已重新部署',
     notDue: (r) => `未到期: ${r}`,
+    deferred: (r) => `等待重试: ${r}（--force 立即重试）`,
   },
   steps: {
     waiting: '等待中',

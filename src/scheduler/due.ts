@@ -4,6 +4,17 @@ export interface RenewalPolicy {
   beforeDays: number;
 }
 
+/** What the CA's renewal information (RFC 9773) said about the current certificate, as persisted. */
+export interface AriWindow {
+  /** ARI certID of the certificate the window belongs to; a window for another certificate is ignored. */
+  certId: string;
+  start: string;
+  end: string;
+  /** The moment picked at random inside the window, once; renewal happens when it has passed. */
+  selected: string;
+  explanationUrl?: string;
+}
+
 export interface DueDecision {
   due: boolean;
   reason: string;
@@ -12,19 +23,24 @@ export interface DueDecision {
 }
 
 const DAY = 86_400_000;
+/** Emergency threshold: whatever the CA's window says, renew with less than this left (or 1/20 of lifetime if smaller). */
+export const EMERGENCY_DAYS = 3;
 
 /**
  * Decides whether a certificate must be renewed now. Pure: everything comes in as arguments.
  *
- * The window is `beforeDays` before expiry, kept between one third and one half of the certificate's
- * lifetime: a 1-year certificate renews with a third left (not at 30 days), a 45-day one at 22.5 days,
- * and a 6-day one at 3 days instead of on every pass.
+ * Without renewal information the window is `beforeDays` before expiry, kept between one third and one
+ * half of the certificate's lifetime: a 1-year certificate renews with a third left (not at 30 days), a
+ * 45-day one at 22.5 days, and a 6-day one at 3 days instead of on every pass. When the CA published a
+ * renewal window for this exact certificate, the moment chosen inside it wins, except in an emergency
+ * (less than 3 days or 1/20 of the lifetime left, whichever is smaller).
  */
 export function renewalDue(
   configured: { domains: string[]; keyType: string },
   stored: ReadResult,
   policy: RenewalPolicy,
   now: Date,
+  ari?: { window?: AriWindow; certId?: string },
 ): DueDecision {
   if (stored.state === 'missing') return { due: true, reason: 'no certificate issued yet' };
   if (stored.state === 'corrupt') return { due: true, reason: `stored certificate is unusable (${stored.reason})` };
@@ -38,15 +54,27 @@ export function renewalDue(
     return { due: true, reason: `key type changed from ${meta.keyType} to ${configured.keyType}` };
   }
   const lifetime = info.notAfter.getTime() - info.notBefore.getTime();
+  const left = (info.notAfter.getTime() - now.getTime()) / DAY;
+  if (left <= 0) return { due: true, renewAt: info.notAfter, reason: `expired ${(-left).toFixed(1)} days ago` };
+
+  const emergencyMs = Math.min(EMERGENCY_DAYS * DAY, lifetime / 20);
+  const emergencyAt = new Date(info.notAfter.getTime() - emergencyMs);
+  const w = ari?.window;
+  if (w && ari?.certId && w.certId === ari.certId) {
+    const selected = new Date(w.selected);
+    if (now >= emergencyAt && now < selected) {
+      return { due: true, renewAt: emergencyAt, reason: `emergency: only ${left.toFixed(1)} days left, renewing whatever the CA's window says` };
+    }
+    const renewAt = selected < emergencyAt ? selected : emergencyAt;
+    const span = `CA renewal window ${w.start} .. ${w.end}`;
+    if (now >= renewAt) return { due: true, renewAt, reason: `${span}; chosen time ${renewAt.toISOString()} has passed (${left.toFixed(1)} days left)` };
+    return { due: false, renewAt, reason: `${left.toFixed(1)} days left; ${span}; renews from ${renewAt.toISOString()}` };
+  }
+
   const before = Math.min(Math.max(policy.beforeDays * DAY, lifetime / 3), lifetime / 2);
   const renewAt = new Date(info.notAfter.getTime() - before);
-  const left = (info.notAfter.getTime() - now.getTime()) / DAY;
   if (now >= renewAt) {
-    return {
-      due: true,
-      renewAt,
-      reason: left <= 0 ? `expired ${(-left).toFixed(1)} days ago` : `${left.toFixed(1)} days left, renewal window opened at ${renewAt.toISOString()}`,
-    };
+    return { due: true, renewAt, reason: `${left.toFixed(1)} days left, renewal window opened at ${renewAt.toISOString()}` };
   }
   return { due: false, renewAt, reason: `${left.toFixed(1)} days left; renews from ${renewAt.toISOString()}` };
 }

@@ -43,6 +43,7 @@ describe('renewalDue', () => {
   it.each([
     // lifetime, beforeDays, renews when this many days remain
     [90, 30, 30],
+    [30, 30, 15], // capped at half the lifetime
     [45, 30, 22.5],
     [6, 30, 3],
     [365, 30, 365 / 3],
@@ -54,5 +55,51 @@ describe('renewalDue', () => {
 
   it('says when it expired', () => {
     expect(renewalDue(cfg, stored(90), { beforeDays: 30 }, at(92)).reason).toMatch(/expired 2\.0 days ago/);
+  });
+
+  describe('with the CA\'s renewal information (ARI)', () => {
+    const window = (startDay: number, endDay: number, selectedDay: number, certId = 'ID.01') => ({
+      certId,
+      start: at(startDay).toISOString(),
+      end: at(endDay).toISOString(),
+      selected: at(selectedDay).toISOString(),
+    });
+
+    it('renews once the chosen moment inside the window has passed, not before', () => {
+      const w = window(50, 60, 55);
+      expect(renewalDue(cfg, stored(90), { beforeDays: 30 }, at(54.9), { window: w, certId: 'ID.01' })).toMatchObject({ due: false, reason: expect.stringMatching(/CA renewal window/) });
+      const d = renewalDue(cfg, stored(90), { beforeDays: 30 }, at(55.1), { window: w, certId: 'ID.01' });
+      expect(d.due).toBe(true);
+      expect(d.renewAt).toEqual(at(55));
+    });
+
+    it('lets the window win over beforeDays in both directions', () => {
+      // Window earlier than the lifetime rule (e.g. a revocation announced): due at day 10 already.
+      expect(renewalDue(cfg, stored(90), { beforeDays: 30 }, at(10.5), { window: window(10, 11, 10.2), certId: 'ID.01' }).due).toBe(true);
+      // Window later than the lifetime rule: not due at day 61 although 29 days remain.
+      expect(renewalDue(cfg, stored(90), { beforeDays: 30 }, at(61), { window: window(70, 75, 72), certId: 'ID.01' }).due).toBe(false);
+    });
+
+    it('ignores a window stored for another certificate (the one before the last renewal)', () => {
+      const d = renewalDue(cfg, stored(90), { beforeDays: 30 }, at(61), { window: window(70, 75, 72, 'OLD.01'), certId: 'ID.01' });
+      expect(d.due).toBe(true);
+      expect(d.reason).not.toMatch(/CA renewal window/);
+    });
+
+    it('still renews at once when names changed, whatever the window says', () => {
+      const d = renewalDue({ ...cfg, domains: ['b.example.com'] }, stored(90), { beforeDays: 30 }, at(1), { window: window(70, 75, 72), certId: 'ID.01' });
+      expect(d).toMatchObject({ due: true, reason: expect.stringMatching(/names changed/) });
+    });
+
+    it('emergency: with less than 3 days (or 1/20 of the lifetime) left it renews whatever the window says', () => {
+      // 90 days: 1/20 is 4.5 days, so the 3-day floor applies.
+      const late = window(89, 89.9, 89.5);
+      expect(renewalDue(cfg, stored(90), { beforeDays: 30 }, at(86.9), { window: late, certId: 'ID.01' }).due).toBe(false);
+      expect(renewalDue(cfg, stored(90), { beforeDays: 30 }, at(87.1), { window: late, certId: 'ID.01' })).toMatchObject({ due: true, reason: expect.stringMatching(/emergency/) });
+      // 6 days: 1/20 is 7.2 hours.
+      const late6 = window(5.8, 5.95, 5.9);
+      expect(renewalDue(cfg, stored(6), { beforeDays: 30 }, at(5.65), { window: late6, certId: 'ID.01' }).due).toBe(false);
+      expect(renewalDue(cfg, stored(6), { beforeDays: 30 }, at(5.75), { window: late6, certId: 'ID.01' })).toMatchObject({ due: true, reason: expect.stringMatching(/emergency/) });
+    });
   });
 });

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { createLogger } from '../../log.js';
+import { UsageError } from '../../errors.js';
 import { renewPass, type CertificateResult } from '../../scheduler/pass.js';
 import { EXIT, configFor, globalOptions, loggerFor, messagesFor, type CliContext } from '../context.js';
 import { Notifier } from '../../notify/notifier.js';
@@ -17,7 +18,8 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--force', 'renew every selected certificate, due or not')
     .option('--only <name>', 'only this certificate (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--dry-run', "issue against the CA's staging directory and deploy nothing")
-    .action(async (opts: { force?: boolean; only?: string[]; dryRun?: boolean }, cmd: Command) => {
+    .option('--wait <seconds>', 'if another certkeeper process is mid-pass in the same dataDir, wait this long for it (default 0: fail at once)', parseSeconds, 0)
+    .action(async (opts: { force?: boolean; only?: string[]; dryRun?: boolean; wait: number }, cmd: Command) => {
       const config = await configFor(cmd, ctx);
       const m = messagesFor(cmd, ctx);
       const pal = palette(colorEnabled(ctx.stderr, ctx.env));
@@ -46,6 +48,7 @@ export function register(program: Command, ctx: CliContext): void {
           signal: abort.signal,
           onStep: (name, step) => progress.step(name, step),
           observer: notifier,
+          lock: { waitMs: opts.wait * 1000 },
         });
         await notifier?.flush(60_000);
       } finally {
@@ -79,4 +82,10 @@ function formatHeld(line: string): string {
   } catch {
     return line;
   }
+}
+
+function parseSeconds(v: string): number {
+  const n = Number(v);
+  if (!/^\d+(\.\d+)?$/.test(v) || !Number.isFinite(n)) throw new UsageError(`--wait ${v}: give a number of seconds, e.g. --wait 300`);
+  return n;
 }

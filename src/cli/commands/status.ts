@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
 import { renewalDue, daysLeft } from '../../scheduler/due.js';
+import { certIdOf } from '../../acme/ari.js';
 import { CertificateStore } from '../../store/certs.js';
 import { configFor, messagesFor, type CliContext } from '../context.js';
 import { colorEnabled, palette } from '../render/color.js';
 import { renderStatus, type StatusEntry } from '../render/status.js';
+import { StateStore, type CertState } from '../../store/state.js';
 
 export type { StatusEntry } from '../render/status.js';
 
@@ -16,10 +18,21 @@ export function register(program: Command, ctx: CliContext): void {
       const config = await configFor(cmd, ctx);
       const store = new CertificateStore(config.dataDir);
       const now = ctx.now();
+      const state = await StateStore.open(config.dataDir, undefined, { readOnly: true }).catch(() => undefined).then((s) => s ?? { get: () => ({ failures: 0 }) as CertState });
       const entries: StatusEntry[] = await Promise.all(
         config.certificates.map(async (c) => {
           const stored = await store.read(c.name);
-          const d = renewalDue(c, stored, config.renew, now);
+          const st = state.get(c.name);
+          let certId: string | undefined;
+          try {
+            certId = stored.state === 'ok' ? certIdOf(stored.cert.fullchainPem) : undefined;
+          } catch {
+            certId = undefined;
+          }
+          const d = renewalDue(c, stored, config.renew, now, { window: st.ari, certId });
+          if (d.due && st.nextAttempt && new Date(st.nextAttempt) > now) {
+            d.reason = `${d.reason}; backing off after ${st.failures} failure(s) until ${st.nextAttempt} (last error: ${st.lastError ?? 'unknown'})`;
+          }
           const info = stored.state === 'ok' ? stored.cert.info : undefined;
           return {
             name: c.name,

@@ -21,6 +21,8 @@ export function renderSummary(results: CertificateResult[], now: Date, m: Messag
         ];
       case 'failed':
         return [r.name, m.result.failed(r.stage, oneLine(r.error)), '', formatElapsed(r.ms)];
+      case 'deferred':
+        return [r.name, m.result.deferred(r.decision.reason), '', ''];
       case 'redeployed':
         return [r.name, m.result.redeployed, '', ''];
       default:

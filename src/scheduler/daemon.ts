@@ -1,0 +1,174 @@
+import cron, { type ScheduledTask } from 'node-cron';
+import type { Logger } from 'pino';
+import type { Config } from '../config/load.js';
+import { LockedError, oneLine } from '../errors.js';
+import { emit, type Observer } from '../events.js';
+import { renewPass } from './pass.js';
+import { defaultSchedule } from './schedule.js';
+
+export interface DaemonOptions {
+  /** Reads and validates the configuration (again on SIGHUP); throws ConfigError when invalid. */
+  loadConfig: () => Promise<Config>;
+  logger: Logger;
+  now?: () => Date;
+  env?: NodeJS.ProcessEnv;
+  random?: () => number;
+  /** How long a stop waits for the pass in flight (cleanup included) before giving up on it. */
+  stopTimeoutMs?: number;
+  /** How long a pass waits for a `renew --now` holding the lock. */
+  lockWaitMs?: number;
+  /** Metrics, health and alerts (src/operations.ts); receives every pass's events. */
+  observer?: Observer;
+  /** The pass to run; tests pass their own to check the scheduling alone. */
+  pass?: typeof renewPass;
+}
+
+type Trigger = 'start' | 'schedule' | 'reload' | 'retry';
+
+/**
+ * `certkeeper run`: one pass at start, then on the cron schedule and whenever a backoff, an ARI
+ * moment or an ARI poll falls due before the next scheduled pass. Passes never overlap; a trigger
+ * during a pass runs one more pass after it. stop() aborts the pass in flight (the order cleans up
+ * its TXT records) and resolves once it has ended or stopTimeoutMs has passed.
+ */
+export class Daemon {
+  private config!: Config;
+  private task?: ScheduledTask;
+  private scheduleExpr?: string;
+  private wakeTimer?: NodeJS.Timeout;
+  private delayAbort = new AbortController();
+  private passAbort = new AbortController();
+  private running?: Promise<void>;
+  private pending?: Trigger;
+  private stopping = false;
+  private readonly now: () => Date;
+  private readonly log: Logger;
+
+  constructor(private readonly opts: DaemonOptions) {
+    this.now = opts.now ?? (() => new Date());
+    this.log = opts.logger;
+  }
+
+  async start(): Promise<void> {
+    this.config = await this.opts.loadConfig();
+    await this.applySchedule();
+    this.log.info({ schedule: this.scheduleExpr, certificates: this.config.certificates.length, concurrency: this.config.renew.concurrency }, 'daemon started');
+    this.trigger('start');
+  }
+
+  /** SIGHUP: a valid new configuration replaces the running one and a pass follows; an invalid one is logged and ignored. */
+  async reload(): Promise<boolean> {
+    let next: Config;
+    try {
+      next = await this.opts.loadConfig();
+    } catch (err) {
+      this.log.error({ err: oneLine(err) }, 'configuration reload failed; keeping the running configuration');
+      return false;
+    }
+    this.config = next;
+    await this.applySchedule();
+    this.log.info({ schedule: this.scheduleExpr, certificates: next.certificates.length }, 'configuration reloaded');
+    this.trigger('reload');
+    return true;
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.log.info('stopping: no new passes; aborting the order in flight at a safe point');
+    this.task?.destroy();
+    clearTimeout(this.wakeTimer);
+    this.delayAbort.abort();
+    this.passAbort.abort();
+    const limit = this.opts.stopTimeoutMs ?? 90_000;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      (this.running ?? Promise.resolve()).then(() => false),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(true), limit))),
+    ]);
+    clearTimeout(timer);
+    if (timedOut) this.log.error({ waitedMs: limit }, 'the pass in flight did not end in time; exiting anyway');
+    this.log.info('stopped');
+  }
+
+  private async applySchedule(): Promise<void> {
+    const expr = this.config.renew.schedule ?? (await defaultSchedule(this.config.dataDir, this.opts.random));
+    if (expr === this.scheduleExpr && this.task) return;
+    this.task?.destroy();
+    this.scheduleExpr = expr;
+    this.task = cron.schedule(expr, () => this.trigger('schedule'), { name: 'certkeeper-renew' });
+  }
+
+  private trigger(why: Trigger): void {
+    if (this.stopping) return;
+    if (this.running) {
+      this.pending ??= why;
+      return;
+    }
+    this.running = this.pass(why).finally(() => {
+      this.running = undefined;
+      const again = this.pending;
+      this.pending = undefined;
+      if (again) this.trigger(again);
+    });
+  }
+
+  private async pass(why: Trigger): Promise<void> {
+    // Scheduled passes start after a random delay so installations sharing a slot spread out.
+    if (why === 'schedule' || why === 'retry') {
+      const delay = Math.floor((this.opts.random ?? Math.random)() * this.config.renew.randomDelay);
+      if (delay > 0) {
+        this.log.debug({ delayMs: delay }, 'pass starts after a random delay');
+        const ok = await new Promise<boolean>((resolve) => {
+          const t = setTimeout(() => resolve(true), delay);
+          this.delayAbort.signal.addEventListener('abort', () => (clearTimeout(t), resolve(false)), { once: true });
+        });
+        if (!ok) return;
+      }
+    }
+    if (this.stopping) return;
+    clearTimeout(this.wakeTimer);
+    let earliest: Date | undefined;
+    const t0 = Date.now();
+    this.log.info({ trigger: why }, 'pass started');
+    try {
+      await (this.opts.pass ?? renewPass)(this.config, this.log, {
+        now: this.now,
+        env: this.opts.env,
+        signal: this.passAbort.signal,
+        random: this.opts.random,
+        lock: { waitMs: this.opts.lockWaitMs ?? 600_000 },
+        observer: this.opts.observer,
+        onWake: (at) => {
+          if (at > this.now() && (!earliest || at < earliest)) earliest = at;
+        },
+      });
+    } catch (err) {
+      const level = err instanceof LockedError ? 'warn' : 'error';
+      this.log[level]({ err: oneLine(err), ms: Date.now() - t0 }, 'pass failed');
+      if (!earliest) earliest = new Date(this.now().getTime() + 5 * 60_000);
+    }
+    this.planWake(earliest);
+    const next = [this.task?.getNextRun?.() ?? undefined, earliest].filter((d): d is Date => d instanceof Date && d > this.now());
+    if (next.length) emit(this.opts.observer, { type: 'schedule', nextCheck: new Date(Math.min(...next.map((d) => d.getTime()))) });
+  }
+
+  /** For /healthz: alive while not stopping and the cron task exists. */
+  liveness(): { ok: boolean; reason: string } {
+    if (this.stopping) return { ok: false, reason: 'stopping' };
+    if (!this.task) return { ok: false, reason: 'scheduler not started' };
+    return { ok: true, reason: `scheduled: ${this.scheduleExpr}` };
+  }
+
+  /** A timer for the earliest moment something becomes due, when that comes before the next cron run. */
+  private planWake(at: Date | undefined): void {
+    if (!at || this.stopping) return;
+    const next = this.task?.getNextRun?.();
+    const delay = at.getTime() - this.now().getTime() + 1000;
+    if (next && next.getTime() - Date.now() <= delay) return;
+    // setTimeout holds at most ~24.8 days; a longer wait is re-planned by the passes in between.
+    this.wakeTimer = setTimeout(() => this.trigger('retry'), Math.min(Math.max(delay, 1000), 2 ** 31 - 1));
+    this.wakeTimer.unref();
+    this.log.info({ at: at.toISOString() }, 'next check planned before the scheduled pass');
+  }
+}

@@ -1,0 +1,101 @@
+import * as acme from 'acme-client';
+import type { Logger } from 'pino';
+import { certIdOf, chooseInWindow, fetchRenewalInfo, toAriWindow } from '../acme/ari.js';
+import { configureHttp } from '../acme/session.js';
+import { AcmeError, oneLine } from '../errors.js';
+import type { StoredCertificate } from '../store/certs.js';
+import type { StateStore } from '../store/state.js';
+
+export type Directory = { renewalInfo?: string; meta?: { profiles?: Record<string, string> } } & Record<string, unknown>;
+
+/** Fetches the ACME directory once per pass (unauthenticated GET), so ARI and profile checks need no account. */
+export function directoryLoader(url: string, caBundle?: string): () => Promise<Directory> {
+  let cached: Promise<Directory> | undefined;
+  return () =>
+    (cached ??= (async () => {
+      configureHttp(caBundle);
+      const axios = acme.axios as unknown as { get(u: string, c: Record<string, unknown>): Promise<{ status: number; data: unknown }> };
+      const resp = await axios.get(url, { validateStatus: () => true, timeout: 30_000 }).catch((err: Error) => {
+        throw new AcmeError(`fetching the ACME directory ${url}: ${err.message}`, { cause: err });
+      });
+      if (resp.status !== 200 || typeof resp.data !== 'object' || resp.data === null) {
+        throw new AcmeError(`fetching the ACME directory ${url}: HTTP ${resp.status}`);
+      }
+      return resp.data as Directory;
+    })());
+}
+
+/** A configuration mismatch, not a failed attempt: it does not start a backoff. */
+export class ProfileError extends AcmeError {}
+
+/** The configured profile, checked against the directory; a clear error when the CA does not list it. */
+export async function checkedProfile(profile: string | undefined, directory: () => Promise<Directory>, url: string): Promise<string | undefined> {
+  if (!profile) return undefined;
+  const offered = Object.keys((await directory()).meta?.profiles ?? {});
+  if (!offered.includes(profile)) {
+    throw new ProfileError(
+      `acme.profile: the CA at ${url} does not offer the profile "${profile}"; ` +
+        (offered.length ? `it offers: ${offered.join(', ')}` : 'it offers no profiles, so remove acme.profile'),
+      { noRetry: true },
+    );
+  }
+  return profile;
+}
+
+/**
+ * Refreshes the stored ARI window for one certificate when it is for another certificate or its
+ * Retry-After has passed, and returns the certID. Failures are logged and leave the old window (or
+ * none, so the lifetime rule applies): renewal information is advice, never a reason to fail.
+ */
+export async function refreshRenewalInfo(
+  name: string,
+  cert: StoredCertificate,
+  state: StateStore,
+  directory: () => Promise<Directory>,
+  deps: { now: () => Date; logger: Logger; random?: () => number; signal?: AbortSignal },
+): Promise<string | undefined> {
+  let base: string | undefined;
+  try {
+    base = (await directory()).renewalInfo;
+  } catch (err) {
+    deps.logger.warn({ cert: name, err: oneLine(err) }, 'cannot fetch the ACME directory; using the lifetime rule');
+    return undefined;
+  }
+  if (!base) return undefined;
+  let certId: string | undefined;
+  try {
+    certId = certIdOf(cert.fullchainPem);
+  } catch {
+    certId = undefined;
+  }
+  if (!certId) return undefined;
+  const prev = state.get(name).ari;
+  const now = deps.now();
+  if (prev && prev.certId === certId && new Date(prev.nextPoll) > now) return certId;
+  try {
+    const info = await fetchRenewalInfo(base, certId, now, deps.signal);
+    const selected = chooseInWindow(info, prev?.certId === certId ? prev.selected : undefined, now, deps.random);
+    await state.update(name, (s) => ({ ...s, ari: toAriWindow(certId, info, selected) }));
+    deps.logger.info(
+      { cert: name, windowStart: info.start.toISOString(), windowEnd: info.end.toISOString(), selected: selected.toISOString(), nextPoll: info.nextPoll.toISOString(), explanation: info.explanationUrl },
+      'renewal information from the CA',
+    );
+  } catch (err) {
+    deps.logger.warn({ cert: name, err: oneLine(err) }, 'cannot fetch renewal information; keeping the previous window or the lifetime rule');
+    if (prev && prev.certId === certId) {
+      await state.update(name, (s) => ({ ...s, ari: { ...prev, nextPoll: new Date(now.getTime() + 3_600_000).toISOString() } }));
+    }
+  }
+  return certId;
+}
+
+/** certID for `replaces` on a forced renewal: no window needed, only a CA that speaks ARI. */
+export async function forcedCertId(pem: string, directory: () => Promise<Directory>): Promise<string | undefined> {
+  const dir = await directory().catch(() => undefined);
+  if (!dir?.renewalInfo) return undefined;
+  try {
+    return certIdOf(pem);
+  } catch {
+    return undefined;
+  }
+}

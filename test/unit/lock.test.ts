@@ -1,0 +1,67 @@
+import { spawnSync } from 'node:child_process';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { LockedError } from '../../src/errors.js';
+import { LOCK_FILE, acquireLock, staleReason } from '../../src/store/lock.js';
+import { tempDir } from '../harness/scenario.js';
+
+/** A PID that existed a moment ago and does not any more. */
+function deadPid(): number {
+  return spawnSync(process.execPath, ['-e', '']).pid!;
+}
+
+const lockText = (pid: number, heartbeat: Date) =>
+  JSON.stringify({ pid, host: hostname(), token: 'other', startedAt: heartbeat.toISOString(), heartbeat: heartbeat.toISOString() });
+
+describe('lock', () => {
+  it('one holder at a time: a second acquire fails at once, or waits for the release', async () => {
+    const dir = await tempDir();
+    const a = await acquireLock(dir);
+    await expect(acquireLock(dir)).rejects.toThrow(LockedError);
+    await expect(acquireLock(dir)).rejects.toThrow(new RegExp(`PID ${process.pid}.*--wait`));
+    const waiting = acquireLock(dir, { waitMs: 10_000, pollMs: 20 });
+    await a.release();
+    const b = await waiting;
+    expect(JSON.parse(await readFile(join(dir, LOCK_FILE), 'utf8')).pid).toBe(process.pid);
+    await b.release();
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('takes over a lock whose holder PID is dead', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, LOCK_FILE), lockText(deadPid(), new Date()));
+    const l = await acquireLock(dir);
+    expect(JSON.parse(await readFile(join(dir, LOCK_FILE), 'utf8')).token).not.toBe('other');
+    await l.release();
+  });
+
+  it('takes over a lock whose heartbeat is old although its PID lives', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, LOCK_FILE), lockText(process.ppid, new Date(Date.now() - 10 * 60_000)));
+    await expect(acquireLock(dir, { staleMs: 60 * 60_000 })).rejects.toThrow(LockedError);
+    const l = await acquireLock(dir, { staleMs: 60_000 });
+    expect(JSON.parse(await readFile(join(dir, LOCK_FILE), 'utf8')).pid).toBe(process.pid);
+    await l.release();
+  });
+
+  it('keeps its heartbeat fresh while held, so a waiting process does not take it over', async () => {
+    const dir = await tempDir();
+    const l = await acquireLock(dir, { staleMs: 1500, heartbeatMs: 100 });
+    const first = JSON.parse(await readFile(join(dir, LOCK_FILE), 'utf8')).heartbeat as string;
+    await expect(acquireLock(dir, { staleMs: 1500, waitMs: 2500, pollMs: 50 })).rejects.toThrow(LockedError);
+    const later = JSON.parse(await readFile(join(dir, LOCK_FILE), 'utf8')).heartbeat as string;
+    expect(Date.parse(later)).toBeGreaterThan(Date.parse(first));
+    await l.release();
+  });
+
+  it('judges staleness from the heartbeat age and the PID', () => {
+    const now = new Date();
+    const info = (pid: number, ageMs: number) => JSON.parse(lockText(pid, new Date(now.getTime() - ageMs)));
+    expect(staleReason(info(1234, 1000), now, 60_000, () => true)).toBeUndefined();
+    expect(staleReason(info(1234, 1000), now, 60_000, () => false)).toMatch(/PID 1234 is not running/);
+    expect(staleReason(info(1234, 120_000), now, 60_000, () => true)).toMatch(/heartbeat is 120s old/);
+    expect(staleReason(undefined, now, 60_000)).toMatch(/unreadable/);
+  });
+});

@@ -1,0 +1,36 @@
+import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { StateStore } from '../../src/store/state.js';
+import { tempDir } from '../harness/scenario.js';
+
+describe('state store', () => {
+  it('persists per-certificate state across opens, 0600', async () => {
+    const dir = await tempDir();
+    const s = await StateStore.open(dir);
+    await Promise.all([
+      s.update('a', (x) => ({ ...x, failures: x.failures + 1, nextAttempt: '2026-01-01T00:05:00.000Z' })),
+      s.update('b', (x) => ({ ...x, failures: 2 })),
+    ]);
+    const again = await StateStore.open(dir);
+    expect(again.get('a')).toMatchObject({ failures: 1, nextAttempt: '2026-01-01T00:05:00.000Z' });
+    expect(again.get('b').failures).toBe(2);
+    expect(again.get('c')).toEqual({ failures: 0 });
+    expect((await stat(join(dir, 'state.json'))).mode & 0o777).toBe(0o600);
+  });
+
+  it('a corrupt file is kept aside, reported, and the state starts fresh', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'state.json'), '{"version":1,"certs":{"a":{"fail');
+    const warnings: unknown[] = [];
+    const logger = { warn: (o: unknown, m: string) => warnings.push([o, m]) } as never;
+    const s = await StateStore.open(dir, logger);
+    expect(s.get('a')).toEqual({ failures: 0 });
+    expect(warnings).toHaveLength(1);
+    expect(JSON.stringify(warnings[0])).toMatch(/corrupt/);
+    const files = await readdir(dir);
+    expect(files.some((f) => f.startsWith('state.json.corrupt-'))).toBe(true);
+    await s.update('a', (x) => ({ ...x, failures: 1 }));
+    expect(JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')).certs.a.failures).toBe(1);
+  });
+});
