@@ -14,7 +14,7 @@ export interface DnsInstance {
   options: Record<string, unknown>;
 }
 
-export type ResolvedCertificate = CertificateConfig & { dns: string; deploy?: string };
+export type ResolvedCertificate = CertificateConfig & { dns: string | Record<string, string>; deploy?: string };
 
 export interface Config extends Omit<RawConfig, 'dns' | 'certificates'> {
   file: string;

@@ -70,7 +70,15 @@ const certificate = z
       .min(1, 'list at least one domain')
       .max(100, 'a certificate may carry at most 100 names')
       .describe('names on the certificate; the first is the subject. Wildcards as *.example.com'),
-    dns: z.string().optional().describe('name of the dns: entry that writes the TXT records (default: the only one)'),
+    dns: z
+      .union([z.string(), z.record(z.string(), z.string())])
+      .optional()
+      .describe('name of the dns: entry that writes the TXT records (default: the only one), or a mapping zone suffix → entry name for CNAME targets'),
+    challengeAlias: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+\.?$/, 'write a zone (acme.example.net) or a name (_acme-challenge.x.acme.example.net)')
+      .optional()
+      .describe('write the TXT records at _acme-challenge.<this zone> (or this exact name) without looking up a CNAME'),
     keyType: z.enum(KEY_TYPES).default('ecdsa-p256').describe('private key type'),
     reuseKey: z.boolean().default(false).describe('keep the same private key across renewals (default: a fresh key each time)'),
     files: z
@@ -153,7 +161,13 @@ export const configSchema = z
         ctx.addIssue({ code: 'custom', path: ['certificates', i, 'name'], message: `"${c.name}" is used by two certificates` });
       }
       names.add(c.name);
-      if (c.dns !== undefined && !cfg.dns[c.dns]) {
+      if (c.dns !== undefined && typeof c.dns !== 'string') {
+        for (const [suffix, entry] of Object.entries(c.dns)) {
+          if (!cfg.dns[entry]) {
+            ctx.addIssue({ code: 'custom', path: ['certificates', i, 'dns', suffix], message: `no dns entry named "${entry}"; defined: ${dnsNames.join(', ') || 'none'}` });
+          }
+        }
+      } else if (c.dns !== undefined && !cfg.dns[c.dns]) {
         ctx.addIssue({
           code: 'custom',
           path: ['certificates', i, 'dns'],

@@ -7,6 +7,7 @@ import type { Config, ResolvedCertificate } from '../config/load.js';
 import { DIRECTORIES } from '../config/schema.js';
 import { deployCertificates, type DeployItem } from '../deploy/deployer.js';
 import { DnsProviders } from '../dns/instances.js';
+import { challengeRouter, cnameLookup } from '../dns/alias.js';
 import { CertkeeperError, UsageError, oneLine } from '../errors.js';
 import { CertificateStore, type StoredCertificate } from '../store/certs.js';
 import { renewalDue, type DueDecision } from './due.js';
@@ -83,7 +84,12 @@ export async function renewPass(config: Config, logger: Logger, opts: PassOption
         },
         {
           session: await account(),
-          dns: await providers.get(cert.dns),
+          route: challengeRouter({
+            dns: cert.dns,
+            challengeAlias: cert.challengeAlias,
+            lookup: cnameLookup(config.propagation.resolvers),
+            provider: (entry) => providers.get(entry),
+          }),
           propagation: { resolvers: config.propagation.resolvers, timeoutMs: config.propagation.timeout, maxIntervalMs: config.propagation.interval },
           logger,
           signal,

@@ -39,7 +39,7 @@ export function makeKey(name = 'certkeeper-test', algorithm: BindKey['algorithm'
  * given zones, one TSIG key allowed to update the updatable ones. Works as root or not: no `-u`, and
  * everything it writes (journals, pid, keys) lives in its own temp dir.
  */
-export async function startBind(zones: BindZone[], opts: { key?: BindKey } = {}): Promise<RunningBind> {
+export async function startBind(zones: BindZone[], opts: { key?: BindKey; forwardTo?: string } = {}): Promise<RunningBind> {
   const dir = await mkdtemp(join(tmpdir(), 'ck-bind-'));
   const port = await freePort();
   const key = opts.key ?? makeKey();
@@ -51,7 +51,9 @@ export async function startBind(zones: BindZone[], opts: { key?: BindKey } = {})
     `  managed-keys-directory "${dir}";`,
     `  listen-on port ${port} { 127.0.0.1; };`,
     '  listen-on-v6 { none; };',
-    '  recursion no;',
+    // A resolver (forwardTo) chases CNAMEs across zones, as the CA's resolver does; an authoritative
+    // BIND no longer follows a CNAME into another zone it serves.
+    opts.forwardTo ? '  recursion yes; allow-recursion { any; };' : '  recursion no;',
     '  dnssec-validation no;',
     '  notify no;',
     '  allow-query { any; };',
@@ -59,7 +61,11 @@ export async function startBind(zones: BindZone[], opts: { key?: BindKey } = {})
     'controls { };',
     `key "${key.name}" { algorithm ${key.algorithm}; secret "${key.secret}"; };`,
   ];
-  for (const z of zones) {
+  if (opts.forwardTo) {
+    const [host, fport] = opts.forwardTo.split(':');
+    for (const z of zones) conf.push(`zone "${z.name}" { type forward; forward only; forwarders { ${host} port ${fport}; }; };`);
+  }
+  for (const z of opts.forwardTo ? [] : zones) {
     const file = join(dir, `${z.name}.zone`);
     const lines = z.broken
       ? ['this is not a zone file']
