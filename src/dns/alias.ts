@@ -53,12 +53,12 @@ export function cnameLookup(resolvers: string[] | undefined): CnameLookup {
       let lastErr: unknown;
       for (const s of servers) {
         try {
-          return (await queryTxt(s, name, { timeoutMs: 3000 })).cname;
+          return (await queryTxt(s, name, { timeoutMs: 1500 })).cname;
         } catch (err) {
           lastErr = err;
         }
       }
-      throw new DnsProviderError('alias', `looking up a CNAME at ${name} failed: ${(lastErr as Error).message}`);
+      throw new Error(`looking up a CNAME at ${name} failed: ${(lastErr as Error).message}`);
     };
   }
   return async (name) => {
@@ -67,7 +67,7 @@ export function cnameLookup(resolvers: string[] | undefined): CnameLookup {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENODATA' || code === 'ENOTFOUND') return undefined;
-      throw new DnsProviderError('alias', `looking up a CNAME at ${name} failed (${code})`);
+      throw new Error(`looking up a CNAME at ${name} failed (${code})`);
     }
   };
 }
@@ -84,9 +84,25 @@ export interface RoutedRecord {
  * `_acme-challenge.<name>` is followed; the record is written at the target by the provider
  * configured for the target's zone.
  */
-export function challengeRouter(opts: { dns: DnsChoice; challengeAlias?: string; lookup: CnameLookup; provider: (entry: string) => Promise<DnsProvider> }) {
+export function challengeRouter(opts: {
+  dns: DnsChoice;
+  challengeAlias?: string;
+  lookup: CnameLookup;
+  provider: (entry: string) => Promise<DnsProvider>;
+  /** A failed lookup (timeout, SERVFAIL) is not fatal: the record stays at its own name. */
+  onLookupError?: (name: string, err: Error) => void;
+}) {
+  const follow = async (fqdn: string): Promise<string> => {
+    try {
+      return (await followCnames(fqdn, opts.lookup)).target;
+    } catch (err) {
+      if (err instanceof DnsProviderError) throw err; // loop or over-long chain: a configuration error
+      opts.onLookupError?.(fqdn, err as Error);
+      return fqdn;
+    }
+  };
   return async (record: TxtRecord): Promise<RoutedRecord> => {
-    const target = opts.challengeAlias ? aliasTarget(opts.challengeAlias) : (await followCnames(record.fqdn, opts.lookup)).target;
+    const target = opts.challengeAlias ? aliasTarget(opts.challengeAlias) : await follow(record.fqdn);
     const entry = pickDnsEntry(opts.dns, target);
     if (!entry) {
       throw new DnsProviderError('alias', `no dns entry covers ${target}${target !== record.fqdn ? ` (CNAME target of ${record.fqdn})` : ''}; add its zone to the certificate's dns mapping`, { noRetry: true });

@@ -89,6 +89,7 @@ export async function renewPass(config: Config, logger: Logger, opts: PassOption
             challengeAlias: cert.challengeAlias,
             lookup: cnameLookup(config.propagation.resolvers),
             provider: (entry) => providers.get(entry),
+            onLookupError: (name, err) => logger.warn({ cert: cert.name, name, err: err.message }, 'CNAME lookup failed; writing the record at its own name'),
           }),
           propagation: { resolvers: config.propagation.resolvers, timeoutMs: config.propagation.timeout, maxIntervalMs: config.propagation.interval },
           logger,

@@ -34,4 +34,15 @@ describe('CNAME alias mode (pure parts)', () => {
     expect(r).toMatchObject({ record: { fqdn: 'z.acme.net', value: 'v' }, entry: 'a' });
     await expect(route({ fqdn: '_acme-challenge.c.org', value: 'v' })).rejects.toThrow(/no dns entry covers _acme-challenge\.c\.org/);
   });
+  it('keeps the record at its own name when the lookup fails, and reports it', async () => {
+    const seen: string[] = [];
+    const route = challengeRouter({
+      dns: 'only',
+      lookup: async () => { throw new Error('timeout'); },
+      provider: async (e) => ({ name: e }) as DnsProvider,
+      onLookupError: (n, err) => seen.push(`${n}: ${err.message}`),
+    });
+    expect((await route({ fqdn: '_acme-challenge.a.org', value: 'v' })).record.fqdn).toBe('_acme-challenge.a.org');
+    expect(seen).toEqual(['_acme-challenge.a.org: timeout']);
+  });
 });
