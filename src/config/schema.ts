@@ -143,6 +143,18 @@ export const configSchema = z
           .array(z.string().regex(/^[^\s:]+(:\d{1,5})?$|^\[[0-9a-fA-F:]+\](:\d{1,5})?$/, 'write host or host:port'))
           .optional()
           .describe("servers to ask instead of the zone's authoritative nameservers"),
+        bootstrap: z
+          .array(z.string().regex(/^[^\s:]+(:\d{1,5})?$|^\[[0-9a-fA-F:]+\](:\d{1,5})?$/, 'write host or host:port'))
+          .optional()
+          .describe('resolvers used to find the authoritative nameservers (default: the system resolver)'),
+        minorityFailure: z
+          .enum(['wait', 'ignore'])
+          .default('ignore')
+          .describe('when fewer than half of the nameservers SERVFAIL or time out: ignore them, or wait for them'),
+        doh: z
+          .array(z.url({ protocol: /^https?$/ }))
+          .default(['https://dns.alidns.com/dns-query', 'https://doh.pub/dns-query'])
+          .describe('DNS-over-HTTPS resolvers asked as a last resort when no nameserver can be reached; [] turns this off'),
         timeout: duration('300s').describe('give up waiting for the TXT records after this long'),
         interval: duration('2s').describe('longest pause between two checks'),
       })

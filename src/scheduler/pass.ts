@@ -91,7 +91,12 @@ export async function renewPass(config: Config, logger: Logger, opts: PassOption
             provider: (entry) => providers.get(entry),
             onLookupError: (name, err) => logger.warn({ cert: cert.name, name, err: err.message }, 'CNAME lookup failed; writing the record at its own name'),
           }),
-          propagation: { resolvers: config.propagation.resolvers, timeoutMs: config.propagation.timeout, maxIntervalMs: config.propagation.interval },
+          propagation: {
+            resolvers: config.propagation.resolvers,
+            bootstrap: config.propagation.bootstrap,
+            minorityFailure: config.propagation.minorityFailure,
+            doh: config.propagation.doh,
+            timeoutMs: config.propagation.timeout, maxIntervalMs: config.propagation.interval },
           logger,
           signal,
           onStep: (step) => opts.onStep?.(cert.name, step),

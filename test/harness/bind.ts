@@ -14,6 +14,8 @@ export interface BindZone {
   updatable?: boolean;
   /** Write a zone file named cannot load, so it answers SERVFAIL for the zone. */
   broken?: boolean;
+  /** NS records as [host label, address]; default one: ns1 → 127.0.0.1. */
+  nameservers?: [string, string][];
 }
 
 export interface BindKey {
@@ -39,9 +41,10 @@ export function makeKey(name = 'certkeeper-test', algorithm: BindKey['algorithm'
  * given zones, one TSIG key allowed to update the updatable ones. Works as root or not: no `-u`, and
  * everything it writes (journals, pid, keys) lives in its own temp dir.
  */
-export async function startBind(zones: BindZone[], opts: { key?: BindKey; forwardTo?: string } = {}): Promise<RunningBind> {
+export async function startBind(zones: BindZone[], opts: { key?: BindKey; forwardTo?: string; address?: string; port?: number } = {}): Promise<RunningBind> {
   const dir = await mkdtemp(join(tmpdir(), 'ck-bind-'));
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
+  const address = opts.address ?? '127.0.0.1';
   const key = opts.key ?? makeKey();
   const conf = [
     'options {',
@@ -49,7 +52,7 @@ export async function startBind(zones: BindZone[], opts: { key?: BindKey; forwar
     `  pid-file "${dir}/named.pid";`,
     `  session-keyfile "${dir}/session.key";`,
     `  managed-keys-directory "${dir}";`,
-    `  listen-on port ${port} { 127.0.0.1; };`,
+    `  listen-on port ${port} { ${address}; };`,
     '  listen-on-v6 { none; };',
     // A resolver (forwardTo) chases CNAMEs across zones, as the CA's resolver does; an authoritative
     // BIND no longer follows a CNAME into another zone it serves.
@@ -72,8 +75,7 @@ export async function startBind(zones: BindZone[], opts: { key?: BindKey; forwar
       : [
           '$TTL 60',
           `@ IN SOA ns1.${z.name}. hostmaster.${z.name}. 1 3600 600 86400 1`,
-          `@ IN NS ns1.${z.name}.`,
-          'ns1 IN A 127.0.0.1',
+          ...(z.nameservers ?? [['ns1', '127.0.0.1']]).flatMap(([h, a]) => [`@ IN NS ${h}.${z.name}.`, `${h} IN A ${a}`]),
           ...(z.records ?? []),
         ];
     await writeFile(file, lines.join('\n') + '\n');
@@ -99,11 +101,11 @@ export async function startBind(zones: BindZone[], opts: { key?: BindKey; forwar
     await waitFor(async () => {
       if (proc.exitCode !== null) throw new Error('exited');
       if (!probe) return out.join('').includes('running');
-      return (await queryTxt({ host: '127.0.0.1', port }, probe.name, { timeoutMs: 500 })).rcode === 'NOERROR';
+      return (await queryTxt({ host: address, port }, probe.name, { timeoutMs: 500 })).rcode === 'NOERROR';
     }, 'named to answer');
   } catch (err) {
     await stop();
     throw new Error(`named did not start: ${(err as Error).message}\n${Buffer.concat(out).toString().slice(-2000)}`);
   }
-  return { server: `127.0.0.1:${port}`, port, dir, key, stop };
+  return { server: `${address}:${port}`, port, dir, key, stop };
 }
