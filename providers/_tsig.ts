@@ -70,7 +70,7 @@ export type TsigCheck = { ok: true } | { ok: false; reason: string };
  * Checks the TSIG record a server put on its reply to a signed request (RFC 8945 §5.3): the reply
  * must be signed with the same key, over the request MAC and the reply without its TSIG record.
  */
-export function verifyResponse(wire: Buffer, requestMac: Buffer, key: TsigKey): TsigCheck {
+export function verifyResponse(wire: Buffer, requestMac: Buffer, key: TsigKey, nowSeconds = Math.floor(Date.now() / 1000)): TsigCheck {
   const arcount = wire.readUInt16BE(10);
   if (arcount === 0) return { ok: false, reason: 'the reply is not signed' };
   let off = 12;
@@ -97,6 +97,7 @@ export function verifyResponse(wire: Buffer, requestMac: Buffer, key: TsigKey): 
   const otherLen = wire.readUInt16BE(off + 4);
   const other = wire.subarray(off + 6, off + 6 + otherLen);
   if (error) return { ok: false, reason: TSIG_ERRORS[error] ?? `TSIG error ${error}` };
+  if (Math.abs(nowSeconds - signed) > fudge) return { ok: false, reason: 'BADTIME (the reply is signed at another time; check the clock)' };
   if (keyName.toLowerCase() !== key.name.toLowerCase().replace(/\.$/, '') || alg.toLowerCase() !== key.algorithm) {
     return { ok: false, reason: `the reply is signed with another key (${keyName}, ${alg})` };
   }

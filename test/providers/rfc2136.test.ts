@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { descriptor } from '../../providers/rfc2136.js';
+import { buildUpdate, exchangeTcpRaw } from '../../providers/_dnsupdate.js';
+import { signMessage, verifyResponse } from '../../providers/_tsig.js';
 import type { DnsProvider } from '../../src/dns/provider.js';
 import { queryTxt, parseServer } from '../../src/dns/query.js';
 import { CertkeeperError } from '../../src/errors.js';
@@ -54,6 +56,20 @@ describe('rfc2136 provider against a real BIND', () => {
     const e2 = await provider.present({ fqdn: '_acme-challenge.other.test', value: 'v' }, AbortSignal.timeout(5000)).then(() => new Error('no error'), (e: Error) => e);
     expect((e2 as CertkeeperError).code).toBe('DNS_AUTH');
     expect(e2.message).toMatch(/REFUSED/);
+  });
+
+  it('verifies the TSIG signature of replies: a changed byte or a skewed clock is rejected', async () => {
+    const key = { name: bind.key.name, algorithm: bind.key.algorithm, secret: Buffer.from(bind.key.secret, 'base64') };
+    const msg = buildUpdate(zone, 'add', `_acme-challenge.sig.${zone}`, 'sig', 60);
+    const { wire, mac } = signMessage(msg, key);
+    const reply = await exchangeTcpRaw(parseServer(bind.server), wire, 5000);
+    expect(verifyResponse(reply, mac, key)).toEqual({ ok: true });
+    const tampered = Buffer.from(reply);
+    tampered[3] = tampered[3]! ^ 0x05; // rcode bits
+    expect(verifyResponse(tampered, mac, key)).toEqual({ ok: false, reason: 'the reply signature does not verify' });
+    expect(verifyResponse(reply, Buffer.alloc(mac.length), key).ok).toBe(false);
+    expect(verifyResponse(reply, mac, key, Math.floor(Date.now() / 1000) + 3600)).toMatchObject({ ok: false, reason: expect.stringMatching(/^BADTIME/) });
+    await provider.cleanup({ fqdn: `_acme-challenge.sig.${zone}`, value: 'sig' }, AbortSignal.timeout(5000));
   });
 
   providerContract(() => ({ provider, zone, read }));
