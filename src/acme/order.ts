@@ -22,7 +22,10 @@ export interface OrderRequest {
 
 export interface OrderDeps {
   session: AcmeSession;
-  dns: DnsProvider;
+  /** Writes every record, unless `route` is given. */
+  dns?: DnsProvider;
+  /** Alias mode (src/dns/alias.ts): where each record is written and by which provider. */
+  route?: (record: TxtRecord) => Promise<{ record: TxtRecord; dns: DnsProvider; entry?: string }>;
   propagation: Omit<PropagationOptions, 'signal' | 'logger' | 'firstIntervalMs'>;
   logger: Logger;
   signal: AbortSignal;
@@ -86,23 +89,34 @@ export async function issueCertificate(req: OrderRequest, deps: OrderDeps): Prom
     pending.push({ authzUrl: a.url, challengeUrl: ch.url, identifier, record: { fqdn: `_acme-challenge.${a.identifier.value}`, value } });
   }
 
-  const presented: TxtRecord[] = [];
+  const presented: { record: TxtRecord; dns: DnsProvider }[] = [];
   try {
     if (pending.length) {
+      // Alias mode may move a record to a CNAME target in another zone, written by another provider.
+      const route = deps.route ?? (async (record: TxtRecord) => ({ record, dns: deps.dns!, entry: undefined }));
+      const routed = await Promise.all(pending.map((p) => route(p.record)));
+      routed.forEach((r, i) => {
+        if (r.record.fqdn !== pending[i]!.record.fqdn) log.info({ name: pending[i]!.record.fqdn, target: r.record.fqdn, dns: r.entry }, 'challenge delegated by CNAME alias');
+      });
       const results = await Promise.allSettled(
-        pending.map(async (p) => {
-          await deps.dns.present(p.record, signal);
-          presented.push(p.record);
+        routed.map(async (r) => {
+          await r.dns.present(r.record, signal);
+          presented.push(r);
         }),
       );
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
-      log.info({ records: pending.map((p) => p.record.fqdn) }, 'challenge TXT records presented');
+      log.info({ records: routed.map((r) => r.record.fqdn) }, 'challenge TXT records presented');
       deps.onStep?.('presented');
 
       await waitForPropagation(
-        pending.map((p) => p.record),
-        { ...deps.propagation, firstIntervalMs: deps.dns.hints.pollIntervalMs, signal, logger: log },
+        routed.map((r) => r.record),
+        {
+          ...deps.propagation,
+          firstIntervalMs: Math.min(...routed.map((r) => r.dns.hints.pollIntervalMs)),
+          signal,
+          logger: log.child({ providers: [...new Set(routed.map((r) => r.dns.name))] }),
+        },
       );
       deps.onStep?.('propagated');
 
@@ -120,7 +134,7 @@ export async function issueCertificate(req: OrderRequest, deps: OrderDeps): Prom
     }
     deps.onStep?.('validated');
   } finally {
-    await cleanupRecords(presented, deps.dns, log);
+    await cleanupRecords(presented, log);
   }
 
   const keyPem = await keyPromise;
@@ -143,11 +157,11 @@ export async function issueCertificate(req: OrderRequest, deps: OrderDeps): Prom
  * Removes presented records; runs even when the order was aborted, so it gets its own time limit
  * rather than the (possibly already aborted) order signal. Failures are logged with the record name.
  */
-async function cleanupRecords(records: TxtRecord[], dns: DnsProvider, log: Logger): Promise<void> {
+async function cleanupRecords(records: { record: TxtRecord; dns: DnsProvider }[], log: Logger): Promise<void> {
   const signal = AbortSignal.timeout(60_000);
   const t0 = Date.now();
   await Promise.all(
-    records.map((r) =>
+    records.map(({ record: r, dns }) =>
       dns.cleanup(r, signal).then(
         () => log.debug({ record: r.fqdn }, 'TXT record removed'),
         (err: unknown) =>
@@ -155,7 +169,7 @@ async function cleanupRecords(records: TxtRecord[], dns: DnsProvider, log: Logge
       ),
     ),
   );
-  if (records.length) log.info({ records: records.map((r) => r.fqdn), ms: Date.now() - t0 }, 'TXT records cleaned up');
+  if (records.length) log.info({ records: records.map((r) => r.record.fqdn), ms: Date.now() - t0 }, 'TXT records cleaned up');
 }
 
 /**

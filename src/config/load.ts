@@ -14,7 +14,7 @@ export interface DnsInstance {
   options: Record<string, unknown>;
 }
 
-export type ResolvedCertificate = CertificateConfig & { dns: string; deploy?: string };
+export type ResolvedCertificate = CertificateConfig & { dns: string | Record<string, string>; deploy?: string };
 
 export interface Config extends Omit<RawConfig, 'dns' | 'certificates'> {
   file: string;
@@ -82,7 +82,9 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
     const withCreds = resolveCredentials(descriptor.credentials, rest, env, baseDir, `dns.${name}`, issues);
     const opts = descriptor.options.safeParse(withCreds);
     if (!opts.success) {
-      issues.push(...zodIssues(opts.error, `dns.${name}`));
+      // A missing credential was already reported with the variables that supply it.
+      const known = new Set(issues.map((i) => i.path));
+      issues.push(...zodIssues(opts.error, `dns.${name}`).filter((i) => !known.has(i.path)));
       continue;
     }
     dns[name] = { type, options: opts.data as Record<string, unknown> };

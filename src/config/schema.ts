@@ -73,7 +73,15 @@ const certificate = z
       .min(1, 'list at least one domain')
       .max(100, 'a certificate may carry at most 100 names')
       .describe('names on the certificate; the first is the subject. Wildcards as *.example.com'),
-    dns: z.string().optional().describe('name of the dns: entry that writes the TXT records (default: the only one)'),
+    dns: z
+      .union([z.string(), z.record(z.string(), z.string())])
+      .optional()
+      .describe('name of the dns: entry that writes the TXT records (default: the only one), or a mapping zone suffix → entry name for CNAME targets'),
+    challengeAlias: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+\.?$/, 'write a zone (acme.example.net) or a name (_acme-challenge.x.acme.example.net)')
+      .optional()
+      .describe('write the TXT records at _acme-challenge.<this zone> (or this exact name) without looking up a CNAME'),
     keyType: z.enum(KEY_TYPES).default('ecdsa-p256').describe('private key type'),
     reuseKey: z.boolean().default(false).describe('keep the same private key across renewals (default: a fresh key each time)'),
     files: z
@@ -146,6 +154,18 @@ export const configSchema = z
           .array(z.string().regex(/^[^\s:]+(:\d{1,5})?$|^\[[0-9a-fA-F:]+\](:\d{1,5})?$/, 'write host or host:port'))
           .optional()
           .describe("servers to ask instead of the zone's authoritative nameservers"),
+        bootstrap: z
+          .array(z.string().regex(/^[^\s:]+(:\d{1,5})?$|^\[[0-9a-fA-F:]+\](:\d{1,5})?$/, 'write host or host:port'))
+          .optional()
+          .describe('resolvers used to find the authoritative nameservers (default: the system resolver)'),
+        minorityFailure: z
+          .enum(['wait', 'ignore'])
+          .default('ignore')
+          .describe('when fewer than half of the nameservers SERVFAIL or time out: ignore them, or wait for them'),
+        doh: z
+          .array(z.url({ protocol: /^https?$/ }))
+          .default(['https://dns.alidns.com/dns-query', 'https://doh.pub/dns-query'])
+          .describe('DNS-over-HTTPS resolvers asked as a last resort when no nameserver can be reached; [] turns this off'),
         timeout: duration('300s').describe('give up waiting for the TXT records after this long'),
         interval: duration('2s').describe('longest pause between two checks'),
       })
@@ -166,7 +186,13 @@ export const configSchema = z
         ctx.addIssue({ code: 'custom', path: ['certificates', i, 'name'], message: `"${c.name}" is used by two certificates` });
       }
       names.add(c.name);
-      if (c.dns !== undefined && !cfg.dns[c.dns]) {
+      if (c.dns !== undefined && typeof c.dns !== 'string') {
+        for (const [suffix, entry] of Object.entries(c.dns)) {
+          if (!cfg.dns[entry]) {
+            ctx.addIssue({ code: 'custom', path: ['certificates', i, 'dns', suffix], message: `no dns entry named "${entry}"; defined: ${dnsNames.join(', ') || 'none'}` });
+          }
+        }
+      } else if (c.dns !== undefined && !cfg.dns[c.dns]) {
         ctx.addIssue({
           code: 'custom',
           path: ['certificates', i, 'dns'],

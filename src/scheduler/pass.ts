@@ -9,6 +9,7 @@ import { deployCertificates, type DeployItem } from '../deploy/deployer.js';
 import { DnsProviders } from '../dns/instances.js';
 import { AbortedError, AcmeError, CertkeeperError, UsageError, oneLine } from '../errors.js';
 import { emit, observeDns, type Observer } from '../events.js';
+import { challengeRouter, cnameLookup } from '../dns/alias.js';
 import { CertificateStore, type StoredCertificate } from '../store/certs.js';
 import { acquireLock, type LockOptions } from '../store/lock.js';
 import { StateStore } from '../store/state.js';
@@ -154,8 +155,21 @@ async function lockedPass(
       logger.info({ cert: cert.name, replaces: request.replaces, profile: request.profile }, 'order started');
       const deps = {
         session: await account(),
-        dns: observeDns(await providers.get(cert.dns), config.dns[cert.dns]?.type ?? cert.dns, opts.observer),
-        propagation: { resolvers: config.propagation.resolvers, timeoutMs: config.propagation.timeout, maxIntervalMs: config.propagation.interval },
+        route: challengeRouter({
+          dns: cert.dns,
+          challengeAlias: cert.challengeAlias,
+          lookup: cnameLookup(config.propagation.resolvers),
+          provider: async (entry) => observeDns(await providers.get(entry), config.dns[entry]?.type ?? entry, opts.observer),
+          onLookupError: (name, err) => logger.warn({ cert: cert.name, name, err: err.message }, 'CNAME lookup failed; writing the record at its own name'),
+        }),
+        propagation: {
+          resolvers: config.propagation.resolvers,
+          bootstrap: config.propagation.bootstrap,
+          minorityFailure: config.propagation.minorityFailure,
+          doh: config.propagation.doh,
+          timeoutMs: config.propagation.timeout,
+          maxIntervalMs: config.propagation.interval,
+        },
         logger,
         signal,
         onStep: (step: OrderStep) => opts.onStep?.(cert.name, step),

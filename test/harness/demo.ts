@@ -1,6 +1,6 @@
 /**
  * `npm run demo`: the main job end to end on this machine, no cloud account needed. Starts a local
- * ACME CA (Pebble) with its challenge DNS server and a real Nginx, writes a config into .demo/,
+ * ACME CA (Pebble) resolving through certkeeper's builtin DNS server, and a real Nginx, writes a config into .demo/,
  * runs `certkeeper renew --now`, shows `certkeeper status`, checks what Nginx now serves, and stops
  * everything again.
  */
@@ -13,15 +13,18 @@ import { startPebble } from './pebble.js';
 import { pebbleConfig, writeConfig } from './scenario.js';
 import { makeCa, makeLeaf } from './tls.js';
 import { servedCertificate } from './tls-probe.js';
-import { waitFor } from './ports.js';
+import { freePort, waitFor } from './ports.js';
 
 const dir = join(REPO, '.demo');
 await rm(dir, { recursive: true, force: true });
 await mkdir(join(dir, 'ssl'), { recursive: true });
 const say = (s: string) => process.stderr.write(`\n▶ ${s}\n`);
 
-say('starting Pebble (local ACME CA) and pebble-challtestsrv (its DNS)');
-const pebble = await startPebble({ dir: join(dir, 'pebble') });
+// The challenge is answered by certkeeper's own builtin DNS server (no cloud account, no hook):
+// Pebble is pointed at the port that server will listen on.
+const dnsListen = `127.0.0.1:${await freePort()}`;
+say(`starting Pebble (local ACME CA), resolving through certkeeper's builtin DNS server on ${dnsListen}`);
+const pebble = await startPebble({ dir: join(dir, 'pebble'), dnsServer: dnsListen });
 say('starting Nginx on a placeholder self-signed certificate');
 const ca = await makeCa(dir, 'placeholder');
 const placeholder = await makeLeaf(dir, ca, ['demo.example.test'], { base: 'placeholder' });
@@ -31,12 +34,12 @@ const nginx = await startNginx(join(dir, 'nginx'), join(dir, 'ssl/demo.crt'), jo
 
 const configFile = await writeConfig(dir, {
   ...pebbleConfig(pebble, join(dir, 'data')),
+  dns: { local: { type: 'builtin', zone: 'demo.example.test', listen: dnsListen } },
   deploy: { nginx: { test: nginx.testCommand, reload: nginx.reloadCommand } },
   certificates: [
     { name: 'demo', domains: ['demo.example.test', '*.demo.example.test'], files: { cert: join(dir, 'ssl/demo.crt'), key: join(dir, 'ssl/demo.key') } },
   ],
 });
-process.env.CHALLTESTSRV_URL = pebble.challtestsrvUrl;
 const ctx = { env: process.env, cwd: dir, stdout: process.stdout, stderr: process.stderr, now: () => new Date() };
 let code = 1;
 try {
@@ -54,6 +57,8 @@ try {
     say(`Nginx on https://127.0.0.1:${nginx.port} now serves ${served.subjectaltname} issued by "${served.issuer.CN}", valid until ${served.valid_to}`);
   }
 } finally {
+  const { stopBuiltinServers } = await import('../../providers/builtin.js');
+  await stopBuiltinServers();
   await nginx.stop();
   await pebble.stop();
 }

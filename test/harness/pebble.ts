@@ -26,7 +26,7 @@ export interface RunningPebble extends PebbleInfo {
  * Starts Debian's pebble and pebble-challtestsrv on free loopback ports, Pebble resolving through the
  * challenge test server. Pebble's API gets a TLS certificate from a CA made here.
  */
-export async function startPebble(opts: { dir?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunningPebble> {
+export async function startPebble(opts: { dir?: string; env?: NodeJS.ProcessEnv; dnsServer?: string } = {}): Promise<RunningPebble> {
   const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'ck-pebble-')));
   await mkdir(dir, { recursive: true });
   const ca = await makeCa(dir, 'Pebble API test CA');
@@ -57,13 +57,15 @@ export async function startPebble(opts: { dir?: string; env?: NodeJS.ProcessEnv 
     procs.push(p);
     return p;
   };
+  // With opts.dnsServer Pebble resolves through that server instead (BIND, certkeeper's builtin
+  // server); challtestsrv still runs so the returned info keeps its shape.
   spawnLogged(
     'pebble-challtestsrv',
     ['-dns01', `127.0.0.1:${dnsPort}`, '-management', `127.0.0.1:${ctsMgmtPort}`, '-http01', '', '-https01', '', '-tlsalpn01', '', '-defaultIPv6', ''],
     process.env,
     'challtestsrv.log',
   );
-  spawnLogged('pebble', ['-config', join(dir, 'pebble-config.json'), '-dnsserver', `127.0.0.1:${dnsPort}`], {
+  spawnLogged('pebble', ['-config', join(dir, 'pebble-config.json'), '-dnsserver', opts.dnsServer ?? `127.0.0.1:${dnsPort}`], {
     ...process.env,
     PEBBLE_VA_NOSLEEP: '1',
     PEBBLE_AUTHZREUSE: '0',
@@ -76,7 +78,7 @@ export async function startPebble(opts: { dir?: string; env?: NodeJS.ProcessEnv 
     directoryUrl: `https://localhost:${acmePort}/dir`,
     caBundle: ca.cert,
     managementUrl: `https://localhost:${mgmtPort}`,
-    dnsServer: `127.0.0.1:${dnsPort}`,
+    dnsServer: opts.dnsServer ?? `127.0.0.1:${dnsPort}`,
     challtestsrvUrl: `http://127.0.0.1:${ctsMgmtPort}`,
     dir,
   };

@@ -1,0 +1,122 @@
+import { z } from 'zod';
+import { duration } from '../src/config/schema.js';
+import { DnsProviderError } from '../src/errors.js';
+import type { DnsProvider, ProviderDescriptor, TxtRecord } from '../src/dns/provider.js';
+
+const options = z
+  .object({
+    apiToken: z.string().min(1).describe('API token with Zone:DNS:Edit on the zones used'),
+    endpoint: z.url().default('https://api.cloudflare.com/client/v4').describe('API base URL (for tests and proxies)'),
+    zoneId: z.string().optional().describe('zone id; looked up by name when omitted'),
+    ttl: z.number().int().min(1).default(60).describe('TTL of the TXT records (1 = automatic)'),
+    timeout: duration('30s').describe('time limit for each API call'),
+    propagationTimeout: duration('120s').describe('how long the records may take to appear'),
+  })
+  .strict();
+
+interface Envelope<T> {
+  success: boolean;
+  errors: { code: number; message: string }[];
+  result: T;
+  result_info?: { page: number; per_page: number; total_pages: number; count: number; total_count: number };
+}
+
+const AUTH_CODES = new Set([10000, 9103, 9106, 9109, 6003, 6111]);
+const ALREADY_EXISTS = new Set([81057, 81058]);
+
+/**
+ * `cloudflare`: REST API v4 with a scoped API token (never the global key). Finds the zone by the
+ * longest matching name, creates one TXT record per value and deletes it by its record id.
+ */
+export const descriptor: ProviderDescriptor<typeof options> = {
+  type: 'cloudflare',
+  title: 'Cloudflare',
+  docs: 'README.md#cloudflare-provider',
+  credentials: [{ key: 'apiToken', env: ['CLOUDFLARE_API_TOKEN', 'CF_API_TOKEN'], description: 'scoped API token', required: true, secret: true }],
+  options,
+  create(opts): DnsProvider {
+    const base = opts.endpoint.replace(/\/$/, '');
+    const ids = new Map<string, string>(); // "fqdn value" → record id
+    const zones = new Map<string, Promise<string>>();
+
+    const call = async <T>(method: string, path: string, body: unknown, signal: AbortSignal, what: string): Promise<Envelope<T>> => {
+      let res: Response;
+      try {
+        res = await fetch(`${base}${path}`, {
+          method,
+          headers: { authorization: `Bearer ${opts.apiToken}`, 'content-type': 'application/json' },
+          body: body === undefined ? undefined : JSON.stringify(body),
+          signal: AbortSignal.any([signal, AbortSignal.timeout(opts.timeout)]),
+        });
+      } catch (err) {
+        throw new DnsProviderError('cloudflare', `${what}: ${(err as Error).message}`, { cause: err });
+      }
+      const env = (await res.json().catch(() => ({ success: false, errors: [{ code: 0, message: `HTTP ${res.status}, not JSON` }] }))) as Envelope<T>;
+      if (env.success) return env;
+      const errs = env.errors ?? [];
+      if (errs.some((e) => ALREADY_EXISTS.has(e.code))) return env;
+      const text = errs.map((e) => `${e.code} ${e.message}`).join('; ') || `HTTP ${res.status}`;
+      const auth = res.status === 401 || res.status === 403 || errs.some((e) => AUTH_CODES.has(e.code));
+      throw new DnsProviderError('cloudflare', `${what}: ${text}${auth ? '; check CLOUDFLARE_API_TOKEN and that it has Zone:DNS:Edit on this zone' : ''}`, { auth });
+    };
+
+    const zoneOf = (fqdn: string, signal: AbortSignal): Promise<string> => {
+      if (opts.zoneId) return Promise.resolve(opts.zoneId);
+      const labels = fqdn.toLowerCase().split('.');
+      const key = labels.slice(1).join('.');
+      let p = zones.get(key);
+      if (!p) {
+        p = (async () => {
+          for (let i = 1; i < labels.length - 1; i++) {
+            const candidate = labels.slice(i).join('.');
+            const r = await call<{ id: string; name: string }[]>('GET', `/zones?name=${encodeURIComponent(candidate)}`, undefined, signal, `looking up zone ${candidate}`);
+            const z = r.result?.find((x) => x.name.toLowerCase() === candidate);
+            if (z) return z.id;
+          }
+          throw new DnsProviderError('cloudflare', `no zone for ${fqdn} in this account (or the token cannot see it)`, { noRetry: true });
+        })();
+        p.catch(() => zones.delete(key));
+        zones.set(key, p);
+      }
+      return p;
+    };
+
+    const findRecord = async (zone: string, rec: TxtRecord, signal: AbortSignal): Promise<string | undefined> => {
+      for (let page = 1; ; page++) {
+        const r = await call<{ id: string; content: string; name: string }[]>(
+          'GET',
+          `/zones/${zone}/dns_records?type=TXT&name=${encodeURIComponent(rec.fqdn)}&per_page=100&page=${page}`,
+          undefined,
+          signal,
+          `listing TXT records at ${rec.fqdn}`,
+        );
+        const hit = r.result.find((x) => x.content.replace(/^"|"$/g, '') === rec.value);
+        if (hit) return hit.id;
+        if (!r.result_info || page >= r.result_info.total_pages) return undefined;
+      }
+    };
+
+    return {
+      name: 'cloudflare',
+      hints: { timeoutMs: opts.propagationTimeout, pollIntervalMs: 1000, ttl: opts.ttl },
+      async present(rec, signal) {
+        const zone = await zoneOf(rec.fqdn, signal);
+        const r = await call<{ id: string }>('POST', `/zones/${zone}/dns_records`, { type: 'TXT', name: rec.fqdn, content: rec.value, ttl: opts.ttl }, signal, `creating TXT ${rec.fqdn}`);
+        // Already there (a retried order): adopt the existing record so cleanup removes it.
+        const id = r.success ? r.result.id : await findRecord(zone, rec, signal);
+        if (id) ids.set(`${rec.fqdn} ${rec.value}`, id);
+      },
+      async cleanup(rec, signal) {
+        const zone = await zoneOf(rec.fqdn, signal);
+        const id = ids.get(`${rec.fqdn} ${rec.value}`) ?? (await findRecord(zone, rec, signal));
+        if (!id) return;
+        try {
+          await call('DELETE', `/zones/${zone}/dns_records/${id}`, undefined, signal, `deleting TXT ${rec.fqdn}`);
+        } catch (err) {
+          if (!/\b(81044|1032)\b/.test((err as Error).message)) throw err; // already gone
+        }
+        ids.delete(`${rec.fqdn} ${rec.value}`);
+      },
+    };
+  },
+};

@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { duration } from '../src/config/schema.js';
+import { DnsProviderError } from '../src/errors.js';
+import { parseServer } from '../src/dns/query.js';
+import type { DnsProvider, ProviderDescriptor, TxtRecord } from '../src/dns/provider.js';
+import { buildUpdate, findZoneBySoa, sendSigned } from './_dnsupdate.js';
+import type { TsigKey } from './_tsig.js';
+
+const options = z
+  .object({
+    server: z.string().regex(/^[^\s:]+(:\d{1,5})?$|^\[[0-9a-fA-F:]+\](:\d{1,5})?$/, 'write host or host:port').describe('primary server that accepts updates, host:port'),
+    zone: z.string().optional().describe('zone to update; found from the SOA when omitted'),
+    keyName: z.string().min(1).describe('TSIG key name, as in the server configuration'),
+    algorithm: z.enum(['hmac-sha256', 'hmac-sha512']).default('hmac-sha256').describe('TSIG algorithm'),
+    secret: z
+      .string()
+      .refine((s) => /^[A-Za-z0-9+/]+=*$/.test(s) && Buffer.from(s, 'base64').length >= 16, 'must be the base64 key secret (at least 16 bytes)')
+      .describe('TSIG secret, base64'),
+    ttl: z.number().int().positive().default(60).describe('TTL of the TXT records'),
+    timeout: duration('10s').describe('time limit for each update'),
+    propagationTimeout: duration('120s').describe('how long the records may take to reach secondaries'),
+  })
+  .strict();
+
+/**
+ * `rfc2136`: dynamic updates (RFC 2136) signed with TSIG (RFC 8945) to BIND, Knot, PowerDNS or
+ * Windows DNS. Adds and deletes exactly one TXT value per call, so parallel orders and a wildcard
+ * with its apex never remove each other's records.
+ */
+export const descriptor: ProviderDescriptor<typeof options> = {
+  type: 'rfc2136',
+  title: 'RFC 2136 dynamic update (TSIG)',
+  docs: 'README.md#rfc2136-provider',
+  credentials: [
+    { key: 'secret', env: ['RFC2136_TSIG_SECRET'], description: 'TSIG secret (base64)', required: true, secret: true },
+    { key: 'keyName', env: ['RFC2136_TSIG_KEY'], description: 'TSIG key name', required: true, secret: false },
+  ],
+  options,
+  create(opts): DnsProvider {
+    const server = parseServer(opts.server);
+    const key: TsigKey = { name: opts.keyName, algorithm: opts.algorithm, secret: Buffer.from(opts.secret, 'base64') };
+    const zones = new Map<string, Promise<string>>();
+    const zoneOf = (fqdn: string, signal: AbortSignal): Promise<string> => {
+      if (opts.zone) return Promise.resolve(opts.zone.replace(/\.$/, ''));
+      let p = zones.get(fqdn);
+      if (!p) {
+        p = findZoneBySoa(server, fqdn, opts.timeout, signal).then((z) => {
+          if (!z) throw new DnsProviderError('rfc2136', `${opts.server} returned no SOA for ${fqdn}; set zone`);
+          return z;
+        });
+        p.catch(() => zones.delete(fqdn));
+        zones.set(fqdn, p);
+      }
+      return p;
+    };
+    const update = async (action: 'add' | 'delete', rec: TxtRecord, signal: AbortSignal) => {
+      let zone: string;
+      let r;
+      try {
+        zone = await zoneOf(rec.fqdn, signal);
+        r = await sendSigned(server, buildUpdate(zone, action, rec.fqdn, rec.value, opts.ttl), key, opts.timeout, signal);
+      } catch (err) {
+        if (err instanceof DnsProviderError) throw err;
+        throw new DnsProviderError('rfc2136', `${action} ${rec.fqdn} at ${opts.server}: ${(err as Error).message}`, { cause: err });
+      }
+      if (r.rcode === 'NOTAUTH' || r.rcode === 'REFUSED' || r.tsigProblem) {
+        throw new DnsProviderError(
+          'rfc2136',
+          `${opts.server} refused the update of ${rec.fqdn} (${r.rcode}${r.tsigProblem ? `, ${r.tsigProblem}` : ''}); check keyName, algorithm and secret, and that the key may update zone ${zone}`,
+          { auth: true },
+        );
+      }
+      if (r.rcode !== 'NOERROR') throw new DnsProviderError('rfc2136', `${action} ${rec.fqdn} in zone ${zone}: the server answered ${r.rcode}`);
+    };
+    return {
+      name: 'rfc2136',
+      hints: { timeoutMs: opts.propagationTimeout, pollIntervalMs: 200, ttl: opts.ttl },
+      present: (rec, signal) => update('add', rec, signal),
+      cleanup: (rec, signal) => update('delete', rec, signal),
+    };
+  },
+};
