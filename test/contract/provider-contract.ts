@@ -103,7 +103,7 @@ export function providerContract(name: string, setup: () => Promise<ContractHarn
       const rec = { fqdn: `_acme-challenge.${ascii}`, value: value() };
       await p.present(rec, signal());
       expect(await h.values(rec.fqdn)).toEqual([rec.value]);
-      expect(h.zoneOf?.(rec.fqdn, rec.value)).toBe(ascii);
+      if (h.zoneOf) expect(h.zoneOf(rec.fqdn, rec.value)).toBe(ascii);
       await p.cleanup(rec, signal());
       expect(await h.values(rec.fqdn)).toEqual([]);
     });
