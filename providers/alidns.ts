@@ -72,7 +72,7 @@ export const descriptor: ProviderDescriptor<typeof options> = {
     async function call<T>(action: string, params: Record<string, string | number>, signal: AbortSignal): Promise<T> {
       try {
         return await withRetry(
-          `alidns ${action}`,
+          `${action}`,
           () => client.request<T>(action, params, { method: 'POST', timeout: opts.timeout }),
           classify(action),
           { attempts: opts.retries + 1, baseDelayMs: opts.retryDelay, maxDelayMs: 20_000, signal, logger },

@@ -83,7 +83,7 @@ export const descriptor: ProviderDescriptor<typeof options> = {
 
     async function call<T>(action: string, params: Record<string, unknown>, signal: AbortSignal): Promise<T> {
       try {
-        return (await withRetry(`tencentcloud ${action}`, () => client.request(action, params, { signal }), classify(action), {
+        return (await withRetry(action, () => client.request(action, params, { signal }), classify(action), {
           attempts: opts.retries + 1,
           baseDelayMs: opts.retryDelay,
           maxDelayMs: 20_000,

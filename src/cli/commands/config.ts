@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { pino } from 'pino';
+import { DnsProviders } from '../../dns/instances.js';
 import { configFor, type CliContext } from '../context.js';
 
 export function register(program: Command, ctx: CliContext): void {
@@ -6,8 +8,13 @@ export function register(program: Command, ctx: CliContext): void {
   group
     .command('check')
     .description('validate the configuration; prints "ok" or one line per problem')
-    .action(async (_opts: unknown, cmd: Command) => {
+    .option('--providers', 'also create every dns: provider (loads its SDK, builds its client; calls no API)')
+    .action(async (opts: { providers?: boolean }, cmd: Command) => {
       const config = await configFor(cmd, ctx);
+      if (opts.providers) {
+        const dns = new DnsProviders(config, pino({ level: 'silent' }), ctx.env);
+        await Promise.all(Object.keys(config.dns).map((name) => dns.get(name)));
+      }
       ctx.stdout.write(`ok: ${config.file} (${config.certificates.length} certificate${config.certificates.length === 1 ? '' : 's'})\n`);
     });
 }
