@@ -23,23 +23,24 @@ export interface TxtApi {
 export function txtProvider(name: string, api: TxtApi, hints: PropagationHints, logger: Logger): DnsProvider & { zoneOf(fqdn: string, signal: AbortSignal): Promise<string> } {
   const ids = new Map<string, string>();
   let zones: Promise<HostedZone[]> | undefined;
-  let zonesFresh = false;
+
+  const listZones = (signal: AbortSignal) => {
+    const p = api.listZones(signal);
+    zones = p;
+    // A failed listing is not cached: the next call lists again.
+    p.catch(() => {
+      if (zones === p) zones = undefined;
+    });
+    return p;
+  };
 
   async function locate(fqdn: string, signal: AbortSignal): Promise<{ zone: HostedZone; rr: string }> {
-    if (!zones) {
-      zones = api.listZones(signal);
-      zonesFresh = true;
-      zones.catch(() => (zones = undefined));
-    }
-    let hit = findZone(fqdn, await zones);
-    if (!hit && !zonesFresh) {
-      // The zone may have been added since we listed: list once more before giving up.
-      zones = api.listZones(signal);
-      zonesFresh = true;
-      hit = findZone(fqdn, await zones);
-    }
+    const fresh = !zones;
+    let hit = findZone(fqdn, await (zones ?? listZones(signal)));
+    // The zone may have been added since an earlier listing (a long-running daemon): list once more.
+    if (!hit && !fresh) hit = findZone(fqdn, await listZones(signal));
     if (!hit) {
-      const known = (await zones).map((z) => z.ascii);
+      const known = (await (zones ?? Promise.resolve([]))).map((z) => z.ascii);
       throw new DnsProviderError(
         name,
         `no zone in this account holds ${fqdn} (zones: ${known.slice(0, 10).join(', ') || 'none'}); add the domain to the account or use another dns entry`,

@@ -67,6 +67,14 @@ export function providerContract(name: string, setup: () => Promise<ContractHarn
       expect(await h.values(fqdn)).toEqual([]);
     });
 
+    it('a literal "*" label (how a wildcard name looks before the _acme-challenge rewrite) is encoded and signed right', async () => {
+      const rec = { fqdn: `*.star.${h.zone}`, value: value() };
+      await p.present(rec, signal());
+      expect(await h.values(rec.fqdn)).toEqual([rec.value]);
+      await p.cleanup(rec, signal());
+      expect(await h.values(rec.fqdn)).toEqual([]);
+    });
+
     it('cleanup of a value that is already gone (or never was) succeeds and touches nothing else', async () => {
       const fqdn = `_acme-challenge.gone.${h.zone}`;
       const keep = { fqdn, value: value() };
