@@ -12,7 +12,7 @@ providerContract('exec (a hook that stores one file per value)', async () => {
     zone: uniqueDomain('exec'),
     idnZone: `bücher-${uniqueDomain('exec')}`,
     create: async () =>
-      descriptor.create(descriptor.options.parse({ command: [process.execPath, join(REPO, 'test/fixtures/file-dns-hook.mjs')] }), {
+      descriptor.create(descriptor.options.parse({ command: ['/bin/sh', join(REPO, 'test/fixtures/file-dns-hook.sh')] }), {
         logger: silentLogger,
         env: { ...process.env, FILE_DNS_DIR: dir },
         baseDir: REPO,
@@ -20,8 +20,9 @@ providerContract('exec (a hook that stores one file per value)', async () => {
     values: async (fqdn) => {
       const out: string[] = [];
       for (const f of await readdir(dir)) {
-        const r = JSON.parse(await readFile(join(dir, f), 'utf8')) as { fqdn: string; value: string };
-        if (r.fqdn === fqdn) out.push(r.value);
+        if (f.endsWith('.tmp')) continue;
+        const [name, value] = (await readFile(join(dir, f), 'utf8')).split('\n');
+        if (name === fqdn) out.push(value!);
       }
       return out;
     },
