@@ -109,7 +109,7 @@ describe.each(cases)('$type end to end: certkeeper CLI → real SDK → stand-in
     const failed = r.stderr.split('\n').filter((l) => l.includes('FAILED'));
     expect(failed).toHaveLength(1);
     expect(failed[0]).toMatch(c.authLine);
-    expect(failed[0]).toMatch(/DNS-only policy|DNSPod-only policy/);
+    expect(failed[0]).toMatch(/FAILED \(issue\): .*(DNS-only policy|DNSPod-only policy)/);
     // One zone listing for the presents, at most one per cleanup attempt: bounded, no retries.
     expect(fake.requests - before).toBeGreaterThanOrEqual(1);
     expect(fake.requests - before).toBeLessThanOrEqual(3);
