@@ -27,7 +27,8 @@ export const TENCENT_AUTH_HINT =
   'check TENCENTCLOUD_SECRET_ID / TENCENTCLOUD_SECRET_KEY (or secretId/secretKey) and that the CAM user has the DNSPod-only policy (README: Tencent Cloud DNSPod)';
 
 const AUTH = /^(AuthFailure|UnauthorizedOperation|OperationDenied)/;
-const RETRY = /^(RequestLimitExceeded|InternalError|ResourceUnavailable|FailedOperation\.FrequencyLimit|LimitExceeded\.(Failed)?(Login|Request)?Frequen)/;
+// Throttling (default limit 20 requests/s), server-side faults: worth another try.
+const RETRY = /^(RequestLimitExceeded|InternalError|ResourceUnavailable|FailedOperation\.FrequencyLimit)/;
 
 /** `tencentcloud`: DNSPod API 3.0 (2021-03-23) through tencentcloud-sdk-nodejs-dnspod, loaded only in `create`. */
 export const descriptor: ProviderDescriptor<typeof options> = {
