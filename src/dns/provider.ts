@@ -28,6 +28,8 @@ export interface DnsProvider {
   /** Removes exactly this value. Removing a value that is already gone succeeds. */
   cleanup(record: TxtRecord, signal: AbortSignal): Promise<void>;
   readonly hints: PropagationHints;
+  /** The hosted zone a name would be written to, for providers that look zones up (used by `dns test`). */
+  zoneOf?(fqdn: string, signal: AbortSignal): Promise<string>;
 }
 
 export interface CredentialField {

@@ -2,14 +2,21 @@ import type { Command } from 'commander';
 import { configJsonSchema } from '../../config/json-schema.js';
 import { loadAllDescriptors } from '../../dns/registry.js';
 import { configFor, messagesFor, type CliContext } from '../context.js';
+import { pino } from 'pino';
+import { DnsProviders } from '../../dns/instances.js';
 
 export function register(program: Command, ctx: CliContext): void {
   const group = program.command('config').description('work with the configuration file');
   group
     .command('check')
     .description('validate the configuration; prints "ok" or one line per problem')
-    .action(async (_opts: unknown, cmd: Command) => {
+    .option('--providers', 'also create every dns: provider (loads its SDK, builds its client; calls no API)')
+    .action(async (opts: { providers?: boolean }, cmd: Command) => {
       const config = await configFor(cmd, ctx);
+      if (opts.providers) {
+        const dns = new DnsProviders(config, pino({ level: 'silent' }), ctx.env);
+        await Promise.all(Object.keys(config.dns).map((name) => dns.get(name)));
+      }
       ctx.stdout.write(`${messagesFor(cmd, ctx).configOk(config.file, config.certificates.length)}\n`);
     });
   group

@@ -1,0 +1,87 @@
+import type { Logger } from 'pino';
+import { DnsProviderError } from '../src/errors.js';
+import type { DnsProvider, PropagationHints, TxtRecord } from '../src/dns/provider.js';
+import { findZone, recordKey, type HostedZone } from './_zone.js';
+
+/** The few record operations a cloud DNS API must offer; ids stay strings end to end. */
+export interface TxtApi {
+  listZones(signal: AbortSignal): Promise<HostedZone[]>;
+  /** Creates one TXT value; 'duplicate' when the API says that exact record already exists. */
+  create(zone: HostedZone, rr: string, value: string, signal: AbortSignal): Promise<string | 'duplicate'>;
+  /** Ids of TXT records at exactly `rr` with exactly `value` (list calls may lag behind creates). */
+  find(zone: HostedZone, rr: string, value: string, signal: AbortSignal): Promise<string[]>;
+  /** Deletes one record by id; 'gone' when it no longer exists. */
+  remove(zone: HostedZone, id: string, signal: AbortSignal): Promise<void | 'gone'>;
+}
+
+/**
+ * Present/cleanup on top of a TxtApi, the same for every cloud provider: find the zone among the
+ * account's zones, create, remember the returned id, and on cleanup delete exactly that id. The
+ * apex and wildcard of one certificate (and parallel orders) share `_acme-challenge.<name>`, so
+ * deleting "every TXT at the name" would break the other order's challenge.
+ */
+export function txtProvider(name: string, api: TxtApi, hints: PropagationHints, logger: Logger): DnsProvider & { zoneOf(fqdn: string, signal: AbortSignal): Promise<string> } {
+  const ids = new Map<string, string>();
+  let zones: Promise<HostedZone[]> | undefined;
+
+  const listZones = (signal: AbortSignal) => {
+    const p = api.listZones(signal);
+    zones = p;
+    // A failed listing is not cached: the next call lists again.
+    p.catch(() => {
+      if (zones === p) zones = undefined;
+    });
+    return p;
+  };
+
+  async function locate(fqdn: string, signal: AbortSignal): Promise<{ zone: HostedZone; rr: string }> {
+    const fresh = !zones;
+    let hit = findZone(fqdn, await (zones ?? listZones(signal)));
+    // The zone may have been added since an earlier listing (a long-running daemon): list once more.
+    if (!hit && !fresh) hit = findZone(fqdn, await listZones(signal));
+    if (!hit) {
+      const known = (await (zones ?? Promise.resolve([]))).map((z) => z.ascii);
+      throw new DnsProviderError(
+        name,
+        `no zone in this account holds ${fqdn} (zones: ${known.slice(0, 10).join(', ') || 'none'}); add the domain to the account or use another dns entry`,
+        { noRetry: true },
+      );
+    }
+    return hit;
+  }
+
+  return {
+    name,
+    hints,
+    async zoneOf(fqdn, signal) {
+      return (await locate(fqdn, signal)).zone.apiName;
+    },
+    async present(rec: TxtRecord, signal: AbortSignal) {
+      const { zone, rr } = await locate(rec.fqdn, signal);
+      const id = await api.create(zone, rr, rec.value, signal);
+      if (id !== 'duplicate') {
+        ids.set(recordKey(rec.fqdn, rec.value), id);
+        logger.debug({ fqdn: rec.fqdn, zone: zone.apiName, recordId: id }, 'TXT record created');
+        return;
+      }
+      // Same name and value already there: the value is our key authorization digest, so it is
+      // ours (a retried create whose first answer was lost). Adopt its id when the list shows it.
+      const found = await api.find(zone, rr, rec.value, signal);
+      if (found[0]) ids.set(recordKey(rec.fqdn, rec.value), found[0]);
+      logger.debug({ fqdn: rec.fqdn, zone: zone.apiName, recordId: found[0] }, 'TXT record already present');
+    },
+    async cleanup(rec: TxtRecord, signal: AbortSignal) {
+      const key = recordKey(rec.fqdn, rec.value);
+      const { zone, rr } = await locate(rec.fqdn, signal);
+      const known = ids.get(key);
+      // Without a remembered id (another process created it, or the create answer was lost) look
+      // it up by exact name and value; never by name alone.
+      const targets = known ? [known] : await api.find(zone, rr, rec.value, signal);
+      for (const id of targets) {
+        const r = await api.remove(zone, id, signal);
+        logger.debug({ fqdn: rec.fqdn, zone: zone.apiName, recordId: id, gone: r === 'gone' }, 'TXT record removed');
+      }
+      ids.delete(key);
+    },
+  };
+}

@@ -1,0 +1,138 @@
+import { z } from 'zod';
+import { duration } from '../src/config/schema.js';
+import { DnsProviderError } from '../src/errors.js';
+import type { ProviderDescriptor } from '../src/dns/provider.js';
+import { isNetworkError, redact, vendorCode, vendorError, RetriesExhausted, withRetry, type Verdict } from './_retry.js';
+import { txtProvider, type TxtApi } from './_txt.js';
+import { toAscii, type HostedZone } from './_zone.js';
+
+const options = z
+  .object({
+    accessKeyId: z.string().min(1).describe('RAM user AccessKey ID'),
+    accessKeySecret: z.string().min(1).describe('RAM user AccessKey secret'),
+    securityToken: z.string().min(1).optional().describe('STS security token, with temporary keys'),
+    endpoint: z.url({ protocol: /^https?$/ }).default('https://alidns.aliyuncs.com').describe('Alidns API endpoint'),
+    timeout: duration('10s').describe('time limit for each API request'),
+    ttl: z.number().int().min(1).max(86400).default(600).describe('TTL of the TXT records (600 is the Free edition minimum)'),
+    propagationTimeout: duration('300s').describe('how long the records may take to appear'),
+    retries: z.number().int().min(0).max(10).default(4).describe('retries on throttling, 5xx and network errors'),
+    retryDelay: duration('1s').describe('first pause between retries; doubles each time, with jitter'),
+  })
+  .strict();
+
+export const ALIDNS_AUTH_HINT =
+  'check ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET (or accessKeyId/accessKeySecret) and that the RAM user has the DNS-only policy (README: Alibaba Cloud DNS)';
+
+// Codes that no retry can fix: the key is wrong, disabled, expired, or lacks the permission.
+const AUTH = /^(InvalidAccessKeyId|SignatureDoesNotMatch|Forbidden|InvalidSecurityToken|NoPermission|IncorrectDomainUser|InvalidAccessKeySecret|UnauthorizedOperation)/;
+const RETRY = /^(Throttling|ServiceUnavailable|InternalError|UnknownError|SignatureNonceUsed|LastOperationNotFinished)/;
+
+/** `alidns`: Alibaba Cloud DNS (API 2015-01-09) through @alicloud/pop-core, loaded only in `create`. */
+export const descriptor: ProviderDescriptor<typeof options> = {
+  type: 'alidns',
+  title: 'Alibaba Cloud DNS (Alidns)',
+  docs: 'https://help.aliyun.com/en/dns/api-alidns-2015-01-09-overview',
+  credentials: [
+    { key: 'accessKeyId', env: ['ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALICLOUD_ACCESS_KEY'], description: 'AccessKey ID', required: true, secret: false },
+    { key: 'accessKeySecret', env: ['ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'ALICLOUD_SECRET_KEY'], description: 'AccessKey secret', required: true, secret: true },
+    { key: 'securityToken', env: ['ALIBABA_CLOUD_SECURITY_TOKEN'], description: 'STS token (temporary keys only)', required: false, secret: true },
+  ],
+  options,
+  async create(opts, ctx) {
+    const { default: RPCClient } = await import('@alicloud/pop-core');
+    const client = new RPCClient({
+      endpoint: opts.endpoint.replace(/\/+$/, ''),
+      apiVersion: '2015-01-09',
+      accessKeyId: opts.accessKeyId,
+      accessKeySecret: opts.accessKeySecret,
+      ...(opts.securityToken ? { securityToken: opts.securityToken } : {}),
+    });
+    const secrets = [opts.accessKeyId, opts.accessKeySecret, opts.securityToken];
+    const logger = ctx.logger;
+
+    const classify = (action: string) => (err: unknown): Verdict => {
+      const e = err as { code?: unknown; data?: { Message?: unknown; RequestId?: unknown }; name?: string; message?: string };
+      const code = typeof e.code === 'string' ? e.code : undefined;
+      const vendorMsg = redact(String(e.data?.Message ?? e.message ?? err), secrets);
+      if (code && AUTH.test(code)) {
+        return { retry: false, error: new DnsProviderError('alidns', `${action} refused: ${code}; ${ALIDNS_AUTH_HINT}`, { auth: true }) };
+      }
+      if (code === 'InvalidTimeStamp.Expired') {
+        return { retry: false, error: new DnsProviderError('alidns', `${action} refused: ${code}; the system clock is off by more than 15 minutes, fix NTP`, { noRetry: true }) };
+      }
+      if (code && RETRY.test(code)) return { retry: true, reason: code };
+      // A gateway's HTML error page fails JSON parsing inside pop-core: transient.
+      if (!code && (e.name === 'SyntaxError' || isNetworkError(err))) return { retry: true, reason: vendorMsg };
+      return {
+        retry: false,
+        error: vendorError('alidns', `${action} failed: ${code ?? 'error'}: ${vendorMsg}`, code),
+      };
+    };
+
+    async function call<T>(action: string, params: Record<string, string | number>, signal: AbortSignal): Promise<T> {
+      try {
+        return await withRetry(
+          `${action}`,
+          () => client.request<T>(action, params, { method: 'POST', timeout: opts.timeout }),
+          classify(action),
+          { attempts: opts.retries + 1, baseDelayMs: opts.retryDelay, maxDelayMs: 20_000, signal, logger },
+        );
+      } catch (err) {
+        if (err instanceof RetriesExhausted) throw new DnsProviderError('alidns', `${err.message}; the API is throttling or unavailable, try again later`);
+        throw err;
+      }
+    }
+
+    type Rec = { RecordId: unknown; RR: string; Type: string; Value: string };
+    const api: TxtApi = {
+      async listZones(signal) {
+        const zones: HostedZone[] = [];
+        for (let page = 1; page <= 100; page++) {
+          const r = await call<{ TotalCount: unknown; Domains?: { Domain?: Array<{ DomainName: string; PunyCode?: string }> } }>(
+            'DescribeDomains',
+            { PageNumber: page, PageSize: 100 },
+            signal,
+          );
+          const list = r.Domains?.Domain ?? [];
+          for (const d of list) zones.push({ ascii: toAscii(d.PunyCode || d.DomainName), apiName: d.DomainName });
+          if (list.length < 100 || zones.length >= Number(String(r.TotalCount))) break;
+        }
+        return zones;
+      },
+      async create(zone, rr, value, signal) {
+        try {
+          const r = await call<{ RecordId: unknown }>(
+            'AddDomainRecord',
+            { DomainName: zone.apiName, RR: rr, Type: 'TXT', Value: value, TTL: opts.ttl },
+            signal,
+          );
+          // 19-digit ids: json-bigint may hand back a BigNumber; String() keeps every digit.
+          return String(r.RecordId);
+        } catch (err) {
+          if (vendorCode(err) === 'DomainRecordDuplicate') return 'duplicate';
+          throw err;
+        }
+      },
+      async find(zone, rr, value, signal) {
+        const fqdn = rr === '@' ? zone.apiName : `${rr}.${zone.apiName}`;
+        // DomainName pins the hosted zone: without it the API derives one by domain-level rules.
+        const r = await call<{ DomainRecords?: { Record?: Rec[] } }>(
+          'DescribeSubDomainRecords',
+          { SubDomain: fqdn, DomainName: zone.apiName, Type: 'TXT', PageSize: 100 },
+          signal,
+        );
+        return (r.DomainRecords?.Record ?? []).filter((x) => x.RR === rr && x.Type === 'TXT' && x.Value === value).map((x) => String(x.RecordId));
+      },
+      async remove(_zone, id, signal) {
+        try {
+          await call('DeleteDomainRecord', { RecordId: id }, signal);
+        } catch (err) {
+          // Deleting an id that no longer exists answers DomainRecordNotBelongToUser.
+          if (vendorCode(err) === 'DomainRecordNotBelongToUser') return 'gone';
+          throw err;
+        }
+      },
+    };
+    return txtProvider('alidns', api, { timeoutMs: opts.propagationTimeout, pollIntervalMs: 2000, ttl: opts.ttl }, logger);
+  },
+};

@@ -1,0 +1,155 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { z } from 'zod';
+import { duration } from '../src/config/schema.js';
+import { DnsProviderError } from '../src/errors.js';
+import type { ProviderDescriptor } from '../src/dns/provider.js';
+import { isNetworkError, redact, RetriesExhausted, vendorCode, vendorError, withRetry, type Verdict } from './_retry.js';
+import { txtProvider, type TxtApi } from './_txt.js';
+import { toAscii, type HostedZone } from './_zone.js';
+
+const options = z
+  .object({
+    secretId: z.string().min(1).describe('CAM SecretId'),
+    secretKey: z.string().min(1).describe('CAM SecretKey'),
+    sessionToken: z.string().min(1).optional().describe('session token, with temporary keys'),
+    endpoint: z.string().default('https://dnspod.tencentcloudapi.com').describe('DNSPod API endpoint (https://host or http://host:port)'),
+    proxy: z.string().optional().describe('HTTP proxy URL; http_proxy in the environment is NOT used unless given here'),
+    timeout: duration('10s').describe('time limit for each API request'),
+    ttl: z.number().int().min(1).max(604800).default(600).describe('TTL of the TXT records (600 works on every plan)'),
+    propagationTimeout: duration('300s').describe('how long the records may take to appear'),
+    retries: z.number().int().min(0).max(10).default(4).describe('retries on throttling, 5xx and network errors'),
+    retryDelay: duration('1s').describe('first pause between retries; doubles each time, with jitter'),
+  })
+  .strict();
+
+export const TENCENT_AUTH_HINT =
+  'check TENCENTCLOUD_SECRET_ID / TENCENTCLOUD_SECRET_KEY (or secretId/secretKey) and that the CAM user has the DNSPod-only policy (README: Tencent Cloud DNSPod)';
+
+const AUTH = /^(AuthFailure|UnauthorizedOperation|OperationDenied)/;
+// Throttling (default limit 20 requests/s), server-side faults: worth another try.
+const RETRY = /^(RequestLimitExceeded|InternalError|ResourceUnavailable|FailedOperation\.FrequencyLimit)/;
+
+/** `tencentcloud`: DNSPod API 3.0 (2021-03-23) through tencentcloud-sdk-nodejs-dnspod, loaded only in `create`. */
+export const descriptor: ProviderDescriptor<typeof options> = {
+  type: 'tencentcloud',
+  title: 'Tencent Cloud DNSPod',
+  docs: 'https://cloud.tencent.com/document/api/1427/56194',
+  credentials: [
+    { key: 'secretId', env: ['TENCENTCLOUD_SECRET_ID'], description: 'SecretId', required: true, secret: false },
+    { key: 'secretKey', env: ['TENCENTCLOUD_SECRET_KEY'], description: 'SecretKey', required: true, secret: true },
+    { key: 'sessionToken', env: ['TENCENTCLOUD_SESSION_TOKEN'], description: 'session token (temporary keys only)', required: false, secret: true },
+  ],
+  options,
+  async create(opts, ctx) {
+    const { dnspod } = await import('tencentcloud-sdk-nodejs-dnspod');
+    const m = /^(https?:\/\/)?([^/]+)\/?$/.exec(opts.endpoint);
+    if (!m) throw new DnsProviderError('tencentcloud', `endpoint "${opts.endpoint}" is not a host or http(s)://host[:port]`, { noRetry: true });
+    const protocol = m[1] ?? 'https://';
+    // An explicit agent stops the SDK from silently routing through $http_proxy.
+    const agent = opts.proxy ? undefined : protocol === 'http://' ? new HttpAgent({ keepAlive: true }) : new HttpsAgent({ keepAlive: true });
+    const client = new dnspod.v20210323.Client({
+      credential: { secretId: opts.secretId, secretKey: opts.secretKey, ...(opts.sessionToken ? { token: opts.sessionToken } : {}) },
+      region: '',
+      profile: {
+        httpProfile: {
+          endpoint: m[2]!,
+          protocol,
+          reqMethod: 'POST',
+          reqTimeout: Math.max(1, Math.ceil(opts.timeout / 1000)),
+          ...(agent ? { agent } : { proxy: opts.proxy }),
+        },
+      },
+    });
+    const secrets = [opts.secretId, opts.secretKey, opts.sessionToken];
+    const logger = ctx.logger;
+
+    const classify = (action: string) => (err: unknown): Verdict => {
+      const e = err as { code?: unknown; httpCode?: unknown; message?: unknown };
+      const code = typeof e.code === 'string' && e.code ? e.code : undefined;
+      const msg = redact(String(e.message ?? err), secrets);
+      if (code && AUTH.test(code)) {
+        const clock = code === 'AuthFailure.SignatureExpire' ? '; the system clock is off by more than 5 minutes, fix NTP' : `; ${TENCENT_AUTH_HINT}`;
+        return { retry: false, error: new DnsProviderError('tencentcloud', `${action} refused: ${code}${clock}`, { auth: true }) };
+      }
+      if (code && RETRY.test(code)) return { retry: true, reason: code };
+      // The SDK drops the code on non-200 answers; a 5xx from a gateway is transient.
+      if (!code && typeof e.httpCode === 'number') {
+        if (e.httpCode >= 500 || e.httpCode === 429) return { retry: true, reason: `HTTP ${e.httpCode}` };
+        return { retry: false, error: vendorError('tencentcloud', `${action} failed: HTTP ${e.httpCode} ${msg}`, undefined) };
+      }
+      if (!code && isNetworkError(err)) return { retry: true, reason: msg };
+      return { retry: false, error: vendorError('tencentcloud', `${action} failed: ${code ?? 'error'}: ${msg}`, code) };
+    };
+
+    async function call<T>(action: string, params: Record<string, unknown>, signal: AbortSignal): Promise<T> {
+      try {
+        return (await withRetry(action, () => client.request(action, params, { signal }), classify(action), {
+          attempts: opts.retries + 1,
+          baseDelayMs: opts.retryDelay,
+          maxDelayMs: 20_000,
+          signal,
+          logger,
+        })) as T;
+      } catch (err) {
+        if (err instanceof RetriesExhausted) throw new DnsProviderError('tencentcloud', `${err.message}; the API is throttling or unavailable, try again later`);
+        throw err;
+      }
+    }
+
+    const api: TxtApi = {
+      async listZones(signal) {
+        const zones: HostedZone[] = [];
+        for (let offset = 0; offset < 100_000; ) {
+          const r = await call<{ DomainCountInfo?: { AllTotal?: number }; DomainList?: Array<{ Name: string; Punycode?: string }> }>(
+            'DescribeDomainList',
+            { Offset: offset, Limit: 3000 },
+            signal,
+          );
+          const list = r.DomainList ?? [];
+          for (const d of list) zones.push({ ascii: toAscii(d.Punycode || d.Name), apiName: d.Name });
+          offset += list.length;
+          if (list.length === 0 || offset >= (r.DomainCountInfo?.AllTotal ?? 0)) break;
+        }
+        return zones;
+      },
+      async create(zone, rr, value, signal) {
+        try {
+          const r = await call<{ RecordId: number }>(
+            'CreateTXTRecord',
+            { Domain: zone.apiName, SubDomain: rr, RecordLine: '默认', Value: value, TTL: opts.ttl },
+            signal,
+          );
+          return String(r.RecordId);
+        } catch (err) {
+          if (vendorCode(err) === 'InvalidParameter.DomainRecordExist') return 'duplicate';
+          throw err;
+        }
+      },
+      async find(zone, rr, value, signal) {
+        try {
+          // Note the lower-case d: DescribeRecordList takes `Subdomain`; the SDK does not check names.
+          const r = await call<{ RecordList?: Array<{ RecordId: number; Name: string; Type: string; Value: string }> }>(
+            'DescribeRecordList',
+            { Domain: zone.apiName, Subdomain: rr, RecordType: 'TXT', Limit: 3000 },
+            signal,
+          );
+          return (r.RecordList ?? []).filter((x) => x.Name === rr && x.Type === 'TXT' && x.Value === value).map((x) => String(x.RecordId));
+        } catch (err) {
+          if (vendorCode(err) === 'ResourceNotFound.NoDataOfRecord') return [];
+          throw err;
+        }
+      },
+      async remove(zone, id, signal) {
+        try {
+          await call('DeleteRecord', { Domain: zone.apiName, RecordId: Number(id) }, signal);
+        } catch (err) {
+          const c = vendorCode(err);
+          if (c === 'ResourceNotFound.NoDataOfRecord' || c === 'InvalidParameter.RecordIdInvalid') return 'gone';
+          throw err;
+        }
+      },
+    };
+    return txtProvider('tencentcloud', api, { timeoutMs: opts.propagationTimeout, pollIntervalMs: 2000, ttl: opts.ttl }, logger);
+  },
+};

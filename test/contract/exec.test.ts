@@ -1,0 +1,31 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { descriptor } from '../../providers/exec.js';
+import { REPO } from '../harness/cli.js';
+import { tempDir, uniqueDomain } from '../harness/scenario.js';
+import { providerContract, silentLogger } from './provider-contract.js';
+
+// exec has no API of its own: no zones, throttling or credentials to test; the rest of the contract applies.
+providerContract('exec (a hook that stores one file per value)', async () => {
+  const dir = await tempDir('ck-filedns-');
+  return {
+    zone: uniqueDomain('exec'),
+    idnZone: `bücher-${uniqueDomain('exec')}`,
+    create: async () =>
+      descriptor.create(descriptor.options.parse({ command: ['/bin/sh', join(REPO, 'test/fixtures/file-dns-hook.sh')] }), {
+        logger: silentLogger,
+        env: { ...process.env, FILE_DNS_DIR: dir },
+        baseDir: REPO,
+      }),
+    values: async (fqdn) => {
+      const out: string[] = [];
+      for (const f of await readdir(dir)) {
+        if (f.endsWith('.tmp')) continue;
+        const [name, value] = (await readFile(join(dir, f), 'utf8')).split('\n');
+        if (name === fqdn) out.push(value!);
+      }
+      return out;
+    },
+    stop: async () => undefined,
+  };
+});

@@ -1,0 +1,180 @@
+import { createHmac, randomBytes, randomInt } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { domainToASCII } from 'node:url';
+import { close, DnsPublisher, listen, noFaults, readBody, valuesAt, type FakeRecord, type FakeZone, type Faults } from './common.js';
+
+/**
+ * Stand-in for the Alidns 2015-01-09 RPC API, written from Alibaba Cloud's public references: RPC
+ * signature (HMAC-SHA1 over the sorted, RFC 3986-encoded parameters, key = secret + "&"), common
+ * parameters, 15-minute timestamp window, single-use SignatureNonce, the record actions, and the
+ * error body `{RequestId, HostId, Code, Message, Recommend}` with the documented codes.
+ */
+export interface AlidnsFakeOptions {
+  accessKeyId: string;
+  accessKeySecret: string;
+  zones: string[];
+  challtestsrvUrl?: string;
+  now?: () => number;
+}
+
+export interface AlidnsFake {
+  url: string;
+  records: Map<string, FakeRecord>;
+  faults: Faults;
+  /** Every request that passed the signature check, by action. */
+  calls: string[];
+  /** Every request received, signed correctly or not. */
+  requests: number;
+  stop(): Promise<void>;
+}
+
+/** RFC 3986 encoding as the RPC signature wants it: encodeURIComponent plus !'()*. */
+export function rpcEncode(s: string): string {
+  return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+export function rpcSignature(method: string, params: Record<string, string>, secret: string): string {
+  const canonical = Object.keys(params)
+    .filter((k) => k !== 'Signature')
+    .sort()
+    .map((k) => `${rpcEncode(k)}=${rpcEncode(params[k]!)}`)
+    .join('&');
+  const toSign = `${method}&${rpcEncode('/')}&${rpcEncode(canonical)}`;
+  return createHmac('sha1', `${secret}&`).update(toSign).digest('base64');
+}
+
+export async function startAlidnsFake(opts: AlidnsFakeOptions): Promise<AlidnsFake> {
+  const now = opts.now ?? Date.now;
+  const zones: FakeZone[] = opts.zones.map((z) => ({ name: z, punycode: domainToASCII(z) }));
+  const records = new Map<string, FakeRecord>();
+  const nonces = new Set<string>();
+  const faults = noFaults();
+  const calls: string[] = [];
+  const publisher = new DnsPublisher(opts.challtestsrvUrl);
+  const state = { requests: 0 };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    state.requests++;
+    const body = (await readBody(req)).toString();
+    const url = new URL(req.url ?? '/', 'http://x');
+    const method = req.method ?? 'GET';
+    const p: Record<string, string> = {};
+    const source = method === 'POST' ? new URLSearchParams(body) : url.searchParams;
+    for (const [k, v] of source) p[k] = v;
+    const requestId = randomBytes(16).toString('hex').toUpperCase();
+    const send = async (status: number, json: Record<string, unknown>) => {
+      if (faults.latencyMs) await sleep(faults.latencyMs);
+      res.writeHead(status, { 'content-type': 'application/json;charset=utf-8' });
+      res.end(JSON.stringify({ RequestId: requestId, ...json }));
+    };
+    const fail = (status: number, Code: string, Message: string) =>
+      send(status, { HostId: 'alidns.aliyuncs.com', Code, Message, Recommend: `https://api.aliyun.com/troubleshoot?q=${Code}` });
+
+    for (const k of ['Action', 'Format', 'Version', 'AccessKeyId', 'Signature', 'SignatureMethod', 'SignatureVersion', 'SignatureNonce', 'Timestamp']) {
+      if (!p[k]) return fail(400, `MissingParameter`, `The input parameter "${k}" that is mandatory for processing this request is not supplied.`);
+    }
+    if (p.Version !== '2015-01-09') return fail(400, 'InvalidVersion', `Specified parameter Version is not valid.`);
+    if (p.SignatureMethod !== 'HMAC-SHA1' || p.SignatureVersion !== '1.0') return fail(400, 'InvalidSignatureMethod', 'Specified signature method is not valid.');
+    const ts = Date.parse(p.Timestamp!);
+    if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(p.Timestamp!) || Number.isNaN(ts)) return fail(400, 'InvalidTimeStamp.Format', 'Specified time stamp or date value is not well formatted.');
+    if (Math.abs(now() - ts) > 15 * 60_000) return fail(400, 'InvalidTimeStamp.Expired', 'Specified time stamp or date value is expired.');
+    if (p.AccessKeyId !== opts.accessKeyId) return fail(404, 'InvalidAccessKeyId.NotFound', 'Specified access key is not found.');
+    const expected = rpcSignature(method, p, opts.accessKeySecret);
+    if (p.Signature !== expected) {
+      return fail(400, 'SignatureDoesNotMatch', `Specified signature is not matched with our calculation. server string to sign is:${method}&%2F&AccessKeyId%3D${p.AccessKeyId}`);
+    }
+    if (nonces.has(p.SignatureNonce!)) return fail(400, 'SignatureNonceUsed', 'Specified signature nonce was used already.');
+    nonces.add(p.SignatureNonce!);
+    calls.push(p.Action!);
+
+    if (faults.throttle > 0) {
+      faults.throttle--;
+      return fail(400, 'Throttling', 'Request was denied due to request throttling.');
+    }
+    if (faults.serverError > 0) {
+      faults.serverError--;
+      return fail(503, 'ServiceUnavailable', 'The request has failed due to a temporary failure of the server.');
+    }
+    const need = (...keys: string[]) => keys.find((k) => !p[k]);
+    const zoneOf = (name: string) => zones.find((z) => z.name === name || z.punycode === name);
+    const visible = (r: FakeRecord) => now() - r.created >= faults.listLagMs;
+    const shape = (r: FakeRecord) => ({ RecordId: r.id, RR: r.rr, Type: r.type, Value: r.value, TTL: r.ttl, Line: 'default', Status: 'ENABLE', Locked: false, DomainName: r.zone });
+
+    switch (p.Action) {
+      case 'DescribeDomains': {
+        const size = Math.min(100, Number(p.PageSize ?? 20));
+        const page = Number(p.PageNumber ?? 1);
+        const slice = zones.slice((page - 1) * size, page * size);
+        return send(200, {
+          TotalCount: zones.length,
+          PageNumber: page,
+          PageSize: size,
+          Domains: { Domain: slice.map((z, i) => ({ DomainId: `d-${i}`, DomainName: z.name, PunyCode: z.punycode })) },
+        });
+      }
+      case 'AddDomainRecord': {
+        const missing = need('DomainName', 'RR', 'Type', 'Value');
+        if (missing) return fail(400, `MissingParameter`, `The input parameter "${missing}" that is mandatory for processing this request is not supplied.`);
+        const zone = zoneOf(p.DomainName!);
+        if (!zone) return fail(400, 'InvalidDomainName.NoExist', 'The specified domain name does not exist. Refresh the page and try again.');
+        if (p.TTL !== undefined && !/^\d+$/.test(p.TTL)) return fail(400, 'InvalidTTL', 'The specified TTL is invalid.');
+        const ttl = Number(p.TTL ?? 600);
+        if (ttl < 600) return fail(400, 'DomainForbidden.TTL', 'The TTL is below the minimum allowed by your DNS edition.');
+        if (/[^a-z0-9_*.@-]/i.test(p.RR!)) return fail(400, 'InvalidRR.Format', 'The host record is invalid.');
+        for (const r of records.values()) {
+          if (r.zone === zone.punycode && r.rr === p.RR && r.type === p.Type && r.value === p.Value) return fail(400, 'DomainRecordDuplicate', 'The DNS record already exists.');
+        }
+        // 19-digit ids, beyond Number.MAX_SAFE_INTEGER, as the real API returns them.
+        const id = `${randomInt(1, 9)}${randomInt(0, 1e9).toString().padStart(9, '0')}${randomInt(0, 1e9).toString().padStart(9, '0')}`;
+        const rec: FakeRecord = { id, zone: zone.punycode, rr: p.RR!, type: p.Type!, value: p.Value!, ttl, created: now() };
+        records.set(id, rec);
+        const fqdn = rec.rr === '@' ? rec.zone : `${rec.rr}.${rec.zone}`;
+        await publisher.publish(fqdn, valuesAt(records.values(), fqdn));
+        return send(200, { RecordId: id });
+      }
+      case 'DeleteDomainRecord': {
+        if (need('RecordId')) return fail(400, 'MissingParameter', 'The input parameter "RecordId" that is mandatory for processing this request is not supplied.');
+        const rec = records.get(p.RecordId!);
+        if (!rec) return fail(400, 'DomainRecordNotBelongToUser', 'The DNS record does not belong to you.');
+        records.delete(rec.id);
+        const fqdn = rec.rr === '@' ? rec.zone : `${rec.rr}.${rec.zone}`;
+        await publisher.publish(fqdn, valuesAt(records.values(), fqdn));
+        return send(200, { RecordId: rec.id });
+      }
+      case 'DescribeSubDomainRecords': {
+        if (need('SubDomain')) return fail(400, 'MissingParameter', 'The input parameter "SubDomain" that is mandatory for processing this request is not supplied.');
+        const sub = domainToASCII(p.SubDomain!);
+        // Without DomainName the API derives the zone by domain-level rules (last two labels).
+        const zone = p.DomainName ? zoneOf(p.DomainName)?.punycode : sub.split('.').slice(-2).join('.');
+        if (!zone) return fail(400, 'InvalidDomainName.NoExist', 'The specified domain name does not exist. Refresh the page and try again.');
+        const rr = sub === zone ? '@' : sub.endsWith(`.${zone}`) ? sub.slice(0, -zone.length - 1) : undefined;
+        const list = [...records.values()].filter((r) => r.zone === zone && r.rr === rr && (!p.Type || r.type === p.Type) && visible(r));
+        return send(200, { TotalCount: list.length, PageNumber: 1, PageSize: Number(p.PageSize ?? 20), DomainRecords: { Record: list.map(shape) } });
+      }
+      case 'DescribeDomainRecords': {
+        if (need('DomainName')) return fail(400, 'MissingParameter', 'The input parameter "DomainName" that is mandatory for processing this request is not supplied.');
+        const zone = zoneOf(p.DomainName!);
+        if (!zone) return fail(400, 'InvalidDomainName.NoExist', 'The specified domain name does not exist. Refresh the page and try again.');
+        const list = [...records.values()].filter(
+          (r) => r.zone === zone.punycode && visible(r) && (!p.RRKeyWord || r.rr.includes(p.RRKeyWord)) && (!p.TypeKeyWord || r.type === p.TypeKeyWord),
+        );
+        return send(200, { TotalCount: list.length, PageNumber: 1, PageSize: Number(p.PageSize ?? 20), DomainRecords: { Record: list.map(shape) } });
+      }
+      default:
+        return fail(404, 'InvalidAction.NotFound', `Specified api is not found, please check your url and method.`);
+    }
+  }
+
+  const { server, port } = await listen(handle);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    records,
+    faults,
+    calls,
+    get requests() {
+      return state.requests;
+    },
+    stop: () => close(server),
+  };
+}
