@@ -105,7 +105,9 @@ export function probeTls(opts: TlsProbeOptions): Promise<TlsProbeResult> {
         ephemeralKey: key && Object.keys(key).length ? (key as TlsProbeResult['ephemeralKey']) : undefined,
         alpnProtocol: opts.alpnProtocols ? (tlsSocket.alpnProtocol ?? false) : undefined,
       };
-      tlsSocket.end();
+      // Destroy rather than end: a half-closed socket would keep the process alive until the server hangs up.
+      tlsSocket.destroy();
+      raw?.destroy();
       resolve(result);
     });
   });
