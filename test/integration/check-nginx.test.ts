@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCertkeeper } from '../harness/cli.js';
@@ -74,6 +74,18 @@ describe('certkeeper check against real nginx', () => {
     expect(r.finding('chain')).toMatchObject({ status: 'fail' });
     expect(r.finding('chain').fix).toContain('fullchain.pem');
     expect(r.finding('trust').status).toBe('fail');
+  });
+
+  it('reports a chain sent out of order (leaf, root, intermediate) as the server sent it', async () => {
+    const leaf = await makeChainLeaf(dir, inter, [NAME], {}, 'order');
+    const file = join(dir, 'order-misordered.pem');
+    await writeFile(file, (await readFile(leaf.cert, 'utf8')) + (await readFile(root.cert, 'utf8')) + (await readFile(inter.cert, 'utf8')));
+    const n = await serve('order', file, leaf.key, 'ssl_protocols TLSv1.2;');
+    const r = await check(n.port, ['--profile', 'browser']);
+    expect(r.report.chain.map((c: { subject: string }) => c.subject)).toEqual([`CN=${NAME}`, 'CN=certkeeper check root', 'CN=certkeeper test intermediate']);
+    expect(r.report.shape).toMatchObject({ path: [0, 2, 1], end: 'self-signed', inOrder: false });
+    expect(r.finding('chain-order')).toMatchObject({ status: 'warn', fix: expect.stringContaining('leaf first') });
+    expect(r.finding('chain').status).toBe('pass');
   });
 
   it('keeps the chain verdicts right when the server only speaks TLS 1.3 (chain not visible on the wire)', async () => {
