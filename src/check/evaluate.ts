@@ -87,14 +87,16 @@ export function evaluate(f: EndpointFacts, profile: Profile, now: Date): Verdict
       ? 'use a certificate from a public CA, e.g. issue one with certkeeper'
       : f.shape.end === 'missing'
         ? 'serve the full chain (fullchain.pem)'
-        : 'use a certificate from a CA that the clients trust',
+        : /EXPIRED|NOT_YET_VALID/.test(f.authorizationError ?? '')
+          ? 'see the validity check above'
+          : 'use a certificate from a CA that the clients trust',
     level: 'fail',
   });
 
   if (!selfSigned) {
     const complete = f.shape.end !== 'missing';
     add('chain', complete, `complete: ${f.shape.path.length} certificate(s) sent${f.shape.end === 'self-signed' ? ', including the root' : ''}`, {
-      summary: `incomplete: the server sends ${f.chain.length} certificate(s) and not the intermediate that issued "${f.chain[f.shape.path[f.shape.path.length - 1]!]!.issuer}"`,
+      summary: `incomplete: the server sends ${f.chain.length} certificate(s); "${f.chain[f.shape.path[f.shape.path.length - 1]!]!.issuer}", the issuer of the last one, is neither sent nor a trusted root`,
       fix: 'serve fullchain.pem, not cert.pem (ssl_certificate must hold the leaf followed by the intermediates)',
       level: 'fail',
     });
@@ -153,7 +155,7 @@ export function evaluate(f: EndpointFacts, profile: Profile, now: Date): Verdict
     level: atsLevel,
   });
   const keyOk = leaf.keyType === 'RSA' ? (leaf.keyBits ?? 0) >= 2048 : leaf.keyType.startsWith('ECDSA') ? (leaf.keyBits ?? 0) >= 256 : true;
-  add('ats-key', keyOk, `ATS: ${leaf.keyType}${leaf.keyBits ? ` ${leaf.keyBits}` : ''} key`, {
+  add('ats-key', keyOk, `ATS: ${leaf.keyType} key${leaf.keyBits ? `, ${leaf.keyBits} bits` : ''}`, {
     summary: `ATS: ${leaf.keyType} ${leaf.keyBits}-bit key is too small (RSA ≥ 2048, ECC ≥ 256 required)`,
     fix: 'reissue with keyType ecdsa-p256 or rsa-2048 or larger',
     level: atsLevel,
