@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { openAccount } from '../acme/account.js';
-import { issueCertificate, type OrderStep } from '../acme/order.js';
+import type { OrderStep } from '../acme/order.js';
 import type { AcmeSession } from '../acme/session.js';
 import type { Config, ResolvedCertificate } from '../config/load.js';
 import { DIRECTORIES } from '../config/schema.js';
@@ -52,19 +51,25 @@ export async function renewPass(config: Config, logger: Logger, opts: PassOption
   const store = new CertificateStore(config.dataDir);
   const providers = new DnsProviders(config, logger, opts.env);
 
-  const decided = await Promise.all(
-    selected.map(async (cert) => {
+  // Bounded: thousands of certificates must not exhaust file descriptors (EMFILE).
+  const decided = await mapLimit(
+    selected,
+    64,
+    async (cert) => {
       const stored = await store.read(cert.name);
       const decision = opts.force ? { due: true, reason: 'forced' } : renewalDue(cert, stored, config.renew, now());
       logger.info({ cert: cert.name, due: decision.due, reason: decision.reason }, decision.due ? 'renewal due' : 'not due');
       return { cert, stored, decision };
-    }),
+    },
   );
 
   const due = decided.filter((d) => d.decision.due);
   let session: Promise<AcmeSession> | undefined;
+  // The ACME stack (acme-client, axios, forge) loads only when something is due: a pass with nothing
+  // to do starts in a fraction of the time.
+  const acmeStack = due.length ? Promise.all([import('../acme/account.js'), import('../acme/order.js')]) : undefined;
   const account = () =>
-    (session ??= openAccount(config.acme, config.dataDir, logger, opts.dryRun ? dryRunDirectory(config.acme.directory) : config.acme.directory));
+    (session ??= acmeStack!.then(([{ openAccount }]) => openAccount(config.acme, config.dataDir, logger, opts.dryRun ? dryRunDirectory(config.acme.directory) : config.acme.directory)));
 
   const results = new Map<string, CertificateResult>();
   const toDeploy: DeployItem[] = [];
@@ -74,6 +79,7 @@ export async function renewPass(config: Config, logger: Logger, opts: PassOption
     const t0 = Date.now();
     started.set(cert.name, t0);
     try {
+      const { issueCertificate } = (await acmeStack!)[1];
       const issued = await issueCertificate(
         {
           name: cert.name,

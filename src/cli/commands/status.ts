@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { renewalDue, daysLeft } from '../../scheduler/due.js';
+import { mapLimit } from '../../scheduler/limit.js';
 import { CertificateStore } from '../../store/certs.js';
 import { configFor, type CliContext } from '../context.js';
 import { renderTable } from '../table.js';
@@ -25,8 +26,10 @@ export function register(program: Command, ctx: CliContext): void {
       const config = await configFor(cmd, ctx);
       const store = new CertificateStore(config.dataDir);
       const now = ctx.now();
-      const entries: StatusEntry[] = await Promise.all(
-        config.certificates.map(async (c) => {
+      const entries: StatusEntry[] = await mapLimit(
+        config.certificates,
+        64,
+        async (c) => {
           const stored = await store.read(c.name);
           const d = renewalDue(c, stored, config.renew, now);
           const info = stored.state === 'ok' ? stored.cert.info : undefined;
@@ -41,7 +44,7 @@ export function register(program: Command, ctx: CliContext): void {
             reason: d.reason,
             renewAt: d.renewAt?.toISOString() ?? null,
           };
-        }),
+        },
       );
       if (opts.json) {
         ctx.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
