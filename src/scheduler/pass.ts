@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { openAccount } from '../acme/account.js';
-import { issueCertificate, type OrderStep } from '../acme/order.js';
+import type { OrderStep } from '../acme/order.js';
 import type { AcmeSession } from '../acme/session.js';
 import type { Config, ResolvedCertificate } from '../config/load.js';
 import { DIRECTORIES } from '../config/schema.js';
@@ -99,8 +98,11 @@ async function lockedPass(
   const directory = directoryLoader(config.acme.directory, config.acme.caBundle);
   const wake = (at: Date | string | undefined) => at && opts.onWake?.(new Date(at));
 
-  const decided = await Promise.all(
-    selected.map(async (cert) => {
+  // Bounded: thousands of certificates must not exhaust file descriptors (EMFILE).
+  const decided = await mapLimit(
+    selected,
+    64,
+    async (cert) => {
       const stored = await store.read(cert.name);
       const certId =
         stored.state !== 'ok'
@@ -124,12 +126,15 @@ async function lockedPass(
       const ok = stored.state === 'ok' ? stored.cert : undefined;
       emit(opts.observer, { type: 'certificate-state', at: now(), name: cert.name, domains: cert.domains, notAfter: ok?.info.notAfter, issuedAt: ok ? new Date(ok.meta.issuedAt) : undefined, renewAt: decision.renewAt, due: decision.due });
       return { cert, stored, decision, certId, deferredUntil };
-    }),
+    },
   );
 
   const due = decided.filter((d) => d.decision.due);
   let session: Promise<AcmeSession> | undefined;
-  const account = () => (session ??= openAccount(config.acme, config.dataDir, logger, directoryUrl));
+  // The ACME stack (acme-client, axios, forge) loads only when something is due: a pass with nothing
+  // to do starts in a fraction of the time.
+  const acmeStack = due.length ? Promise.all([import('../acme/account.js'), import('../acme/order.js')]) : undefined;
+  const account = () => (session ??= acmeStack!.then(([{ openAccount }]) => openAccount(config.acme, config.dataDir, logger, directoryUrl)));
   let profile: Promise<string | undefined> | undefined;
   const checkProfile = () =>
     (profile ??= checkedProfile(config.acme.profile, opts.dryRun ? directoryLoader(directoryUrl, config.acme.caBundle) : directory, directoryUrl));
@@ -174,6 +179,7 @@ async function lockedPass(
         signal,
         onStep: (step: OrderStep) => opts.onStep?.(cert.name, step),
       };
+      const { issueCertificate } = (await acmeStack!)[1];
       const issued = await issueCertificate(request, deps).catch((err: unknown) => {
         // The CA says the old certificate was already replaced (by an order we lost track of): order without it.
         if (err instanceof AcmeError && err.problem === 'alreadyReplaced' && request.replaces) {

@@ -1,7 +1,4 @@
-import * as acme from 'acme-client';
 import type { Logger } from 'pino';
-import { certIdOf, chooseInWindow, fetchRenewalInfo, toAriWindow } from '../acme/ari.js';
-import { configureHttp } from '../acme/session.js';
 import { AcmeError, oneLine } from '../errors.js';
 import type { StoredCertificate } from '../store/certs.js';
 import type { StateStore } from '../store/state.js';
@@ -13,6 +10,8 @@ export function directoryLoader(url: string, caBundle?: string): () => Promise<D
   let cached: Promise<Directory> | undefined;
   return () =>
     (cached ??= (async () => {
+      // Loaded here, not at module load: a pass with nothing due and no ARI-capable CA stays light.
+      const [acme, { configureHttp }] = await Promise.all([import('acme-client'), import('../acme/session.js')]);
       configureHttp(caBundle);
       const axios = acme.axios as unknown as { get(u: string, c: Record<string, unknown>): Promise<{ status: number; data: unknown }> };
       const resp = await axios.get(url, { validateStatus: () => true, timeout: 30_000 }).catch((err: Error) => {
@@ -62,6 +61,7 @@ export async function refreshRenewalInfo(
     return undefined;
   }
   if (!base) return undefined;
+  const { certIdOf, chooseInWindow, fetchRenewalInfo, toAriWindow } = await import('../acme/ari.js');
   let certId: string | undefined;
   try {
     certId = certIdOf(cert.fullchainPem);
@@ -93,6 +93,7 @@ export async function refreshRenewalInfo(
 export async function forcedCertId(pem: string, directory: () => Promise<Directory>): Promise<string | undefined> {
   const dir = await directory().catch(() => undefined);
   if (!dir?.renewalInfo) return undefined;
+  const { certIdOf } = await import('../acme/ari.js');
   try {
     return certIdOf(pem);
   } catch {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { renewalDue, daysLeft } from '../../scheduler/due.js';
-import { certIdOf } from '../../acme/ari.js';
+import { mapLimit } from '../../scheduler/limit.js';
 import { CertificateStore } from '../../store/certs.js';
 import { configFor, messagesFor, type CliContext } from '../context.js';
 import { colorEnabled, palette } from '../render/color.js';
@@ -19,13 +19,16 @@ export function register(program: Command, ctx: CliContext): void {
       const store = new CertificateStore(config.dataDir);
       const now = ctx.now();
       const state = await StateStore.open(config.dataDir, undefined, { readOnly: true }).catch(() => undefined).then((s) => s ?? { get: () => ({ failures: 0 }) as CertState });
-      const entries: StatusEntry[] = await Promise.all(
-        config.certificates.map(async (c) => {
+      const entries: StatusEntry[] = await mapLimit(
+        config.certificates,
+        64,
+        async (c) => {
           const stored = await store.read(c.name);
           const st = state.get(c.name);
+          // The ARI certID needs an X.509 parse: only worth it when the state holds a window to match.
           let certId: string | undefined;
           try {
-            certId = stored.state === 'ok' ? certIdOf(stored.cert.fullchainPem) : undefined;
+            certId = stored.state === 'ok' && st.ari ? (await import('../../acme/ari.js')).certIdOf(stored.cert.fullchainPem) : undefined;
           } catch {
             certId = undefined;
           }
@@ -45,7 +48,7 @@ export function register(program: Command, ctx: CliContext): void {
             reason: d.reason,
             renewAt: d.renewAt?.toISOString() ?? null,
           };
-        }),
+        },
       );
       if (opts.json) {
         ctx.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);

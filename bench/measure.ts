@@ -1,0 +1,63 @@
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface Measurement {
+  wallMs: number;
+  /** Peak resident set size of the measured process tree's largest process, in KiB. */
+  maxRssKb: number;
+  code: number;
+  output: string;
+}
+
+// getrusage(RUSAGE_CHILDREN) reports the peak RSS of the largest waited-for descendant; Node has no
+// such call for its children, so a few lines of Python (present wherever certbot is) do the waiting.
+const RUSAGE = join(tmpdir(), 'certkeeper-bench-rusage.py');
+writeFileSync(
+  RUSAGE,
+  `import resource, subprocess, sys, time, json
+t = time.monotonic()
+p = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+sys.stdout.buffer.write(p.stdout)
+print("\\n@@RUSAGE@@" + json.dumps({"wall": time.monotonic() - t, "maxrss": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, "code": p.returncode}))
+`,
+);
+
+/** Runs a command to completion and reports wall time, peak RSS and exit status. */
+export function measure(argv: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<Measurement> {
+  return new Promise((resolve, reject) => {
+    const p = spawn('python3', [RUSAGE, ...argv], { env: { ...process.env, ...opts.env }, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'inherit'] });
+    const chunks: Buffer[] = [];
+    p.stdout.on('data', (c: Buffer) => chunks.push(c));
+    p.on('error', reject);
+    p.on('close', () => {
+      const text = Buffer.concat(chunks).toString();
+      const at = text.lastIndexOf('@@RUSAGE@@');
+      if (at < 0) return reject(new Error(`no rusage from ${argv.join(' ')}: ${text.slice(-500)}`));
+      const r = JSON.parse(text.slice(at + 11)) as { wall: number; maxrss: number; code: number };
+      resolve({ wallMs: r.wall * 1000, maxRssKb: r.maxrss, code: r.code, output: text.slice(0, at) });
+    });
+  });
+}
+
+/** Runs `fn` over items with at most `width` in flight. */
+export async function inParallel<T>(items: T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(width, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
+}
+
+export function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+export function markdownTable(header: string[], rows: (string | number)[][]): string {
+  const line = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
