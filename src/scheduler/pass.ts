@@ -1,14 +1,13 @@
-import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { openAccount } from '../acme/account.js';
 import { issueCertificate, type OrderStep } from '../acme/order.js';
 import type { AcmeSession } from '../acme/session.js';
-import type { Config, ResolvedCertificate } from '../config/load.js';
+import type { Config } from '../config/load.js';
 import { DIRECTORIES } from '../config/schema.js';
-import { deployCertificates, type DeployItem } from '../deploy/deployer.js';
+import { deployCertificates, deployedMatches, type DeployItem } from '../deploy/deployer.js';
 import { DnsProviders } from '../dns/instances.js';
 import { CertkeeperError, UsageError, oneLine } from '../errors.js';
-import { CertificateStore, type StoredCertificate } from '../store/certs.js';
+import { CertificateStore } from '../store/certs.js';
 import { renewalDue, type DueDecision } from './due.js';
 import { mapLimit } from './limit.js';
 
@@ -103,7 +102,7 @@ export async function renewPass(config: Config, logger: Logger, opts: PassOption
         orderUrl: issued.orderUrl,
       });
       results.set(cert.name, { name: cert.name, result: 'renewed', decision, notAfter: saved.info.notAfter, ms: Date.now() - t0, deployed: false });
-      if (cert.files) toDeploy.push({ cert, stored: saved });
+      if (cert.targets.length) toDeploy.push({ cert, stored: saved });
     } catch (err) {
       const error = err instanceof Error ? err : new Error(String(err));
       logger.error({ cert: cert.name, code: (err as CertkeeperError).code, err: oneLine(err) }, 'renewal failed');
@@ -117,13 +116,13 @@ export async function renewPass(config: Config, logger: Logger, opts: PassOption
   if (!opts.dryRun) {
     for (const d of decided.filter((x) => !x.decision.due)) {
       results.set(d.cert.name, { name: d.cert.name, result: 'not-due', decision: d.decision });
-      if (d.stored.state === 'ok' && d.cert.files && !(await deployedMatches(d.cert, d.stored.cert))) {
+      if (d.stored.state === 'ok' && d.cert.targets.length && !(await deployedMatches(d.cert, d.stored.cert))) {
         logger.info({ cert: d.cert.name }, 'deployed files differ from the stored certificate; deploying again');
         toDeploy.push({ cert: d.cert, stored: d.stored.cert });
         results.set(d.cert.name, { name: d.cert.name, result: 'redeployed', decision: d.decision });
       }
     }
-    for (const o of await deployCertificates(toDeploy, config.deploy, logger)) {
+    for (const o of await deployCertificates(toDeploy, config.deploy, logger, { dataDir: config.dataDir })) {
       const r = results.get(o.name)!;
       if (o.ok) {
         if (r.result === 'renewed') r.deployed = true;
@@ -138,13 +137,4 @@ export async function renewPass(config: Config, logger: Logger, opts: PassOption
     for (const d of decided.filter((x) => !x.decision.due)) results.set(d.cert.name, { name: d.cert.name, result: 'not-due', decision: d.decision });
   }
   return selected.map((c) => results.get(c.name)!);
-}
-
-async function deployedMatches(cert: ResolvedCertificate, stored: StoredCertificate): Promise<boolean> {
-  try {
-    const [c, k] = await Promise.all([readFile(cert.files!.cert, 'utf8'), readFile(cert.files!.key, 'utf8')]);
-    return c === stored.fullchainPem && k === stored.keyPem;
-  } catch {
-    return false;
-  }
 }
