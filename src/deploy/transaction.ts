@@ -139,7 +139,12 @@ async function restore(entries: JournalEntry[]): Promise<void> {
   for (const e of entries) {
     if (e.existed) {
       // No kept copy means the renames had not started (or this file is already restored): it is old.
-      if (await exists(prevPath(e.path))) await rename(prevPath(e.path), e.path);
+      if (await exists(prevPath(e.path))) {
+        // Before its rename the target and the kept link are one inode, and rename() between two
+        // links of the same file does nothing (POSIX): then the target is old, just drop the link.
+        if (await sameFile(prevPath(e.path), e.path)) await rm(prevPath(e.path));
+        else await rename(prevPath(e.path), e.path);
+      }
     } else {
       await rm(e.path, { force: true });
     }
@@ -196,6 +201,11 @@ async function makeDirs(dir: string, mode: number, uid?: number, gid?: number): 
     await chmod(d, mode); // umask must not widen or narrow it
     if (uid !== undefined || gid !== undefined) await chown(d, uid ?? -1, gid ?? -1);
   }
+}
+
+async function sameFile(a: string, b: string): Promise<boolean> {
+  const [x, y] = await Promise.all([lstat(a), lstat(b).catch(() => undefined)]);
+  return Boolean(y && x.ino === y.ino && x.dev === y.dev);
 }
 
 async function exists(p: string): Promise<boolean> {
