@@ -84,6 +84,8 @@ async function deployGroup(group: Unit[], server: Config['deploy'][string] | und
         if (failed) throw new DeployError(`${failed}; this target was not deployed`);
       }
       const files = await planFiles(u);
+      const clash = files.find((f) => planned.some((p) => p.path === f.path));
+      if (clash) throw new DeployError(`${clash.path} is also a file of another target deployed with it; give each target its own paths`);
       for (const f of files) await inspect(f); // refuse a symlink before anything of the group is written
       planned.push(...files);
       live.push(u);

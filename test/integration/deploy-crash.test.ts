@@ -3,10 +3,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crashPointsFor } from '../../src/deploy/crash.js';
 import { recoverJournals } from '../../src/deploy/transaction.js';
+import { CertificateStore } from '../../src/store/certs.js';
 import { logLines, runCertkeeper } from '../harness/cli.js';
 import { loadConfig } from '../../src/config/load.js';
 import { deployCertificates } from '../../src/deploy/deployer.js';
-import { deployConfig, leftovers, memoryLogger, storeLeaf } from '../harness/deploy.js';
+import { deployConfig, leftovers, memoryLogger } from '../harness/deploy.js';
 import { startNginx, type NginxInstance } from '../harness/nginx.js';
 import { waitFor } from '../harness/ports.js';
 import { tempDir, uniqueDomain } from '../harness/scenario.js';
@@ -24,6 +25,8 @@ describe('a deploy killed between any two steps leaves a consistent set', () => 
   let nginx: NginxInstance;
   let configFile: string;
   let dataDir: string;
+  const pair: { fullchain: string; key: string }[] = [];
+  let turn = 0;
   const domain = uniqueDomain('crash');
   const files = () => [join(dir, 'ssl/fullchain.pem'), join(dir, 'ssl/privkey.pem')];
 
@@ -41,6 +44,12 @@ describe('a deploy killed between any two steps leaves a consistent set', () => 
     });
     configFile = loaded.file;
     dataDir = loaded.config.dataDir;
+    // Two certificates issued once, stored alternately: each pass replaces the deployed one with the other.
+    const caPem = await readFile(ca.cert, 'utf8');
+    for (const base of ['a', 'b']) {
+      const l = await makeLeaf(dir, ca, [domain], { base });
+      pair.push({ fullchain: (await readFile(l.cert, 'utf8')) + caPem, key: await readFile(l.key, 'utf8') });
+    }
   });
   afterAll(async () => {
     await nginx?.stop();
@@ -50,7 +59,8 @@ describe('a deploy killed between any two steps leaves a consistent set', () => 
 
   it.each(crashPointsFor(2))('killed at %s', async (point) => {
     const before = await read();
-    const stored = await storeLeaf(dataDir, 'site', ca, [domain], `new-${point}`);
+    const p = pair[turn++ % 2]!;
+    const stored = await new CertificateStore(dataDir).save('site', p.fullchain, p.key, { domains: [domain], keyType: 'ecdsa-p256', issuedAt: new Date().toISOString(), directory: 'test' });
     const next = [stored.fullchainPem, stored.keyPem];
 
     const crashed = await runCertkeeper(['deploy', '--config', configFile], { env: { CERTKEEPER_TEST_CRASH_AT: point } });
