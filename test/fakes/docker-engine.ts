@@ -88,16 +88,20 @@ export async function startFakeDockerEngine(socket: string, containers: FakeCont
       e.running = true;
       const tty = Tty ?? e.tty;
       const [file, ...args] = e.container.translate(e.cmd);
-      if (!Detach) res.writeHead(200, { 'Content-Type': tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream' });
+      // Like dockerd, an attached start hijacks the connection: a bare status line and headers (no
+      // Content-Length, no chunking), then the raw or multiplexed stream until the connection closes.
+      const sock = req.socket;
+      if (Detach) json(res, 200, {});
+      else sock.write(`HTTP/1.1 200 OK\r\nContent-Type: ${tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream'}\r\nApi-Version: ${MAX_VERSION.join('.')}\r\n\r\n`);
       const child = execFile(file!, args, { encoding: 'buffer' }, (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : 126) : 0;
         if (!Detach) {
-          if (tty) res.write(Buffer.concat([stdout, stderr]));
+          if (tty) sock.write(Buffer.concat([stdout, stderr]));
           else {
-            if (stdout.length) res.write(frame(1, stdout));
-            if (stderr.length) res.write(frame(2, stderr));
+            if (stdout.length) sock.write(frame(1, stdout));
+            if (stderr.length) sock.write(frame(2, stderr));
           }
-          res.end();
+          sock.end();
         }
         // Docker records the exit code when the process is reaped, a moment after the stream closes.
         setImmediate(() => {
@@ -106,7 +110,6 @@ export async function startFakeDockerEngine(socket: string, containers: FakeCont
         });
       });
       e.pid = child.pid ?? 0;
-      if (Detach) res.writeHead(200).end();
       return;
     }
 
