@@ -6,6 +6,7 @@ import type { StoredCertificate } from '../../src/store/certs.js';
 import { deployConfig, leftovers, memoryLogger, storeLeaf } from '../harness/deploy.js';
 import { REPO } from '../harness/cli.js';
 import { startNginx, type NginxInstance } from '../harness/nginx.js';
+import { waitFor } from '../harness/ports.js';
 import { tempDir, uniqueDomain } from '../harness/scenario.js';
 import { makeCa, makeLeaf, type KeyPair } from '../harness/tls.js';
 import { servedCertificate } from '../harness/tls-probe.js';
@@ -97,7 +98,8 @@ describe('deploy gate and rollback against a real Nginx', () => {
   it('the deploy then succeeds, and the served-certificate check sees the new certificate', async () => {
     const { outcome, stored } = await deployShorthand('ok', { test: nginx.testCommand, reload: nginx.reloadCommand });
     expect(outcome).toEqual({ name: 'site', ok: true });
-    expect((await servedCertificate(nginx.port, domain)).fingerprint256).toBe(stored.info.fingerprint256);
+    // Old workers finish gracefully after a reload, so wait for the switch rather than probe once.
+    await waitFor(async () => (await servedCertificate(nginx.port, domain)).fingerprint256 === stored.info.fingerprint256, 'nginx to serve the new certificate');
     // The shorthand keeps the owner of the replaced files and uses the default modes for new content.
     expect((await stat(join(ssl(), 'site.key'))).mode & 0o777).toBe(0o600);
   });

@@ -9,6 +9,7 @@ import { deployCertificates } from '../../src/deploy/deployer.js';
 import { keyMatchesCertificate, splitPem } from '../../src/store/x509.js';
 import { deployConfig, leftovers, memoryLogger, storeLeaf } from '../harness/deploy.js';
 import { startNginx, type NginxInstance } from '../harness/nginx.js';
+import { waitFor } from '../harness/ports.js';
 import { tempDir, uniqueDomain } from '../harness/scenario.js';
 import { makeCa, makeLeaf, type KeyPair } from '../harness/tls.js';
 import { servedCertificate } from '../harness/tls-probe.js';
@@ -51,7 +52,8 @@ describe('deploy layouts into a real Nginx', () => {
     expect(outcomes).toEqual([{ name: 'site', ok: true }]);
     expect(lines.some((l) => l.msg === 'new certificate is being served')).toBe(true);
     // Independently of certkeeper's own check: Nginx now serves the new leaf.
-    expect((await servedCertificate(nginx.port, domain)).fingerprint256).toBe(stored.info.fingerprint256);
+    // Old workers finish gracefully after a reload, so wait for the switch rather than probe once.
+    await waitFor(async () => (await servedCertificate(nginx.port, domain)).fingerprint256 === stored.info.fingerprint256, 'nginx to serve the new certificate');
     expect(await leftovers(ssl)).toEqual([]);
     return { stored, nginx };
   }

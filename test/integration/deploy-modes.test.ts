@@ -5,6 +5,7 @@ import { deployCertificates } from '../../src/deploy/deployer.js';
 import { runCertkeeper } from '../harness/cli.js';
 import { deployConfig, memoryLogger, storeLeaf } from '../harness/deploy.js';
 import { NGINX, startNginx, type NginxInstance } from '../harness/nginx.js';
+import { waitFor } from '../harness/ports.js';
 import { tempDir, uniqueDomain } from '../harness/scenario.js';
 import { makeCa, makeLeaf, type KeyPair } from '../harness/tls.js';
 import { servedCertificate } from '../harness/tls-probe.js';
@@ -55,7 +56,8 @@ describe('reload modes: signal (real Nginx master by PID) and docker (Engine API
     const { o, stored, lines } = await deployWith('signal', { mode: 'signal', pidFile: join(nginx.dir, 'nginx.pid'), test: nginx.testCommand });
     expect(o).toEqual({ name: 'site', ok: true });
     expect(lines.find((l) => l.msg === 'server reloaded')?.output).toBe(`sent SIGHUP to ${pid}`);
-    expect((await servedCertificate(nginx.port, domain)).fingerprint256).toBe(stored.info.fingerprint256);
+    // Old workers finish gracefully after a reload, so wait for the switch rather than probe once.
+    await waitFor(async () => (await servedCertificate(nginx.port, domain)).fingerprint256 === stored.info.fingerprint256, 'nginx to serve the new certificate');
   });
 
   it('signal: a stale pid file is a reload failure; the previous files are restored', async () => {
@@ -70,7 +72,8 @@ describe('reload modes: signal (real Nginx master by PID) and docker (Engine API
     engine.requests.length = 0;
     const { o, stored } = await deployWith('docker', { mode: 'docker', socket: engine.socket, container: 'web' });
     expect(o).toEqual({ name: 'site', ok: true });
-    expect((await servedCertificate(nginx.port, domain)).fingerprint256).toBe(stored.info.fingerprint256);
+    // Old workers finish gracefully after a reload, so wait for the switch rather than probe once.
+    await waitFor(async () => (await servedCertificate(nginx.port, domain)).fingerprint256 === stored.info.fingerprint256, 'nginx to serve the new certificate');
     const shapes = engine.requests.map((r) => r.replace(/[0-9a-f]{64}/g, 'ID'));
     expect(shapes.filter((r) => r === 'POST /v1.43/containers/web/exec')).toHaveLength(2);
     expect(shapes.filter((r) => r === 'POST /v1.43/exec/ID/start')).toHaveLength(2);
