@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import { resolveCredentials } from '../dns/credentials.js';
 import { loadDescriptor, providerTypes } from '../dns/registry.js';
+import { resolveTarget, type ResolvedTarget } from '../deploy/layouts.js';
 import { interpolateEnv } from './interpolate.js';
 import { configSchema, type CertificateConfig, type RawConfig } from './schema.js';
 
@@ -14,7 +15,7 @@ export interface DnsInstance {
   options: Record<string, unknown>;
 }
 
-export type ResolvedCertificate = CertificateConfig & { dns: string | Record<string, string>; deploy?: string };
+export type ResolvedCertificate = Omit<CertificateConfig, 'targets'> & { dns: string | Record<string, string>; deploy?: string; targets: ResolvedTarget[] };
 
 export interface Config extends Omit<RawConfig, 'dns' | 'certificates'> {
   file: string;
@@ -93,6 +94,21 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
 
   const onlyDns = Object.keys(cfg.dns).length === 1 ? Object.keys(cfg.dns)[0] : undefined;
   const onlyDeploy = Object.keys(cfg.deploy).length === 1 ? Object.keys(cfg.deploy)[0] : undefined;
+  // Every certificate's deploy places become targets; the `files: {cert, key}` shorthand is the nginx layout.
+  const targets = cfg.certificates.map((c, i) => {
+    const list = c.targets.map((t, j) =>
+      resolveTarget({ ...t, deploy: t.deploy ?? c.deploy ?? onlyDeploy }, c, j, baseDir, `certificates[${i}].targets[${j}]`, issues),
+    );
+    if (c.files) {
+      const shorthand = resolveTarget(
+        { layout: 'nginx', paths: { fullchain: c.files.cert, key: c.files.key }, allowSymlinks: false, hookTimeout: 60_000, rollbackOnVerifyFailure: false, pfxLegacy: false, deploy: c.deploy ?? onlyDeploy },
+        c, list.length, baseDir, `certificates[${i}].files`, issues,
+      );
+      list.unshift({ ...shorthand, id: `${c.name}#files` });
+    }
+    return list;
+  });
+  if (issues.length) throw new ConfigError(issues);
   return {
     ...cfg,
     file: resolve(file),
@@ -100,8 +116,9 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
     dataDir: at(cfg.dataDir),
     acme: { ...cfg.acme, caBundle: cfg.acme.caBundle === undefined ? undefined : at(cfg.acme.caBundle) },
     dns,
-    certificates: cfg.certificates.map((c) => ({
+    certificates: cfg.certificates.map((c, i) => ({
       ...c,
+      targets: targets[i]!,
       dns: c.dns ?? onlyDns!,
       deploy: c.files ? (c.deploy ?? onlyDeploy) : c.deploy,
       files: c.files && { cert: at(c.files.cert), key: at(c.files.key) },

@@ -65,6 +65,46 @@ const certificateName = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'use letters, digits, ".", "_" and "-" only (it names a directory)')
   .refine((v) => !v.includes('..'), 'must not contain ".."');
 
+/** A file mode written as "0640" / "640" (octal) or a number. */
+const fileMode = z
+  .union([z.string().regex(/^0?[0-7]{3,4}$/, 'write an octal mode such as "0640"'), z.number().int().min(0).max(0o7777)])
+  .transform((v) => (typeof v === 'number' ? v : parseInt(v, 8)))
+  .describe('file mode, octal, e.g. "0640"');
+
+export const LAYOUTS = ['nginx', 'bundle', 'pem', 'pfx'] as const;
+export type Layout = (typeof LAYOUTS)[number];
+
+/** One place a certificate is deployed to (see src/deploy/layouts.ts for the file names per layout). */
+export const deployTargetFiles = z
+  .object({
+    layout: z.enum(LAYOUTS).default('nginx').describe('file layout: nginx, bundle, pem or pfx'),
+    dir: z.string().optional().describe('directory for the layout\'s default file names'),
+    paths: z.record(z.string(), z.string()).optional().describe('explicit path per file role (fullchain, key, cert, chain, combined, pfx)'),
+    owner: z.union([z.string().min(1), z.number().int().min(0)]).optional().describe('user name or uid that owns the files'),
+    group: z.union([z.string().min(1), z.number().int().min(0)]).optional().describe('group name or gid of the files'),
+    certMode: fileMode.optional().describe('mode of certificate files (default 0644)'),
+    keyMode: fileMode.optional().describe('mode of files holding the private key (default 0600)'),
+    allowSymlinks: z.boolean().default(false).describe('write through a symbolic link at a target path (default: refuse)'),
+    deploy: z.string().optional().describe('name of the deploy: entry to test and reload'),
+    preDeploy: command.optional().describe('command run before writing; a failure stops this target'),
+    postDeploy: command.optional().describe('command run after a successful deploy'),
+    hookTimeout: duration('60s').describe('time limit for each hook'),
+    verify: z
+      .object({
+        address: z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^\s:]+):\d{1,5}$/, 'write host:port, e.g. 127.0.0.1:443'),
+        servername: z.string().optional().describe('SNI name (default: the first domain, a wildcard made concrete)'),
+        timeout: duration('30s').describe('how long to wait for the new certificate to be served'),
+      })
+      .strict()
+      .optional()
+      .describe('after reload, check that this address serves the new certificate'),
+    rollbackOnVerifyFailure: z.boolean().default(false).describe('restore the previous files when the served-certificate check fails'),
+    passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').optional().describe('pfx: env variable holding the password'),
+    password: z.string().optional().describe('pfx: the password; write "${VAR}" to take it from the environment'),
+    pfxLegacy: z.boolean().default(false).describe('pfx: 3DES/SHA1 encryption for old Windows (Server 2016 and earlier)'),
+  })
+  .strict();
+
 const certificate = z
   .object({
     name: certificateName.describe('unique name; the certificate is stored under dataDir/certs/NAME'),
@@ -92,6 +132,7 @@ const certificate = z
       .strict()
       .optional()
       .describe('where to deploy; omit to only keep the certificate in dataDir'),
+    targets: z.array(deployTargetFiles).default([]).describe('places to deploy to, each with a file layout'),
     deploy: z.string().optional().describe('name of the deploy: entry to test and reload (default: the only one)'),
   })
   .strict()
@@ -103,13 +144,25 @@ const certificate = z
     });
   });
 
+export const RELOAD_MODES = ['command', 'signal', 'docker'] as const;
+
 const deployTarget = z
   .object({
+    mode: z.enum(RELOAD_MODES).default('command').describe('how to test and reload: command, signal or docker'),
     test: command.optional().describe('command that checks the server configuration, e.g. ["nginx", "-t"]'),
     reload: command.optional().describe('command that makes the server load the new files, e.g. ["nginx", "-s", "reload"]'),
     timeout: duration('60s').describe('time limit for each command'),
+    pidFile: z.string().optional().describe('signal mode: file holding the Nginx master PID'),
+    signal: z.enum(['SIGHUP', 'SIGUSR2']).default('SIGHUP').describe('signal mode: signal that reloads the server'),
+    container: z.string().min(1).optional().describe('docker mode: name or id of the Nginx container'),
+    socket: z.string().default('/var/run/docker.sock').describe('docker mode: Docker Engine API unix socket'),
+    apiVersion: z.string().regex(/^1\.\d+$/, 'write e.g. 1.43').default('1.43').describe('docker mode: Engine API version'),
   })
-  .strict();
+  .strict()
+  .superRefine((d, ctx) => {
+    if (d.mode === 'signal' && !d.pidFile) ctx.addIssue({ code: 'custom', path: ['pidFile'], message: 'signal mode needs pidFile, e.g. /run/nginx.pid' });
+    if (d.mode === 'docker' && !d.container) ctx.addIssue({ code: 'custom', path: ['container'], message: 'docker mode needs container: the Nginx container name' });
+  });
 
 const dnsEntry = z
   .object({ type: z.string().describe('provider type') })
@@ -215,6 +268,14 @@ export const configSchema = z
           message: `no deploy entry named "${c.deploy}"; defined: ${deployNames.join(', ') || 'none'}`,
         });
       }
+      c.targets.forEach((t, j) => {
+        if (t.deploy !== undefined && !cfg.deploy[t.deploy]) {
+          ctx.addIssue({ code: 'custom', path: ['certificates', i, 'targets', j, 'deploy'], message: `no deploy entry named "${t.deploy}"; defined: ${deployNames.join(', ') || 'none'}` });
+        }
+        if (t.deploy === undefined && c.deploy === undefined && deployNames.length > 1) {
+          ctx.addIssue({ code: 'custom', path: ['certificates', i, 'targets', j, 'deploy'], message: `say which deploy entry to use (${deployNames.join(', ')})` });
+        }
+      });
       if (c.files && c.deploy === undefined && deployNames.length > 1) {
         ctx.addIssue({ code: 'custom', path: ['certificates', i, 'deploy'], message: `say which deploy entry to use (${deployNames.join(', ')})` });
       }

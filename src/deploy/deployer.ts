@@ -1,9 +1,17 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
-import { describeExit, runCommand } from '../command.js';
 import type { Config, ResolvedCertificate } from '../config/load.js';
 import { DeployError, oneLine } from '../errors.js';
 import type { StoredCertificate } from '../store/certs.js';
-import { restoreFiles, snapshot, writeFiles, type FileSpec } from './files.js';
+import { crashPoint } from './crash.js';
+import { runHook, type HookContext } from './hooks.js';
+import { SECRET_ROLES, pemContent, type ResolvedTarget } from './layouts.js';
+import { resolveOwner } from './owner.js';
+import { buildPfx } from './pfx.js';
+import { serverOps, type StepResult } from './server.js';
+import { FileSetTransaction, inspect, recoverJournals, type PlannedFile } from './transaction.js';
+import { verifyServername, waitForServed } from './verify.js';
 
 export interface DeployItem {
   cert: ResolvedCertificate;
@@ -16,81 +24,185 @@ export interface DeployOutcome {
   error?: DeployError;
 }
 
-type DeployTarget = Config['deploy'][string];
+/** One certificate going to one target. */
+interface Unit {
+  item: DeployItem;
+  target: ResolvedTarget;
+  hook: HookContext;
+  error?: string;
+}
+
+export const journalDirFor = (dataDir: string) => join(dataDir, 'deploy-journal');
+
+/** Rolls back (or forward) whatever a crashed deploy left half done. Safe to call at every start. */
+export async function recoverDeploys(dataDir: string, logger: Logger): Promise<void> {
+  for (const r of await recoverJournals(journalDirFor(dataDir))) {
+    logger.warn({ target: r.id, action: r.action }, r.action === 'rolled-back' ? 'an interrupted deploy was rolled back to the previous files' : 'an interrupted deploy was completed');
+  }
+}
 
 /**
- * Deploys certificates grouped by server: writes all files of a group, runs the server's test once,
- * then reloads once (many certificates, one reload). A failed test or reload puts every file of the
- * group back as it was, so the server keeps running on the old, working set.
+ * Deploys certificates grouped by server: all files of every target of a group are written as one
+ * set, the server is tested once and reloaded once (many certificates, one reload), then each
+ * `verify` address is checked. A failed test or reload puts the previous set back exactly, so the
+ * server keeps running on the old, working files.
  */
-export async function deployCertificates(items: DeployItem[], targets: Config['deploy'], logger: Logger): Promise<DeployOutcome[]> {
-  const groups = new Map<string | undefined, DeployItem[]>();
-  for (const item of items.filter((i) => i.cert.files)) {
-    groups.set(item.cert.deploy, [...(groups.get(item.cert.deploy) ?? []), item]);
-  }
-  const outcomes: DeployOutcome[] = [];
-  for (const [targetName, group] of groups) {
-    const target = targetName ? targets[targetName] : undefined;
-    try {
-      await deployGroup(group, target, targetName, logger);
-      outcomes.push(...group.map((i) => ({ name: i.cert.name, ok: true })));
-    } catch (err) {
-      const error = err instanceof DeployError ? err : new DeployError(oneLine(err), { cause: err });
-      outcomes.push(...group.map((i) => ({ name: i.cert.name, ok: false, error })));
+export async function deployCertificates(items: DeployItem[], servers: Config['deploy'], logger: Logger, opts: { dataDir?: string } = {}): Promise<DeployOutcome[]> {
+  const dataDir = opts.dataDir ?? (items[0] && dirname(dirname(items[0].stored.dir)));
+  if (dataDir) await recoverDeploys(dataDir, logger);
+  const groups = new Map<string | undefined, Unit[]>();
+  for (const item of items) {
+    for (const target of item.cert.targets) {
+      const hook: HookContext = { certName: item.cert.name, domains: item.cert.domains, targetId: target.id, files: target.files, serial: item.stored.info.serial, notAfter: item.stored.info.notAfter };
+      groups.set(target.deploy, [...(groups.get(target.deploy) ?? []), { item, target, hook }]);
     }
   }
-  return outcomes;
-}
-
-export function filesFor(item: DeployItem): FileSpec[] {
-  const files = item.cert.files!;
-  return [
-    { path: files.cert, content: item.stored.fullchainPem, mode: 0o644 },
-    { path: files.key, content: item.stored.keyPem, mode: 0o600 },
-  ];
-}
-
-async function deployGroup(group: DeployItem[], target: DeployTarget | undefined, targetName: string | undefined, logger: Logger): Promise<void> {
-  const log = logger.child({ deploy: targetName ?? 'files', certs: group.map((g) => g.cert.name) });
-  const files = group.flatMap(filesFor);
-  const previous = await snapshot(files.map((f) => f.path));
-  try {
-    await writeFiles(files, previous);
-  } catch (err) {
-    await restoreFiles(previous).catch(() => undefined);
-    throw new DeployError(`writing ${files.map((f) => f.path).join(', ')} failed: ${(err as Error).message}`, { cause: err });
+  const units: Unit[] = [];
+  for (const [serverName, group] of groups) {
+    units.push(...group);
+    try {
+      await deployGroup(group, serverName ? servers[serverName] : undefined, serverName, dataDir ?? '.', logger);
+    } catch (err) {
+      const message = oneLine(err);
+      for (const u of group) u.error ??= message;
+    }
   }
-  log.info({ files: files.map((f) => f.path) }, 'certificate files written');
-  if (!target) return;
+  return items.map((item) => {
+    const failed = units.filter((u) => u.item === item && u.error);
+    return failed.length ? { name: item.cert.name, ok: false, error: new DeployError(failed.map((u) => `${u.target.id}: ${u.error}`).join('; ')) } : { name: item.cert.name, ok: true };
+  });
+}
 
-  if (target.test) {
-    const r = await run(target.test, target.timeout);
+async function deployGroup(group: Unit[], server: Config['deploy'][string] | undefined, serverName: string | undefined, dataDir: string, logger: Logger): Promise<void> {
+  const log = logger.child({ deploy: serverName ?? 'files', certs: [...new Set(group.map((u) => u.item.cert.name))] });
+  const planned: PlannedFile[] = [];
+  const live: Unit[] = [];
+  for (const u of group) {
+    try {
+      if (u.target.preDeploy) {
+        const failed = await runHook(u.target.preDeploy, u.hook, 'pre', u.target.hookTimeout, log);
+        if (failed) throw new DeployError(`${failed}; this target was not deployed`);
+      }
+      const files = await planFiles(u);
+      const clash = files.find((f) => planned.some((p) => p.path === f.path));
+      if (clash) throw new DeployError(`${clash.path} is also a file of another target deployed with it; give each target its own paths`);
+      for (const f of files) await inspect(f); // refuse a symlink before anything of the group is written
+      planned.push(...files);
+      live.push(u);
+    } catch (err) {
+      u.error = oneLine(err);
+      log.error({ target: u.target.id, err: u.error }, 'target skipped');
+    }
+  }
+  if (!live.length) return;
+
+  const tx = await FileSetTransaction.apply(journalDirFor(dataDir), live.map((u) => u.target.id).join(','), planned);
+  log.info({ files: planned.map((f) => f.path) }, 'certificate files written');
+  const fail = async (message: string) => {
+    for (const u of live) u.error = message;
+  };
+  const ops = server ? serverOps(server) : {};
+
+  if (ops.test) {
+    const r = await ops.test.run();
+    crashPoint('after-test');
     if (r.failed) {
-      await restoreFiles(previous);
+      await tx.rollback();
       log.error({ output: r.output }, 'server configuration test failed; previous files restored, server not reloaded');
-      throw new DeployError(`${target.test.join(' ')} ${r.failed}; the previous files were restored and the server was not reloaded${r.output ? `: ${r.output}` : ''}`);
+      return fail(`${ops.test.label} ${r.failed}; the previous files were restored and the server was not reloaded${outputText(r)}`);
     }
     log.info('server configuration test passed');
   }
-  if (target.reload) {
-    const r = await run(target.reload, target.timeout);
+  if (ops.reload) {
+    const r = await ops.reload.run();
+    crashPoint('after-reload');
     if (r.failed) {
-      await restoreFiles(previous);
-      const again = await run(target.reload, target.timeout);
+      await tx.rollback();
+      const again = await ops.reload.run();
       log.error({ output: r.output, retryOutput: again.output }, 'reload failed; previous files restored');
-      throw new DeployError(
-        `${target.reload.join(' ')} ${r.failed}${r.output ? `: ${r.output}` : ''}; the previous files were restored and ${again.failed ? `reloading them also failed (${again.failed}${again.output ? `: ${again.output}` : ''})` : 'reloaded'}`,
-      );
+      return fail(`${ops.reload.label} ${r.failed}${outputText(r)}; the previous files were restored and ${again.failed ? `reloading them also failed (${again.failed}${outputText(again)})` : 'reloaded'}`);
     }
-    log.info('server reloaded');
+    log.info({ output: r.output || undefined }, 'server reloaded');
+  }
+
+  const verifyFailed: Unit[] = [];
+  await Promise.all(
+    live
+      .filter((u) => u.target.verify)
+      .map(async (u) => {
+        const spec = u.target.verify!;
+        const sni = verifyServername(spec, u.item.cert.domains);
+        const r = await waitForServed(spec, sni, u.item.stored.info);
+        if (r.ok) log.info({ target: u.target.id, address: spec.address, sni }, 'new certificate is being served');
+        else {
+          u.error = `served-certificate check failed: ${r.detail} after ${Math.round(spec.timeout / 1000)}s`;
+          verifyFailed.push(u);
+          log.error({ target: u.target.id, detail: r.detail }, 'served-certificate check failed');
+        }
+      }),
+  );
+  if (verifyFailed.some((u) => u.target.rollbackOnVerifyFailure)) {
+    await tx.rollback();
+    const again = ops.reload ? await ops.reload.run() : undefined;
+    const note = `the previous files were restored${again ? (again.failed ? ` but reloading them failed (${again.failed}${outputText(again)})` : ' and reloaded') : ''}`;
+    for (const u of live) u.error = u.error ? `${u.error}; ${note}` : `rolled back with the group because another target's served-certificate check failed; ${note}`;
+    log.error('served-certificate check failed; previous files restored');
+    return;
+  }
+  await tx.commit();
+  for (const u of live) {
+    if (u.error || !u.target.postDeploy) continue;
+    const failed = await runHook(u.target.postDeploy, u.hook, 'post', u.target.hookTimeout, log);
+    if (failed) u.error = `deployed, but ${failed}`;
   }
 }
 
-async function run(argv: string[], timeoutMs: number): Promise<{ failed?: string; output: string }> {
+/** The files of one target with their content, modes and owners. */
+async function planFiles(u: Unit): Promise<PlannedFile[]> {
+  const t = u.target;
+  const { fullchainPem, keyPem } = u.item.stored;
+  const { uid, gid } = await resolveOwner(t.owner, t.group);
+  const secretDirs = new Set(t.files.filter((f) => SECRET_ROLES.has(f.role)).map((f) => dirname(f.path)));
+  const out: PlannedFile[] = [];
+  for (const f of t.files) {
+    const secret = SECRET_ROLES.has(f.role);
+    const content = f.role === 'pfx' ? await buildPfx(fullchainPem, keyPem, { password: pfxPassword(t), friendlyName: u.item.cert.name, legacy: t.pfxLegacy }) : pemContent(f.role, fullchainPem, keyPem);
+    out.push({
+      path: f.path,
+      content,
+      mode: secret ? (t.keyMode ?? 0o600) : (t.certMode ?? 0o644),
+      uid,
+      gid,
+      // A directory that will hold a key is closed to others; with a group set, that group may read it.
+      dirMode: secretDirs.has(dirname(f.path)) ? (t.group !== undefined ? 0o750 : 0o700) : 0o755,
+      allowSymlink: t.allowSymlinks,
+    });
+  }
+  return out;
+}
+
+function pfxPassword(t: ResolvedTarget): string {
+  if (t.password !== undefined) return t.password;
+  const v = process.env[t.passwordEnv!];
+  if (v === undefined) throw new DeployError(`the pfx password variable ${t.passwordEnv} is not set in the environment`);
+  return v;
+}
+
+function outputText(r: StepResult): string {
+  return r.output ? `: ${r.output}` : '';
+}
+
+/** Whether every deployed file of the certificate already holds the stored set (pfx: present). */
+export async function deployedMatches(cert: ResolvedCertificate, stored: StoredCertificate): Promise<boolean> {
   try {
-    const r = await runCommand(argv, { timeoutMs });
-    return { failed: r.code === 0 ? undefined : describeExit(r, timeoutMs), output: r.output.replace(/\s*\n\s*/g, ' | ') };
-  } catch (err) {
-    return { failed: (err as Error).message, output: '' };
+    for (const t of cert.targets) {
+      for (const f of t.files) {
+        const text = await readFile(f.path, f.role === 'pfx' ? undefined : 'utf8');
+        if (f.role !== 'pfx' && text !== pemContent(f.role, stored.fullchainPem, stored.keyPem)) return false;
+      }
+    }
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -1,15 +1,14 @@
-import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { OrderStep } from '../acme/order.js';
 import type { AcmeSession } from '../acme/session.js';
 import type { Config, ResolvedCertificate } from '../config/load.js';
 import { DIRECTORIES } from '../config/schema.js';
-import { deployCertificates, type DeployItem } from '../deploy/deployer.js';
+import { deployCertificates, deployedMatches, type DeployItem } from '../deploy/deployer.js';
 import { DnsProviders } from '../dns/instances.js';
 import { AbortedError, AcmeError, CertkeeperError, UsageError, oneLine } from '../errors.js';
 import { emit, observeDns, type Observer } from '../events.js';
 import { challengeRouter, cnameLookup } from '../dns/alias.js';
-import { CertificateStore, type StoredCertificate } from '../store/certs.js';
+import { CertificateStore } from '../store/certs.js';
 import { acquireLock, type LockOptions } from '../store/lock.js';
 import { StateStore } from '../store/state.js';
 import { nextAttemptAt } from './backoff.js';
@@ -203,7 +202,7 @@ async function lockedPass(
       results.set(cert.name, { name: cert.name, result: 'renewed', decision, notAfter: saved.info.notAfter, ms: Date.now() - t0, deployed: false });
       logger.info({ cert: cert.name, notAfter: saved.info.notAfter.toISOString(), ms: Date.now() - t0 }, 'certificate stored');
       await state.update(cert.name, () => ({ failures: 0 }));
-      if (cert.files) toDeploy.push({ cert, stored: saved });
+      if (cert.targets.length) toDeploy.push({ cert, stored: saved });
     } catch (err) {
       const error = err instanceof Error ? err : new Error(String(err));
       logger.error({ cert: cert.name, code: (err as CertkeeperError).code, err: oneLine(err), ms: Date.now() - t0 }, 'renewal failed');
@@ -236,13 +235,13 @@ async function lockedPass(
   if (!opts.dryRun) {
     for (const d of decided.filter((x) => !x.decision.due)) {
       if (!d.deferredUntil) results.set(d.cert.name, { name: d.cert.name, result: 'not-due', decision: d.decision });
-      if (d.stored.state === 'ok' && d.cert.files && !(await deployedMatches(d.cert, d.stored.cert))) {
+      if (d.stored.state === 'ok' && d.cert.targets.length && !(await deployedMatches(d.cert, d.stored.cert))) {
         logger.info({ cert: d.cert.name }, 'deployed files differ from the stored certificate; deploying again');
         toDeploy.push({ cert: d.cert, stored: d.stored.cert });
         results.set(d.cert.name, { name: d.cert.name, result: 'redeployed', decision: d.decision });
       }
     }
-    const outcomes = await deployCertificates(toDeploy, config.deploy, logger);
+    const outcomes = await deployCertificates(toDeploy, config.deploy, logger, { dataDir: config.dataDir });
     emitDeploys(opts.observer, toDeploy, outcomes, config);
     for (const o of outcomes) {
       const r = results.get(o.name)!;
@@ -265,21 +264,13 @@ async function lockedPass(
   return selected.map((c) => results.get(c.name)!);
 }
 
-/** One deploy event per server group; a group shares one test and one reload. */
+/** One deploy event per server; every certificate deployed to it shares one test and one reload. */
 function emitDeploys(observer: Observer | undefined, items: DeployItem[], outcomes: { name: string; ok: boolean }[], config: Config): void {
-  const groups = new Map<string, string[]>();
-  for (const i of items.filter((x) => x.cert.files)) groups.set(i.cert.deploy ?? 'files', [...(groups.get(i.cert.deploy ?? 'files') ?? []), i.cert.name]);
-  for (const [target, certificates] of groups) {
-    const ok = outcomes.filter((o) => certificates.includes(o.name)).every((o) => o.ok);
+  const groups = new Map<string, Set<string>>();
+  for (const i of items) for (const t of i.cert.targets) groups.set(t.deploy ?? 'files', (groups.get(t.deploy ?? 'files') ?? new Set()).add(i.cert.name));
+  for (const [target, names] of groups) {
+    const certificates = [...names];
+    const ok = outcomes.filter((o) => names.has(o.name)).every((o) => o.ok);
     emit(observer, { type: 'deploy', target, certificates, result: ok ? 'ok' : 'failed', reload: Boolean(config.deploy[target]?.reload) });
-  }
-}
-
-async function deployedMatches(cert: ResolvedCertificate, stored: StoredCertificate): Promise<boolean> {
-  try {
-    const [c, k] = await Promise.all([readFile(cert.files!.cert, 'utf8'), readFile(cert.files!.key, 'utf8')]);
-    return c === stored.fullchainPem && k === stored.keyPem;
-  } catch {
-    return false;
   }
 }

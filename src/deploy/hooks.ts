@@ -1,0 +1,46 @@
+import type { Logger } from 'pino';
+import { describeExit, runCommand } from '../command.js';
+import type { FileRole } from './layouts.js';
+
+export interface HookContext {
+  certName: string;
+  domains: string[];
+  targetId: string;
+  files: { role: FileRole; path: string }[];
+  serial: string;
+  notAfter: Date;
+}
+
+const LOGGED_OUTPUT = 4096;
+
+/** Environment a hook sees: the usual env plus what it needs to know about this deploy. */
+export function hookEnv(ctx: HookContext, stage: 'pre' | 'post', base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...base,
+    CERTKEEPER_STAGE: stage,
+    CERTKEEPER_NAME: ctx.certName,
+    CERTKEEPER_DOMAINS: ctx.domains.join(' '),
+    CERTKEEPER_TARGET: ctx.targetId,
+    CERTKEEPER_FILES: ctx.files.map((f) => f.path).join(':'),
+    CERTKEEPER_SERIAL: ctx.serial,
+    CERTKEEPER_NOT_AFTER: ctx.notAfter.toISOString(),
+  };
+  for (const f of ctx.files) env[`CERTKEEPER_FILE_${f.role.toUpperCase()}`] = f.path;
+  return env;
+}
+
+/** Runs a hook (argument array, no shell, time limit); logs its output, bounded. Returns why it failed, if it did. */
+export async function runHook(argv: string[], ctx: HookContext, stage: 'pre' | 'post', timeoutMs: number, log: Logger): Promise<string | undefined> {
+  const which = stage === 'pre' ? 'preDeploy' : 'postDeploy';
+  let failed: string | undefined;
+  let output = '';
+  try {
+    const r = await runCommand(argv, { env: hookEnv(ctx, stage), timeoutMs });
+    output = r.output.slice(0, LOGGED_OUTPUT);
+    if (r.code !== 0) failed = `${which} ${argv.join(' ')} ${describeExit(r, timeoutMs)}${output ? `: ${output.replace(/\s*\n\s*/g, ' | ').slice(0, 500)}` : ''}`;
+  } catch (err) {
+    failed = `${which} ${argv.join(' ')}: ${(err as Error).message}`;
+  }
+  log[failed ? 'error' : 'info']({ hook: which, target: ctx.targetId, output }, failed ? `${which} hook failed` : `${which} hook ran`);
+  return failed;
+}
