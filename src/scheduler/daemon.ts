@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
 import { LockedError, oneLine } from '../errors.js';
 import { emit, type Observer } from '../events.js';
+import { recoverDeploys } from '../deploy/deployer.js';
 import { renewPass } from './pass.js';
 import { defaultSchedule } from './schedule.js';
 
@@ -51,6 +52,8 @@ export class Daemon {
 
   async start(): Promise<void> {
     this.config = await this.opts.loadConfig();
+    // A deploy interrupted by a crash is settled (old set back, or new set kept) before anything else.
+    await recoverDeploys(this.config.dataDir, this.log).catch((err: unknown) => this.log.error({ err: oneLine(err) }, 'recovering an interrupted deploy failed'));
     await this.applySchedule();
     this.log.info({ schedule: this.scheduleExpr, certificates: this.config.certificates.length, concurrency: this.config.renew.concurrency }, 'daemon started');
     this.trigger('start');
