@@ -2,6 +2,7 @@ import { request } from 'node:http';
 import { DeployError } from '../errors.js';
 
 export interface DockerTarget {
+  /** The Engine API unix socket, or a URL: unix:///var/run/docker.sock, tcp://HOST:PORT (a socket proxy). */
   socket: string;
   apiVersion: string;
   container: string;
@@ -56,6 +57,23 @@ export function demux(buf: Buffer): { stdout: string; stderr: string } {
   return { stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
 }
 
+/** Sends a signal to the container's main process (Nginx: SIGHUP reloads it). POST /containers/{id}/kill. */
+export async function dockerKill(t: DockerTarget, signalName = 'SIGHUP', timeoutMs = 60_000): Promise<void> {
+  const path = `/v${t.apiVersion}/containers/${encodeURIComponent(t.container)}/kill?signal=${encodeURIComponent(signalName)}`;
+  const r = await call(t, 'POST', path, undefined, AbortSignal.timeout(timeoutMs));
+  if (r.status !== 204) throw engineError(t, r, `cannot send ${signalName} to container "${t.container}"`);
+}
+
+/** Where to connect: a unix socket path (plain or unix://), or tcp:// / http:// host and port. */
+function endpoint(socket: string): { socketPath: string } | { host: string; port: number } {
+  if (socket.startsWith('unix://')) return { socketPath: socket.slice('unix://'.length) };
+  if (/^(tcp|http):\/\//.test(socket)) {
+    const u = new URL(socket.replace(/^tcp:/, 'http:'));
+    return { host: u.hostname, port: Number(u.port || 2375) };
+  }
+  return { socketPath: socket };
+}
+
 interface Reply {
   status: number;
   body: Buffer;
@@ -65,7 +83,7 @@ function call(t: DockerTarget, method: string, path: string, body: unknown, sign
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : JSON.stringify(body);
     const req = request(
-      { socketPath: t.socket, method, path, signal, headers: { Host: 'docker', ...(data ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) } : {}) } },
+      { ...endpoint(t.socket), method, path, signal, headers: { Host: 'docker', ...(data ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) } : {}) } },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));

@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { dockerExec, dockerKill } from '../../src/deploy/docker-api.js';
+import { dockerExec, dockerKill } from '../../src/deploy/docker.js';
 import { HealthState } from '../../src/server/health.js';
 import { startOpsServer } from '../../src/server/http.js';
 import { CLI, REPO, runCertkeeper } from '../harness/cli.js';
@@ -158,12 +158,12 @@ describe('docker-nginx: test and reload Nginx through the Docker Engine API', ()
     expect(ok.stderr).toMatch(/test is successful/);
     // the failing cases in-process (each CLI start costs seconds on a loaded machine)
     nginxTestExit = 1;
-    const bad = await dockerExec({ host: env.DOCKER_HOST }, 'nginx', ['nginx', '-t']);
-    expect(bad).toEqual({ exitCode: 1, output: 'nginx: [emerg] cannot load certificate\n' });
+    const bad = await dockerExec({ socket: env.DOCKER_HOST!, apiVersion: '1.41', container: 'nginx' }, ['nginx', '-t'], 10_000);
+    expect(bad).toEqual({ exitCode: 1, stdout: '', stderr: 'nginx: [emerg] cannot load certificate\n' });
     const reload = await runCertkeeper(['docker-nginx', 'reload', '--container', 'nginx'], { env });
     expect(reload.code).toBe(0);
     expect(calls.filter((c) => c.includes('/kill'))).toEqual(['POST /v1.41/containers/nginx/kill?signal=SIGHUP']);
-    const missing = await dockerKill({ host: env.DOCKER_HOST }, 'other').catch((e: Error) => e);
-    expect((missing as Error).message).toBe('Docker API: kill other answered HTTP 404: No such container: other');
+    const missing = await dockerKill({ socket: env.DOCKER_HOST!, apiVersion: '1.41', container: 'other' }).catch((e: Error) => e);
+    expect((missing as Error).message).toBe(`docker: cannot send SIGHUP to container "other": No such container: other (HTTP 404 from ${env.DOCKER_HOST})`);
   });
 });
