@@ -35,7 +35,7 @@ export function measure(argv: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: s
       const text = Buffer.concat(chunks).toString();
       const at = text.lastIndexOf('@@RUSAGE@@');
       if (at < 0) return reject(new Error(`no rusage from ${argv.join(' ')}: ${text.slice(-500)}`));
-      const r = JSON.parse(text.slice(at + 11)) as { wall: number; maxrss: number; code: number };
+      const r = JSON.parse(text.slice(at + '@@RUSAGE@@'.length)) as { wall: number; maxrss: number; code: number };
       resolve({ wallMs: r.wall * 1000, maxRssKb: r.maxrss, code: r.code, output: text.slice(0, at) });
     });
   });

@@ -82,7 +82,14 @@ async function legoRun(bind: RunningBind, pebble: RunningPebble, n: number, widt
       await measure(['lego', '--server', pebble.directoryUrl, '--email', 'bench@example.com', '--accept-tos', '--path', path, '--dns', 'rfc2136', '--dns.resolvers', bind.server, '--domains', d, 'run'], { env }),
     );
   });
+  reportFailures('lego', results);
   return { wallMs: performance.now() - t0, maxRssKb: Math.max(...results.map((r) => r.maxRssKb)), ok: results.filter((r) => r.code === 0).length };
+}
+
+/** The last lines of the first failed run, so a broken comparison is visible, not just slow. */
+function reportFailures(tool: string, results: Measurement[]): void {
+  const bad = results.find((r) => r.code !== 0);
+  if (bad) process.stderr.write(`${tool} failed (exit ${bad.code}):\n${bad.output.trim().split('\n').slice(-6).join('\n')}\n`);
 }
 
 async function certbotRun(bind: RunningBind, pebble: RunningPebble, n: number): Promise<Row['runs'][number]> {
@@ -107,6 +114,7 @@ async function certbotRun(bind: RunningBind, pebble: RunningPebble, n: number): 
       ),
     );
   }
+  reportFailures('certbot', results);
   return { wallMs: performance.now() - t0, maxRssKb: Math.max(...results.map((r) => r.maxRssKb)), ok: results.filter((r) => r.code === 0).length };
 }
 
