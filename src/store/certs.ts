@@ -69,6 +69,7 @@ export class CertificateStore {
     const archive = join(this.dataDir, 'archive', name);
     const version = `${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomBytes(3).toString('hex')}`;
     const dir = join(archive, version);
+    let linked = false;
     try {
       await mkdir(join(this.dataDir, 'certs'), { recursive: true, mode: 0o700 });
       await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -81,9 +82,16 @@ export class CertificateStore {
       const link = this.currentDir(name);
       const tmpLink = `${link}.${randomBytes(4).toString('hex')}.tmp`;
       await symlink(join('..', 'archive', name, version), tmpLink);
-      await rename(tmpLink, link);
+      await rename(tmpLink, link).catch(async (err: unknown) => {
+        await rm(tmpLink, { force: true }).catch(() => undefined);
+        throw err;
+      });
+      linked = true;
       await fsyncDir(join(this.dataDir, 'certs'));
     } catch (err) {
+      // Never leave a half-written version behind (it would fill the disk further and confuse a
+      // reader of the archive); the current link still names the previous, complete one.
+      if (!linked) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
       throw new StoreError(`${name}: cannot store the new certificate in ${this.dataDir}: ${(err as Error).message}`, { cause: err });
     }
     await this.prune(name, version).catch(() => undefined);
