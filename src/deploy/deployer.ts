@@ -68,7 +68,7 @@ async function deployGroup(group: DeployItem[], target: DeployTarget | undefined
     if (r.failed) {
       await restoreFiles(previous);
       log.error({ output: r.output }, 'server configuration test failed; previous files restored, server not reloaded');
-      throw new DeployError(`${target.test.join(' ')} ${r.failed}; the previous files were restored and the server was not reloaded${r.output ? `: ${r.output}` : ''}`);
+      throw new DeployError(`test command ${programOf(target.test)} ${r.failed}; the previous files were restored and the server was not reloaded${r.output ? `: ${r.output}` : ''}`);
     }
     log.info('server configuration test passed');
   }
@@ -79,7 +79,7 @@ async function deployGroup(group: DeployItem[], target: DeployTarget | undefined
       const again = await run(target.reload, target.timeout);
       log.error({ output: r.output, retryOutput: again.output }, 'reload failed; previous files restored');
       throw new DeployError(
-        `${target.reload.join(' ')} ${r.failed}${r.output ? `: ${r.output}` : ''}; the previous files were restored and ${again.failed ? `reloading them also failed (${again.failed}${again.output ? `: ${again.output}` : ''})` : 'reloaded'}`,
+        `reload command ${programOf(target.reload)} ${r.failed}${r.output ? `: ${r.output}` : ''}; the previous files were restored and ${again.failed ? `reloading them also failed (${again.failed}${again.output ? `: ${again.output}` : ''})` : 'reloaded'}`,
       );
     }
     log.info('server reloaded');
@@ -93,4 +93,9 @@ async function run(argv: string[], timeoutMs: number): Promise<{ failed?: string
   } catch (err) {
     return { failed: (err as Error).message, output: '' };
   }
+}
+
+/** Only the program, never its arguments: those can carry tokens interpolated from the environment. */
+function programOf(argv: string[]): string {
+  return argv[0]!;
 }
