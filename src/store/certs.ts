@@ -3,7 +3,7 @@ import { mkdir, readFile, readdir, readlink, rename, rm, symlink } from 'node:fs
 import { join } from 'node:path';
 import { StoreError } from '../errors.js';
 import { fsyncDir, writeFileSynced } from './atomic.js';
-import { readCertificateInfo, splitPem, type CertificateInfo } from './x509.js';
+import { keyMatchesCertificate, readCertificateInfo, splitPem, type CertificateInfo } from './x509.js';
 
 export interface StoredCertificate {
   name: string;
@@ -55,6 +55,8 @@ export class CertificateStore {
       const info = readCertificateInfo(fullchainPem);
       const meta = JSON.parse(metaText) as CertificateMeta;
       if (!Array.isArray(meta.domains)) throw new Error('meta.json has no domains');
+      // A damaged or swapped key would otherwise be deployed as is and break the server's next start.
+      if (!keyMatchesCertificate(fullchainPem, keyPem)) throw new Error('privkey.pem is damaged or does not belong to fullchain.pem');
       return { state: 'ok', cert: { name, dir, fullchainPem, keyPem, info, meta } };
     } catch (err) {
       return { state: 'corrupt', reason: `${dir}: ${(err as Error).message}` };
