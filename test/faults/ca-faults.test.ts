@@ -9,7 +9,7 @@ const pebble = inject('pebble');
  * CLI, and checks the promise: bounded retries, one clear line, the old certificate untouched in
  * the store and on disk, no TXT record left, and the next pass succeeds once the fault is gone.
  */
-describe('CA faults through a proxy in front of Pebble', () => {
+describe('CA faults through a proxy in front of Pebble', { timeout: 180_000 }, () => {
   let proxy: CaProxy;
   let site: Site;
   let before: Snapshot;
@@ -19,7 +19,7 @@ describe('CA faults through a proxy in front of Pebble', () => {
     site = await makeSite(pebble, { directoryUrl: proxy.directoryUrl, wildcard: true });
     const first = await site.renew();
     expect(first.code, first.stderr).toBe(0);
-  });
+  }, 180_000);
   afterAll(async () => proxy?.stop());
   beforeEach(async () => {
     proxy.rule = () => ({ kind: 'pass' });

@@ -12,12 +12,12 @@ const pebble = inject('pebble');
  * to nowhere): `status` reports it without crashing, and a plain `renew --now` (not forced)
  * re-issues, leaving a complete set that is deployed.
  */
-describe('corrupt stored certificate sets are reported and re-issued', () => {
+describe('corrupt stored certificate sets are reported and re-issued', { timeout: 180_000 }, () => {
   let site: Site;
   beforeAll(async () => {
     site = await makeSite(pebble);
     expect((await site.renew()).code).toBe(0);
-  });
+  }, 180_000);
   const current = async () => resolve(join(site.dataDir, 'certs'), await readlink(join(site.dataDir, 'certs/site')));
 
   const damages: [string, (dir: string) => Promise<void>, RegExp][] = [

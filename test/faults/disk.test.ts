@@ -51,7 +51,7 @@ async function fill(dir: string): Promise<string> {
 }
 const tempFiles = async (dir: string) => (await readdir(dir, { recursive: true })).filter((f) => String(f).endsWith('.tmp'));
 
-describe.skipIf(!MOUNT)('disk faults on real tmpfs mounts', () => {
+describe.skipIf(!MOUNT)('disk faults on real tmpfs mounts', { timeout: 180_000 }, () => {
   afterAll(() => {
     for (const m of mounts.reverse()) execFileSync('umount', ['-l', m]);
   });

@@ -12,7 +12,7 @@ const pebble = inject('pebble');
  * DNS faults through the exec provider (fault-hook.mjs): failing, hanging, auth-refused hooks, a
  * record that never appears, a cleanup that fails, and a record the CA sees with the wrong value.
  */
-describe('DNS faults with the exec provider', () => {
+describe('DNS faults with the exec provider', { timeout: 180_000 }, () => {
   let site: Site;
   let before: Snapshot;
   const dnsBase = { type: 'exec', command: [process.execPath, FAULT_HOOK], timeout: '15s', propagationTimeout: '5s' };
@@ -21,7 +21,7 @@ describe('DNS faults with the exec provider', () => {
     site = await makeSite(pebble);
     const first = await site.renew();
     expect(first.code, first.stderr).toBe(0);
-  });
+  }, 180_000);
   beforeEach(async () => {
     await site.reconfigure({ dns: { hook: dnsBase } });
     before = await snapshotSite(site);

@@ -28,7 +28,7 @@ async function walk(dir: string): Promise<string[]> {
   return out;
 }
 
-describe('secrets never leak; keys and the data directory are private; commands never meet a shell', () => {
+describe('secrets never leak; keys and the data directory are private; commands never meet a shell', { timeout: 180_000 }, () => {
   let site: Site;
   let canaryDir: string;
   const hostile = (dir: string) => [`; touch ${dir}/canary-semicolon`, `$(touch ${dir}/canary-subst)`, `\`touch ${dir}/canary-backtick\``, `| touch ${dir}/canary-pipe`];
