@@ -126,7 +126,12 @@ export function zodIssues(error: z.ZodError, prefix = ''): ConfigIssue[] {
 
 function joinPath(prefix: string, path: PropertyKey[]): string {
   let out = prefix;
-  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out ? `.${String(p)}` : String(p);
+  for (const p of path) {
+    // A key with spaces, dots or nothing in it is quoted, so the path still reads as one token.
+    if (typeof p === 'number') out += `[${p}]`;
+    else if (!/^[A-Za-z0-9_$-]+$/.test(String(p))) out += `[${JSON.stringify(String(p))}]`;
+    else out += out ? `.${String(p)}` : String(p);
+  }
   return out;
 }
 
