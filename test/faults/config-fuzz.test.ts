@@ -66,6 +66,9 @@ const value = fc.oneof(
   fc.array(domain, { maxLength: 4 }),
 );
 
+/** `certkeeper: config: PATH: message`; PATH is dotted keys, [n] indexes, ["odd key"], or file:line:col. */
+const PATH_LINE = /^certkeeper: config: (?:[^\s:[]|\[(?:\d+|"(?:[^"\\]|\\.)*")\])+(:\d+:\d+)?: \S/;
+
 interface Outcome {
   code: number;
   out: string;
@@ -112,7 +115,7 @@ describe('config fuzz (fast-check): every rejected input is one line per problem
     expect(lines.length, ctx).toBeGreaterThan(0);
     for (const line of lines) {
       // "certkeeper: config: PATH: what is wrong" — the path is a config path or file:line:col.
-      expect(line, ctx).toMatch(/^certkeeper: config: [^\s:]+(:\d+:\d+)?: \S/);
+      expect(line, ctx).toMatch(PATH_LINE);
       expect(line, ctx).not.toMatch(/\bat .*:\d+:\d+\)|TypeError|Cannot read propert/);
     }
   }
@@ -183,6 +186,8 @@ describe('config fuzz (fast-check): every rejected input is one line per problem
     // Found by this fuzz: a root-level unknown key had no path; a self-referencing alias overflowed the stack.
     const unknownRoot = await check(stringify({ ...baseConfig(), dataDirr: '/x' }));
     expect(unknownRoot.err).toBe('certkeeper: config: dataDirr: unknown key; check the spelling\n');
+    const oddKey = await check(stringify({ ...baseConfig(), dns: { ' ': false } }));
+    expect(oddKey.err).toMatch(/^certkeeper: config: dns\[" "\]/);
     const selfAlias = await check('dataDir: &a [*a]\n');
     expect(selfAlias.code).toBe(2);
     expect(selfAlias.err).toMatch(/^certkeeper: config: \S+certkeeper\.yaml: the YAML cannot be read \(an alias refers to itself\)/);
@@ -196,7 +201,7 @@ describe('config fuzz (fast-check): every rejected input is one line per problem
       const r = await runCertkeeper(['renew', '--now', '--config', join(dir, f)], { env });
       expect(r.code).toBe(2);
       const lines = r.stderr.split('\n').filter(Boolean);
-      for (const l of lines) expect(l).toMatch(/^certkeeper: config: [^\s:]+(:\d+:\d+)?: \S/);
+      for (const l of lines) expect(l).toMatch(PATH_LINE);
       expect(r.stderr).not.toMatch(/\n\s+at /);
     }
   });
