@@ -186,6 +186,7 @@ describe('config fuzz (fast-check): every rejected input is one line per problem
     // Found by this fuzz: a root-level unknown key had no path; a self-referencing alias overflowed the stack.
     const unknownRoot = await check(stringify({ ...baseConfig(), dataDirr: '/x' }));
     expect(unknownRoot.err).toBe('certkeeper: config: dataDirr: unknown key; check the spelling\n');
+    expect((await check(':\n')).err).toBe('certkeeper: config: [""]: unknown key; check the spelling\n');
     const oddKey = await check(stringify({ ...baseConfig(), dns: { ' ': false } }));
     expect(oddKey.err).toMatch(/^certkeeper: config: dns\[" "\]/);
     const selfAlias = await check('dataDir: &a [*a]\n');
