@@ -10,8 +10,16 @@ const RENEWALS = FULL ? 10 : 2;
 describe(`Pebble rejecting ${REJECT_PERCENT} % of nonces (PEBBLE_WFE_NONCEREJECT)`, () => {
   let pebble: RunningPebble;
   beforeAll(async () => {
-    pebble = await startPebble({ env: { PEBBLE_WFE_NONCEREJECT: String(REJECT_PERCENT) } });
-  });
+    // A second Pebble on a busy machine: a free port can be taken between probe and bind, so try again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        pebble = await startPebble({ env: { PEBBLE_WFE_NONCEREJECT: String(REJECT_PERCENT) } });
+        return;
+      } catch (err) {
+        if (attempt === 3) throw err;
+      }
+    }
+  }, 120_000);
   afterAll(async () => pebble?.stop());
 
   it(`registers and renews ${RENEWALS + 1} times, badNonce retried transparently`, async () => {
