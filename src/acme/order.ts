@@ -72,6 +72,10 @@ export async function issueCertificate(req: OrderRequest, deps: OrderDeps): Prom
   const orderUrl = created.headers.location;
   if (!orderUrl) throw new AcmeError(`${req.name}: the CA sent no order URL`);
   let order = created.data as { status: string; authorizations: string[]; finalize: string; certificate?: string };
+  // A proxy or broken CA can answer 201 with an HTML page; say so instead of failing on a missing field.
+  if (!order || typeof order !== 'object' || !Array.isArray(order.authorizations) || typeof order.finalize !== 'string') {
+    throw new AcmeError(`${req.name}: creating the order: the CA sent an answer that is not an ACME order (${describeBody(order)})`);
+  }
   log.info({ order: orderUrl, domains: req.domains }, 'order created');
 
   const authzs = await Promise.all(
@@ -100,8 +104,10 @@ export async function issueCertificate(req: OrderRequest, deps: OrderDeps): Prom
       });
       const results = await Promise.allSettled(
         routed.map(async (r) => {
-          await r.dns.present(r.record, signal);
+          // Counted before the call: a present that times out or fails half-way may still have
+          // created the record, and removing a record that is not there is harmless.
           presented.push(r);
+          await r.dns.present(r.record, signal);
         }),
       );
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -189,4 +195,11 @@ async function pollStatus(session: AcmeSession, url: string, waiting: string[], 
     await abortableSleep(wait, signal);
     interval = Math.min(2000, Math.ceil(interval * 1.5));
   }
+}
+
+/** A short, safe description of an unexpected response body for an error message. */
+function describeBody(body: unknown): string {
+  if (typeof body === 'string') return `text starting ${JSON.stringify(body.slice(0, 40))}`;
+  if (body === null || body === undefined) return 'empty body';
+  return `JSON without ${Array.isArray((body as { authorizations?: unknown }).authorizations) ? 'finalize' : 'authorizations'}`;
 }

@@ -58,7 +58,15 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
       })),
     );
   }
-  const raw: unknown = doc.toJS() ?? {};
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 1000 }) ?? {};
+    if (hasCycle(raw)) throw new RangeError('cycle');
+  } catch (err) {
+    // A self-referencing alias (`k: &a [*a]`) or an alias bomb: report it, never a stack overflow.
+    const why = err instanceof RangeError ? 'an alias refers to itself' : (err as Error).message.split('\n')[0];
+    throw new ConfigError(`${file}: the YAML cannot be read (${why}); remove the recursive or repeated aliases (*name)`);
+  }
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError(`${file}: the configuration must be a mapping of keys (dataDir, acme, dns, certificates, ...)`);
   }
@@ -127,12 +135,22 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
 }
 
 export function zodIssues(error: z.ZodError, prefix = ''): ConfigIssue[] {
-  return error.issues.map((i) => ({ path: joinPath(prefix, i.path), message: describeIssue(i) }));
+  return error.issues.flatMap((i) => {
+    const path = joinPath(prefix, i.path);
+    // An unknown top-level key has no path of its own; name it, so every line says where to look.
+    if (i.code === 'unrecognized_keys' && path === '') return i.keys.map((k) => ({ path: joinPath('', [k]), message: 'unknown key; check the spelling' }));
+    return [{ path, message: describeIssue(i) }];
+  });
 }
 
 function joinPath(prefix: string, path: PropertyKey[]): string {
   let out = prefix;
-  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out ? `.${String(p)}` : String(p);
+  for (const p of path) {
+    // A key with spaces, dots or nothing in it is quoted, so the path still reads as one token.
+    if (typeof p === 'number') out += `[${p}]`;
+    else if (!/^[A-Za-z0-9_$-]+$/.test(String(p))) out += `[${JSON.stringify(String(p))}]`;
+    else out += out ? `.${String(p)}` : String(p);
+  }
   return out;
 }
 
@@ -141,4 +159,14 @@ function describeIssue(i: z.core.$ZodIssue): string {
   if (i.code === 'invalid_type' && i.input === undefined) return `is required`;
   if (i.code === 'invalid_value') return `must be one of: ${i.values.map(String).join(', ')}`;
   return i.message;
+}
+
+/** yaml turns `k: &a [*a]` into a circular object; walking it would never end. */
+function hasCycle(v: unknown, seen = new Set<unknown>()): boolean {
+  if (v === null || typeof v !== 'object') return false;
+  if (seen.has(v)) return true;
+  seen.add(v);
+  const found = Object.values(v as object).some((c) => hasCycle(c, seen));
+  seen.delete(v);
+  return found;
 }

@@ -19,7 +19,8 @@ export interface ServerOps {
 
 /** The test and reload steps of a deploy entry, for its mode (command, signal or docker). */
 export function serverOps(entry: ServerEntry): ServerOps {
-  const cmd = (argv: string[] | undefined) => (argv ? { label: argv.join(' '), run: () => runLocal(argv, entry.timeout) } : undefined);
+  // Labels name only the program, never its arguments: those can carry tokens interpolated from the environment.
+  const cmd = (argv: string[] | undefined) => (argv ? { label: `${argv[0]}`, run: () => runLocal(argv, entry.timeout) } : undefined);
   switch (entry.mode) {
     case 'command':
       return { test: cmd(entry.test), reload: cmd(entry.reload) };
@@ -29,7 +30,7 @@ export function serverOps(entry: ServerEntry): ServerOps {
     case 'docker': {
       const t = { socket: entry.socket, apiVersion: entry.apiVersion, container: entry.container! };
       const inContainer = (argv: string[]) => ({
-        label: `${argv.join(' ')} (in container ${t.container})`,
+        label: `${argv[0]} (in container ${t.container})`,
         run: async (): Promise<StepResult> => {
           try {
             const r = await dockerExec(t, argv, entry.timeout);

@@ -9,11 +9,12 @@ import { basename, dirname, join } from 'node:path';
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, opts: { mode?: number } = {}): Promise<void> {
   const tmp = tempPathFor(path);
-  await writeFileSynced(tmp, data, opts.mode ?? 0o644);
   try {
+    await writeFileSynced(tmp, data, opts.mode ?? 0o644);
     await rename(tmp, path);
   } catch (err) {
-    await rm(tmp, { force: true });
+    // A disk-full write leaves a partial temp file that would hold on to the space it took.
+    await rm(tmp, { force: true }).catch(() => undefined);
     throw err;
   }
   await fsyncDir(dirname(path));

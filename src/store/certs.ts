@@ -3,7 +3,7 @@ import { mkdir, readFile, readdir, readlink, rename, rm, symlink } from 'node:fs
 import { join } from 'node:path';
 import { StoreError } from '../errors.js';
 import { fsyncDir, writeFileSynced } from './atomic.js';
-import { readCertificateInfo, splitPem, type CertificateInfo } from './x509.js';
+import { keyMatchesCertificate, readCertificateInfo, splitPem, type CertificateInfo } from './x509.js';
 
 export interface StoredCertificate {
   name: string;
@@ -24,7 +24,7 @@ export interface CertificateMeta {
    * Facts about fullchain.pem, written at save time with its SHA-256, so that reading the store does
    * not parse X.509 (10,000 certificates: no 1 s of parsing per pass). Absent in older versions.
    */
-  cached?: { sha256: string; names: string[]; issuer: string; notBefore: string; notAfter: string; serial: string; keyType: string; fingerprint256: string };
+  cached?: { sha256: string; keySha256?: string; names: string[]; issuer: string; notBefore: string; notAfter: string; serial: string; keyType: string; fingerprint256: string };
 }
 
 // Errors that say nothing about the stored files themselves: reading again later can succeed. They
@@ -65,8 +65,11 @@ export class CertificateStore {
     try {
       const meta = JSON.parse(metaText) as CertificateMeta;
       if (!Array.isArray(meta.domains)) throw new Error('meta.json has no domains');
-      const info = cachedInfo(meta, fullchainPem) ?? readCertificateInfo(fullchainPem);
-      if (!keyPem.includes('PRIVATE KEY')) throw new Error('privkey.pem holds no private key');
+      const cached = cachedInfo(meta, fullchainPem, keyPem);
+      const info = cached ?? readCertificateInfo(fullchainPem);
+      // A damaged or swapped key would otherwise be deployed as is and break the server's next start.
+      // Facts cached at save time carry the key's hash too, so the costly check runs only without them.
+      if (!cached && !keyMatchesCertificate(fullchainPem, keyPem)) throw new Error('privkey.pem is damaged or does not belong to fullchain.pem');
       return { state: 'ok', cert: { name, dir, fullchainPem, keyPem, info, meta } };
     } catch (err) {
       return { state: 'corrupt', reason: `${dir}: ${(err as Error).message}` };
@@ -83,6 +86,7 @@ export class CertificateStore {
       ...meta,
       cached: {
         sha256: sha256(full),
+        keySha256: sha256(keyPem),
         names: info.names,
         issuer: info.issuer,
         notBefore: info.notBefore.toISOString(),
@@ -95,6 +99,7 @@ export class CertificateStore {
     const archive = join(this.dataDir, 'archive', name);
     const version = `${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomBytes(3).toString('hex')}`;
     const dir = join(archive, version);
+    let linked = false;
     try {
       await mkdir(join(this.dataDir, 'certs'), { recursive: true, mode: 0o700 });
       await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -107,9 +112,16 @@ export class CertificateStore {
       const link = this.currentDir(name);
       const tmpLink = `${link}.${randomBytes(4).toString('hex')}.tmp`;
       await symlink(join('..', 'archive', name, version), tmpLink);
-      await rename(tmpLink, link);
+      await rename(tmpLink, link).catch(async (err: unknown) => {
+        await rm(tmpLink, { force: true }).catch(() => undefined);
+        throw err;
+      });
+      linked = true;
       await fsyncDir(join(this.dataDir, 'certs'));
     } catch (err) {
+      // Never leave a half-written version behind (it would fill the disk further and confuse a
+      // reader of the archive); the current link still names the previous, complete one.
+      if (!linked) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
       throw new StoreError(`${name}: cannot store the new certificate in ${this.dataDir}: ${(err as Error).message}`, { cause: err });
     }
     await this.prune(name, version).catch(() => undefined);
@@ -131,9 +143,10 @@ function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-/** The facts cached in meta.json, if they belong to exactly this fullchain.pem. */
-function cachedInfo(meta: CertificateMeta, fullchainPem: string): CertificateInfo | undefined {
+/** The facts cached in meta.json, if they belong to exactly this fullchain.pem and privkey.pem. */
+function cachedInfo(meta: CertificateMeta, fullchainPem: string, keyPem: string): CertificateInfo | undefined {
   const c = meta.cached;
-  if (!c || c.sha256 !== sha256(fullchainPem)) return undefined;
-  return { ...c, notBefore: new Date(c.notBefore), notAfter: new Date(c.notAfter) };
+  if (!c || !c.keySha256 || c.sha256 !== sha256(fullchainPem) || c.keySha256 !== sha256(keyPem)) return undefined;
+  const { sha256: _chain, keySha256: _key, ...facts } = c;
+  return { ...facts, notBefore: new Date(c.notBefore), notAfter: new Date(c.notAfter) };
 }

@@ -26,7 +26,7 @@ describe('config for the issue-4 providers and alias mode', () => {
   });
   it('names an unknown entry in a dns mapping, missing credentials and bad options by path', async () => {
     expect(await issues(`dns:\n  cf: { type: cloudflare, apiToken: t }\ncertificates:\n  - { name: a, domains: [a.example.com], dns: { example.com: nope } }\n`)).toEqual([
-      'certificates[0].dns.example.com: no dns entry named "nope"; defined: cf',
+      'certificates[0].dns["example.com"]: no dns entry named "nope"; defined: cf',
     ]);
     expect(await issues(`dns:\n  b: { type: rfc2136, server: "127.0.0.1:53", keyName: k }\n`)).toEqual([
       'dns.b.secret: missing; set RFC2136_TSIG_SECRET (or RFC2136_TSIG_SECRET_FILE), or give secret in the config',
