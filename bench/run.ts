@@ -71,6 +71,8 @@ async function legoRun(bind: RunningBind, pebble: RunningPebble, n: number, widt
     RFC2136_TSIG_KEY: `${bind.key.name}.`,
     RFC2136_TSIG_SECRET: bind.key.secret,
     RFC2136_TSIG_ALGORITHM: `${bind.key.algorithm}.`,
+    // lego's own propagation check looks the nameservers up by name through the system resolver, which
+    // cannot see this loopback zone; --dns.disable-cp turns it off (its fastest setting).
     RFC2136_POLLING_INTERVAL: '1',
     RFC2136_PROPAGATION_TIMEOUT: '60',
     RFC2136_TTL: '60',
@@ -79,7 +81,7 @@ async function legoRun(bind: RunningBind, pebble: RunningPebble, n: number, widt
   const t0 = performance.now();
   await inParallel(names(n, 'lego'), width, async (d) => {
     results.push(
-      await measure(['lego', '--server', pebble.directoryUrl, '--email', 'bench@example.com', '--accept-tos', '--path', path, '--dns', 'rfc2136', '--dns.resolvers', bind.server, '--domains', d, 'run'], { env }),
+      await measure(['lego', '--server', pebble.directoryUrl, '--email', 'bench@example.com', '--accept-tos', '--path', path, '--dns', 'rfc2136', '--dns.disable-cp', '--domains', d, 'run'], { env }),
     );
   });
   reportFailures('lego', results);

@@ -17,7 +17,28 @@ const here = fileURLToPath(import.meta.url);
 const ext = here.endsWith('.ts') ? '.ts' : '.js';
 const commandsDir = new URL('./commands/', import.meta.url);
 
-export async function buildProgram(ctx: CliContext): Promise<Command> {
+/** Global options that take a value; their value is not the command name. */
+const VALUE_OPTIONS = new Set(['-c', '--config', '--log-level', '--lang']);
+
+/**
+ * The command named on the command line, when it is one of the files in ./commands. Loading only
+ * that file keeps start-up short: every command's dependencies (the ACME stack, SDKs, prom-client,
+ * the TLS checker) would otherwise be imported for each invocation.
+ */
+export function commandFileFor(argv: string[], files: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (VALUE_OPTIONS.has(a)) {
+      i++;
+      continue;
+    }
+    if (a.startsWith('-')) continue;
+    return files.find((f) => f.slice(0, -ext.length) === a);
+  }
+  return undefined;
+}
+
+export async function buildProgram(ctx: CliContext, argv: string[] = []): Promise<Command> {
   const program = new Command('certkeeper')
     .description('Issues and renews TLS certificates over ACME DNS-01 and deploys them into Nginx')
     .option('-c, --config <file>', 'configuration file (default: $CERTKEEPER_CONFIG, ./certkeeper.yaml, /etc/certkeeper/certkeeper.yaml)')
@@ -29,7 +50,8 @@ export async function buildProgram(ctx: CliContext): Promise<Command> {
   const files = readdirSync(commandsDir)
     .filter((f) => f.endsWith(ext) && !f.endsWith('.d.ts') && !f.includes('.test.'))
     .sort();
-  for (const f of files) {
+  const only = commandFileFor(argv, files);
+  for (const f of only ? [only] : files) {
     const mod = (await import(new URL(f, commandsDir).href)) as CommandModule;
     mod.register(program, ctx);
   }
@@ -38,7 +60,7 @@ export async function buildProgram(ctx: CliContext): Promise<Command> {
 
 /** Runs the CLI and returns the exit status; never throws, never prints a stack trace. */
 export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
-  const program = await buildProgram(ctx);
+  const program = await buildProgram(ctx, argv);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
