@@ -3,7 +3,7 @@ import type { OrderStep } from '../acme/order.js';
 import type { AcmeSession } from '../acme/session.js';
 import type { Config, ResolvedCertificate } from '../config/load.js';
 import { DIRECTORIES } from '../config/schema.js';
-import { deployCertificates, deployedMatches, type DeployItem } from '../deploy/deployer.js';
+import { deployCertificates, deployedMatches, recoverDeploys, type DeployItem } from '../deploy/deployer.js';
 import { DnsProviders } from '../dns/instances.js';
 import { AbortedError, AcmeError, CertkeeperError, UsageError, oneLine } from '../errors.js';
 import { emit, observeDns, type Observer } from '../events.js';
@@ -91,6 +91,9 @@ async function lockedPass(
   signal: AbortSignal,
 ): Promise<CertificateResult[]> {
   const store = new CertificateStore(config.dataDir);
+  // Settle a deploy a crash left half done before comparing deployed files with the store: recovery
+  // may put the old files back, and the comparison below must see the files as they will stay.
+  await recoverDeploys(config.dataDir, logger);
   const state = await StateStore.open(config.dataDir, logger);
   const providers = new DnsProviders(config, logger, opts.env);
   const directoryUrl = opts.dryRun ? dryRunDirectory(config.acme.directory) : config.acme.directory;

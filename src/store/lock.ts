@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { link, mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { LockedError } from '../errors.js';
+import { LockedError, StoreError } from '../errors.js';
 import { tempPathFor, writeFileAtomic, writeFileSynced } from './atomic.js';
 
 interface LockInfo {
@@ -74,7 +74,12 @@ export async function acquireLock(dataDir: string, opts: LockOptions = {}): Prom
   for (;;) {
     // Written to a temp file and hard-linked into place: the lock appears complete or not at all.
     const tmp = tempPathFor(path);
-    await writeFileSynced(tmp, content(), 0o600);
+    try {
+      await writeFileSynced(tmp, content(), 0o600);
+    } catch (err) {
+      await rm(tmp, { force: true }).catch(() => undefined);
+      throw new StoreError(`cannot create the lock file ${path}: ${(err as Error).message}; free space in the data directory or fix its permissions`, { cause: err });
+    }
     try {
       await link(tmp, path);
       break;

@@ -87,7 +87,7 @@ describe('reload modes: signal (real Nginx master by PID) and docker (Engine API
       engine.requests.length = 0;
       const { o } = await deployWith('docker-broken', { mode: 'docker', socket: engine.socket, container: 'web' });
       expect(o.ok).toBe(false);
-      expect(o.error!.message).toMatch(/nginx -t \(in container web\) exited with status 1; the previous files were restored and the server was not reloaded: .*unknown directive "this_is_not_a_directive"/);
+      expect(o.error!.message).toMatch(/nginx \(in container web\) exited with status 1; the previous files were restored and the server was not reloaded: .*unknown directive "this_is_not_a_directive"/);
       expect(engine.requests.filter((r) => r.endsWith('/exec'))).toHaveLength(1);
     } finally {
       await nginx.repairConfig();
