@@ -181,7 +181,10 @@ export async function pendingTxtForPass(
       const at = new Date().toISOString();
       // Without an entry name (no router) there is no provider to clean up with later.
       const noted = records.filter((r) => r.entry);
-      return journal.add(noted.map((r) => ({ entry: r.entry!, type: dns[r.entry!]?.type ?? 'unknown', fqdn: r.record.fqdn, value: r.record.value, cert, at })));
+      // A journal that cannot be written (data directory full) must not stop the renewal: go on and say so.
+      return journal.add(noted.map((r) => ({ entry: r.entry!, type: dns[r.entry!]?.type ?? 'unknown', fqdn: r.record.fqdn, value: r.record.value, cert, at }))).catch((err: unknown) =>
+        logger.warn({ cert, file: journal.path, err: (err as Error).message }, 'could not note the challenge TXT records; if this run is killed before cleanup they stay in DNS'),
+      );
     },
     remove: (records) => journal.remove(records.filter((r) => r.entry).map((r) => ({ entry: r.entry!, ...r.record }))),
   });
