@@ -25,11 +25,19 @@ export interface OrderDeps {
   /** Writes every record, unless `route` is given. */
   dns?: DnsProvider;
   /** Alias mode (src/dns/alias.ts): where each record is written and by which provider. */
-  route?: (record: TxtRecord) => Promise<{ record: TxtRecord; dns: DnsProvider; entry?: string }>;
+  route?: (record: TxtRecord) => Promise<RoutedTxt>;
+  /** Durable note of the records (src/dns/pending.ts): added before present, removed after a clean cleanup. */
+  pending?: { add(records: RoutedTxt[]): Promise<void>; remove(records: RoutedTxt[]): Promise<void> };
   propagation: Omit<PropagationOptions, 'signal' | 'logger' | 'firstIntervalMs'>;
   logger: Logger;
   signal: AbortSignal;
   onStep?: (step: OrderStep) => void;
+}
+
+export interface RoutedTxt {
+  record: TxtRecord;
+  dns: DnsProvider;
+  entry?: string;
 }
 
 export interface IssuedCertificate {
@@ -93,7 +101,7 @@ export async function issueCertificate(req: OrderRequest, deps: OrderDeps): Prom
     pending.push({ authzUrl: a.url, challengeUrl: ch.url, identifier, record: { fqdn: `_acme-challenge.${a.identifier.value}`, value } });
   }
 
-  const presented: { record: TxtRecord; dns: DnsProvider }[] = [];
+  const presented: RoutedTxt[] = [];
   try {
     if (pending.length) {
       // Alias mode may move a record to a CNAME target in another zone, written by another provider.
@@ -102,6 +110,8 @@ export async function issueCertificate(req: OrderRequest, deps: OrderDeps): Prom
       routed.forEach((r, i) => {
         if (r.record.fqdn !== pending[i]!.record.fqdn) log.info({ name: pending[i]!.record.fqdn, target: r.record.fqdn, dns: r.entry }, 'challenge delegated by CNAME alias');
       });
+      // Noted on disk first: a kill before cleanup must not leave them in DNS for good.
+      await deps.pending?.add(routed);
       const results = await Promise.allSettled(
         routed.map(async (r) => {
           // Counted before the call: a present that times out or fails half-way may still have
@@ -140,7 +150,7 @@ export async function issueCertificate(req: OrderRequest, deps: OrderDeps): Prom
     }
     deps.onStep?.('validated');
   } finally {
-    await cleanupRecords(presented, log);
+    await cleanupRecords(presented, log, deps.pending);
   }
 
   const keyPem = await keyPromise;
@@ -163,18 +173,26 @@ export async function issueCertificate(req: OrderRequest, deps: OrderDeps): Prom
  * Removes presented records; runs even when the order was aborted, so it gets its own time limit
  * rather than the (possibly already aborted) order signal. Failures are logged with the record name.
  */
-async function cleanupRecords(records: { record: TxtRecord; dns: DnsProvider }[], log: Logger): Promise<void> {
+async function cleanupRecords(records: RoutedTxt[], log: Logger, pending?: OrderDeps['pending']): Promise<void> {
   const signal = AbortSignal.timeout(60_000);
   const t0 = Date.now();
+  const removed: RoutedTxt[] = [];
   await Promise.all(
-    records.map(({ record: r, dns }) =>
-      dns.cleanup(r, signal).then(
-        () => log.debug({ record: r.fqdn }, 'TXT record removed'),
+    records.map((routed) =>
+      routed.dns.cleanup(routed.record, signal).then(
+        () => {
+          removed.push(routed);
+          log.debug({ record: routed.record.fqdn }, 'TXT record removed');
+        },
         (err: unknown) =>
-          log.error({ record: r.fqdn, err: err instanceof CertkeeperError ? err.message : String(err) }, `could not remove TXT record ${r.fqdn}; remove it by hand`),
+          log.error(
+            { record: routed.record.fqdn, err: err instanceof CertkeeperError ? err.message : String(err) },
+            `could not remove TXT record ${routed.record.fqdn}; ${pending ? 'the next pass retries' : 'remove it by hand'}`,
+          ),
       ),
     ),
   );
+  if (removed.length) await pending?.remove(removed).catch((err: unknown) => log.warn({ err: String(err) }, 'could not update the pending TXT journal; the next pass removes the records again'));
   if (records.length) log.info({ records: records.map((r) => r.record.fqdn), ms: Date.now() - t0 }, 'TXT records cleaned up');
 }
 

@@ -8,6 +8,7 @@ import { DnsProviders } from '../dns/instances.js';
 import { AbortedError, AcmeError, CertkeeperError, UsageError, oneLine } from '../errors.js';
 import { emit, observeDns, type Observer } from '../events.js';
 import { challengeRouter, cnameLookup } from '../dns/alias.js';
+import { pendingTxtForPass } from '../dns/pending.js';
 import { CertificateStore } from '../store/certs.js';
 import { acquireLock, type LockOptions } from '../store/lock.js';
 import { StateStore } from '../store/state.js';
@@ -96,6 +97,8 @@ async function lockedPass(
   await recoverDeploys(config.dataDir, logger);
   const state = await StateStore.open(config.dataDir, logger);
   const providers = new DnsProviders(config, logger, opts.env);
+  // Challenge records a killed run left in DNS go first, before new orders write at the same names.
+  const pendingTxt = await pendingTxtForPass(config.dataDir, config.dns, (e) => providers.get(e), logger, signal);
   const directoryUrl = opts.dryRun ? dryRunDirectory(config.acme.directory) : config.acme.directory;
   const directory = directoryLoader(config.acme.directory, config.acme.caBundle);
   const wake = (at: Date | string | undefined) => at && opts.onWake?.(new Date(at));
@@ -169,6 +172,7 @@ async function lockedPass(
           provider: async (entry) => observeDns(await providers.get(entry), config.dns[entry]?.type ?? entry, opts.observer),
           onLookupError: (name, err) => logger.warn({ cert: cert.name, name, err: err.message }, 'CNAME lookup failed; writing the record at its own name'),
         }),
+        pending: pendingTxt(cert.name),
         propagation: {
           resolvers: config.propagation.resolvers,
           bootstrap: config.propagation.bootstrap,

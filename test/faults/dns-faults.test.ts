@@ -71,14 +71,16 @@ describe('DNS faults with the exec provider', { timeout: 180_000 }, () => {
     await expectNothingLost();
   });
 
-  it('cleanup fails: the renewal still counts, and one error line names the record to remove by hand', async () => {
+  it('cleanup fails: the renewal still counts, one error line names the record, and the journal keeps it for the next pass', async () => {
     const r = await site.renew(['--force'], { FAULT: 'cleanup-fail' });
     expect(r.code, r.stderr).toBe(0);
     const line = logLines(r.stdout).find((l) => l.level === 50);
-    expect(line!.msg).toBe(`could not remove TXT record ${challenge()}; remove it by hand`);
+    expect(line!.msg).toBe(`could not remove TXT record ${challenge()}; the next pass retries`);
     expect(line!.record).toBe(challenge());
     expect(line!.err).toMatch(/Throttling.User/);
     expect(await txtAt(pebble, site.domain)).not.toEqual([]); // really left behind, as reported
+    const journal = JSON.parse(readFileSync(join(site.dataDir, 'pending-txt.json'), 'utf8')) as { records: { fqdn: string }[] };
+    expect(journal.records.map((x) => x.fqdn)).toContain(challenge());
     await httpPost(`${pebble.challtestsrvUrl}/clear-txt`, { host: `${challenge()}.` });
   });
 

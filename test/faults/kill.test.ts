@@ -18,8 +18,9 @@ const tally = { points: 0, byLine: 0, byTime: 0, mixedDeployedPair: 0, storeAdva
 /**
  * SIGKILL a `renew --now --force` (real process, real Pebble, real Nginx) at many points: after a
  * random delay, or when the K-th log line appears. After each kill the store must point at a
- * complete version, every deployed file must be whole, and the next plain run must complete and
- * leave the deployed pair equal to the store.
+ * complete version, every deployed file must be whole, and the next plain run must complete,
+ * leave the deployed pair equal to the store, and leave no challenge TXT record behind (a kill
+ * between present and cleanup leaves them; dataDir/pending-txt.json lets the next pass remove them).
  */
 describe(`SIGKILL during a renewal at ${POINTS} points`, () => {
   let site: Site;
@@ -92,6 +93,7 @@ describe(`SIGKILL during a renewal at ${POINTS} points`, () => {
       const stored = await readFile(join(site.dataDir, 'certs/site/fullchain.pem'), 'utf8');
       expect(await readFile(site.certFile, 'utf8')).toBe(stored);
       expect(keyMatchesCertificate(await readFile(site.certFile, 'utf8'), await readFile(site.keyFile, 'utf8'))).toBe(true);
+      expect(await txtAt(pebble, site.domain), `TXT left after the run following a kill at ${JSON.stringify(at)}`).toEqual([]);
     }
   }, 60_000 + POINTS * 30_000);
 });
