@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config, ResolvedCertificate } from '../config/load.js';
@@ -197,7 +197,8 @@ export async function deployedMatches(cert: ResolvedCertificate, stored: StoredC
   try {
     for (const t of cert.targets) {
       for (const f of t.files) {
-        const text = await readFile(f.path, f.role === 'pfx' ? undefined : 'utf8');
+        // Synchronous: small files, read once per certificate and pass (see CertificateStore.read).
+        const text = readFileSync(f.path, f.role === 'pfx' ? undefined : 'utf8');
         if (f.role !== 'pfx' && text !== pemContent(f.role, stored.fullchainPem, stored.keyPem)) return false;
       }
     }

@@ -24,6 +24,8 @@ export function directoryLoader(url: string, caBundle?: string): () => Promise<D
     })());
 }
 
+const directoryFailureLogged = new WeakSet<() => Promise<Directory>>();
+
 /** A configuration mismatch, not a failed attempt: it does not start a backoff. */
 export class ProfileError extends AcmeError {}
 
@@ -57,7 +59,11 @@ export async function refreshRenewalInfo(
   try {
     base = (await directory()).renewalInfo;
   } catch (err) {
-    deps.logger.warn({ cert: name, err: oneLine(err) }, 'cannot fetch the ACME directory; using the lifetime rule');
+    // One line per pass, not one per certificate: the directory is fetched (and fails) once.
+    if (!directoryFailureLogged.has(directory)) {
+      directoryFailureLogged.add(directory);
+      deps.logger.warn({ err: oneLine(err) }, 'cannot fetch the ACME directory; using the lifetime rule');
+    }
     return undefined;
   }
   if (!base) return undefined;
