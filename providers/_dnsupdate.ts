@@ -1,8 +1,7 @@
 import { randomInt } from 'node:crypto';
-import { connect } from 'node:net';
 import * as dnsPacket from 'dns-packet';
 import { dnsName, signMessage, verifyResponse, type TsigKey } from './_tsig.js';
-import type { DnsServer } from '../src/dns/query.js';
+import { exchangeTcpRaw, type DnsServer } from '../src/dns/query.js';
 
 const CLASS_IN = 1;
 const CLASS_NONE = 254;
@@ -59,29 +58,6 @@ export async function sendSigned(server: DnsServer, msg: Buffer, key: TsigKey, t
   const check = verifyResponse(reply, mac, key);
   if (!check.ok) return { rcode, tsigProblem: check.reason };
   return { rcode };
-}
-
-export function exchangeTcpRaw(server: DnsServer, wire: Buffer, timeoutMs: number, signal?: AbortSignal): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: server.host, port: server.port });
-    let buf = Buffer.alloc(0);
-    const done = (err: Error | null, res?: Buffer) => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      socket.destroy();
-      if (err) reject(err);
-      else resolve(res!);
-    };
-    const onAbort = () => done(new Error('aborted'));
-    const timer = setTimeout(() => done(new Error(`no answer from ${server.host}:${server.port} within ${timeoutMs} ms`)), timeoutMs);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    socket.on('error', (err) => done(err));
-    socket.on('connect', () => socket.write(Buffer.concat([Buffer.from([wire.length >> 8, wire.length & 0xff]), wire])));
-    socket.on('data', (chunk) => {
-      buf = Buffer.concat([buf, chunk]);
-      if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) done(null, buf.subarray(2, 2 + buf.readUInt16BE(0)));
-    });
-  });
 }
 
 /** The zone holding `fqdn`, from the SOA the server returns (in the answer at a zone apex, else in the authority section). */

@@ -84,11 +84,21 @@ function exchangeUdp(server: DnsServer, query: dnsPacket.Packet, timeoutMs: numb
   });
 }
 
-function exchangeTcp(server: DnsServer, query: dnsPacket.Packet, timeoutMs: number, signal?: AbortSignal): Promise<dnsPacket.DecodedPacket> {
+async function exchangeTcp(server: DnsServer, query: dnsPacket.Packet, timeoutMs: number, signal?: AbortSignal): Promise<dnsPacket.DecodedPacket> {
+  const reply = await exchangeTcpRaw(server, dnsPacket.encode(query), timeoutMs, signal);
+  try {
+    return dnsPacket.decode(reply);
+  } catch (err) {
+    throw new Error(`malformed answer: ${(err as Error).message}`);
+  }
+}
+
+/** One DNS message over TCP (RFC 1035 §4.2.2: a two-byte length, then the message); the raw reply. */
+export function exchangeTcpRaw(server: DnsServer, wire: Buffer, timeoutMs: number, signal?: AbortSignal): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host: server.host, port: server.port });
     let buf = Buffer.alloc(0);
-    const done = (err: Error | null, res?: dnsPacket.DecodedPacket) => {
+    const done = (err: Error | null, res?: Buffer) => {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       socket.destroy();
@@ -96,18 +106,13 @@ function exchangeTcp(server: DnsServer, query: dnsPacket.Packet, timeoutMs: numb
       else resolve(res!);
     };
     const onAbort = () => done(new Error('aborted'));
-    const timer = setTimeout(() => done(new Error(`no answer within ${timeoutMs} ms (TCP)`)), timeoutMs);
+    const timer = setTimeout(() => done(new Error(`no answer from ${server.host}:${server.port} within ${timeoutMs} ms (TCP)`)), timeoutMs);
     signal?.addEventListener('abort', onAbort, { once: true });
     socket.on('error', (err) => done(err));
-    socket.on('connect', () => socket.write(dnsPacket.streamEncode(query)));
+    socket.on('connect', () => socket.write(Buffer.concat([Buffer.from([wire.length >> 8, wire.length & 0xff]), wire])));
     socket.on('data', (chunk) => {
       buf = Buffer.concat([buf, chunk]);
-      if (buf.length < 2 || buf.length < 2 + buf.readUInt16BE(0)) return;
-      try {
-        done(null, dnsPacket.decode(buf.subarray(2, 2 + buf.readUInt16BE(0))));
-      } catch (err) {
-        done(new Error(`malformed answer: ${(err as Error).message}`));
-      }
+      if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) done(null, buf.subarray(2, 2 + buf.readUInt16BE(0)));
     });
   });
 }

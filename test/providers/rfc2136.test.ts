@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { descriptor } from '../../providers/rfc2136.js';
-import { buildUpdate, exchangeTcpRaw } from '../../providers/_dnsupdate.js';
+import { buildUpdate } from '../../providers/_dnsupdate.js';
 import { signMessage, verifyResponse } from '../../providers/_tsig.js';
 import type { DnsProvider } from '../../src/dns/provider.js';
-import { queryTxt, parseServer } from '../../src/dns/query.js';
+import { exchangeTcpRaw, queryTxt, parseServer } from '../../src/dns/query.js';
 import { CertkeeperError } from '../../src/errors.js';
 import { makeKey, startBind, type RunningBind } from '../harness/bind.js';
 import { providerContract } from '../harness/contract.js';
