@@ -48,10 +48,12 @@ describe('Alibaba Cloud CAS/CDN/SLB stand-in', () => {
 
     expect(await codeOf(call('cdn', 'SetCdnDomainSSLCertificate', { DomainName: 'static.example.com', SSLProtocol: 'on', CertType: 'upload' }))).toBe('SSLPub.MissingParameter');
     expect(await codeOf(call('cdn', 'SetCdnDomainSSLCertificate', { DomainName: 'static.example.com', SSLProtocol: 'yes' }))).toBe('InvalidSSLProtocol.ValueNotSupported');
+    fake.faults.holdTasks = true; // assert the in-between state without racing the task timer
     await call('cdn', 'SetCdnDomainSSLCertificate', { DomainName: 'static.example.com', SSLProtocol: 'on', CertType: 'cas', CertId, CertRegion: 'cn-hangzhou' });
     const info = async () => (await call('cdn', 'DescribeDomainCertificateInfo', { DomainName: 'static.example.com' })).CertInfos.CertInfo[0];
     expect((await info()).Status).toBe('checking');
     expect(await servedSerial(fake.cdnPort, 'static.example.com')).toMatch(/^error: /);
+    fake.releaseTasks();
     await waitFor(async () => (await info()).Status === 'success', 'CDN certificate deployed');
     expect(await servedSerial(fake.cdnPort, 'static.example.com')).toBe(pair.serial);
     await call('cas', 'DeleteUserCertificate', { CertId });

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import RPCClient from '@alicloud/pop-core';
 import { createRequire } from 'node:module';
-import { CommonClient } from 'tencentcloud-sdk-nodejs-common';
+import tencentCommon, { CommonClient } from 'tencentcloud-sdk-nodejs-common';
+import { startConnectProxy } from '../harness/connect-proxy.js';
 import { startAlidnsFake, type AlidnsFake } from '../fakes/alidns.js';
 import { startDnspodFake, type DnspodFake } from '../fakes/dnspod.js';
 import { startAliyunMetadata, startTencentMetadata, type MetadataStandIn } from '../fakes/metadata.js';
@@ -96,5 +97,21 @@ describe('instance metadata stand-ins and temporary keys', () => {
     await expect(client(renewed)).rejects.toMatchObject({ code: 'AuthFailure.SecretIdNotFound' });
     tcMeta.restore();
     expect(await (await fetch(base)).text()).toBe('certkeeper-cvm');
+  });
+
+  it("the Tencent SDK's own CvmRoleCredential (fixed metadata host) reaches the stand-in through http_proxy and a routed CONNECT proxy", async () => {
+    // Not a named ESM export of the package: take it from the default (CommonJS) export.
+    const { CvmRoleCredential } = tencentCommon as unknown as { CvmRoleCredential: new () => { getCredential(): Promise<{ secretId: string; token?: string }> } };
+    const meta = await startTencentMetadata({ credentials: store, role: 'sdk-role', ttlMs: 120_000, now }); // the SDK wants > 30 s left
+    const proxy = await startConnectProxy({ routes: { 'metadata.tencentyun.com:80': meta.url.replace('http://', '') } });
+    process.env.http_proxy = proxy.url;
+    try {
+      const k = await new CvmRoleCredential().getCredential();
+      expect(k.secretId).toBe(meta.issued[0]!.id);
+      expect(proxy.targets).toContain('metadata.tencentyun.com:80');
+    } finally {
+      delete process.env.http_proxy;
+      await Promise.all([proxy.stop(), meta.stop()]);
+    }
   });
 });

@@ -70,11 +70,13 @@ describe('Tencent Cloud SSL/CLB/CDN stand-in', () => {
 
     const args = { OldCertificateId: oldId, CertificateId: up.CertificateId, ResourceTypes: ['clb', 'cdn'], ResourceTypesRegions: [{ ResourceType: 'clb', Regions: ['ap-guangzhou'] }] };
     expect(await codeOf(ssl().request('UpdateCertificateInstance', { ...args, ResourceTypesRegions: undefined }))).toBe('InvalidParameter');
+    fake.faults.holdTasks = true; // assert the in-between state without racing the task timer
     const first = await ssl().request('UpdateCertificateInstance', args);
     expect(first.DeployRecordId).toBe(0);
     const second = await ssl().request('UpdateCertificateInstance', args);
     expect(second.DeployRecordId).toBeGreaterThan(0);
     expect(await codeOf(ssl().request('DeleteCertificate', { CertificateId: oldId }))).toBe('FailedOperation.DeleteResourceFailed');
+    fake.releaseTasks();
 
     let detail: any;
     await waitFor(async () => {
@@ -97,9 +99,11 @@ describe('Tencent Cloud SSL/CLB/CDN stand-in', () => {
     expect(listeners.Listeners.find((l: any) => l.ListenerId === 'lbl-sni').Rules[0].Certificate.CertId).toBe(oldId);
     const id = (await ssl().request('UploadCertificate', { CertificatePublicKey: third.cert, CertificatePrivateKey: third.key })).CertificateId;
     expect(await codeOf(gz.request('ModifyListener', { LoadBalancerId: 'lb-web', ListenerId: 'lbl-sni', Certificate: { CertId: id } }))).toBe('InvalidParameterValue');
+    fake.faults.holdTasks = true;
     const task = await gz.request('ModifyDomainAttributes', { LoadBalancerId: 'lb-web', ListenerId: 'lbl-sni', Domain: 'api.example.com', Certificate: { SSLMode: 'UNIDIRECTIONAL', CertId: id } });
     expect((await gz.request('DescribeTaskStatus', { TaskId: task.RequestId })).Status).toBe(2);
     expect(await codeOf(gz.request('ModifyListener', { LoadBalancerId: 'lb-web', ListenerId: 'lbl-plain', Certificate: { CertId: id } }))).toBe('FailedOperation.ResourceInOperating');
+    fake.releaseTasks();
     await waitFor(async () => (await gz.request('DescribeTaskStatus', { TaskId: task.RequestId })).Status === 0, 'CLB task');
     expect(await servedSerial(fake.listenerPort(sni.lb, sni.listener), 'api.example.com')).toBe(third.serial);
     // www.example.com never had a certificate bound: the handshake fails, as on a rule without one.
@@ -112,8 +116,10 @@ describe('Tencent Cloud SSL/CLB/CDN stand-in', () => {
     const pair = await make(['cdn.example.com'], 'cdn4');
     const id = (await ssl().request('UploadCertificate', { CertificatePublicKey: pair.cert, CertificatePrivateKey: pair.key })).CertificateId;
     fake.faults.taskFailures = 1;
+    fake.faults.holdTasks = true;
     await cdn.request('UpdateDomainConfig', { Domain: 'cdn.example.com', Https: { Switch: 'on', CertInfo: { CertId: id } } });
     expect(await codeOf(cdn.request('UpdateDomainConfig', { Domain: 'cdn.example.com', Https: { Switch: 'on', CertInfo: { CertId: id } } }))).toBe('ResourceInUse.CdnOpInProgress');
+    fake.releaseTasks();
     const config = async () => (await cdn.request('DescribeDomainsConfig', { Filters: [{ Name: 'domain', Value: ['cdn.example.com'] }] })).Domains[0];
     await waitFor(async () => (await config()).Status === 'online', 'CDN online');
     expect(await servedSerial(fake.cdnPort, 'cdn.example.com')).toBe(old.serial);

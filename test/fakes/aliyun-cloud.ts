@@ -50,6 +50,8 @@ export interface AliyunCloudFake {
   faults: CloudFaults;
   /** "cas:UploadUserCertificate", "slb:SetDomainExtensionAttribute", ... for every authenticated request. */
   calls: string[];
+  /** Lets tasks held by `faults.holdTasks` finish. */
+  releaseTasks(): void;
   casCertificates: Map<string, StoredCert>;
   slbCertificates: Map<string, StoredCert & { region: string }>;
   /** Uploads to SLB directly (the state before a test) and returns the ServerCertificateId. */
@@ -194,6 +196,7 @@ export async function startAliyunCloudFake(opts: AliyunCloudOptions = {}): Promi
     endpoints: { cas: services[0]!.endpoint, cdn: services[1]!.endpoint, slb: services[2]!.endpoint },
     faults: w.faults,
     calls,
+    releaseTasks: () => w.tasks.release(),
     casCertificates: w.cas,
     slbCertificates: w.slbCerts,
     seedSlbCertificate(region, pair, name = 'seeded') {

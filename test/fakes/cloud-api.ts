@@ -33,10 +33,12 @@ export interface CloudFaults {
   taskDelayMs: number;
   /** The next N asynchronous tasks fail (their resources keep the old certificate). */
   taskFailures: number;
+  /** Keep every new task running until releaseTasks() (for asserting the in-between state without racing a timer). */
+  holdTasks: boolean;
 }
 
 export function defaultCloudFaults(): CloudFaults {
-  return { throttle: 0, serverError: 0, latencyMs: 0, listLagMs: 0, taskDelayMs: 300, taskFailures: 0 };
+  return { throttle: 0, serverError: 0, latencyMs: 0, listLagMs: 0, taskDelayMs: 300, taskFailures: 0, holdTasks: false };
 }
 
 type Params = Record<string, any>;
@@ -194,13 +196,13 @@ export const randomId = (n: number) =>
  */
 export class TaskClock {
   private timers = new Set<NodeJS.Timeout>();
+  private held: (() => void)[] = [];
   constructor(private readonly faults: CloudFaults) {}
 
   /** `settled` runs when the task ends either way (e.g. a CDN domain going back online). */
   start(apply: () => void, settled?: () => void): { status: 'running' | 'done' | 'failed'; error?: string } {
     const task: { status: 'running' | 'done' | 'failed'; error?: string } = { status: 'running' };
-    const t = setTimeout(() => {
-      this.timers.delete(t);
+    const finish = () => {
       if (this.faults.taskFailures > 0) {
         this.faults.taskFailures--;
         task.status = 'failed';
@@ -210,13 +212,29 @@ export class TaskClock {
         task.status = 'done';
       }
       settled?.();
-    }, this.faults.taskDelayMs);
-    this.timers.add(t);
+    };
+    if (this.faults.holdTasks) this.held.push(finish);
+    else this.later(finish, this.faults.taskDelayMs);
     return task;
+  }
+
+  /** Lets held tasks finish (after taskDelayMs) and stops holding new ones. */
+  release(): void {
+    this.faults.holdTasks = false;
+    for (const f of this.held.splice(0)) this.later(f, this.faults.taskDelayMs);
   }
 
   stop(): void {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    this.held = [];
+  }
+
+  private later(f: () => void, ms: number): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      f();
+    }, ms);
+    this.timers.add(t);
   }
 }

@@ -55,6 +55,8 @@ export interface TencentCloudFake {
   faults: CloudFaults & { updateCreationPolls: number };
   /** "ssl:UploadCertificate", "clb:ModifyListener", ... for every authenticated request. */
   calls: string[];
+  /** Lets tasks held by `faults.holdTasks` finish. */
+  releaseTasks(): void;
   certificates: Map<string, StoredCert>;
   /** Puts a certificate into the account directly (the state before a test), visible at once. */
   seedCertificate(pair: PemPair, alias?: string): string;
@@ -150,6 +152,7 @@ export async function startTencentCloudFake(opts: TencentCloudOptions = {}): Pro
     endpoints: { ssl: services[0]!.endpoint, clb: services[1]!.endpoint, cdn: services[2]!.endpoint },
     faults: w.faults,
     calls,
+    releaseTasks: () => w.tasks.release(),
     certificates: w.certs,
     seedCertificate(pair, alias = 'seeded') {
       const id = w.upload(pair.cert, pair.key, alias).id;
