@@ -80,7 +80,7 @@ async function deployGroup(group: Unit[], server: Config['deploy'][string] | und
   for (const u of group) {
     try {
       if (u.target.preDeploy) {
-        const failed = await runHook(u.target.preDeploy, u.hook, 'pre', u.target.hookTimeout, log);
+        const failed = await runHook(u.target.preDeploy, u.hook, 'pre', u.target.hookTimeout, log, u.target.passEnv);
         if (failed) throw new DeployError(`${failed}; this target was not deployed`);
       }
       const files = await planFiles(u);
@@ -152,7 +152,7 @@ async function deployGroup(group: Unit[], server: Config['deploy'][string] | und
   await tx.commit();
   for (const u of live) {
     if (u.error || !u.target.postDeploy) continue;
-    const failed = await runHook(u.target.postDeploy, u.hook, 'post', u.target.hookTimeout, log);
+    const failed = await runHook(u.target.postDeploy, u.hook, 'post', u.target.hookTimeout, log, u.target.passEnv);
     if (failed) u.error = `deployed, but ${failed}`;
   }
 }
