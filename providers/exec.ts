@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
-import { describeExit, runCommand } from '../src/command.js';
-import { command, duration } from '../src/config/schema.js';
+import { commandEnv, describeExit, runCommand } from '../src/command.js';
+import { command, duration, passEnv } from '../src/config/schema.js';
 import { DnsProviderError } from '../src/errors.js';
 import type { DnsProvider, ProviderDescriptor, TxtRecord } from '../src/dns/provider.js';
 
@@ -11,6 +11,7 @@ const options = z
     timeout: duration('60s').describe('time limit for each call'),
     ttl: z.number().int().positive().default(60).describe('TTL passed to the hook as CERTKEEPER_TTL'),
     propagationTimeout: duration('300s').describe('how long the records may take to appear'),
+    passEnv: passEnv.optional().describe("only these variables (besides the minimal set) reach the program; default: certkeeper's whole environment, which your DNS API client usually needs"),
   })
   .strict();
 
@@ -18,6 +19,8 @@ const options = z
  * `exec`: for DNS hosts without a built-in adapter. Calls the user's program with
  * `present|cleanup FQDN VALUE`, the same values also in CERTKEEPER_ACTION, CERTKEEPER_FQDN,
  * CERTKEEPER_VALUE and CERTKEEPER_TTL. A non-zero exit is a failure, with the program's output.
+ * Unlike deploy hooks, the program is the user's own DNS API client and usually reads its
+ * credentials from the environment, so it gets the whole environment unless `passEnv` narrows it.
  */
 export const descriptor: ProviderDescriptor<typeof options> = {
   type: 'exec',
@@ -28,19 +31,14 @@ export const descriptor: ProviderDescriptor<typeof options> = {
   create(opts, ctx): DnsProvider {
     const argv = [...opts.command];
     if (argv[0]!.includes('/') && !isAbsolute(argv[0]!)) argv[0] = resolve(ctx.baseDir, argv[0]!);
+    const vars = (action: string, rec: TxtRecord) => ({ CERTKEEPER_ACTION: action, CERTKEEPER_FQDN: rec.fqdn, CERTKEEPER_VALUE: rec.value, CERTKEEPER_TTL: String(opts.ttl) });
     const call = async (action: 'present' | 'cleanup', rec: TxtRecord, signal: AbortSignal) => {
       let r;
       try {
         r = await runCommand([...argv, action, rec.fqdn, rec.value], {
           timeoutMs: opts.timeout,
           signal,
-          env: {
-            ...ctx.env,
-            CERTKEEPER_ACTION: action,
-            CERTKEEPER_FQDN: rec.fqdn,
-            CERTKEEPER_VALUE: rec.value,
-            CERTKEEPER_TTL: String(opts.ttl),
-          },
+          env: opts.passEnv ? commandEnv(opts.passEnv, vars(action, rec), ctx.env) : { ...ctx.env, ...vars(action, rec) },
         });
       } catch (err) {
         throw new DnsProviderError('exec', `${(err as Error).message}; check dns command`, { cause: err, noRetry: true });

@@ -109,7 +109,7 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
     );
     if (c.files) {
       const shorthand = resolveTarget(
-        { layout: 'nginx', paths: { fullchain: c.files.cert, key: c.files.key }, allowSymlinks: false, hookTimeout: 60_000, rollbackOnVerifyFailure: false, pfxLegacy: false, deploy: c.deploy ?? onlyDeploy },
+        { layout: 'nginx', paths: { fullchain: c.files.cert, key: c.files.key }, allowSymlinks: false, hookTimeout: 60_000, passEnv: [], rollbackOnVerifyFailure: false, pfxLegacy: false, deploy: c.deploy ?? onlyDeploy },
         c, list.length, baseDir, `certificates[${i}].files`, issues,
       );
       list.unshift({ ...shorthand, id: `${c.name}#files` });

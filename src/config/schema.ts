@@ -26,6 +26,11 @@ export const command = z
   .min(1, 'give the command as a non-empty list, e.g. ["nginx", "-t"]')
   .describe('a command as a list of arguments; it runs without a shell');
 
+/** Names of environment variables passed on to external commands, beyond the minimal set (src/command.ts). */
+export const passEnv = z
+  .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'))
+  .describe('environment variables passed to the command besides PATH, HOME, LANG, LC_ALL, TZ, DOCKER_HOST, CERTKEEPER_CONFIG');
+
 export const DIRECTORIES: Record<string, string> = {
   letsencrypt: 'https://acme-v02.api.letsencrypt.org/directory',
   'letsencrypt-staging': 'https://acme-staging-v02.api.letsencrypt.org/directory',
@@ -89,6 +94,7 @@ export const deployTargetFiles = z
     preDeploy: command.optional().describe('command run before writing; a failure stops this target'),
     postDeploy: command.optional().describe('command run after a successful deploy'),
     hookTimeout: duration('60s').describe('time limit for each hook'),
+    passEnv: passEnv.default([]).describe('environment variables the hooks get besides the minimal set (the daemon\'s other variables, credentials included, never reach them)'),
     verify: z
       .object({
         address: z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^\s:]+):\d{1,5}$/, 'write host:port, e.g. 127.0.0.1:443'),
@@ -152,6 +158,7 @@ const deployTarget = z
     test: command.optional().describe('command that checks the server configuration, e.g. ["nginx", "-t"]'),
     reload: command.optional().describe('command that makes the server load the new files, e.g. ["nginx", "-s", "reload"]'),
     timeout: duration('60s').describe('time limit for each command'),
+    passEnv: passEnv.default([]).describe('environment variables test and reload get besides the minimal set'),
     pidFile: z.string().optional().describe('signal mode: file holding the Nginx master PID'),
     signal: z.enum(['SIGHUP', 'SIGUSR2']).default('SIGHUP').describe('signal mode: signal that reloads the server'),
     container: z.string().min(1).optional().describe('docker mode: name or id of the Nginx container'),
