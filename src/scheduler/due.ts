@@ -1,18 +1,8 @@
+import type { AriWindow } from '../acme/ari.js';
 import type { ReadResult } from '../store/certs.js';
 
 export interface RenewalPolicy {
   beforeDays: number;
-}
-
-/** What the CA's renewal information (RFC 9773) said about the current certificate, as persisted. */
-export interface AriWindow {
-  /** ARI certID of the certificate the window belongs to; a window for another certificate is ignored. */
-  certId: string;
-  start: string;
-  end: string;
-  /** The moment picked at random inside the window, once; renewal happens when it has passed. */
-  selected: string;
-  explanationUrl?: string;
 }
 
 export interface DueDecision {

@@ -1,7 +1,7 @@
 import { mkdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { AriWindow } from '../scheduler/due.js';
+import type { AriState } from '../acme/ari.js';
 import { writeFileAtomic } from './atomic.js';
 
 /** What certkeeper remembers about one certificate between passes and restarts. */
@@ -11,7 +11,7 @@ export interface CertState {
   nextAttempt?: string;
   lastError?: string;
   lastFailure?: string;
-  ari?: AriWindow & { nextPoll: string };
+  ari?: AriState;
 }
 
 interface StateFile {

@@ -1,0 +1,57 @@
+import type { Logger } from 'pino';
+import type { OrderStep } from '../acme/order.js';
+import type { ResolvedCertificate } from '../config/load.js';
+import type { CertkeeperError } from '../errors.js';
+import type { Observer } from '../events.js';
+import { decide } from './decide.js';
+import { deployChanged } from './deploy-changed.js';
+import type { DueDecision, RenewalPolicy } from './due.js';
+import { issueDue } from './issue.js';
+import type { PassDeps } from './ports.js';
+
+export type CertificateResult =
+  | { name: string; result: 'not-due'; decision: DueDecision }
+  | { name: string; result: 'renewed' | 'issued-dry-run'; decision: DueDecision; notAfter: Date; ms: number; deployed: boolean }
+  | { name: string; result: 'failed'; decision: DueDecision; error: CertkeeperError | Error; ms: number; stage: 'issue' | 'deploy' }
+  | { name: string; result: 'redeployed'; decision: DueDecision }
+  | { name: string; result: 'deferred'; decision: DueDecision; until: Date };
+
+export type PassStep = OrderStep | 'deployed' | 'failed' | 'skipped';
+
+/** Everything one pass works with: its dependencies, its settings, its clock and its signal. */
+export interface PassRun {
+  deps: PassDeps;
+  policy: RenewalPolicy;
+  concurrency: number;
+  force: boolean;
+  dryRun: boolean;
+  now: () => Date;
+  random?: () => number;
+  logger: Logger;
+  signal: AbortSignal;
+  observer?: Observer;
+  onStep?: (name: string, step: PassStep) => void;
+  /** Called with each time at which something should be looked at again (backoff end, window, ARI poll). */
+  onWake?: (at: Date) => void;
+}
+
+/** Per-certificate results as the steps fill them in; each step adds or replaces entries. */
+export type Results = Map<string, CertificateResult>;
+
+/**
+ * The pass as named steps: decide which certificates are due, issue and store the due ones (a
+ * bounded number at once), deploy what changed (one test and reload per server), and return one
+ * result per selected certificate, in the configured order.
+ */
+export async function runPass(run: PassRun, selected: ResolvedCertificate[]): Promise<CertificateResult[]> {
+  const results: Results = new Map();
+  const decided = await decide(run, selected);
+  const renewed = await issueDue(run, decided.filter((d) => d.decision.due), results);
+  for (const d of decided) {
+    if (d.deferredUntil) results.set(d.cert.name, { name: d.cert.name, result: 'deferred', decision: d.decision, until: d.deferredUntil });
+    else if (!d.decision.due) results.set(d.cert.name, { name: d.cert.name, result: 'not-due', decision: d.decision });
+  }
+  // Stopping: what was stored is deployed by the next start (deployed files differ), not now.
+  if (!run.dryRun && !run.signal.aborted) await deployChanged(run, decided, renewed, results);
+  return selected.map((c) => results.get(c.name) ?? { name: c.name, result: 'not-due', decision: decided.find((d) => d.cert === c)!.decision });
+}
