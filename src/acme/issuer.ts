@@ -3,6 +3,7 @@ import type { Config, ResolvedCertificate } from '../config/load.js';
 import type { Issuer } from '../scheduler/ports.js';
 import type { OrderDeps } from './order.js';
 import type { AcmeSession } from './session.js';
+import { registeredAccount } from './account-file.js';
 import { checkedProfile, directoryLoader, renewalInfoFor } from './renewal-info.js';
 
 /** The DNS side of one certificate's order: where its records go and how their propagation is checked. */
@@ -32,25 +33,30 @@ export function acmeIssuer(opts: AcmeIssuerOptions): Issuer {
   let profile: Promise<string | undefined> | undefined;
   let order: Promise<typeof import('./order.js')> | undefined;
 
+  // One CA and one account for every certificate: read account.json once per pass.
+  let account: string | null | undefined | false = false;
+
   return {
+    identity: async () => {
+      if (account === false) account = registeredAccount(opts.dataDir, acme.directory);
+      return { directory: acme.directory, account };
+    },
+
     renewalInfo: (name, stored, known, { refresh }) => renewalInfoFor(name, stored.fullchainPem, known, directory, { now: opts.now, logger, random: opts.random, refresh }),
 
     async issue(req, { signal, onStep }) {
       order ??= import('./order.js');
       const chosenProfile = await (profile ??= checkedProfile(acme.profile, orderDirectory, opts.orderDirectory));
       session ??= import('./account.js').then(({ openAccount }) => openAccount(acme, opts.dataDir, logger, opts.orderDirectory));
-      const request = {
-        name: req.cert.name,
-        domains: req.cert.domains,
-        keyType: req.cert.keyType,
-        keyPem: req.keyPem,
-        replaces: req.replaces,
-        profile: chosenProfile,
-      };
-      logger.info({ cert: req.cert.name, replaces: request.replaces, profile: request.profile }, 'order started');
-      const deps: OrderDeps = { session: await session, ...opts.challenges(req.cert), logger, signal, onStep };
+      const s = await session;
+      // `replaces` means something only to the CA and account that issued the certificate it names.
+      const hint = req.replaces;
+      const replaces = hint && hint.directory === opts.orderDirectory && hint.account === s.accountUrl ? hint.certId : undefined;
+      const request = { name: req.cert.name, domains: req.cert.domains, keyType: req.cert.keyType, keyPem: req.keyPem, replaces, profile: chosenProfile };
+      logger.info({ cert: req.cert.name, replaces, profile: request.profile }, 'order started');
+      const deps: OrderDeps = { session: s, ...opts.challenges(req.cert), logger, signal, onStep };
       const issued = await (await order).issueCertificate(request, deps);
-      return { ...issued, directory: opts.orderDirectory };
+      return { ...issued, directory: opts.orderDirectory, account: s.accountUrl };
     },
   };
 }

@@ -159,9 +159,15 @@ export async function issueCertificate(req: OrderRequest, deps: OrderDeps): Prom
   return { fullchainPem, keyPem, orderUrl };
 }
 
+/** Problems a CA sends for reasons of its own, never because of `replaces`. */
+const NOT_ABOUT_REPLACES = new Set(['rateLimited', 'serverInternal', 'badNonce']);
+
 /**
- * newOrder (RFC 8555 §7.4). When the CA says the certificate named in `replaces` (RFC 9773 §5) was
- * already replaced (by an order we lost track of), the order is sent again without it.
+ * newOrder (RFC 8555 §7.4). A CA may refuse `replaces` (RFC 9773 §5) for reasons the client cannot
+ * see: Let's Encrypt answers `malformed` when it knows no current certificate by that certID or the
+ * order shares no name with it, `unauthorized` when another account requested it, `alreadyReplaced`
+ * when an order already replaced it. `replaces` is a hint that must never cost a renewal, so any
+ * refusal of an order that carried it is retried once without it; the second answer is the real one.
  */
 async function createOrder(session: AcmeSession, req: OrderRequest, signal: AbortSignal, log: Logger) {
   const newOrder = await session.resourceUrl('newOrder');
@@ -180,8 +186,8 @@ async function createOrder(session: AcmeSession, req: OrderRequest, signal: Abor
   try {
     return await send(req.replaces);
   } catch (err) {
-    if (!req.replaces || !(err instanceof AcmeError) || err.problem !== 'alreadyReplaced') throw err;
-    log.warn({ replaces: req.replaces, problem: err.problem, err: err.message }, 'the CA says this certificate was already replaced; ordering without "replaces"');
+    if (!req.replaces || !(err instanceof AcmeError) || !err.problem || NOT_ABOUT_REPLACES.has(err.problem)) throw err;
+    log.warn({ replaces: req.replaces, problem: err.problem, err: err.message }, 'the CA refused the order with "replaces"; ordering again without it');
     return send(undefined);
   }
 }

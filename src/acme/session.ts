@@ -105,6 +105,11 @@ export class AcmeSession {
     this.internals.http.maxBadNonceRetries = BAD_NONCE_RETRIES;
   }
 
+  /** The account's URL (its id at the CA); known once the account is opened or registered. */
+  get accountUrl(): string {
+    return this.client.getAccountUrl();
+  }
+
   async directory(): Promise<Record<string, any>> {
     await this.guard('fetching the ACME directory', () => this.internals.http.getDirectory());
     return this.internals.http.directory;

@@ -1,8 +1,8 @@
 import type { DeployItem, DeployOutcome } from '../deploy/deployer.js';
-import { oneLine } from '../errors.js';
+import { DeployError, oneLine } from '../errors.js';
 import { emit } from '../events.js';
 import type { Decided } from './decide.js';
-import type { PassRun, Results } from './run.js';
+import { failResult, type PassRun, type Results } from './run.js';
 
 /**
  * Step 4: deploys what changed in one go per server: the certificates just renewed, and those not
@@ -14,16 +14,23 @@ export async function deployChanged(run: PassRun, decided: Decided[], renewed: D
   const toDeploy = [...renewed];
   for (const d of decided) {
     if (d.decision.due || d.stored.state !== 'ok' || !d.cert.targets.length) continue;
-    if (await deployer.matches(d.cert, d.stored.cert)) continue;
+    const same = await deployer.matches(d.cert, d.stored.cert).catch((err: unknown) => {
+      run.logger.warn({ cert: d.cert.name, err: oneLine(err) }, 'cannot compare the deployed files; deploying again');
+      return false;
+    });
+    if (same) continue;
     run.logger.info({ cert: d.cert.name }, 'deployed files differ from the stored certificate; deploying again');
     toDeploy.push({ cert: d.cert, stored: d.stored.cert });
     results.set(d.cert.name, { name: d.cert.name, result: 'redeployed', decision: d.decision });
   }
-  const outcomes = await deployer.deploy(toDeploy);
+  if (!toDeploy.length) return;
+  // The deployer reports per certificate; anything it throws is every one's failure, never the pass's.
+  const outcomes: DeployOutcome[] = await deployer.deploy(toDeploy).catch((err: unknown) => toDeploy.map((i) => ({ name: i.cert.name, ok: false, error: new DeployError(oneLine(err)) })));
   emitDeploys(run, toDeploy, outcomes);
   for (const o of outcomes) {
-    const r = results.get(o.name)!;
-    const ms = r.result === 'renewed' ? r.ms : 0;
+    const item = toDeploy.find((i) => i.cert.name === o.name);
+    const r = results.get(o.name);
+    if (!item || !r) continue;
     if (o.ok) {
       if (r.result === 'renewed') r.deployed = true;
       run.logger.info({ cert: o.name }, 'deployed');
@@ -31,11 +38,8 @@ export async function deployChanged(run: PassRun, decided: Decided[], renewed: D
       continue;
     }
     run.logger.error({ cert: o.name, err: o.error?.message }, 'deploy failed');
-    run.onStep?.(o.name, 'failed');
-    results.set(o.name, { name: o.name, result: 'failed', decision: r.decision, error: o.error!, ms, stage: 'deploy' });
-    const item = toDeploy.find((i) => i.cert.name === o.name)!;
     const prev = decided.find((d) => d.cert.name === o.name)?.stored;
-    emit(run.observer, { type: 'certificate-failed', at: run.now(), name: o.name, domains: item.cert.domains, stage: 'deploy', error: oneLine(o.error), code: o.error?.code, notAfter: prev?.state === 'ok' ? prev.cert.info.notAfter : undefined });
+    failResult(run, results, { cert: item.cert, error: o.error ?? new DeployError('deploy failed'), stage: 'deploy', ms: r.result === 'renewed' ? r.ms : 0, decision: r.decision, notAfter: prev?.state === 'ok' ? prev.cert.info.notAfter : undefined });
   }
 }
 

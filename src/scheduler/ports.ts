@@ -26,26 +26,49 @@ export interface PassStore {
     get(name: string): CertState;
     update(name: string, fn: (s: CertState) => CertState): Promise<CertState>;
   };
+  /**
+   * Optional, for a store that several hosts share: holds `name` against the other hosts while it is
+   * ordered. The pass reads the certificate again once it holds it, and orders only if nobody renewed
+   * it meanwhile ("lock, check again, then act").
+   */
+  claim?(name: string, signal: AbortSignal): Promise<{ release(): Promise<void> }>;
+}
+
+/** The CA and account that would issue a certificate now. */
+export interface IssuerIdentity {
+  directory: string;
+  /** Account URL; null when none is registered yet (the next order registers one); undefined when unknown. */
+  account: string | null | undefined;
+}
+
+/** A certificate a new order may say it replaces (RFC 9773 §5), valid only at this CA and account. */
+export interface ReplacesHint {
+  certId: string;
+  directory: string;
+  account: string;
 }
 
 export interface IssueRequest {
   cert: ResolvedCertificate;
   /** Reuse this key instead of generating a fresh one. */
   keyPem?: string;
-  /** ARI certID of the certificate this one replaces (RFC 9773 §5). */
-  replaces?: string;
+  /** The certificate this one replaces; the issuer sends it only to the CA and account in the hint. */
+  replaces?: ReplacesHint;
 }
 
 export interface IssuedSet {
   fullchainPem: string;
   keyPem: string;
   orderUrl: string;
-  /** The CA that issued it. */
+  /** The CA and account that issued it. */
   directory: string;
+  account: string;
 }
 
 /** Orders certificates from a CA (acme/issuer.ts). */
 export interface Issuer {
+  /** Which CA and account would issue `cert` now, from local data only (no network). */
+  identity(cert: ResolvedCertificate): Promise<IssuerIdentity>;
   /**
    * The CA's renewal information (RFC 9773) for a stored certificate: its certID when the CA speaks
    * ARI, and the window as it should now be kept (`ari`, only when it changed). `refresh: false`

@@ -7,6 +7,7 @@ import { readCertificateInfo } from '../../src/store/x509.js';
 import { makeCertificate } from './certs.js';
 
 export const CA = 'https://ca.test/directory';
+export const ACCOUNT = 'https://ca.test/acct/1';
 
 /**
  * An in-memory store, issuer and deployer for unit tests of the pass: what was ordered, stored and
@@ -28,8 +29,10 @@ export interface FakeWorld {
   certIds: Map<string, string>;
   /** Replaces the certificate the CA hands out (a tampered answer). */
   answer?: (req: IssueRequest, honest: IssuedSet) => Promise<IssuedSet>;
-  /** Each order waits for this before answering (set to hold orders in flight). */
-  gate?: Promise<void>;
+  /** The account the issuer reports (null: none registered yet). */
+  account: string | null;
+  /** The order for this name waits for the promise before answering (an order held in flight). */
+  hold: Map<string, Promise<void>>;
   seed(name: string, domains: string[], opts?: { notBefore?: Date; days?: number; meta?: Partial<CertificateMeta> }): Promise<StoredCertificate>;
 }
 
@@ -43,9 +46,11 @@ export function fakeWorld(): FakeWorld {
     failDeploy: new Set(),
     differs: new Set(),
     certIds: new Map(),
+    account: ACCOUNT,
+    hold: new Map(),
     seed: async (name, domains, opts = {}) => {
       const made = await makeCertificate(domains, { notBefore: opts.notBefore, days: opts.days });
-      return save(name, made.fullchainPem, made.keyPem!, { domains, keyType: 'ecdsa-p256', issuedAt: new Date().toISOString(), directory: CA, ...opts.meta });
+      return save(name, made.fullchainPem, made.keyPem!, { domains, keyType: 'ecdsa-p256', issuedAt: new Date().toISOString(), directory: CA, account: ACCOUNT, ...opts.meta });
     },
     deps: undefined as unknown as PassDeps,
   };
@@ -74,15 +79,16 @@ export function fakeWorld(): FakeWorld {
       },
     },
     issuer: {
+      identity: async () => ({ directory: CA, account: w.account }),
       renewalInfo: async (name) => ({ certId: w.certIds.get(name) }),
       issue: async (req, { signal, onStep }) => {
         w.orders.push(req);
         onStep?.('ordering');
-        await w.gate;
+        await w.hold.get(req.cert.name);
         if (signal.aborted) throw new Error('aborted');
         if (w.failIssue.has(req.cert.name)) throw w.failIssue.get(req.cert.name);
         const made = await makeCertificate(req.cert.domains);
-        const honest = { fullchainPem: made.fullchainPem, keyPem: made.keyPem!, orderUrl: `${CA}/order/${++orderNo}`, directory: CA };
+        const honest = { fullchainPem: made.fullchainPem, keyPem: made.keyPem!, orderUrl: `${CA}/order/${++orderNo}`, directory: CA, account: w.account ?? ACCOUNT };
         onStep?.('issued');
         return w.answer ? w.answer(req, honest) : honest;
       },
