@@ -7,6 +7,7 @@ import { resolveCredentials } from '../dns/credentials.js';
 import { loadDescriptor, providerTypes } from '../dns/registry.js';
 import { resolveTarget, type ResolvedTarget } from '../deploy/layouts.js';
 import { interpolateEnv } from './interpolate.js';
+import { yamlSyntaxIssue } from './yaml-error.js';
 import { configSchema, type CertificateConfig, type RawConfig } from './schema.js';
 
 export interface DnsInstance {
@@ -50,14 +51,7 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.
 
 export async function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      doc.errors.map((e) => ({
-        path: '',
-        message: `${file}${e.linePos ? `:${e.linePos[0].line}:${e.linePos[0].col}` : ''}: ${e.message.split('\n')[0]}`,
-      })),
-    );
-  }
+  if (doc.errors.length > 0) throw new ConfigError([yamlSyntaxIssue(text, file, doc.errors[0]!)]);
   let raw: unknown;
   try {
     raw = doc.toJS({ maxAliasCount: 1000 }) ?? {};
