@@ -14,6 +14,8 @@ export interface DnsInstance {
   type: string;
   /** Validated provider options, credentials filled in from env. */
   options: Record<string, unknown>;
+  /** The option keys that are credentials (from the provider's descriptor): their values are scrubbed from alerts. */
+  credentialKeys: string[];
 }
 
 export type ResolvedCertificate = Omit<CertificateConfig, 'targets'> & { dns: string | Record<string, string>; deploy?: string; targets: ResolvedTarget[] };
@@ -90,7 +92,7 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
       issues.push(...zodIssues(opts.error, `dns.${name}`).filter((i) => !known.has(i.path)));
       continue;
     }
-    dns[name] = { type, options: opts.data as Record<string, unknown> };
+    dns[name] = { type, options: opts.data as Record<string, unknown>, credentialKeys: descriptor.credentials.map((c) => c.key) };
   }
   if (issues.length) throw new ConfigError(issues);
 
