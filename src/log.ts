@@ -23,8 +23,9 @@ export async function createLogger(opts: LogOptions = {}): Promise<Logger> {
     level: opts.level ?? 'info',
     base: undefined,
     formatters: { log: hide },
-    // pino's error object has a prototype of its own; a plain copy lets its fields be checked too.
-    serializers: { err: (e: Error) => hide({ ...pino.stdSerializers.err(e) }) },
+    // `err` is often a message string; an Error becomes pino's error object, whose prototype is its
+    // own, so a plain copy of it lets its fields be checked too.
+    serializers: { err: (e: unknown) => hide(e instanceof Error ? { ...pino.stdSerializers.err(e) } : e) },
   };
   if (opts.pretty) {
     const { default: pretty } = await import('pino-pretty');

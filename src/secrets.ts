@@ -98,8 +98,19 @@ export function scrubText(text: string, known: ReadonlyArray<string | undefined>
   let out = text;
   const values = known.filter((s): s is string => typeof s === 'string' && s.length >= MIN_VALUE_LENGTH).sort((a, b) => b.length - a.length);
   for (const s of values) out = out.split(s).join(censor);
-  return out.replace(PARAMETER, (all, name: string, sep: string) => {
-    const secret = isSecretName(name) || (!sep.startsWith(':') && QUERY_ONLY_NAMES.includes(normalize(name)));
-    return secret ? `${name}${sep}${censor}` : all;
-  });
+  // Step past a name that is not a secret instead of past its whole match: in "https://h/?token=x"
+  // the text after "https:" holds the parameter that is.
+  let scrubbed = '';
+  let done = 0;
+  const re = new RegExp(PARAMETER.source, PARAMETER.flags);
+  for (let m = re.exec(out); m; m = re.exec(out)) {
+    const [all, name, sep] = m as unknown as [string, string, string];
+    if (isSecretName(name) || (!sep.startsWith(':') && QUERY_ONLY_NAMES.includes(normalize(name)))) {
+      scrubbed += `${out.slice(done, m.index)}${name}${sep}${censor}`;
+      done = m.index + all.length;
+    } else {
+      re.lastIndex = m.index + name.length;
+    }
+  }
+  return scrubbed + out.slice(done);
 }

@@ -37,7 +37,9 @@ describe('log redaction', () => {
     logger.info({ config: { dns: { zc: { type: 'zonecast', zoneCookie: cookie } } } }, 'four levels down');
     logger.child({ options: { zoneCookie: cookie } }).warn('in a child binding');
     logger.error({ err: Object.assign(new Error('request failed'), { request: { zoneCookie: cookie } }) }, 'in an error');
-    expect(text().split('\n').filter(Boolean)).toHaveLength(4);
+    logger.warn({ err: 'a message, not an Error, stays a string' }, 'err as text');
+    expect(JSON.parse(text().split('\n')[4]!).err).toBe('a message, not an Error, stays a string');
+    expect(text().split('\n').filter(Boolean)).toHaveLength(5);
     expect(text()).not.toContain(cookie);
     expect(text().match(/\[redacted\]/g)).toHaveLength(4);
     // Without the descriptor the field is not known: the redaction really comes from it.
@@ -93,6 +95,8 @@ describe('one list of secret patterns', () => {
     expect(scrubText('AccessKeyId%3DLTAI5t%26Signature%3Dabc', [], censor)).toBe('AccessKeyId%3D<x>');
     expect(scrubText('SecurityToken: st-1, SecretId=AKID2 timestamp=17000', [], censor)).toBe('SecurityToken: <x>, SecretId=<x> timestamp=17000');
     expect(scrubText('refresh_token=r1 sign=s2 clientSecret=c3', [], censor)).toBe('refresh_token=<x> sign=<x> clientSecret=<x>');
+    // A parameter inside the value of one that is not secret ("https:") is still found.
+    expect(scrubText('refused (https://x/?access_token=abc123) url: https://y/?sign=s9', [], censor)).toBe('refused (https://x/?access_token=<x> url: https://y/?sign=<x>');
     // "key" is a secret only as a query parameter, not in prose.
     expect(scrubText('cannot read key: ENOENT', [], censor)).toBe('cannot read key: ENOENT');
     expect(scrubText('the value s3cr3t-value and s3cr3t-value-long leaked', ['s3cr3t-value', 's3cr3t-value-long', 'ab'], censor)).toBe(
