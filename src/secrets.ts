@@ -62,7 +62,7 @@ export function secretFieldNames(descriptors: ReadonlyArray<{ credentials: reado
   return new Set(names.map(normalize));
 }
 
-/** secretFieldNames for the providers in providers/ (their descriptor files are cheap to load). */
+/** secretFieldNames for the providers in providers/: imports every provider file once (their SDKs stay unloaded). */
 export async function installedSecretFieldNames(): Promise<ReadonlySet<string>> {
   const { loadAllDescriptors } = await import('./dns/registry.js');
   return secretFieldNames(await loadAllDescriptors());
