@@ -40,7 +40,7 @@ export async function generateStore(dir: string, count: number): Promise<string>
   const store = new CertificateStore(dataDir);
   for (let i = 0; i < count; i++) {
     const name = `c${i}`;
-    const domain = `c${i}.bulk.test`;
+    const domain = `c${i}.bulk.example.com`;
     const leaf = await x509.X509CertificateGenerator.create({
       serialNumber: (i + 2).toString(16).padStart(8, '0'),
       subject: `CN=${domain}`,

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { DnsProviderError } from '../src/errors.js';
 import { dnsApiSchedule, withRetry as retry, type Verdict } from '../src/retry.js';
+import { scrubText } from '../src/secrets.js';
 
 export { RetriesExhausted, type Verdict } from '../src/retry.js';
 
@@ -43,16 +44,14 @@ export function isNetworkError(err: unknown): boolean {
 /**
  * Removes everything secret from a vendor/SDK message: pop-core appends the signed URL (AccessKeyId,
  * Signature, SignatureNonce) to its messages, and Alibaba's SignatureDoesNotMatch text echoes the
- * string-to-sign. Known secret values are blanked too.
+ * string-to-sign. Secret-named parameters (src/secrets.ts) and known secret values are blanked too.
  */
 export function redact(text: string, secrets: Array<string | undefined>): string {
-  let out = text
+  const out = text
     .replace(/,?\s*URL:\s*\S+/g, '')
     .replace(/https?:\/\/\S+/g, '<url>')
-    .replace(/server string to sign is:.*/i, 'server string to sign is: <redacted>')
-    .replace(/((?:AccessKeyId|Signature|SignatureNonce|SecurityToken|SecretId|Token)(?:%3D|=|:\s*))[^&\s,"]+/gi, '$1<redacted>');
-  for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join('<redacted>');
-  return out.replace(/\s+/g, ' ').trim().slice(0, 300);
+    .replace(/server string to sign is:.*/i, 'server string to sign is: <redacted>');
+  return scrubText(out, secrets, '<redacted>').replace(/\s+/g, ' ').trim().slice(0, 300);
 }
 
 /** A non-retryable API error that keeps the vendor's code, so callers can tell "duplicate" or "gone". */

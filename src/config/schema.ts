@@ -1,7 +1,7 @@
 import cron from 'node-cron';
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
-import { checkDomainName } from './names.js';
+import { checkDomainName, notInPublicDns } from './names.js';
 import { notifySchema } from '../notify/config.js';
 import { serverSchema } from '../server/config.js';
 
@@ -184,7 +184,10 @@ export const configSchema = z
       .object({
         directory,
         email: z.email('is not an e-mail address').optional().describe('contact address for the CA account'),
-        caBundle: z.string().optional().describe("extra CA certificates to trust for the ACME server's own TLS"),
+        caBundle: z
+          .string()
+          .optional()
+          .describe("extra CA certificates to trust for the ACME server's own TLS; a custom directory that needs it is taken as a private CA, which may issue for names outside public DNS"),
         eab: z
           .object({ kid: z.string().min(1), hmacKey: z.string().min(1) })
           .strict()
@@ -241,7 +244,14 @@ export const configSchema = z
     const names = new Set<string>();
     const dnsNames = Object.keys(cfg.dns);
     const deployNames = Object.keys(cfg.deploy);
+    // Public CAs issue only for names in public DNS. A CA whose own TLS needs acme.caBundle is taken
+    // as private (Pebble, step-ca, a company CA), which may issue for internal names.
+    const publicCa = Object.values(DIRECTORIES).includes(cfg.acme.directory) || cfg.acme.caBundle === undefined;
     cfg.certificates.forEach((c, i) => {
+      c.domains.forEach((d, j) => {
+        const why = publicCa ? notInPublicDns(d) : undefined;
+        if (why) ctx.addIssue({ code: 'custom', path: ['certificates', i, 'domains', j], message: why });
+      });
       if (names.has(c.name)) {
         ctx.addIssue({ code: 'custom', path: ['certificates', i, 'name'], message: `"${c.name}" is used by two certificates` });
       }

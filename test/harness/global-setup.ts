@@ -1,6 +1,6 @@
 import type {} from 'vitest';
-import { existsSync } from 'node:fs';
 import type { TestProject } from 'vitest/node';
+import { requireBuild } from './build-check.js';
 import { startPebble, type PebbleInfo } from './pebble.js';
 
 declare module 'vitest' {
@@ -9,11 +9,12 @@ declare module 'vitest' {
   }
 }
 
-/** One Pebble and challenge DNS server for the whole run; tests use distinct names so they can share it. */
+/**
+ * One Pebble and challenge DNS server for the e2e project (every test outside test/unit); tests use
+ * distinct names so they can share it. Unit tests do not get it (vitest.config.ts).
+ */
 export default async function setup(project: TestProject) {
-  if (!existsSync(new URL('../../dist/src/cli/main.js', import.meta.url))) {
-    throw new Error('dist/ is missing: run "npm test" (it builds first) or "npm run build"');
-  }
+  requireBuild();
   const pebble = await startPebble();
   project.provide('pebble', {
     directoryUrl: pebble.directoryUrl,
