@@ -24,7 +24,8 @@ export async function configFor(names: string[], acme: Record<string, unknown> =
   const dir = await tempDir('ck-pass-');
   const doc = {
     dataDir: join(dir, 'data'),
-    acme: { directory: 'https://ca.test/directory', ...acme },
+    // A private CA (custom directory + its root): .test names are fine there, as config check allows.
+    acme: { directory: 'https://ca.test/directory', caBundle: join(dir, 'ca.pem'), ...acme },
     dns: { d: { type: 'exec', command: ['true'] } },
     certificates: names.map((name) => ({ name, domains: [`${name.toLowerCase()}.example.test`], targets: [{ dir: join(dir, 'out', name) }] })),
   };
