@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { componentJsonSchema } from '../../src/config/json-schema.js';
 import { loadAllDescriptors } from '../../src/dns/registry.js';
+import { componentPage } from '../../src/docs/component-page.js';
+import { dnsProviders } from '../../src/docs/families.js';
 import { REPO } from '../harness/cli.js';
 
 // The pages themselves are checked for staleness in reference-docs.test.ts; these check what they say.
@@ -17,8 +19,9 @@ describe('documentation generated from provider descriptors', () => {
   });
 
   it('the Alibaba Cloud and DNSPod pages carry the least-privilege policy with exactly the actions the provider calls', async () => {
-    const ali = await readFile(join(REPO, 'docs/providers/alidns.md'), 'utf8');
-    const tc = await readFile(join(REPO, 'docs/providers/tencentcloud.md'), 'utf8');
+    const descriptors = await loadAllDescriptors();
+    const pageOf = (type: string) => componentPage(dnsProviders, descriptors.find((d) => d.type === type)!);
+    const [ali, tc] = [pageOf('alidns'), pageOf('tencentcloud')];
     const actions = async (file: string) => [...(await readFile(join(REPO, file), 'utf8')).matchAll(/'((?:Describe|Add|Create|Delete)[A-Za-z]+)'/g)].map((m) => m[1]!).sort();
     const policyActions = (page: string, prefix: string) =>
       [...page.matchAll(new RegExp(`"${prefix}:([A-Za-z]+)"`, 'g'))].map((m) => m[1]!).sort();
