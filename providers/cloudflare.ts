@@ -39,8 +39,8 @@ export const descriptor: ProviderDescriptor<typeof options> = {
   access: {
     intro:
       'Create an API token (My Profile → API Tokens, or the *Edit zone DNS* template) with *Zone → DNS → Edit* on the zones ' +
-      'concerned, and *Zone → Zone → Read* unless every entry sets `zoneId` (certkeeper then finds the zone id itself, ' +
-      'trying the longest name first).',
+      'concerned, plus *Zone → Zone → Read* so that certkeeper can find the zone id by name (the longest matching zone ' +
+      'wins). With `zoneId` set in the entry, DNS Edit alone is enough.',
   },
   propagation: { firstPollMs: FIRST_POLL_MS },
   guide: [

@@ -86,10 +86,10 @@ function credentialsSection(fields: CredentialField[]): string {
   ]);
   return [
     table(['In the entry', 'Required', 'Environment', 'Description'], rows),
-    'A value written in the entry wins. Otherwise the first environment variable that is set is used; ' +
-      '`VAR_FILE` names a file holding the value (Docker secrets, systemd credentials), and so does ' +
-      '`<key>File` in the entry for a secret. Prefer the environment or a file, so the configuration ' +
-      'holds no secret. A missing required credential is one config error naming these variables.',
+    'Each credential comes from the entry (the value, or for a secret a file named by `<key>File`), else from the ' +
+      'first of its environment variables that is set, where `VAR_FILE` names a file holding the value instead ' +
+      '(Docker secrets, systemd credentials). Prefer the environment or a file: then the configuration holds no ' +
+      'secret. A missing required credential is a config error that names these variables.',
   ].join('\n\n');
 }
 
