@@ -18,13 +18,13 @@ export const duration = (def: string) =>
       }
       return ms;
     })
-    .describe('duration: a number of seconds, or a number with ms, s, m, h or d');
+    .meta({ title: 'duration', description: 'a number of seconds, or a number with ms, s, m, h or d' });
 
 /** An external command as an argument array: never a shell string, so config values stay inert. */
 export const command = z
   .array(z.string().min(1, 'an argument is empty'))
   .min(1, 'give the command as a non-empty list, e.g. ["nginx", "-t"]')
-  .describe('a command as a list of arguments; it runs without a shell');
+  .meta({ title: 'command', description: 'a command as a list of arguments; it runs without a shell' });
 
 /** Names of environment variables passed on to external commands, beyond the minimal set (src/command.ts). */
 export const passEnv = z
@@ -74,7 +74,7 @@ const certificateName = z
 const fileMode = z
   .union([z.string().regex(/^0?[0-7]{3,4}$/, 'write an octal mode such as "0640"'), z.number().int().min(0).max(0o7777)])
   .transform((v) => (typeof v === 'number' ? v : parseInt(v, 8)))
-  .describe('file mode, octal, e.g. "0640"');
+  .meta({ title: 'file mode', description: 'file mode, octal, e.g. "0640"' });
 
 export const LAYOUTS = ['nginx', 'bundle', 'pem', 'pfx'] as const;
 export type Layout = (typeof LAYOUTS)[number];
@@ -97,7 +97,11 @@ export const deployTargetFiles = z
     passEnv: passEnv.default([]).describe('environment variables the hooks get besides the minimal set (the daemon\'s other variables, credentials included, never reach them)'),
     verify: z
       .object({
-        address: z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^\s:]+):\d{1,5}$/, 'write host:port, e.g. 127.0.0.1:443'),
+        address: z
+          .string()
+          .regex(/^(\[[0-9a-fA-F:]+\]|[^\s:]+):\d{1,5}$/, 'write host:port, e.g. 127.0.0.1:443')
+          .describe('host:port where the server serves this certificate')
+          .meta({ examples: ['127.0.0.1:443'] }),
         servername: z.string().optional().describe('SNI name (default: the first domain, a wildcard made concrete)'),
         timeout: duration('30s').describe('how long to wait for the new certificate to be served'),
       })
@@ -179,7 +183,7 @@ const dnsEntry = z
 export const configSchema = z
   .object({
     $schema: z.string().optional(),
-    dataDir: z.string().default('./data').describe('account keys, issued certificates and state'),
+    dataDir: z.string().default('./data').describe('folder for account keys, issued certificates (dataDir/certs/NAME) and state'),
     acme: z
       .object({
         directory,
@@ -189,14 +193,18 @@ export const configSchema = z
           .optional()
           .describe("extra CA certificates to trust for the ACME server's own TLS; a custom directory that needs it is taken as a private CA, which may issue for names outside public DNS"),
         eab: z
-          .object({ kid: z.string().min(1), hmacKey: z.string().min(1) })
+          .object({
+            kid: z.string().min(1).describe('key identifier the CA gave you'),
+            hmacKey: z.string().min(1).describe('HMAC key the CA gave you; write "${VAR}" to take it from the environment'),
+          })
           .strict()
           .optional()
           .describe('External Account Binding (ZeroSSL, Google)'),
         profile: z.string().min(1).optional().describe("ACME profile for new orders (e.g. classic, tlsserver, shortlived); must be listed in the CA's directory"),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('the certificate authority (CA) and the account there'),
     renew: z
       .object({
         beforeDays: z.number().positive().max(365).default(30).describe('renew when fewer days than this remain'),
@@ -204,12 +212,14 @@ export const configSchema = z
           .string()
           .optional()
           .refine((v) => v === undefined || cron.validate(v), 'is not a cron expression; write e.g. "17 3,15 * * *" (minute hour day month weekday)')
-          .describe('cron expression for `certkeeper run` passes (default: twice a day at a minute chosen once per installation)'),
+          .describe('cron expression for `certkeeper run` passes (default: twice a day at a minute chosen once per installation)')
+          .meta({ examples: ['17 3,15 * * *'] }),
         concurrency: z.number().int().min(1).max(32).default(4).describe('orders in flight at once'),
         randomDelay: duration('5m').describe('each scheduled pass starts after a random delay up to this long'),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('when certificates are renewed and how many at once'),
     dns: z.record(z.string(), dnsEntry).default({}).describe('named DNS provider instances'),
     propagation: z
       .object({
@@ -233,9 +243,10 @@ export const configSchema = z
         interval: duration('2s').describe('longest pause between two checks'),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('how certkeeper waits until the challenge TXT records are served'),
     deploy: z.record(z.string(), deployTarget).default({}).describe('named servers to test and reload after deploying'),
-    certificates: z.array(certificate).default([]),
+    certificates: z.array(certificate).default([]).describe('the certificates to issue, renew and deploy, one entry each'),
     notify: notifySchema,
     server: serverSchema,
   })
