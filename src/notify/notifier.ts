@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { CertkeeperEvent, Observer } from '../events.js';
 import { RATE_LIMITS, sendTo } from './channels.js';
+import { smtpTls } from './email.js';
 import type { ChannelConfig, NotifyConfig, NotifyOn } from './config.js';
 import { ExpiringState } from './expiring.js';
 import { render, type Notice } from './messages.js';
@@ -48,6 +49,8 @@ export class Notifier implements Observer {
     this.channels = config.channels.map((c, i) => {
       const label = c.name ?? `${c.type}#${i + 1}`;
       const lang = c.language ?? config.language;
+      const warning = c.type === 'email' ? smtpTls(c).warning : undefined;
+      if (warning) this.logger.warn({ channel: label }, warning);
       const queue = new ChannelQueue(
         async (notices, signal) => {
           await sendTo(c, render(notices, lang), { now: this.now, signal });

@@ -22,7 +22,7 @@ describe('alert channels against stand-ins that check signatures and payloads li
     const dir = await tempDir();
     const before = fakes.counts();
     const file = await writeConfig(dir, { dataDir: `${dir}/data`, notify: { language: 'en', channels: fakes.channels() } });
-    const r = await runCertkeeper(['notify', 'test', '--config', file]);
+    const r = await runCertkeeper(['notify', 'test', '--config', file], { env: { NODE_EXTRA_CA_CERTS: fakes.caFile } });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout.trim().split('\n')).toEqual(['wecom#1: sent', 'dingtalk#2: sent', 'feishu#3: sent', 'slack#4: sent', 'webhook#5: sent', 'email#6: sent']);
@@ -46,7 +46,7 @@ describe('alert channels against stand-ins that check signatures and payloads li
     const before = fakes.counts();
     const rejectedBefore = [fakes.wecom, fakes.dingtalk, fakes.feishu, fakes.slack, fakes.webhook].map((f) => f.rejected.length);
     const file = await writeConfig(dir, { dataDir: `${dir}/data`, notify: fakes.channels({ wrong: true }) });
-    const r = await runCertkeeper(['notify', 'test', '--config', file]);
+    const r = await runCertkeeper(['notify', 'test', '--config', file], { env: { NODE_EXTRA_CA_CERTS: fakes.caFile } });
     expect(r.code).toBe(1);
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(6);
