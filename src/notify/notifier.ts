@@ -16,6 +16,8 @@ export interface NotifierOptions {
   retryMs?: number;
   /** Values to cut out of every message (DNS credentials and the like) besides the channels' own. */
   secrets?: string[];
+  /** The ladder state of a notifier this one replaces (a reload), so one file has one writer. */
+  expiringState?: ExpiringState;
 }
 
 interface Channel {
@@ -33,7 +35,7 @@ export class Notifier implements Observer {
   private readonly channels: Channel[];
   private readonly tasks = new Set<Promise<unknown>>();
   private readonly now: () => Date;
-  private readonly state: ExpiringState;
+  readonly expiringState: ExpiringState;
   private readonly secrets: string[];
 
   constructor(
@@ -43,7 +45,7 @@ export class Notifier implements Observer {
     opts: NotifierOptions = {},
   ) {
     this.now = opts.now ?? (() => new Date());
-    this.state = new ExpiringState(join(dataDir, 'notify-state.json'));
+    this.expiringState = opts.expiringState ?? new ExpiringState(join(dataDir, 'notify-state.json'));
     this.secrets = [...secretsOf(config.channels), ...(opts.secrets ?? [])];
     const deps: QueueDeps = { now: () => this.now().getTime(), sleep: opts.sleep ?? realSleep };
     this.channels = config.channels.map((c, i) => {
@@ -75,7 +77,7 @@ export class Notifier implements Observer {
       if (e.notAfter) {
         const notAfter = e.notAfter;
         this.track(
-          this.state.onFailure(e.name, notAfter, e.at).then((threshold) => {
+          this.expiringState.onFailure(e.name, notAfter, e.at).then((threshold) => {
             if (threshold !== undefined) {
               this.push('expiring', { kind: 'expiring', name: e.name, domains: e.domains, notAfter, threshold, error: this.clean(e.error), at: e.at });
             }
@@ -84,7 +86,7 @@ export class Notifier implements Observer {
       }
     } else if (e.type === 'certificate-renewed') {
       this.push('success', { kind: 'success', name: e.name, domains: e.domains, notAfter: e.notAfter, deployed: e.deployed, at: e.at });
-      this.track(this.state.onRenewed(e.name));
+      this.track(this.expiringState.onRenewed(e.name));
     }
   }
 

@@ -22,6 +22,11 @@ export interface DaemonOptions {
   observer?: Observer;
   /** The pass to run; tests pass their own to check the scheduling alone. */
   pass?: typeof renewPass;
+  /**
+   * SIGHUP: applies a new configuration to what lives beside the daemon (endpoint, alert channels,
+   * metrics) before it takes over; a throw refuses the reload and the running configuration stays.
+   */
+  applyConfig?: (next: Config) => Promise<void>;
 }
 
 type Trigger = 'start' | 'schedule' | 'reload' | 'retry';
@@ -59,11 +64,15 @@ export class Daemon {
     this.trigger('start');
   }
 
-  /** SIGHUP: a valid new configuration replaces the running one and a pass follows; an invalid one is logged and ignored. */
+  /**
+   * SIGHUP: a valid new configuration replaces the running one, all of it, and a pass follows; one
+   * that is invalid or cannot be applied (server.listen in use) is logged and changes nothing.
+   */
   async reload(): Promise<boolean> {
     let next: Config;
     try {
       next = await this.opts.loadConfig();
+      await this.opts.applyConfig?.(next);
     } catch (err) {
       this.log.error({ err: oneLine(err) }, 'configuration reload failed; keeping the running configuration');
       return false;
