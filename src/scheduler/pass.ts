@@ -5,7 +5,7 @@ import type { Config, ResolvedCertificate } from '../config/load.js';
 import { DIRECTORIES } from '../config/schema.js';
 import { deployCertificates, deployedMatches, recoverDeploys, type DeployItem } from '../deploy/deployer.js';
 import { DnsProviders } from '../dns/instances.js';
-import { AbortedError, AcmeError, CertkeeperError, UsageError, oneLine } from '../errors.js';
+import { AbortedError, AcmeError, CertkeeperError, PassTimeoutError, UsageError, oneLine } from '../errors.js';
 import { emit, observeDns, type Observer } from '../events.js';
 import { challengeRouter, cnameLookup } from '../dns/alias.js';
 import { pendingTxtForPass } from '../dns/pending.js';
@@ -210,7 +210,9 @@ async function lockedPass(
       logger.info({ cert: cert.name, notAfter: saved.info.notAfter.toISOString(), ms: Date.now() - t0 }, 'certificate stored');
       await state.update(cert.name, () => ({ failures: 0 }));
       if (cert.targets.length) toDeploy.push({ cert, stored: saved });
-    } catch (err) {
+    } catch (thrown) {
+      // A call killed by the daemon's pass deadline failed because of that deadline: say so (daemon.ts).
+      const err = signal.reason instanceof PassTimeoutError && !(thrown instanceof AbortedError) ? signal.reason : thrown;
       const error = err instanceof Error ? err : new Error(String(err));
       logger.error({ cert: cert.name, code: (err as CertkeeperError).code, err: oneLine(err), ms: Date.now() - t0 }, 'renewal failed');
       if (!(err instanceof AbortedError) && !(err instanceof ProfileError) && !opts.dryRun) {

@@ -1,5 +1,9 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { parseServer, queryTxt } from '../../src/dns/query.js';
+import { REPO } from '../harness/cli.js';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort, waitFor } from '../harness/ports.js';
 import { spawnCli, type RunningCli } from '../harness/process.js';
@@ -23,6 +27,7 @@ const get = async (base: string, path: string) => {
   return { status: r.status, text: await r.text() };
 };
 const refused = (base: string) => fetch(`${base}/healthz`).then(() => false, () => true);
+const txt = async (domain: string) => (await queryTxt(parseServer(pebble.dnsServer), `_acme-challenge.${domain}`)).values;
 const failingDns = { type: 'exec', command: [process.execPath, '-e', 'console.error("zone locked"); process.exit(3)'] };
 
 describe('certkeeper run: SIGHUP reloads the whole configuration (issue 14.4)', () => {
@@ -86,6 +91,50 @@ describe('certkeeper run: SIGHUP reloads the whole configuration (issue 14.4)', 
       squatter.close();
     }
 
+    d.signal('SIGTERM');
+    expect(await d.exited).toBe(0);
+  });
+});
+
+describe('certkeeper run: a pass that overruns renew.passTimeout (issue 14.5)', () => {
+  it('is aborted cleanly: /healthz 503 with the reason, TXT record removed, lock released, backoff recorded; the next pass runs and clears it', async () => {
+    const dir = await tempDir();
+    const domain = uniqueDomain('hang');
+    const hookLog = join(dir, 'hook.log');
+    const port = await freePort();
+    const file = await writeConfig(dir, {
+      ...pebbleConfig(pebble, join(dir, 'data')),
+      // A DNS API that takes the record and never answers. The deadline leaves the order time to get there.
+      dns: { hooks: { type: 'exec', command: [process.execPath, join(REPO, 'test/fixtures/gated-hook.mjs')], timeout: '1h' } },
+      renew: { schedule: '0 0 1 1 *', randomDelay: '0s', passTimeout: '6s' },
+      server: { listen: `127.0.0.1:${port}` },
+      certificates: [{ name: 'site', domains: [domain] }],
+    });
+    const d = start(['run', '--config', file], { ...hookEnv(pebble), HANG: '1', HOOK_LOG: hookLog });
+    const health = () => get(`http://127.0.0.1:${port}`, '/healthz');
+    await waitFor(async () => (await readFile(hookLog, 'utf8')).includes(`present _acme-challenge.${domain}`), 'the hook to write the record and hang');
+    expect(await txt(domain)).toHaveLength(1);
+
+    const overran = await d.waitLog(is('pass overran renew.passTimeout; aborting it'), 'the deadline');
+    expect(d.logs[overran]!.unfinished).toEqual(['site (ordering)']);
+    const finished = await d.waitLog(is('pass finished'), 'the aborted pass to end', { from: overran });
+    expect(d.logs[finished]!.failed).toBe(1);
+    expect(await txt(domain)).toEqual([]);
+    expect(await readFile(hookLog, 'utf8')).toContain(`cleanup _acme-challenge.${domain}`);
+    expect(existsSync(join(dir, 'data/certkeeper.lock'))).toBe(false);
+    const state = JSON.parse(await readFile(join(dir, 'data/state.json'), 'utf8')).certs.site;
+    expect(state.failures).toBe(1);
+    expect(state.lastError).toMatch(/ran longer than renew\.passTimeout \(6s\)/);
+    const h = await health();
+    expect(h.status).toBe(503);
+    expect(h.text).toMatch(/^not ok: the pass started at \S+ overran renew\.passTimeout \(6s\); unfinished: site \(ordering\); aborted, ended at \S+; healthy again after a pass that ends in time\n$/);
+
+    // The next pass (here from SIGHUP) runs, finds "site" backing off, ends in time: alive again.
+    const mark = d.logs.length;
+    d.signal('SIGHUP');
+    await d.waitLog(is('deferred', 'site'), 'the next pass', { from: mark });
+    await d.waitLog(is('pass finished'), 'the next pass to end', { from: mark });
+    await waitFor(async () => (await health()).status === 200, '/healthz to recover');
     d.signal('SIGTERM');
     expect(await d.exited).toBe(0);
   });
