@@ -27,8 +27,8 @@ interface Channel {
 }
 
 /**
- * Turns renewal events into alerts: failure, success and expiring (the 14/7/3/1-day ladder for a
- * certificate that keeps failing), each to the channels that asked for it, through a rate-limited
+ * Turns renewal events into alerts: failure, success and expiring (the 14/7/3/1-day ladder for the
+ * certificate in use, checked after every pass), each to the channels that asked for it, through a rate-limited
  * queue per channel. Sending happens in the background; `flush` waits for it (used by `renew --now`).
  */
 export class Notifier implements Observer {
@@ -74,19 +74,15 @@ export class Notifier implements Observer {
     if (this.channels.length === 0) return;
     if (e.type === 'certificate-failed') {
       this.push('failure', { kind: 'failure', name: e.name, domains: e.domains, stage: e.stage, error: this.clean(e.error), code: e.code, notAfter: e.notAfter, at: e.at });
-      if (e.notAfter) {
-        const notAfter = e.notAfter;
-        this.track(
-          this.expiringState.onFailure(e.name, notAfter, e.at).then((threshold) => {
-            if (threshold !== undefined) {
-              this.push('expiring', { kind: 'expiring', name: e.name, domains: e.domains, notAfter, threshold, error: this.clean(e.error), at: e.at });
-            }
-          }),
-        );
-      }
     } else if (e.type === 'certificate-renewed') {
       this.push('success', { kind: 'success', name: e.name, domains: e.domains, notAfter: e.notAfter, deployed: e.deployed, at: e.at });
-      this.track(this.expiringState.onRenewed(e.name));
+    } else if (e.type === 'certificate-in-use') {
+      // The ladder walks from what is in use, whatever the renewal did (scheduler/expiry-check.ts).
+      this.track(
+        this.expiringState.check(e.name, e.notAfter, e.at).then((threshold) => {
+          if (threshold !== undefined) this.push('expiring', { kind: 'expiring', name: e.name, domains: e.domains, notAfter: e.notAfter, threshold, where: e.where, reason: this.clean(e.reason), at: e.at });
+        }),
+      );
     }
   }
 

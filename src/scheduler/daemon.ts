@@ -4,7 +4,9 @@ import type { Config } from '../config/load.js';
 import { LockedError, PassTimeoutError, oneLine } from '../errors.js';
 import { emit, type Observer } from '../events.js';
 import { recoverDeploys } from '../deploy/deployer.js';
-import { renewPass } from './pass.js';
+import { DeployedCopies } from '../deploy/deployed-copies.js';
+import { checkCertificatesInUse } from './expiry-check.js';
+import { renewPass, type CertificateResult } from './pass.js';
 import { defaultSchedule } from './schedule.js';
 
 export interface DaemonOptions {
@@ -60,6 +62,8 @@ export class Daemon {
   private pending?: Trigger;
   private stopping = false;
   private overrun?: Overrun;
+  /** What is deployed, read after every pass for the expiry ladder; kept so unchanged files are parsed once. */
+  private readonly copies = new DeployedCopies();
   private readonly now: () => Date;
   private readonly log: Logger;
 
@@ -158,8 +162,10 @@ export class Daemon {
     this.log.info({ trigger: why }, 'pass started');
     const steps = new Map<string, string>();
     const deadline = this.deadline(steps);
+    let results: CertificateResult[] | undefined;
+    let passError: unknown;
     try {
-      await (this.opts.pass ?? renewPass)(this.config, this.log, {
+      results = await (this.opts.pass ?? renewPass)(this.config, this.log, {
         now: this.now,
         env: this.opts.env,
         signal: AbortSignal.any([this.passAbort.signal, deadline.signal]),
@@ -172,12 +178,14 @@ export class Daemon {
         },
       });
     } catch (err) {
+      passError = err;
       const level = err instanceof LockedError ? 'warn' : 'error';
       this.log[level]({ err: oneLine(err), ms: Date.now() - t0 }, 'pass failed');
       if (!earliest) earliest = new Date(this.now().getTime() + 5 * 60_000);
     } finally {
       deadline.settle();
     }
+    if (!this.stopping) await checkCertificatesInUse(this.config, results, { observer: this.opts.observer, now: this.now, logger: this.log, copies: this.copies, passError });
     this.planWake(earliest);
     const next = [this.task?.getNextRun?.() ?? undefined, earliest].filter((d): d is Date => d instanceof Date && d > this.now());
     if (next.length) emit(this.opts.observer, { type: 'schedule', nextCheck: new Date(Math.min(...next.map((d) => d.getTime()))) });

@@ -89,7 +89,6 @@ describe('alert channels against stand-ins that check signatures and payloads li
     expect(msg.text).not.toContain('dns-secret-value-42');
     expect(msg.text).not.toContain('abcdef123');
     expect(msg.events[0]).toMatchObject({ kind: 'failure', certificate: 'shop', daysLeft: 10, code: 'DNS_AUTH' });
-    // the expiring ladder also fired (10 days left is inside the 14-day threshold) but this channel only wants failures
     n.close();
   });
 });
