@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from './config/load.js';
 import { ConfigError, oneLine } from './errors.js';
-import type { CertkeeperEvent, Observer } from './events.js';
+import { emit, type CertkeeperEvent, type Observer } from './events.js';
 import { Metrics } from './metrics/metrics.js';
 import { Notifier } from './notify/notifier.js';
 import { dnsSecrets } from './notify/scrub.js';
@@ -54,7 +54,7 @@ class RunningOperations implements Operations {
   private config: Config;
 
   // The observer is fixed for the daemon's life; it forwards to whichever notifier is current.
-  readonly observer: Observer = { emit: (e: CertkeeperEvent) => [this.metrics, this.health, this.notifier].forEach((o) => o.emit(e)) };
+  readonly observer: Observer = { emit: (e: CertkeeperEvent) => [this.metrics, this.health, this.notifier].forEach((o) => emit(o, e)) };
 
   constructor(
     config: Config,

@@ -35,6 +35,7 @@ interface Entry {
 export class ExpiringState {
   private data?: Record<string, Entry>;
   private stamp?: string;
+  private loading?: Promise<unknown>;
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(readonly file: string) {}
@@ -60,10 +61,13 @@ export class ExpiringState {
    * Records that `name` is in use until `notAfter`; returns the threshold to alert for, if one is
    * newly crossed. A certificate outside every threshold is forgotten, so its next ladder starts fresh.
    */
-  check(name: string, notAfter: Date, now: Date): Promise<number | undefined> {
+  async check(name: string, notAfter: Date, now: Date): Promise<number | undefined> {
     const healthy = (notAfter.getTime() - now.getTime()) / DAY > THRESHOLDS[0];
     // The common case, thousands of times a pass: far from expiry and nothing to forget.
-    if (healthy && this.data && !Object.hasOwn(this.data, name)) return Promise.resolve(undefined);
+    if (healthy) {
+      if (!this.data) await (this.loading ??= this.update(() => undefined));
+      if (!Object.hasOwn(this.data!, name)) return undefined;
+    }
     return this.update((s) => {
       const entry = Object.hasOwn(s, name) && s[name]!.notAfter === notAfter.toISOString() ? s[name]! : { notAfter: notAfter.toISOString(), fired: [] };
       const t = thresholdToFire(notAfter, now, entry.fired);

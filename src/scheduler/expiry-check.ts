@@ -3,6 +3,7 @@ import type { Config } from '../config/load.js';
 import { DeployedCopies, type DeployedCopy } from '../deploy/deployed-copies.js';
 import { oneLine } from '../errors.js';
 import { emit, type Observer } from '../events.js';
+import { THRESHOLDS } from '../notify/expiring.js';
 import { CertificateStore } from '../store/certs.js';
 import { mapLimit } from './limit.js';
 import type { CertificateResult } from './pass.js';
@@ -59,14 +60,21 @@ export async function checkCertificatesInUse(config: Config, results: Certificat
   const store = new CertificateStore(config.dataDir);
   const copies = opts.copies ?? new DeployedCopies();
   const passError = opts.passError === undefined ? undefined : oneLine(opts.passError);
+  const horizon = opts.now().getTime() + THRESHOLDS[0] * 86_400_000;
   await mapLimit(certs, 16, async (cert) => {
     try {
-      const [found, stored] = await Promise.all([copies.of(cert), store.read(cert.name)]);
-      const storedInUse = stored.state === 'ok' ? { notAfter: stored.cert.info.notAfter, where: `${stored.cert.dir} (stored, not deployed)` } : undefined;
-      const inUse = certificateInUse(found, storedInUse);
-      // Nothing issued and nothing deployed: the failure alerts speak for it.
-      if (!inUse) return;
-      const reason = whyNotReplaced(byName.get(cert.name), inUse, storedInUse?.notAfter, passError);
+      const found = await copies.of(cert);
+      let inUse = certificateInUse(found, undefined);
+      let reason = '';
+      // The store is read only when an alert may follow: thousands of healthy certificates cost a stat each.
+      if (!inUse || inUse.notAfter.getTime() <= horizon) {
+        const stored = await store.read(cert.name);
+        const storedInUse = stored.state === 'ok' ? { notAfter: stored.cert.info.notAfter, where: `${stored.cert.dir} (stored, not deployed)` } : undefined;
+        inUse = certificateInUse(found, storedInUse);
+        // Nothing issued and nothing deployed: the failure alerts speak for it.
+        if (!inUse) return;
+        reason = whyNotReplaced(byName.get(cert.name), inUse, storedInUse?.notAfter, passError);
+      }
       emit(opts.observer, { type: 'certificate-in-use', at: opts.now(), name: cert.name, domains: cert.domains, notAfter: inUse.notAfter, where: inUse.where, reason });
     } catch (err) {
       opts.logger.warn({ cert: cert.name, err: oneLine(err) }, 'cannot check the certificate in use');
