@@ -6,21 +6,14 @@ import { parseServer, queryTxt } from '../../src/dns/query.js';
 import { REPO } from '../harness/cli.js';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort, waitFor } from '../harness/ports.js';
-import { spawnCli, type RunningCli } from '../harness/process.js';
+import { cliProcesses } from '../harness/process.js';
 import { hookEnv, pebbleConfig, tempDir, uniqueDomain, writeConfig } from '../harness/scenario.js';
 import { startWebhookFake } from '../fakes/notify-webhook.js';
 import type { Fake } from '../fakes/http-fake.js';
 
 const pebble = inject('pebble');
-const running: RunningCli[] = [];
-afterEach(() => {
-  for (const p of running.splice(0)) if (p.proc.exitCode === null) p.proc.kill('SIGKILL');
-});
-const start = (args: string[], env: NodeJS.ProcessEnv) => {
-  const p = spawnCli(args, env);
-  running.push(p);
-  return p;
-};
+const { start, killAll } = cliProcesses();
+afterEach(killAll);
 const is = (msg: string, cert?: string) => (l: Record<string, any>) => l.msg === msg && (cert === undefined || l.cert === cert);
 const get = async (base: string, path: string) => {
   const r = await fetch(`${base}${path}`);

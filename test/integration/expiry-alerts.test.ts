@@ -6,7 +6,7 @@ import { pemContent } from '../../src/deploy/layouts.js';
 import { CertificateStore } from '../../src/store/certs.js';
 import { runCertkeeper } from '../harness/cli.js';
 import { freePort, waitFor } from '../harness/ports.js';
-import { spawnCli, type RunningCli } from '../harness/process.js';
+import { cliProcesses } from '../harness/process.js';
 import { pebbleConfig, tempDir, uniqueDomain, writeConfig } from '../harness/scenario.js';
 import { makeCa, makeLeaf, type KeyPair } from '../harness/tls.js';
 import { startWebhookFake } from '../fakes/notify-webhook.js';
@@ -26,15 +26,13 @@ describe('expiry alerts from what is deployed and served (issue 14.6)', () => {
   let dir: string;
   let ca: KeyPair;
   let hook: Fake;
-  const running: RunningCli[] = [];
   beforeAll(async () => {
     dir = await tempDir('ck-expiry-');
     ca = await makeCa(dir);
     hook = await startWebhookFake(TOKEN);
   });
-  afterEach(() => {
-    for (const p of running.splice(0)) if (p.proc.exitCode === null) p.proc.kill('SIGKILL');
-  });
+  const { start, killAll } = cliProcesses();
+  afterEach(killAll);
   afterAll(async () => {
     await hook?.close();
   });
@@ -52,6 +50,12 @@ describe('expiry alerts from what is deployed and served (issue 14.6)', () => {
     await writeFile(`${at}.key`, pemContent('key', c.fullchain, c.key), { mode: 0o600 });
     return { cert: `${at}.crt`, key: `${at}.key` };
   };
+  /** A certificate valid `days` from now, stored in dataDir and deployed the same: the usual state. */
+  const installed = async (dataDir: string, name: string, domain: string, days: number) => {
+    const c = await leaf(domain, days, name);
+    await store(dataDir, name, domain, c);
+    return deployed(join(dir, `${name}-site`), c);
+  };
   const base = (dataDir: string) => ({
     ...pebbleConfig(pebble, dataDir),
     notify: [{ type: 'webhook', url: `${hook.base}/hook`, headers: { Authorization: `Bearer ${TOKEN}` }, on: ['expiring'] }],
@@ -61,9 +65,7 @@ describe('expiry alerts from what is deployed and served (issue 14.6)', () => {
   it('renew --now: a certificate deferred by backoff alerts from its deployed file, with the last error', async () => {
     const d = join(dir, 'deferred');
     const domain = uniqueDomain('deferred');
-    const c = await leaf(domain, 30, 'deferred');
-    await store(join(d, 'data'), 'site', domain, c);
-    const files = await deployed(join(dir, 'deferred-site'), c);
+    const files = await installed(join(d, 'data'), 'site', domain, 30);
     await writeFile(join(d, 'data/state.json'), JSON.stringify({ version: 1, certs: { site: { failures: 2, nextAttempt: '2100-01-01T00:00:00.000Z', lastError: 'alidns: InvalidAccessKeyId.NotFound' } } }));
     const file = await writeConfig(d, { ...base(join(d, 'data')), certificates: [{ name: 'site', domains: [domain], files }] });
     // 20 days later: 10 days left, inside the renewal window, but backing off.
@@ -119,12 +121,9 @@ describe('expiry alerts from what is deployed and served (issue 14.6)', () => {
     const d = join(dir, 'quiet');
     const domain = uniqueDomain('quiet');
     // A 10-day certificate renews with 5 days left: at 10 days nothing is attempted.
-    const c = await leaf(domain, 10, 'quiet');
-    await store(join(d, 'data'), 'quiet', domain, c);
-    const files = await deployed(join(dir, 'quiet-site'), c);
+    const files = await installed(join(d, 'data'), 'quiet', domain, 10);
     const file = await writeConfig(d, { ...base(join(d, 'data')), renew: { schedule: '0 0 1 1 *', randomDelay: '0s' }, certificates: [{ name: 'quiet', domains: [domain], files }] });
-    const p = spawnCli(['run', '--config', file]);
-    running.push(p);
+    const p = start(['run', '--config', file]);
     await p.waitLog((l) => l.msg === 'not due' && l.cert === 'quiet', 'the start pass');
     await waitFor(async () => expiringFor('quiet').length === 1, 'the expiring alert');
     expect(expiringFor('quiet')[0]).toMatchObject({ threshold: 14, where: files.cert });
