@@ -23,6 +23,11 @@ export type CertkeeperEvent =
       /** Expiry of the certificate still in use, if there is one. */
       notAfter?: Date;
     }
+  /**
+   * The certificate actually in use, checked after every pass whatever the pass did: the deployed copy
+   * (file or served) that expires first, or the stored one when nothing is deployed.
+   */
+  | { type: 'certificate-in-use'; at: Date; name: string; domains: string[]; notAfter: Date; where: string; reason: string }
   | { type: 'dns-call'; provider: string; operation: 'present' | 'cleanup'; result: 'ok' | 'error' }
   | { type: 'deploy'; target: string; certificates: string[]; result: 'ok' | 'failed'; reload: boolean }
   /** The daemon's next scheduled pass. */

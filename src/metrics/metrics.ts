@@ -21,6 +21,8 @@ export class Metrics implements Observer {
   private readonly passDuration: Histogram;
   private readonly lastPass: Gauge;
   private readonly expiry = new Map<string, number>();
+  /** Every certificate a per-certificate gauge was set for. */
+  private readonly certificates = new Set<string>();
 
   constructor(private readonly now: () => Date = () => new Date(), opts: { processMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -49,6 +51,7 @@ export class Metrics implements Observer {
   }
 
   emit(e: CertkeeperEvent): void {
+    if ('name' in e) this.certificates.add(e.name);
     switch (e.type) {
       case 'certificate-state':
         if (e.notAfter) this.setExpiry(e.name, e.notAfter);
@@ -77,6 +80,17 @@ export class Metrics implements Observer {
       case 'schedule':
         this.nextCheck.set(seconds(e.nextCheck));
         break;
+    }
+  }
+
+  /** Drops the per-certificate gauges of certificates no longer configured (after a reload); counters keep their history. */
+  retain(names: Iterable<string>): void {
+    const keep = new Set(names);
+    for (const name of this.certificates) {
+      if (keep.has(name)) continue;
+      for (const g of [this.notAfter, this.lastRenewal, this.renewAt]) g.remove({ certificate: name });
+      this.expiry.delete(name);
+      this.certificates.delete(name);
     }
   }
 

@@ -52,7 +52,10 @@ const email = z
     host: z.string().min(1).describe('SMTP server'),
     port: z.number().int().min(1).max(65535).default(587).describe('SMTP port: 587 for STARTTLS; 465 means TLS from the first byte unless secure says otherwise'),
     secure: z.boolean().optional().describe('TLS from the first byte (port 465); otherwise STARTTLS when offered'),
-    requireTLS: z.boolean().default(false).describe('refuse to send unless STARTTLS succeeds'),
+    requireTLS: z
+      .boolean()
+      .optional()
+      .describe('refuse to send unless STARTTLS succeeds; default: on when user/password are set and secure is not, so the password never crosses the network in clear. false allows AUTH without TLS (warned about)'),
     user: z.string().optional().describe('SMTP login name, when the server asks for one'),
     password: z.string().optional().describe('use ${ENV} interpolation; never write it into the file'),
     from: z.string().min(3).describe('sender, e.g. "certkeeper <ops@example.com>"'),

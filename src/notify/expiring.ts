@@ -1,8 +1,8 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { writeFileAtomic } from '../store/atomic.js';
 
-/** Days before expiry at which a certificate that still fails to renew raises an `expiring` alert. */
+/** Days before expiry of the certificate in use at which an `expiring` alert fires. */
 export const THRESHOLDS = [14, 7, 3, 1] as const;
 const DAY = 86_400_000;
 
@@ -34,6 +34,8 @@ interface Entry {
  */
 export class ExpiringState {
   private data?: Record<string, Entry>;
+  private stamp?: string;
+  private loading?: Promise<unknown>;
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(readonly file: string) {}
@@ -47,6 +49,7 @@ export class ExpiringState {
       if (JSON.stringify(state) !== before) {
         await mkdir(dirname(this.file), { recursive: true, mode: 0o700 });
         await writeFileAtomic(this.file, `${JSON.stringify({ expiring: state }, null, 2)}\n`, { mode: 0o600 });
+        this.stamp = await stat(this.file).then((st) => `${st.ino}:${st.size}:${st.mtimeMs}`, () => undefined);
       }
       return out;
     });
@@ -54,30 +57,37 @@ export class ExpiringState {
     return next;
   }
 
-  /** Records a failure of `name`; returns the threshold to alert for, if one is newly crossed. */
-  onFailure(name: string, notAfter: Date, now: Date): Promise<number | undefined> {
+  /**
+   * Records that `name` is in use until `notAfter`; returns the threshold to alert for, if one is
+   * newly crossed. A certificate outside every threshold is forgotten, so its next ladder starts fresh.
+   */
+  async check(name: string, notAfter: Date, now: Date): Promise<number | undefined> {
+    const healthy = (notAfter.getTime() - now.getTime()) / DAY > THRESHOLDS[0];
+    // The common case, thousands of times a pass: far from expiry and nothing to forget.
+    if (healthy) {
+      if (!this.data) await (this.loading ??= this.update(() => undefined));
+      if (!Object.hasOwn(this.data!, name)) return undefined;
+    }
     return this.update((s) => {
-      const entry = s[name]?.notAfter === notAfter.toISOString() ? s[name] : { notAfter: notAfter.toISOString(), fired: [] };
+      const entry = Object.hasOwn(s, name) && s[name]!.notAfter === notAfter.toISOString() ? s[name]! : { notAfter: notAfter.toISOString(), fired: [] };
       const t = thresholdToFire(notAfter, now, entry.fired);
       if (t !== undefined) s[name] = { notAfter: entry.notAfter, fired: [...new Set([...entry.fired, ...firedAfter(t)])].sort((a, b) => b - a) };
+      else if (healthy) delete s[name];
       return t;
     });
   }
 
-  onRenewed(name: string): Promise<void> {
-    return this.update((s) => {
-      delete s[name];
-    });
-  }
-
+  /** Reads the file again when another process (a `renew --now` beside the daemon) wrote it since. */
   private async load(): Promise<Record<string, Entry>> {
-    if (this.data) return this.data;
+    const stamp = await stat(this.file).then((st) => `${st.ino}:${st.size}:${st.mtimeMs}`, () => 'none');
+    if (this.data && stamp === this.stamp) return this.data;
     try {
       const parsed = JSON.parse(await readFile(this.file, 'utf8')) as { expiring?: Record<string, Entry> };
       this.data = parsed.expiring ?? {};
     } catch {
       this.data = {}; // missing or unreadable: start over (worst case, a threshold alerts twice)
     }
+    this.stamp = stamp;
     return this.data;
   }
 }

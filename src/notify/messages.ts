@@ -4,7 +4,8 @@ import type { Language } from './config.js';
 export type Notice =
   | { kind: 'failure'; name: string; domains: string[]; stage: 'issue' | 'deploy'; error: string; code?: string; notAfter?: Date; at: Date }
   | { kind: 'success'; name: string; domains: string[]; notAfter: Date; deployed: boolean; at: Date }
-  | { kind: 'expiring'; name: string; domains: string[]; notAfter: Date; threshold: number; error: string; at: Date }
+  /** `where`: the copy in use that expires first; `reason`: why it is not being replaced. */
+  | { kind: 'expiring'; name: string; domains: string[]; notAfter: Date; threshold: number; where: string; reason: string; at: Date }
   | { kind: 'test'; channel: string; host: string; at: Date };
 
 export interface Rendered {
@@ -33,7 +34,7 @@ const T = {
   en: {
     failureTitle: (n: string) => `certkeeper: renewing ${n} failed`,
     successTitle: (n: string) => `certkeeper: ${n} renewed`,
-    expiringTitle: (n: string, d: number) => `certkeeper: ${n} expires in ${d} day${d === 1 ? '' : 's'} and renewal keeps failing`,
+    expiringTitle: (n: string, d: number) => (d < 0 ? `certkeeper: ${n} has EXPIRED` : `certkeeper: ${n} expires in ${d} day${d === 1 ? '' : 's'}`),
     testTitle: 'certkeeper: test message',
     many: (n: number) => `certkeeper: ${n} events`,
     names: 'Names',
@@ -43,6 +44,9 @@ const T = {
     expires: 'Certificate in use',
     expiresValue: (d: number, at: string) => (d < 0 ? `EXPIRED ${-d} days ago (${at})` : `expires in ${d} days (${at})`),
     none: 'no certificate in use yet',
+    where: 'In use at',
+    why: 'Not replaced because',
+    expiringTodo: (rerun: string) => `Act before it expires: fix what the line above says, then run ${rerun} (add --force to renew before its window); certkeeper status shows each certificate's state.`,
     validUntil: 'Valid until',
     deployed: (yes: boolean) => (yes ? 'deployed and the server reloaded' : 'stored (no deploy target)'),
     status: 'Status',
@@ -53,7 +57,7 @@ const T = {
   zh: {
     failureTitle: (n: string) => `certkeeper：证书 ${n} 续期失败`,
     successTitle: (n: string) => `certkeeper：证书 ${n} 已续期`,
-    expiringTitle: (n: string, d: number) => `certkeeper：证书 ${n} 还有 ${d} 天过期，续期一直失败`,
+    expiringTitle: (n: string, d: number) => (d < 0 ? `certkeeper：证书 ${n} 已过期` : `certkeeper：证书 ${n} 还有 ${d} 天过期`),
     testTitle: 'certkeeper：测试消息',
     many: (n: number) => `certkeeper：${n} 条通知`,
     names: '域名',
@@ -63,6 +67,9 @@ const T = {
     expires: '当前在用证书',
     expiresValue: (d: number, at: string) => (d < 0 ? `已过期 ${-d} 天（${at}）` : `${d} 天后过期（${at}）`),
     none: '尚无在用证书',
+    where: '在用位置',
+    why: '未被替换的原因',
+    expiringTodo: (rerun: string) => `请在过期前处理：按上一行的原因修复，然后执行 ${rerun}（未到续期窗口时加 --force）；certkeeper status 可查看各证书状态。`,
     validUntil: '有效期至',
     deployed: (yes: boolean) => (yes ? '已部署并重载服务器' : '已保存（未配置部署）'),
     status: '状态',
@@ -110,8 +117,9 @@ function block(n: Notice, lang: Language): Block {
         lines: [
           { label: t.names, value: n.domains.join(', ') },
           { label: t.expires, value: t.expiresValue(daysUntil(n.notAfter, n.at), day(n.notAfter)) },
-          { label: t.error, value: n.error },
-          { label: t.todo, value: advice(lang, n.name, undefined, 'issue') },
+          { label: t.where, value: n.where },
+          { label: t.why, value: n.reason },
+          { label: t.todo, value: t.expiringTodo(`certkeeper renew --now --only ${n.name}`) },
         ],
       };
     case 'success':
@@ -166,7 +174,7 @@ function asData(n: Notice): Record<string, unknown> {
     ...(notAfter ? { notAfter: notAfter.toISOString(), daysLeft: daysUntil(notAfter, n.at) } : {}),
     ...('error' in n ? { error: n.error } : {}),
     ...(n.kind === 'failure' ? { stage: n.stage, code: n.code } : {}),
-    ...(n.kind === 'expiring' ? { threshold: n.threshold } : {}),
+    ...(n.kind === 'expiring' ? { threshold: n.threshold, where: n.where, reason: n.reason } : {}),
     ...(n.kind === 'success' ? { deployed: n.deployed } : {}),
   };
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { CertkeeperEvent, Observer } from '../events.js';
 import { RATE_LIMITS, sendTo } from './channels.js';
+import { smtpTls } from './email.js';
 import type { ChannelConfig, NotifyConfig, NotifyOn } from './config.js';
 import { ExpiringState } from './expiring.js';
 import { render, type Notice } from './messages.js';
@@ -15,6 +16,8 @@ export interface NotifierOptions {
   retryMs?: number;
   /** Values to cut out of every message (DNS credentials and the like) besides the channels' own. */
   secrets?: string[];
+  /** The ladder state of a notifier this one replaces (a reload), so one file has one writer. */
+  expiringState?: ExpiringState;
 }
 
 interface Channel {
@@ -24,15 +27,15 @@ interface Channel {
 }
 
 /**
- * Turns renewal events into alerts: failure, success and expiring (the 14/7/3/1-day ladder for a
- * certificate that keeps failing), each to the channels that asked for it, through a rate-limited
+ * Turns renewal events into alerts: failure, success and expiring (the 14/7/3/1-day ladder for the
+ * certificate in use, checked after every pass), each to the channels that asked for it, through a rate-limited
  * queue per channel. Sending happens in the background; `flush` waits for it (used by `renew --now`).
  */
 export class Notifier implements Observer {
   private readonly channels: Channel[];
   private readonly tasks = new Set<Promise<unknown>>();
   private readonly now: () => Date;
-  private readonly state: ExpiringState;
+  readonly expiringState: ExpiringState;
   private readonly secrets: string[];
 
   constructor(
@@ -42,12 +45,14 @@ export class Notifier implements Observer {
     opts: NotifierOptions = {},
   ) {
     this.now = opts.now ?? (() => new Date());
-    this.state = new ExpiringState(join(dataDir, 'notify-state.json'));
+    this.expiringState = opts.expiringState ?? new ExpiringState(join(dataDir, 'notify-state.json'));
     this.secrets = [...secretsOf(config.channels), ...(opts.secrets ?? [])];
     const deps: QueueDeps = { now: () => this.now().getTime(), sleep: opts.sleep ?? realSleep };
     this.channels = config.channels.map((c, i) => {
       const label = c.name ?? `${c.type}#${i + 1}`;
       const lang = c.language ?? config.language;
+      const warning = c.type === 'email' ? smtpTls(c).warning : undefined;
+      if (warning) this.logger.warn({ channel: label }, warning);
       const queue = new ChannelQueue(
         async (notices, signal) => {
           await sendTo(c, render(notices, lang), { now: this.now, signal });
@@ -69,19 +74,15 @@ export class Notifier implements Observer {
     if (this.channels.length === 0) return;
     if (e.type === 'certificate-failed') {
       this.push('failure', { kind: 'failure', name: e.name, domains: e.domains, stage: e.stage, error: this.clean(e.error), code: e.code, notAfter: e.notAfter, at: e.at });
-      if (e.notAfter) {
-        const notAfter = e.notAfter;
-        this.track(
-          this.state.onFailure(e.name, notAfter, e.at).then((threshold) => {
-            if (threshold !== undefined) {
-              this.push('expiring', { kind: 'expiring', name: e.name, domains: e.domains, notAfter, threshold, error: this.clean(e.error), at: e.at });
-            }
-          }),
-        );
-      }
     } else if (e.type === 'certificate-renewed') {
       this.push('success', { kind: 'success', name: e.name, domains: e.domains, notAfter: e.notAfter, deployed: e.deployed, at: e.at });
-      this.track(this.state.onRenewed(e.name));
+    } else if (e.type === 'certificate-in-use') {
+      // The ladder walks from what is in use, whatever the renewal did (scheduler/expiry-check.ts).
+      this.track(
+        this.expiringState.check(e.name, e.notAfter, e.at).then((threshold) => {
+          if (threshold !== undefined) this.push('expiring', { kind: 'expiring', name: e.name, domains: e.domains, notAfter: e.notAfter, threshold, where: e.where, reason: this.clean(e.reason), at: e.at });
+        }),
+      );
     }
   }
 

@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { createLogger } from '../../log.js';
 import { UsageError } from '../../errors.js';
+import { checkCertificatesInUse } from '../../scheduler/expiry-check.js';
 import { renewPass, type CertificateResult } from '../../scheduler/pass.js';
 import { EXIT, configFor, globalOptions, loggerFor, messagesFor, type CliContext } from '../context.js';
 import { Notifier } from '../../notify/notifier.js';
@@ -50,6 +51,8 @@ export function register(program: Command, ctx: CliContext): void {
           observer: notifier,
           lock: { waitMs: opts.wait * 1000 },
         });
+        // The expiry ladder walks from what is deployed and served, whatever this pass did.
+        await checkCertificatesInUse(config, results, { observer: notifier, now: ctx.now, logger });
         await notifier?.flush(60_000);
       } finally {
         progress.finish();
