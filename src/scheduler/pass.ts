@@ -68,7 +68,8 @@ export async function renewPass(config: Config, logger: Logger, opts: PassOption
   const lock = await acquireLock(config.dataDir, { ...opts.lock, logger, signal });
   try {
     emit(opts.observer, { type: 'pass-start', at: now(), certificates: selected.map((c) => c.name) });
-    const results = await lockedPass(config, logger, opts, selected, now, signal);
+    // A lock lost mid-pass (another process took it over) stops this pass like a shutdown does.
+    const results = await lockedPass(config, logger, opts, selected, now, AbortSignal.any([signal, lock.signal]));
     const counts: Record<string, number> = {};
     for (const r of results) counts[r.result] = (counts[r.result] ?? 0) + 1;
     logger.info({ ...counts, ms: Date.now() - passStart }, 'pass finished');

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { link, mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -6,9 +7,17 @@ import type { Logger } from 'pino';
 import { LockedError, StoreError } from '../errors.js';
 import { tempPathFor, writeFileAtomic, writeFileSynced } from './atomic.js';
 
-interface LockInfo {
-  pid: number;
+/** Where a PID means something: the host, its boot and the PID namespace the holder lives in. */
+export interface PidSpace {
   host: string;
+  /** /proc/sys/kernel/random/boot_id: a PID from before a reboot names nothing now. */
+  bootId?: string;
+  /** readlink /proc/self/ns/pid, e.g. "pid:[4026531836]": containers sharing a volume and a hostname differ here. */
+  pidNs?: string;
+}
+
+interface LockInfo extends PidSpace {
+  pid: number;
   token: string;
   startedAt: string;
   heartbeat: string;
@@ -29,6 +38,11 @@ export interface LockOptions {
 
 export interface HeldLock {
   path: string;
+  /**
+   * Aborts (reason: a LockedError) when the heartbeat finds that another process has taken the lock
+   * over, e.g. after this one was paused longer than the stale time. Work done under the lock must stop.
+   */
+  signal: AbortSignal;
   release(): Promise<void>;
 }
 
@@ -44,20 +58,55 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
-/** Why a lock is stale, or undefined if its holder looks alive. Pure apart from the PID probe. */
-export function staleReason(info: LockInfo | undefined, now: Date, staleMs: number, alive: (pid: number) => boolean = pidAlive): string | undefined {
+/** This process's PID space; a field that cannot be read (no /proc) is left out. */
+export function currentPidSpace(): PidSpace {
+  const read = (f: () => string) => {
+    try {
+      return f().trim();
+    } catch {
+      return undefined;
+    }
+  };
+  return {
+    host: hostname(),
+    bootId: read(() => readFileSync('/proc/sys/kernel/random/boot_id', 'utf8')),
+    pidNs: read(() => readlinkSync('/proc/self/ns/pid')),
+  };
+}
+
+/**
+ * Whether the holder's PID can be looked up from here: same host, same boot, same PID namespace.
+ * Two containers sharing a data volume and a hostname have different PID namespaces; a lock written
+ * without these fields (an older certkeeper) matches only where neither side can read them.
+ */
+export function samePidSpace(a: PidSpace, b: PidSpace): boolean {
+  return a.host === b.host && a.bootId === b.bootId && a.pidNs === b.pidNs;
+}
+
+/**
+ * Why a lock is stale, or undefined if its holder looks alive. Pure apart from the PID probe. The
+ * PID is trusted only within the holder's own PID space; elsewhere the heartbeat age alone decides.
+ */
+export function staleReason(
+  info: LockInfo | undefined,
+  now: Date,
+  staleMs: number,
+  alive: (pid: number) => boolean = pidAlive,
+  here: PidSpace = currentPidSpace(),
+): string | undefined {
   if (!info) return 'unreadable lock file';
   const age = now.getTime() - Date.parse(info.heartbeat);
   if (!(age < staleMs)) return `heartbeat is ${Math.round(age / 1000)}s old`;
-  if (info.host === hostname() && !alive(info.pid)) return `holder PID ${info.pid} is not running`;
+  if (samePidSpace(info, here) && !alive(info.pid)) return `holder PID ${info.pid} is not running`;
   return undefined;
 }
 
 /**
- * One pass at a time per dataDir: `dataDir/certkeeper.lock` holds the holder's PID, host and a
- * heartbeat refreshed while it works. It is created by link() (atomic, fails if present); a stale one (dead PID on this host,
- * or a heartbeat older than staleMs) is moved aside and taken over. Taking over checks that the file
- * moved aside is the one judged stale, so two processes cannot both take the same stale lock.
+ * One pass at a time per dataDir: `dataDir/certkeeper.lock` holds the holder's PID and PID space
+ * (host, boot id, PID namespace) and a heartbeat refreshed while it works. It is created by link()
+ * (atomic, fails if present); a stale one (a dead PID in our own PID space, or a heartbeat older than
+ * staleMs) is moved aside and taken over. Taking over checks that the file moved aside is the one
+ * judged stale, so two processes cannot both take the same stale lock.
  */
 export async function acquireLock(dataDir: string, opts: LockOptions = {}): Promise<HeldLock> {
   const now = opts.now ?? (() => new Date());
@@ -67,7 +116,8 @@ export async function acquireLock(dataDir: string, opts: LockOptions = {}): Prom
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const token = randomBytes(8).toString('hex');
   const started = now().toISOString();
-  const content = () => `${JSON.stringify({ pid: process.pid, host: hostname(), token, startedAt: started, heartbeat: now().toISOString() } satisfies LockInfo)}\n`;
+  const here = currentPidSpace();
+  const content = () => `${JSON.stringify({ pid: process.pid, ...here, token, startedAt: started, heartbeat: now().toISOString() } satisfies LockInfo)}\n`;
   const deadline = Date.now() + (opts.waitMs ?? 0);
   let announced = false;
 
@@ -91,7 +141,7 @@ export async function acquireLock(dataDir: string, opts: LockOptions = {}): Prom
     const text = await readFile(path, 'utf8').catch(() => undefined);
     if (text === undefined) continue; // released between our open and read: try again
     const holder = parseLock(text);
-    const stale = staleReason(holder, now(), staleMs);
+    const stale = staleReason(holder, now(), staleMs, pidAlive, here);
     if (stale) {
       if (await takeOver(path, text)) {
         opts.logger?.warn({ lock: path, holder: holder?.pid, why: stale }, 'took over a stale lock');
@@ -111,13 +161,15 @@ export async function acquireLock(dataDir: string, opts: LockOptions = {}): Prom
     await new Promise((r) => setTimeout(r, Math.min(opts.pollMs ?? 250, Math.max(1, deadline - Date.now()))));
   }
 
-  let lost = false;
+  const lost = new AbortController();
   const timer = setInterval(() => {
     void (async () => {
       const current = parseLock(await readFile(path, 'utf8').catch(() => ''));
       if (current?.token !== token) {
-        if (!lost) opts.logger?.error({ lock: path }, 'lost the lock to another process (was this one paused too long?)');
-        lost = true;
+        clearInterval(timer);
+        const by = current ? `PID ${current.pid} on ${current.host}` : 'nobody (the lock file is gone)';
+        opts.logger?.error({ lock: path, holder: current?.pid }, 'lost the lock to another process (was this one paused too long?); stopping the work done under it');
+        lost.abort(new LockedError(`lost the lock ${path} (now held by ${by}); this process stopped its work so that only one process renews and deploys`));
         return;
       }
       await writeFileAtomic(path, content(), { mode: 0o600 });
@@ -127,6 +179,7 @@ export async function acquireLock(dataDir: string, opts: LockOptions = {}): Prom
 
   return {
     path,
+    signal: lost.signal,
     async release() {
       clearInterval(timer);
       const current = parseLock(await readFile(path, 'utf8').catch(() => ''));

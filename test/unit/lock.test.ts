@@ -1,10 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LockedError } from '../../src/errors.js';
-import { LOCK_FILE, acquireLock, staleReason } from '../../src/store/lock.js';
+import { LOCK_FILE, acquireLock, currentPidSpace, staleReason } from '../../src/store/lock.js';
 import { tempDir } from '../harness/scenario.js';
 
 /** A PID that existed a moment ago and does not any more. */
@@ -12,8 +11,8 @@ function deadPid(): number {
   return spawnSync(process.execPath, ['-e', '']).pid!;
 }
 
-const lockText = (pid: number, heartbeat: Date) =>
-  JSON.stringify({ pid, host: hostname(), token: 'other', startedAt: heartbeat.toISOString(), heartbeat: heartbeat.toISOString() });
+const lockText = (pid: number, heartbeat: Date, space: object = currentPidSpace()) =>
+  JSON.stringify({ pid, ...space, token: 'other', startedAt: heartbeat.toISOString(), heartbeat: heartbeat.toISOString() });
 
 describe('lock', () => {
   it('one holder at a time: a second acquire fails at once, or waits for the release', async () => {
@@ -63,5 +62,36 @@ describe('lock', () => {
     expect(staleReason(info(1234, 1000), now, 60_000, () => false)).toMatch(/PID 1234 is not running/);
     expect(staleReason(info(1234, 120_000), now, 60_000, () => true)).toMatch(/heartbeat is 120s old/);
     expect(staleReason(undefined, now, 60_000)).toMatch(/unreadable/);
+  });
+
+  it('trusts the PID only in its own PID space (host, boot id, PID namespace); elsewhere only the heartbeat age', () => {
+    const now = new Date();
+    const here = { host: 'web', bootId: 'b1', pidNs: 'pid:[4026531836]' };
+    const info = (space: object, ageMs: number) => JSON.parse(lockText(1234, new Date(now.getTime() - ageMs), space));
+    const dead = () => false;
+    expect(staleReason(info(here, 1000), now, 60_000, dead, here)).toMatch(/PID 1234 is not running/);
+    // Another container with the same hostname: its PID says nothing here.
+    expect(staleReason(info({ ...here, pidNs: 'pid:[4026532178]' }, 1000), now, 60_000, dead, here)).toBeUndefined();
+    // The same namespace inode after a reboot: another boot.
+    expect(staleReason(info({ ...here, bootId: 'b0' }, 1000), now, 60_000, dead, here)).toBeUndefined();
+    // A lock from a version that did not record its PID space.
+    expect(staleReason(info({ host: 'web' }, 1000), now, 60_000, dead, here)).toBeUndefined();
+    expect(staleReason(info({ ...here, pidNs: 'pid:[4026532178]' }, 120_000), now, 60_000, dead, here)).toMatch(/heartbeat is 120s old/);
+  });
+
+  it('records its PID space in the lock, and aborts its signal when another process takes the lock over', async () => {
+    const dir = await tempDir();
+    const l = await acquireLock(dir, { heartbeatMs: 50 });
+    const held = JSON.parse(await readFile(join(dir, LOCK_FILE), 'utf8'));
+    expect(held).toMatchObject({ ...currentPidSpace(), pid: process.pid });
+    expect(held.pidNs).toMatch(/^pid:\[\d+\]$/);
+    expect(l.signal.aborted).toBe(false);
+    await writeFile(join(dir, LOCK_FILE), lockText(process.ppid, new Date()));
+    await new Promise((r) => l.signal.addEventListener('abort', r, { once: true }));
+    expect(l.signal.reason).toBeInstanceOf(LockedError);
+    expect((l.signal.reason as Error).message).toMatch(new RegExp(`lost the lock .*now held by PID ${process.ppid}`));
+    await l.release();
+    // Releasing a lost lock leaves the new holder's file alone.
+    expect(JSON.parse(await readFile(join(dir, LOCK_FILE), 'utf8')).token).toBe('other');
   });
 });
