@@ -40,10 +40,10 @@ describe('reload modes: signal (real Nginx master by PID) and docker (Engine API
     await nginx?.stop();
   });
 
-  async function deployWith(sub: string, server: Record<string, unknown>) {
+  async function deployWith(sub: string, server: Record<string, unknown>, target: Record<string, unknown> = { verify: { address: `127.0.0.1:${nginx.port}`, timeout: '15s' } }) {
     const { config, file } = await deployConfig(join(dir, sub), {
       deploy: { web: server },
-      certificates: [{ name: 'site', domains: [domain], targets: [{ layout: 'nginx', dir: ssl(), verify: { address: `127.0.0.1:${nginx.port}`, timeout: '15s' } }] }],
+      certificates: [{ name: 'site', domains: [domain], targets: [{ layout: 'nginx', dir: ssl(), ...target }] }],
     });
     const stored = await storeLeaf(config.dataDir, 'site', ca, [domain], `new-${sub}`);
     const { logger, lines } = memoryLogger();
@@ -78,6 +78,17 @@ describe('reload modes: signal (real Nginx master by PID) and docker (Engine API
     expect(shapes.filter((r) => r === 'POST /v1.43/containers/web/exec')).toHaveLength(2);
     expect(shapes.filter((r) => r === 'POST /v1.43/exec/ID/start')).toHaveLength(2);
     expect(shapes).toContain('GET /v1.43/exec/ID/json');
+  });
+
+  it('docker: without verify, the served-certificate check reads nginx -T through the same exec endpoints and probes the block it finds', async () => {
+    engine.requests.length = 0;
+    // The container's name would be the probe host; this stand-in's "container" is this machine.
+    const { o, stored, lines } = await deployWith('docker-derived', { mode: 'docker', socket: engine.socket, container: 'web', servedCheck: { host: '127.0.0.1' } }, {});
+    expect(o).toEqual({ name: 'site', ok: true });
+    expect(engine.requests.filter((r) => r === 'POST /v1.43/containers/web/exec')).toHaveLength(3);
+    const served = lines.find((l) => l.msg === 'new certificate is being served by every server block using it');
+    expect(served?.checked).toEqual([`${nginx.conf}:10 127.0.0.1:${nginx.port}`]);
+    expect((await servedCertificate(nginx.port, domain)).fingerprint256).toBe(stored.info.fingerprint256);
   });
 
   it('docker: a broken config fails nginx -t inside the container (exit code and output from the stream); files restored, no reload', async () => {
