@@ -166,7 +166,7 @@ const deployTarget = z
           .object({
             host: z.string().min(1).optional().describe("connect here instead of each listen address's host (Nginx in another network namespace: its service name); default: the listen host, loopback for wildcards; docker mode: the container"),
             timeout: duration('30s').describe('how long to wait for every probed server block to serve the new certificate'),
-            configDump: command.optional().describe('command printing the effective configuration (nginx -T), run the way test runs; default: test with -T for -t, else ["nginx", "-T"]'),
+            configDump: command.optional().describe('command printing the effective configuration (nginx -T); default: the test command with its -t turned into -T (docker mode: nginx -T in the container)'),
           })
           .strict(),
       ])

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
 import { LockedError, oneLine } from '../errors.js';
 import { emit, type Observer } from '../events.js';
+import { configWarnings } from '../config/warnings.js';
 import { renewPass } from './pass.js';
 import { defaultSchedule } from './schedule.js';
 
@@ -53,6 +54,7 @@ export class Daemon {
     this.config = await this.opts.loadConfig();
     // A deploy interrupted by a crash is settled by the first pass, under the dataDir lock, before
     // anything else: recovering here without it could roll back another process's deploy in flight.
+    for (const w of configWarnings(this.config)) this.log.warn({ path: w.path }, w.message);
     await this.applySchedule();
     this.log.info({ schedule: this.scheduleExpr, certificates: this.config.certificates.length, concurrency: this.config.renew.concurrency }, 'daemon started');
     this.trigger('start');

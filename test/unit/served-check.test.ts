@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load.js';
 import { parseListen, parseNginxDump, splitDump, tokenize } from '../../src/deploy/nginx-dump.js';
 import { configDumpCommand, nginxMasterProblem } from '../../src/deploy/server.js';
 import { planServedProbes, sniName } from '../../src/deploy/verify.js';
@@ -157,6 +158,21 @@ describe('the route to nginx -T and the signal target', () => {
     expect(configDumpCommand(entry({ mode: 'signal' }))).toBeUndefined();
     expect(configDumpCommand(entry({ test: ['nginx', '-t'], servedCheck: { timeout: 1, configDump: ['cat', '/var/lib/certkeeper/nginx-T.txt'] } }))).toEqual(['cat', '/var/lib/certkeeper/nginx-T.txt']);
     expect(configDumpCommand(entry({ test: ['nginx', '-t'], servedCheck: false }))).toBeUndefined();
+  });
+
+  it('signal mode takes SIGHUP only, and a PID from pidFile or pid (1 allowed, 0 not)', async () => {
+    const problems = async (entry: string) =>
+      parseConfig(`dns:\n  h: { type: exec, command: [./h] }\ndeploy:\n  n: { mode: signal, ${entry} }\n`, '/x/certkeeper.yaml', {}).then(
+        () => [],
+        (err: Error) => err.message.split('\n'),
+      );
+    expect(await problems('pid: 1')).toEqual([]);
+    expect(await problems('pidFile: /run/nginx.pid, signal: SIGHUP')).toEqual([]);
+    expect(await problems('pidFile: /run/nginx.pid, signal: SIGUSR2')).toEqual([
+      'deploy.n.signal: SIGUSR2 makes Nginx start a new binary (an upgrade), it does not reload; remove signal: (SIGHUP, the reload signal, is the default and the only choice)',
+    ]);
+    expect(await problems('pid: 0')).toEqual(['deploy.n.pid: Too small: expected number to be >=1']);
+    expect(await problems('pid: 1, pidFile: /run/nginx.pid')).toEqual(['deploy.n.pidFile: give pidFile or pid, not both']);
   });
 
   it('signals only an Nginx master, whatever its PID', () => {
