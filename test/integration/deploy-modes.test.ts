@@ -5,7 +5,7 @@ import { deployCertificates } from '../../src/deploy/deployer.js';
 import { runCertkeeper } from '../harness/cli.js';
 import { deployConfig, memoryLogger, storeLeaf } from '../harness/deploy.js';
 import { NGINX, startNginx, type NginxInstance } from '../harness/nginx.js';
-import { waitFor } from '../harness/ports.js';
+import { freePort, waitFor } from '../harness/ports.js';
 import { tempDir, uniqueDomain } from '../harness/scenario.js';
 import { makeCa, makeLeaf, type KeyPair } from '../harness/tls.js';
 import { servedCertificate } from '../harness/tls-probe.js';
@@ -80,12 +80,12 @@ describe('reload modes: signal (real Nginx master by PID) and docker (Engine API
     expect(shapes).toContain('GET /v1.43/exec/ID/json');
   });
 
-  it('docker: without verify, the served-certificate check reads nginx -T through the same exec endpoints and probes the block it finds', async () => {
-    engine.requests.length = 0;
+  it('docker through a socket proxy (tcp://): without verify, the served-certificate check reads nginx -T through the same exec endpoints and probes the block it finds', async () => {
+    const proxy = await startFakeDockerEngine(`tcp://127.0.0.1:${await freePort()}`, [{ name: 'web', running: true, translate: (cmd) => (cmd[0] === 'nginx' ? [...nginx.testCommand.slice(0, -2), ...cmd.slice(1)] : cmd) }]);
     // The container's name would be the probe host; this stand-in's "container" is this machine.
-    const { o, stored, lines } = await deployWith('docker-derived', { mode: 'docker', socket: engine.socket, container: 'web', servedCheck: { host: '127.0.0.1' } }, {});
+    const { o, stored, lines } = await deployWith('docker-derived', { mode: 'docker', socket: proxy.socket, container: 'web', servedCheck: { host: '127.0.0.1' } }, {}).finally(() => proxy.close());
     expect(o).toEqual({ name: 'site', ok: true });
-    expect(engine.requests.filter((r) => r === 'POST /v1.43/containers/web/exec')).toHaveLength(3);
+    expect(proxy.requests.filter((r) => r === 'POST /v1.43/containers/web/exec')).toHaveLength(3);
     const served = lines.find((l) => l.msg === 'new certificate is being served by every server block using it');
     expect(served?.checked).toEqual([`${nginx.conf}:10 127.0.0.1:${nginx.port}`]);
     expect((await servedCertificate(nginx.port, domain)).fingerprint256).toBe(stored.info.fingerprint256);

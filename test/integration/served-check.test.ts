@@ -102,6 +102,15 @@ server {
     expect(await readFile(join(ssl(), 'fullchain.pem'), 'utf8')).toBe(before);
   });
 
+  it("the systemd service's route: the root test unit saves nginx -T's output (StandardOutput=truncate:), configDump reads it", async () => {
+    const saved = join(dir, 'nginx-effective.conf');
+    // What certkeeper-nginx-test.service does: ExecStart=nginx -T -q with its standard output into the file.
+    const test = ['sh', '-c', 'file=$1; shift; exec "$@" > "$file"', 'sh', saved, ...nginx.base, '-T', '-q'];
+    const { o, lines } = await deploy('service', { test, reload: real().reload, servedCheck: { configDump: ['cat', saved] } });
+    expect(o).toEqual({ name: 'site', ok: true });
+    expect(lines.find((l) => l.msg === 'new certificate is being served by every server block using it')?.blocks).toHaveLength(2);
+  });
+
   it('servedCheck: false turns the derived check off; an unreadable configuration skips it with a warning', async () => {
     const off = await deploy('off', { test: real().test, reload: ['/bin/true'], servedCheck: false });
     expect(off.o).toEqual({ name: 'site', ok: true });
