@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployCertificates } from '../../src/deploy/deployer.js';
 import { deployConfig, memoryLogger, storeLeaf } from '../harness/deploy.js';
-import { writeNginxConfig, type NginxSetup } from '../harness/nginx-config.js';
+import { writeNginxConfig, type NginxSetup } from '../harness/nginx.js';
 import { freePort, waitFor } from '../harness/ports.js';
 import { tempDir } from '../harness/scenario.js';
 import { makeCa, makeLeaf, type KeyPair } from '../harness/tls.js';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, REPO, logLines, type CliRun } from '../harness/cli.js';
 import { storeLeaf } from '../harness/deploy.js';
 import { inNewPidNamespace, nsenterArgv, pidNamespacesUnavailable, type NamespacedProcess } from '../harness/namespaces.js';
-import { writeNginxConfig, type NginxSetup } from '../harness/nginx-config.js';
+import { writeNginxConfig, type NginxSetup } from '../harness/nginx.js';
 import { freePort, waitFor } from '../harness/ports.js';
 import { HOOK, tempDir, uniqueDomain, writeConfig } from '../harness/scenario.js';
 import { makeCa, makeLeaf, type KeyPair } from '../harness/tls.js';
