@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { link, mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { link, mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { LockedError, StoreError } from '../errors.js';
-import { tempPathFor, writeFileAtomic, writeFileSynced } from './atomic.js';
+import { tempPathFor, writeFileSynced } from './atomic.js';
 
 /** Where a PID means something: the host, its boot and the PID namespace the holder lives in. */
 export interface PidSpace {
@@ -103,10 +103,13 @@ export function staleReason(
 
 /**
  * One pass at a time per dataDir: `dataDir/certkeeper.lock` holds the holder's PID and PID space
- * (host, boot id, PID namespace) and a heartbeat refreshed while it works. It is created by link()
- * (atomic, fails if present); a stale one (a dead PID in our own PID space, or a heartbeat older than
- * staleMs) is moved aside and taken over. Taking over checks that the file moved aside is the one
- * judged stale, so two processes cannot both take the same stale lock.
+ * (host, boot id, PID namespace). It is created by link() (atomic, fails if present). While working,
+ * the holder keeps the file open and refreshes its mtime through that handle: the heartbeat belongs
+ * to its own inode, so a holder that was paused cannot write over a lock another process has taken
+ * since, and finds out it lost the lock because the path names another inode. A stale lock (a dead
+ * PID in our own PID space, or a heartbeat older than staleMs) is moved aside and taken over; taking
+ * over checks that the file moved aside is the one judged stale (same inode, same heartbeat), so two
+ * processes cannot both take the same stale lock.
  */
 export async function acquireLock(dataDir: string, opts: LockOptions = {}): Promise<HeldLock> {
   const now = opts.now ?? (() => new Date());
@@ -115,17 +118,18 @@ export async function acquireLock(dataDir: string, opts: LockOptions = {}): Prom
   const path = join(dataDir, LOCK_FILE);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const token = randomBytes(8).toString('hex');
-  const started = now().toISOString();
   const here = currentPidSpace();
-  const content = () => `${JSON.stringify({ pid: process.pid, ...here, token, startedAt: started, heartbeat: now().toISOString() } satisfies LockInfo)}\n`;
   const deadline = Date.now() + (opts.waitMs ?? 0);
   let announced = false;
+  let held: FileHandle;
 
   for (;;) {
     // Written to a temp file and hard-linked into place: the lock appears complete or not at all.
     const tmp = tempPathFor(path);
+    const at = now().toISOString();
     try {
-      await writeFileSynced(tmp, content(), 0o600);
+      await writeFileSynced(tmp, `${JSON.stringify({ pid: process.pid, ...here, token, startedAt: at, heartbeat: at } satisfies LockInfo)}\n`, 0o600);
+      held = await open(tmp, 'r');
     } catch (err) {
       await rm(tmp, { force: true }).catch(() => undefined);
       throw new StoreError(`cannot create the lock file ${path}: ${(err as Error).message}; free space in the data directory or fix its permissions`, { cause: err });
@@ -134,16 +138,17 @@ export async function acquireLock(dataDir: string, opts: LockOptions = {}): Prom
       await link(tmp, path);
       break;
     } catch (err) {
+      await held.close();
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     } finally {
       await rm(tmp, { force: true });
     }
-    const text = await readFile(path, 'utf8').catch(() => undefined);
-    if (text === undefined) continue; // released between our open and read: try again
-    const holder = parseLock(text);
+    const seen = await readLock(path);
+    if (!seen) continue; // released between our link and read: try again
+    const holder = seen.info;
     const stale = staleReason(holder, now(), staleMs, pidAlive, here);
     if (stale) {
-      if (await takeOver(path, text)) {
+      if (await takeOver(path, seen)) {
         opts.logger?.warn({ lock: path, holder: holder?.pid, why: stale }, 'took over a stale lock');
       }
       continue;
@@ -161,18 +166,20 @@ export async function acquireLock(dataDir: string, opts: LockOptions = {}): Prom
     await new Promise((r) => setTimeout(r, Math.min(opts.pollMs ?? 250, Math.max(1, deadline - Date.now()))));
   }
 
+  const { ino } = await held.stat();
+  const stillOurs = async () => (await stat(path).catch(() => undefined))?.ino === ino;
   const lost = new AbortController();
   const timer = setInterval(() => {
     void (async () => {
-      const current = parseLock(await readFile(path, 'utf8').catch(() => ''));
-      if (current?.token !== token) {
-        clearInterval(timer);
-        const by = current ? `PID ${current.pid} on ${current.host}` : 'nobody (the lock file is gone)';
-        opts.logger?.error({ lock: path, holder: current?.pid }, 'lost the lock to another process (was this one paused too long?); stopping the work done under it');
-        lost.abort(new LockedError(`lost the lock ${path} (now held by ${by}); this process stopped its work so that only one process renews and deploys`));
-        return;
+      if (await stillOurs()) {
+        const t = now();
+        return held.utimes(t, t);
       }
-      await writeFileAtomic(path, content(), { mode: 0o600 });
+      clearInterval(timer);
+      const current = (await readLock(path))?.info;
+      const by = current ? `PID ${current.pid} on ${current.host}` : 'nobody (the lock file is gone)';
+      opts.logger?.error({ lock: path, holder: current?.pid }, 'lost the lock to another process (was this one paused too long?); stopping the work done under it');
+      lost.abort(new LockedError(`lost the lock ${path} (now held by ${by}); this process stopped its work so that only one process renews and deploys`));
     })().catch((err: unknown) => opts.logger?.warn({ lock: path, err: (err as Error).message }, 'could not refresh the lock heartbeat'));
   }, heartbeatMs);
   timer.unref();
@@ -182,10 +189,30 @@ export async function acquireLock(dataDir: string, opts: LockOptions = {}): Prom
     signal: lost.signal,
     async release() {
       clearInterval(timer);
-      const current = parseLock(await readFile(path, 'utf8').catch(() => ''));
-      if (current?.token === token) await rm(path, { force: true });
+      if (await stillOurs()) await rm(path, { force: true });
+      await held.close().catch(() => undefined);
     },
   };
+}
+
+/** A lock file as read through one handle: its holder (heartbeat: the later of the recorded one and the mtime), and which inode it was. */
+interface SeenLock {
+  info?: LockInfo;
+  ino: number;
+  mtimeMs: number;
+}
+
+async function readLock(path: string): Promise<SeenLock | undefined> {
+  const fh = await open(path, 'r').catch(() => undefined);
+  if (!fh) return undefined;
+  try {
+    const st = await fh.stat();
+    const info = parseLock(await fh.readFile('utf8'));
+    if (info) info.heartbeat = new Date(Math.max(Date.parse(info.heartbeat) || 0, st.mtimeMs)).toISOString();
+    return { info, ino: st.ino, mtimeMs: st.mtimeMs };
+  } finally {
+    await fh.close();
+  }
 }
 
 function parseLock(text: string): LockInfo | undefined {
@@ -197,16 +224,16 @@ function parseLock(text: string): LockInfo | undefined {
   }
 }
 
-/** Moves the stale lock aside; if what was moved is not what we judged stale, puts it back. */
-async function takeOver(path: string, judged: string): Promise<boolean> {
+/** Moves the stale lock aside; if what was moved is not what we judged stale (another inode, or refreshed since), puts it back. */
+async function takeOver(path: string, judged: SeenLock): Promise<boolean> {
   const aside = `${path}.stale-${randomBytes(4).toString('hex')}`;
   try {
     await rename(path, aside);
   } catch {
     return false;
   }
-  const moved = await readFile(aside, 'utf8').catch(() => undefined);
-  if (moved !== judged) {
+  const moved = await readLock(aside);
+  if (moved?.ino !== judged.ino || moved.mtimeMs !== judged.mtimeMs) {
     await link(aside, path).catch(() => undefined); // fails if someone already created a new lock
     await rm(aside, { force: true });
     return false;

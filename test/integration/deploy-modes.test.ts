@@ -88,7 +88,7 @@ describe('reload modes: signal (real Nginx master by PID) and docker (Engine API
     expect(proxy.requests.filter((r) => r === 'POST /v1.43/containers/web/exec')).toHaveLength(3);
     const served = lines.find((l) => l.msg === 'new certificate is being served by every server block using it');
     expect(served?.checked).toEqual([`${nginx.conf}:10 127.0.0.1:${nginx.port}`]);
-    expect((await servedCertificate(nginx.port, domain)).fingerprint256).toBe(stored.info.fingerprint256);
+    await waitFor(async () => (await servedCertificate(nginx.port, domain)).fingerprint256 === stored.info.fingerprint256, 'nginx to serve the new certificate');
   });
 
   it('docker: a broken config fails nginx -t inside the container (exit code and output from the stream); files restored, no reload', async () => {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { readFile, readdir, rename, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LockedError } from '../../src/errors.js';
@@ -38,7 +38,9 @@ describe('lock', () => {
 
   it('takes over a lock whose heartbeat is old although its PID lives', async () => {
     const dir = await tempDir();
-    await writeFile(join(dir, LOCK_FILE), lockText(process.ppid, new Date(Date.now() - 10 * 60_000)));
+    const old = new Date(Date.now() - 10 * 60_000);
+    await writeFile(join(dir, LOCK_FILE), lockText(process.ppid, old));
+    await utimes(join(dir, LOCK_FILE), old, old); // the heartbeat is the file's mtime
     await expect(acquireLock(dir, { staleMs: 60 * 60_000 })).rejects.toThrow(LockedError);
     const l = await acquireLock(dir, { staleMs: 60_000 });
     expect(JSON.parse(await readFile(join(dir, LOCK_FILE), 'utf8')).pid).toBe(process.pid);
@@ -48,10 +50,9 @@ describe('lock', () => {
   it('keeps its heartbeat fresh while held, so a waiting process does not take it over', async () => {
     const dir = await tempDir();
     const l = await acquireLock(dir, { staleMs: 1500, heartbeatMs: 100 });
-    const first = JSON.parse(await readFile(join(dir, LOCK_FILE), 'utf8')).heartbeat as string;
+    const first = (await stat(join(dir, LOCK_FILE))).mtimeMs;
     await expect(acquireLock(dir, { staleMs: 1500, waitMs: 2500, pollMs: 50 })).rejects.toThrow(LockedError);
-    const later = JSON.parse(await readFile(join(dir, LOCK_FILE), 'utf8')).heartbeat as string;
-    expect(Date.parse(later)).toBeGreaterThan(Date.parse(first));
+    expect((await stat(join(dir, LOCK_FILE))).mtimeMs).toBeGreaterThan(first);
     await l.release();
   });
 
@@ -86,7 +87,9 @@ describe('lock', () => {
     expect(held).toMatchObject({ ...currentPidSpace(), pid: process.pid });
     expect(held.pidNs).toMatch(/^pid:\[\d+\]$/);
     expect(l.signal.aborted).toBe(false);
-    await writeFile(join(dir, LOCK_FILE), lockText(process.ppid, new Date()));
+    // A takeover links a new file into place; the holder's heartbeat goes to its own, now unlinked, inode.
+    await writeFile(join(dir, 'new.lock'), lockText(process.ppid, new Date()));
+    await rename(join(dir, 'new.lock'), join(dir, LOCK_FILE));
     await new Promise((r) => l.signal.addEventListener('abort', r, { once: true }));
     expect(l.signal.reason).toBeInstanceOf(LockedError);
     expect((l.signal.reason as Error).message).toMatch(new RegExp(`lost the lock .*now held by PID ${process.ppid}`));
