@@ -3,9 +3,9 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
 import { LockedError, PassTimeoutError, oneLine } from '../errors.js';
 import { emit, type Observer } from '../events.js';
-import { recoverDeploys } from '../deploy/deployer.js';
 import { DeployedCopies } from '../deploy/deployed-copies.js';
 import { checkCertificatesInUse } from './expiry-check.js';
+import { configWarnings } from '../config/warnings.js';
 import { renewPass, type CertificateResult } from './pass.js';
 import { defaultSchedule } from './schedule.js';
 
@@ -74,8 +74,9 @@ export class Daemon {
 
   async start(): Promise<void> {
     this.config = await this.opts.loadConfig();
-    // A deploy interrupted by a crash is settled (old set back, or new set kept) before anything else.
-    await recoverDeploys(this.config.dataDir, this.log).catch((err: unknown) => this.log.error({ err: oneLine(err) }, 'recovering an interrupted deploy failed'));
+    // A deploy interrupted by a crash is settled by the first pass, under the dataDir lock, before
+    // anything else: recovering here without it could roll back another process's deploy in flight.
+    for (const w of configWarnings(this.config)) this.log.warn({ path: w.path }, w.message);
     await this.applySchedule();
     this.log.info({ schedule: this.scheduleExpr, certificates: this.config.certificates.length, concurrency: this.config.renew.concurrency }, 'daemon started');
     this.trigger('start');

@@ -48,7 +48,8 @@ export async function renewPass(config: Config, logger: Logger, opts: PassOption
   // certificate another process renewed meanwhile is simply not due any more.
   const lock = await acquireLock(config.dataDir, { ...opts.lock, logger, signal: opts.signal });
   try {
-    const signal = passSignal(opts);
+    // A lock lost mid-pass (another process took it over) stops this pass like a shutdown does.
+    const signal = passSignal(opts, lock.signal);
     emit(opts.observer, { type: 'pass-start', at: now(), certificates: selected.map((c) => c.name) });
     const deps = opts.deps ?? (await openPassDeps(config, logger, { dryRun: opts.dryRun, env: opts.env, now, random: opts.random, observer: opts.observer }, signal));
     const run: PassRun = {
@@ -74,10 +75,9 @@ export async function renewPass(config: Config, logger: Logger, opts: PassOption
 }
 
 /**
- * The one signal every step of the pass obeys. Today the caller's stop (SIGTERM, SIGINT); a lost
- * lock or a pass deadline join it here, so each of them ends the pass the same way.
+ * The one signal every step of the pass obeys: the caller's stop (SIGTERM, SIGINT, the daemon's pass
+ * deadline) and a lost lock, so each of them ends the pass the same way.
  */
-function passSignal(opts: PassOptions): AbortSignal {
-  const sources = [opts.signal].filter((s): s is AbortSignal => s !== undefined);
-  return sources.length ? AbortSignal.any(sources) : new AbortController().signal;
+function passSignal(opts: PassOptions, lockLost: AbortSignal): AbortSignal {
+  return AbortSignal.any([opts.signal, lockLost].filter((s): s is AbortSignal => s !== undefined));
 }

@@ -89,7 +89,7 @@ function formatHeld(line: string): string {
   }
 }
 
-function parseSeconds(v: string): number {
+export function parseSeconds(v: string): number {
   const n = Number(v);
   if (!/^\d+(\.\d+)?$/.test(v) || !Number.isFinite(n)) throw new UsageError(`--wait ${v}: give a number of seconds, e.g. --wait 300`);
   return n;
