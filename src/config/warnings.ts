@@ -36,7 +36,7 @@ export function configWarnings(config: Config): ConfigIssue[] {
       });
     }
   }
-  config.notify.channels.forEach((ch, i) => {
+  (config.notify?.channels ?? []).forEach((ch, i) => {
     const warning = ch.type === 'email' ? smtpTls(ch).warning : undefined;
     if (warning) out.push({ path: `notify.channels[${i}].requireTLS`, message: warning });
   });
