@@ -71,7 +71,7 @@ export const descriptor: ProviderDescriptor<typeof options> = {
     };
     return {
       name: 'builtin',
-      hints: { timeoutMs: 60_000, pollIntervalMs: 50, ttl: opts.ttl },
+      hints: { pollIntervalMs: 50, ttl: opts.ttl },
       async present(rec) {
         const s = check(rec.fqdn);
         clearTimeout(idleTimers.get(s));

@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { describeExit, runCommand } from '../src/command.js';
-import { command, duration } from '../src/config/schema.js';
+import { command, duration, optionalDuration } from '../src/config/schema.js';
 import { DnsProviderError } from '../src/errors.js';
 import type { DnsProvider, ProviderDescriptor, TxtRecord } from '../src/dns/provider.js';
 
@@ -10,7 +10,7 @@ const options = z
     command: command.describe('program to call as: COMMAND... present|cleanup FQDN VALUE'),
     timeout: duration('60s').describe('time limit for each call'),
     ttl: z.number().int().positive().default(60).describe('TTL passed to the hook as CERTKEEPER_TTL'),
-    propagationTimeout: duration('300s').describe('how long the records may take to appear'),
+    propagationTimeout: optionalDuration().describe('how long this provider\'s records may take to be served by every nameserver (default: propagation.timeout)'),
   })
   .strict();
 

@@ -7,7 +7,8 @@ import { deployCertificates, deployedMatches, recoverDeploys, type DeployItem } 
 import { DnsProviders } from '../dns/instances.js';
 import { AbortedError, AcmeError, CertkeeperError, UsageError, oneLine } from '../errors.js';
 import { emit, observeDns, type Observer } from '../events.js';
-import { challengeRouter, cnameLookup } from '../dns/alias.js';
+import { challengeRouter } from '../dns/alias.js';
+import { dnsLookupsForPass } from '../dns/lookups.js';
 import { pendingTxtForPass } from '../dns/pending.js';
 import { CertificateStore } from '../store/certs.js';
 import { acquireLock, type LockOptions } from '../store/lock.js';
@@ -25,7 +26,7 @@ export interface PassOptions {
   signal?: AbortSignal;
   now?: () => Date;
   env?: NodeJS.ProcessEnv;
-  onStep?: (name: string, step: OrderStep | 'deployed' | 'failed' | 'skipped') => void;
+  onStep?: (name: string, step: OrderStep | 'deployed' | 'failed' | 'skipped', detail?: string) => void;
   /** Lock wait and staleness; the pass always holds dataDir's lock. */
   lock?: Pick<LockOptions, 'waitMs' | 'staleMs' | 'heartbeatMs'>;
   /** Called with each time at which something should be looked at again (backoff end, window, ARI poll). */
@@ -97,6 +98,7 @@ async function lockedPass(
   await recoverDeploys(config.dataDir, logger);
   const state = await StateStore.open(config.dataDir, logger);
   const providers = new DnsProviders(config, logger, opts.env);
+  const dnsLookups = dnsLookupsForPass(config); // one nameserver cache for the whole pass
   // Challenge records a killed run left in DNS go first, before new orders write at the same names.
   const pendingTxt = await pendingTxtForPass(config.dataDir, config.dns, (e) => providers.get(e), logger, signal);
   const directoryUrl = opts.dryRun ? dryRunDirectory(config.acme.directory) : config.acme.directory;
@@ -168,22 +170,15 @@ async function lockedPass(
         route: challengeRouter({
           dns: cert.dns,
           challengeAlias: cert.challengeAlias,
-          lookup: cnameLookup(config.propagation.resolvers),
+          lookup: dnsLookups.lookup,
           provider: async (entry) => observeDns(await providers.get(entry), config.dns[entry]?.type ?? entry, opts.observer),
           onLookupError: (name, err) => logger.warn({ cert: cert.name, name, err: err.message }, 'CNAME lookup failed; writing the record at its own name'),
         }),
         pending: pendingTxt(cert.name),
-        propagation: {
-          resolvers: config.propagation.resolvers,
-          bootstrap: config.propagation.bootstrap,
-          minorityFailure: config.propagation.minorityFailure,
-          doh: config.propagation.doh,
-          timeoutMs: config.propagation.timeout,
-          maxIntervalMs: config.propagation.interval,
-        },
+        propagation: dnsLookups.propagation,
         logger,
         signal,
-        onStep: (step: OrderStep) => opts.onStep?.(cert.name, step),
+        onStep: (step: OrderStep, detail?: string) => opts.onStep?.(cert.name, step, detail),
       };
       const { issueCertificate } = (await acmeStack!)[1];
       const issued = await issueCertificate(request, deps).catch((err: unknown) => {

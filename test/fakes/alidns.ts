@@ -2,7 +2,7 @@ import { createHmac, randomBytes, randomInt } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { domainToASCII } from 'node:url';
-import { close, DnsPublisher, listen, noFaults, readBody, valuesAt, type FakeRecord, type FakeZone, type Faults } from './common.js';
+import { close, DnsPublisher, listen, noFaults, readBody, valuesAt, type FakeRecord, type FakeZone, type Faults, type Rfc2136Target } from './common.js';
 
 /**
  * Stand-in for the Alidns 2015-01-09 RPC API, written from Alibaba Cloud's public references: RPC
@@ -15,6 +15,8 @@ export interface AlidnsFakeOptions {
   accessKeySecret: string;
   zones: string[];
   challtestsrvUrl?: string;
+  /** Publish into a DNS primary by RFC 2136 instead (the test world). */
+  rfc2136?: Rfc2136Target;
   now?: () => number;
 }
 
@@ -51,7 +53,7 @@ export async function startAlidnsFake(opts: AlidnsFakeOptions): Promise<AlidnsFa
   const nonces = new Set<string>();
   const faults = noFaults();
   const calls: string[] = [];
-  const publisher = new DnsPublisher(opts.challtestsrvUrl);
+  const publisher = new DnsPublisher(opts.challtestsrvUrl, opts.rfc2136);
   const state = { requests: 0 };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -2,7 +2,7 @@ import { createHash, createHmac, randomInt, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { domainToASCII } from 'node:url';
-import { close, DnsPublisher, listen, noFaults, readBody, valuesAt, type FakeRecord, type FakeZone, type Faults } from './common.js';
+import { close, DnsPublisher, listen, noFaults, readBody, valuesAt, type FakeRecord, type FakeZone, type Faults, type Rfc2136Target } from './common.js';
 
 /**
  * Stand-in for DNSPod API 3.0 (2021-03-23), written from Tencent Cloud's public references: POST /
@@ -18,6 +18,8 @@ export interface DnspodFakeOptions {
   secretKey: string;
   zones: string[];
   challtestsrvUrl?: string;
+  /** Publish into a DNS primary by RFC 2136 instead (the test world). */
+  rfc2136?: Rfc2136Target;
   now?: () => number;
 }
 
@@ -48,7 +50,7 @@ export async function startDnspodFake(opts: DnspodFakeOptions): Promise<DnspodFa
   const records = new Map<string, FakeRecord>();
   const faults = noFaults();
   const calls: string[] = [];
-  const publisher = new DnsPublisher(opts.challtestsrvUrl);
+  const publisher = new DnsPublisher(opts.challtestsrvUrl, opts.rfc2136);
   const state = { requests: 0 };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
