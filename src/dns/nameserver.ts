@@ -41,7 +41,8 @@ export class Reachability {
   noteTcpOnly(s: DnsServer, label: string): void {
     if (this.tcp.has(formatServer(s))) return;
     this.tcp.add(formatServer(s));
-    this.news.push(`${label} (${formatServer(s)}) does not answer over UDP; asking it over TCP`);
+    const where = label === formatServer(s) ? label : `${label} (${formatServer(s)})`;
+    this.news.push(`${where} does not answer over UDP; asking it over TCP`);
   }
 
   /** Lines not logged yet (each is logged once per pass by whoever takes it). */

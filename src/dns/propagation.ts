@@ -139,7 +139,6 @@ export async function waitForPropagation(records: CheckedRecord[], opts: Propaga
       opts.logger.info({ names: names.map((n) => n.fqdn), elapsedMs, polls, servers }, 'TXT records propagated');
       const ignored = names.flatMap((n) => n.checks.filter((c) => !c.doh && c.status !== 'ok').map((c) => `${c.label}: ${c.detail}`));
       if (ignored.length) opts.logger.warn({ servers: ignored }, 'some nameservers failed; continuing as propagation.minorityFailure is ignore');
-      opts.onProgress?.(checks.filter((c) => c.status === 'ok').length, checks.length);
       return { elapsedMs, polls };
     }
     const served = checks.filter((c) => c.status === 'ok').length;
