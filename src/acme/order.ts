@@ -3,8 +3,7 @@ import type { Logger } from 'pino';
 import type { KeyType } from '../config/schema.js';
 import { AbortedError, AcmeError, CertkeeperError } from '../errors.js';
 import type { DnsProvider, TxtRecord } from '../dns/provider.js';
-import { withDeadline } from '../dns/lookups.js';
-import { waitForPropagation, type PropagationOptions } from '../dns/propagation.js';
+import { waitForPropagation, withDeadline, type PropagationOptions } from '../dns/propagation.js';
 import { abortableSleep, parseRetryAfter, type AcmeSession } from './session.js';
 
 export type OrderStep = 'ordering' | 'presented' | 'propagated' | 'validated' | 'issued';

@@ -2,8 +2,7 @@ import type { Config } from '../config/load.js';
 import { cnameLookup, type CnameLookup } from './alias.js';
 import { NameserverFinder } from './authoritative.js';
 import { Reachability } from './nameserver.js';
-import type { CheckedRecord, PropagationOptions } from './propagation.js';
-import type { DnsProvider, TxtRecord } from './provider.js';
+import type { PropagationOptions } from './propagation.js';
 import { parseServer } from './query.js';
 
 export type PassPropagation = Omit<PropagationOptions, 'signal' | 'logger' | 'firstIntervalMs'>;
@@ -33,10 +32,4 @@ export function dnsLookupsForPass(config: Pick<Config, 'propagation' | 'dns'>): 
       maxIntervalMs: p.interval,
     },
   };
-}
-
-/** A record with its provider's deadline, when the provider's `propagationTimeout` is set. */
-export function withDeadline(record: TxtRecord, dns: Pick<DnsProvider, 'hints' | 'name'>, entry: string | undefined): CheckedRecord {
-  const ms = dns.hints.timeoutMs;
-  return ms === undefined ? record : { ...record, deadline: { ms, setting: `dns.${entry ?? dns.name}.propagationTimeout` } };
 }

@@ -5,7 +5,7 @@ import { NameserverFinder } from './authoritative.js';
 import { queryTxtDoh } from './doh.js';
 import { askAddresses, Reachability, type AddressResult } from './nameserver.js';
 import { progressFields, propagationFailure, type NameView, type ServerStatus } from './propagation-report.js';
-import type { TxtRecord } from './provider.js';
+import type { DnsProvider, TxtRecord } from './provider.js';
 import { formatServer, parseServer, txtValues, type DnsResponse, type DnsServer } from './query.js';
 
 export interface PropagationOptions {
@@ -38,6 +38,12 @@ export interface PropagationOptions {
 /** A record to wait for; a provider's `propagationTimeout` gives it its own deadline. */
 export interface CheckedRecord extends TxtRecord {
   deadline?: { ms: number; setting: string };
+}
+
+/** A record with its provider's deadline, when the provider's `propagationTimeout` is set. */
+export function withDeadline(record: TxtRecord, dns: Pick<DnsProvider, 'hints' | 'name'>, entry: string | undefined): CheckedRecord {
+  const ms = dns.hints.timeoutMs;
+  return ms === undefined ? record : { ...record, deadline: { ms, setting: `dns.${entry ?? dns.name}.propagationTimeout` } };
 }
 
 type Judge = (values: string[], rcode: string) => { status: 'ok' | 'missing' | 'failed'; text: string };
