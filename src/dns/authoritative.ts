@@ -88,7 +88,8 @@ export class NameserverFinder {
 
   private async withAddresses(zone: string, hosts: string[], signal?: AbortSignal): Promise<Nameserver[]> {
     const all = await Promise.all(hosts.map(async (name) => ({ name, addresses: await this.addressesOf(name, signal) })));
-    const nameservers = all.filter((n) => n.addresses.length);
+    // In name order: resolvers rotate NS sets, logs and errors should not.
+    const nameservers = all.filter((n) => n.addresses.length).sort((a, b) => a.name.localeCompare(b.name));
     if (!nameservers.length) throw new Error(`the nameservers of ${zone} (${hosts.join(', ')}) have no addresses`);
     return nameservers;
   }
