@@ -19,6 +19,7 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 FROM node:20-bookworm-slim
 # tini reaps children (nginx -t, hooks) and forwards SIGTERM so TXT records get cleaned up on stop.
+# No openssl: the pfx layout is built in-process (src/deploy/pfx.ts).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends tini=0.19.0-1* \
  && rm -rf /var/lib/apt/lists/*

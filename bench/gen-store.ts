@@ -13,6 +13,8 @@ import { CertificateStore } from '../src/store/certs.js';
 const crypto = webcrypto;
 x509.cryptoProvider.set(crypto as never);
 const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+/** The CA the stored certificates record: the configured one, or a pass would find every one due. */
+const DIRECTORY = 'https://127.0.0.1:9/dir';
 
 export async function generateStore(dir: string, count: number): Promise<string> {
   const dataDir = join(dir, 'data');
@@ -38,7 +40,7 @@ export async function generateStore(dir: string, count: number): Promise<string>
   const store = new CertificateStore(dataDir);
   for (let i = 0; i < count; i++) {
     const name = `c${i}`;
-    const domain = `c${i}.bulk.test`;
+    const domain = `c${i}.bulk.example.com`;
     const leaf = await x509.X509CertificateGenerator.create({
       serialNumber: (i + 2).toString(16).padStart(8, '0'),
       subject: `CN=${domain}`,
@@ -53,7 +55,7 @@ export async function generateStore(dir: string, count: number): Promise<string>
     const leafPem = `${leaf.toString('pem')}\n`;
     const chainPem = `${ca.toString('pem')}\n`;
     // The real store code, so the files are exactly what certkeeper itself writes.
-    await store.save(name, leafPem + chainPem, keyPem, { domains: [domain], keyType: 'ecdsa-p256', issuedAt: new Date(now).toISOString(), directory: 'bench' });
+    await store.save(name, leafPem + chainPem, keyPem, { domains: [domain], keyType: 'ecdsa-p256', issuedAt: new Date(now).toISOString(), directory: DIRECTORY });
     await Promise.all([
       writeFile(join(deployDir, `${name}.crt`), leafPem + chainPem),
       writeFile(join(deployDir, `${name}.key`), keyPem, { mode: 0o600 }),
@@ -65,7 +67,7 @@ export async function generateStore(dir: string, count: number): Promise<string>
     config,
     stringify({
       dataDir,
-      acme: { directory: 'https://127.0.0.1:9/dir' }, // never contacted: nothing is due
+      acme: { directory: DIRECTORY }, // never contacted: nothing is due
       dns: { hooks: { type: 'exec', command: ['/bin/false'] } },
       deploy: { nginx: { test: ['/bin/true'], reload: ['/bin/true'] } },
       certificates,

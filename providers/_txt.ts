@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { GuideSection } from '../src/config/descriptor.js';
 import { DnsProviderError } from '../src/errors.js';
 import type { DnsProvider, PropagationHints, TxtRecord } from '../src/dns/provider.js';
 import { findZone, recordKey, type HostedZone } from './_zone.js';
@@ -85,3 +86,22 @@ export function txtProvider(name: string, api: TxtApi, hints: PropagationHints, 
     },
   };
 }
+
+/** What every provider built on `txtProvider` does, for its reference page. */
+export const cloudDnsBehaviour: GuideSection = {
+  heading: 'How it works (工作方式)',
+  markdown: [
+    '- **The zone is looked up, not guessed.** certkeeper lists the domains in the account once and picks the',
+    '  longest one the record name ends with: `_acme-challenge.a.sub.example.com` goes to the zone',
+    '  `sub.example.com` if the account hosts it, else to `example.com`. A zone added later is found by a',
+    '  second listing. Internationalised names work in either spelling (`bücher.example` or `xn--bcher-kva.example`).',
+    '- **Only what certkeeper created is deleted.** The id of each created record is kept and exactly that id',
+    '  is deleted afterwards; without a known id (an earlier run created it) the record is found by exact name',
+    '  *and* value. Other TXT records at the name are never touched.',
+    '- **Flaky APIs are ridden out.** Throttling, HTTP 5xx and network errors are retried with exponential',
+    '  backoff and jitter (`retries`, `retryDelay`). Rejected credentials and missing permissions are not',
+    '  retried: the error is one line naming the variables to check and the policy to attach, with the',
+    "  vendor's code first. A clock that is off is reported as a clock problem. Vendor messages are redacted",
+    '  before they reach a log or the terminal.',
+  ].join('\n'),
+};

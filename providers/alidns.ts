@@ -3,7 +3,7 @@ import { duration, optionalDuration } from '../src/config/schema.js';
 import { DnsProviderError } from '../src/errors.js';
 import type { ProviderDescriptor } from '../src/dns/provider.js';
 import { isNetworkError, redact, vendorCode, vendorError, RetriesExhausted, withRetry, type Verdict } from './_retry.js';
-import { txtProvider, type TxtApi } from './_txt.js';
+import { cloudDnsBehaviour, txtProvider, type TxtApi } from './_txt.js';
 import { toAscii, type HostedZone } from './_zone.js';
 
 const options = z
@@ -13,7 +13,7 @@ const options = z
     securityToken: z.string().min(1).optional().describe('STS security token, with temporary keys'),
     endpoint: z.url({ protocol: /^https?$/ }).default('https://alidns.aliyuncs.com').describe('Alidns API endpoint'),
     timeout: duration('10s').describe('time limit for each API request'),
-    ttl: z.number().int().min(1).max(86400).default(600).describe('TTL of the TXT records (600 is the Free edition minimum)'),
+    ttl: z.number().int().min(1).max(86400).default(600).describe('TTL of the TXT records (600 is the Free edition minimum; paid editions allow less)'),
     propagationTimeout: optionalDuration().describe('how long this provider\'s records may take to be served by every nameserver (default: propagation.timeout)'),
     retries: z.number().int().min(0).max(10).default(4).describe('retries on throttling, 5xx and network errors'),
     retryDelay: duration('1s').describe('first pause between retries; doubles each time, with jitter'),
@@ -27,11 +27,37 @@ export const ALIDNS_AUTH_HINT =
 const AUTH = /^(InvalidAccessKeyId|SignatureDoesNotMatch|Forbidden|InvalidSecurityToken|NoPermission|IncorrectDomainUser|InvalidAccessKeySecret|UnauthorizedOperation)/;
 const RETRY = /^(Throttling|ServiceUnavailable|InternalError|UnknownError|SignatureNonceUsed|LastOperationNotFinished)/;
 
+const FIRST_POLL_MS = 2000;
+
 /** `alidns`: Alibaba Cloud DNS (API 2015-01-09) through @alicloud/pop-core, loaded only in `create`. */
 export const descriptor: ProviderDescriptor<typeof options> = {
   type: 'alidns',
   title: 'Alibaba Cloud DNS (Alidns)',
   docs: 'https://help.aliyun.com/en/dns/api-alidns-2015-01-09-overview',
+  summary:
+    'Writes the challenge records through the Alibaba Cloud DNS API (阿里云云解析 DNS, API 2015-01-09), for domains ' +
+    'hosted there. Give it a RAM user that may call only the four DNS actions below, or temporary STS keys.',
+  access: {
+    intro: 'Create a RAM user with programmatic access only, and attach a custom policy that allows just the four DNS actions certkeeper calls:',
+    policy: {
+      Version: '1',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: ['alidns:DescribeDomains', 'alidns:AddDomainRecord', 'alidns:DescribeSubDomainRecords', 'alidns:DeleteDomainRecord'],
+          Resource: '*',
+        },
+      ],
+    },
+    notes:
+      '`DescribeDomains` finds the zone, `AddDomainRecord` creates the TXT record, and `DeleteDomainRecord` removes it by id. ' +
+      '`DescribeSubDomainRecords` is needed only when the id is not known: the create call answered "already exists", or an ' +
+      'earlier run created the record. The system policy `AliyunDNSFullAccess` also works but grants far more (every record ' +
+      'of every domain, domain settings).',
+  },
+  propagation: { firstPollMs: FIRST_POLL_MS },
+  guide: [cloudDnsBehaviour],
+  links: [{ title: 'RAM authorization for Alibaba Cloud DNS', url: 'https://www.alibabacloud.com/help/en/dns/api-alidns-2015-01-09-ram' }],
   credentials: [
     { key: 'accessKeyId', env: ['ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALICLOUD_ACCESS_KEY'], description: 'AccessKey ID', required: true, secret: false },
     { key: 'accessKeySecret', env: ['ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'ALICLOUD_SECRET_KEY'], description: 'AccessKey secret', required: true, secret: true },
@@ -133,6 +159,6 @@ export const descriptor: ProviderDescriptor<typeof options> = {
         }
       },
     };
-    return txtProvider('alidns', api, { timeoutMs: opts.propagationTimeout, pollIntervalMs: 2000, ttl: opts.ttl }, logger);
+    return txtProvider('alidns', api, { timeoutMs: opts.propagationTimeout, pollIntervalMs: FIRST_POLL_MS, ttl: opts.ttl }, logger);
   },
 };

@@ -5,12 +5,14 @@ import { parseServer } from '../src/dns/query.js';
 import type { DnsProvider, ProviderDescriptor } from '../src/dns/provider.js';
 import { ChallengeServer } from './_dnsserver.js';
 
+const FIRST_POLL_MS = 50;
+
 const options = z
   .object({
-    zone: z.string().regex(/^[A-Za-z0-9.-]+\.?$/, 'write the delegated zone, e.g. acme.example.net').describe('zone NS-delegated to this host'),
+    zone: z.string().regex(/^[A-Za-z0-9.-]+\.?$/, 'write the delegated zone, e.g. acme.example.net').describe('zone NS-delegated to this host').meta({ examples: ['acme.example.net'] }),
     listen: z.string().default('0.0.0.0:53').describe('address and port to answer on (UDP and TCP)'),
     nameserver: z.string().optional().describe("this host's name as the zone's NS record (default: ns.<zone>)"),
-    rateLimit: z.number().positive().default(20).describe('queries per second allowed per source address'),
+    rateLimit: z.number().positive().default(20).describe('queries per second allowed per source address (bursts up to twice that)'),
     ttl: z.number().int().positive().default(10).describe('TTL of the answers'),
     idleStop: duration('60s').describe('stop listening this long after the last record is removed (0: keep running)'),
   })
@@ -47,7 +49,42 @@ export function builtinServer(listen: string): ChallengeServer | undefined {
 export const descriptor: ProviderDescriptor<typeof options> = {
   type: 'builtin',
   title: 'Built-in challenge DNS server',
-  docs: 'README.md#builtin-provider',
+  docs: 'https://www.rfc-editor.org/rfc/rfc8555#section-8.4',
+  summary:
+    'certkeeper answers the challenge itself, as the authoritative server of a small zone delegated to this host; each ' +
+    '`_acme-challenge.<name>` is a CNAME into that zone. No cloud credentials at all. It answers only the TXT records of ' +
+    'orders in progress (plus SOA and NS of the zone, REFUSED for anything else, no recursion), over UDP and TCP with a ' +
+    'per-source rate limit. It starts on the first challenge and stops `idleStop` after the last; a one-shot `renew` exits normally.',
+  propagation: { firstPollMs: FIRST_POLL_MS, note: 'The records are served from the moment they are written, so the check passes at its first look once the delegation works.' },
+  guide: [
+    {
+      heading: 'Setup (设置)',
+      markdown: [
+        '1. Give the certkeeper host a name and open UDP and TCP port 53 to it (security group, firewall):',
+        '   `ns-acme.example.net. A 203.0.113.10`.',
+        '2. Delegate a small zone to it, in the parent zone: `acme.example.net. NS ns-acme.example.net.`',
+        "3. CNAME each name's challenge into it, once:",
+        '   `_acme-challenge.www.example.com. CNAME www.example.com.acme.example.net.`',
+        '4. Map the zone to the entry in the certificate:',
+        '   ```yaml',
+        '   dns:',
+        '     local:',
+        '       type: builtin',
+        '       zone: acme.example.net',
+        '       nameserver: ns-acme.example.net',
+        '   certificates:',
+        '     - name: www',
+        '       domains: [www.example.com]',
+        '       dns: { acme.example.net: local }',
+        '   ```',
+        '   Port 53 needs root or `CAP_NET_BIND_SERVICE`: under systemd, give the service',
+        '   `AmbientCapabilities=CAP_NET_BIND_SERVICE` instead of running it as root.',
+        '5. Test while an order runs: `dig @203.0.113.10 www.example.com.acme.example.net TXT`.',
+        '',
+        '`npm run demo` uses this provider: Pebble resolves through certkeeper\'s builtin server on a loopback port.',
+      ].join('\n'),
+    },
+  ],
   credentials: [],
   options,
   create(opts, ctx): DnsProvider {
@@ -71,7 +108,7 @@ export const descriptor: ProviderDescriptor<typeof options> = {
     };
     return {
       name: 'builtin',
-      hints: { pollIntervalMs: 50, ttl: opts.ttl },
+      hints: { pollIntervalMs: FIRST_POLL_MS, ttl: opts.ttl },
       async present(rec) {
         const s = check(rec.fqdn);
         clearTimeout(idleTimers.get(s));

@@ -7,8 +7,8 @@ const options = z
   .object({
     apiToken: z.string().min(1).describe('API token with Zone:DNS:Edit on the zones used'),
     endpoint: z.url().default('https://api.cloudflare.com/client/v4').describe('API base URL (for tests and proxies)'),
-    zoneId: z.string().optional().describe('zone id; looked up by name when omitted'),
-    ttl: z.number().int().min(1).default(60).describe('TTL of the TXT records (1 = automatic)'),
+    zoneId: z.string().optional().describe('zone id; looked up by name when omitted (needs Zone:Read)'),
+    ttl: z.number().int().min(1).default(60).describe('TTL of the TXT records: 1 = automatic, else 60 to 86400'),
     timeout: duration('30s').describe('time limit for each API call'),
     propagationTimeout: optionalDuration().describe('how long this provider\'s records may take to be served by every nameserver (default: propagation.timeout)'),
   })
@@ -21,6 +21,7 @@ interface Envelope<T> {
   result_info?: { page: number; per_page: number; total_pages: number; count: number; total_count: number };
 }
 
+const FIRST_POLL_MS = 1000;
 const AUTH_CODES = new Set([10000, 9103, 9106, 9109, 6003, 6111]);
 const ALREADY_EXISTS = new Set([81057, 81058]);
 
@@ -31,7 +32,27 @@ const ALREADY_EXISTS = new Set([81057, 81058]);
 export const descriptor: ProviderDescriptor<typeof options> = {
   type: 'cloudflare',
   title: 'Cloudflare',
-  docs: 'README.md#cloudflare-provider',
+  docs: 'https://developers.cloudflare.com/api/resources/dns/subresources/records/',
+  summary:
+    'Writes the challenge records through the Cloudflare API v4 with a scoped API token; the global API key is not ' +
+    'supported, on purpose. Also a good home for a small delegate zone when the main DNS host has no API (CNAME delegation).',
+  access: {
+    intro:
+      'Create an API token (My Profile → API Tokens, or the *Edit zone DNS* template) with *Zone → DNS → Edit* on the zones ' +
+      'concerned, plus *Zone → Zone → Read* so that certkeeper can find the zone id by name (the longest matching zone ' +
+      'wins). With `zoneId` set in the entry, DNS Edit alone is enough.',
+  },
+  propagation: { firstPollMs: FIRST_POLL_MS },
+  guide: [
+    {
+      heading: 'How it works (工作方式)',
+      markdown:
+        'certkeeper creates one TXT record per value, remembers its record id and deletes exactly that id. A record that is ' +
+        'already there (error 81058, e.g. from a retried run) is adopted and removed afterwards. Errors name Cloudflare\'s code ' +
+        'and message (`9109 Invalid access token; check CLOUDFLARE_API_TOKEN …`).',
+    },
+  ],
+  links: [{ title: 'Create an API token', url: 'https://developers.cloudflare.com/fundamentals/api/get-started/create-token/' }],
   credentials: [{ key: 'apiToken', env: ['CLOUDFLARE_API_TOKEN', 'CF_API_TOKEN'], description: 'scoped API token', required: true, secret: true }],
   options,
   create(opts): DnsProvider {
@@ -98,7 +119,7 @@ export const descriptor: ProviderDescriptor<typeof options> = {
 
     return {
       name: 'cloudflare',
-      hints: { timeoutMs: opts.propagationTimeout, pollIntervalMs: 1000, ttl: opts.ttl },
+      hints: { timeoutMs: opts.propagationTimeout, pollIntervalMs: FIRST_POLL_MS, ttl: opts.ttl },
       async present(rec, signal) {
         const zone = await zoneOf(rec.fqdn, signal);
         const r = await call<{ id: string }>('POST', `/zones/${zone}/dns_records`, { type: 'TXT', name: rec.fqdn, content: rec.value, ttl: opts.ttl }, signal, `creating TXT ${rec.fqdn}`);

@@ -6,16 +6,18 @@ import type { DnsProvider, ProviderDescriptor, TxtRecord } from '../src/dns/prov
 import { buildUpdate, findZoneBySoa, sendSigned } from './_dnsupdate.js';
 import type { TsigKey } from './_tsig.js';
 
+const FIRST_POLL_MS = 200;
+
 const options = z
   .object({
-    server: z.string().regex(/^[^\s:]+(:\d{1,5})?$|^\[[0-9a-fA-F:]+\](:\d{1,5})?$/, 'write host or host:port').describe('primary server that accepts updates, host:port'),
-    zone: z.string().optional().describe('zone to update; found from the SOA when omitted'),
-    keyName: z.string().min(1).describe('TSIG key name, as in the server configuration'),
+    server: z.string().regex(/^[^\s:]+(:\d{1,5})?$|^\[[0-9a-fA-F:]+\](:\d{1,5})?$/, 'write host or host:port').describe('primary server that accepts updates (over TCP), host or host:port').meta({ examples: ['192.0.2.53:53'] }),
+    zone: z.string().optional().describe("zone to update; found from the server's SOA answer when omitted"),
+    keyName: z.string().min(1).describe('TSIG key name, as in the server configuration').meta({ examples: ['certkeeper'] }),
     algorithm: z.enum(['hmac-sha256', 'hmac-sha512']).default('hmac-sha256').describe('TSIG algorithm'),
     secret: z
       .string()
       .refine((s) => /^[A-Za-z0-9+/]+=*$/.test(s) && Buffer.from(s, 'base64').length >= 16, 'must be the base64 key secret (at least 16 bytes)')
-      .describe('TSIG secret, base64'),
+      .describe('TSIG secret, base64 (at least 16 bytes)'),
     ttl: z.number().int().positive().default(60).describe('TTL of the TXT records'),
     timeout: duration('10s').describe('time limit for each update'),
     propagationTimeout: optionalDuration().describe('how long this provider\'s records may take to be served by every nameserver (default: propagation.timeout)'),
@@ -30,7 +32,34 @@ const options = z
 export const descriptor: ProviderDescriptor<typeof options> = {
   type: 'rfc2136',
   title: 'RFC 2136 dynamic update (TSIG)',
-  docs: 'README.md#rfc2136-provider',
+  docs: 'https://www.rfc-editor.org/rfc/rfc2136',
+  summary:
+    'Dynamic DNS updates (RFC 2136) signed with TSIG (RFC 8945), for your own BIND, Knot, PowerDNS or Windows DNS. ' +
+    'certkeeper adds and deletes exactly one TXT value per record, never the whole record set, and verifies the TSIG ' +
+    'signature of every reply.',
+  access: {
+    intro:
+      'Give certkeeper a TSIG key of its own (`tsig-keygen -a hmac-sha256 certkeeper`) and let that key update TXT records ' +
+      'only. In BIND:',
+    policy: [
+      'key "certkeeper" { algorithm hmac-sha256; secret "…base64…"; };',
+      'zone "example.com" {',
+      '  type primary; file "/var/lib/bind/example.com.zone";',
+      '  update-policy { grant certkeeper zonesub TXT; };   # TXT records only',
+      '};',
+    ].join('\n'),
+    notes:
+      'Or restrict the key to a throwaway zone and CNAME the `_acme-challenge` names into it (CNAME delegation). A wrong ' +
+      'secret or key name fails at once: `rfc2136: 192.0.2.53 refused the update of … (NOTAUTH, BADSIG); check keyName, ' +
+      'algorithm and secret …`.',
+  },
+  propagation: {
+    firstPollMs: FIRST_POLL_MS,
+    note: 'The primary serves a record as soon as it accepts the update; secondaries follow after its NOTIFY and a zone transfer, and certkeeper waits until every nameserver of the zone answers with the value.',
+  },
+  links: [
+    { title: 'RFC 8945: Secret Key Transaction Authentication for DNS (TSIG)', url: 'https://www.rfc-editor.org/rfc/rfc8945' },
+  ],
   credentials: [
     { key: 'secret', env: ['RFC2136_TSIG_SECRET'], description: 'TSIG secret (base64)', required: true, secret: true },
     { key: 'keyName', env: ['RFC2136_TSIG_KEY'], description: 'TSIG key name', required: true, secret: false },
@@ -74,7 +103,7 @@ export const descriptor: ProviderDescriptor<typeof options> = {
     };
     return {
       name: 'rfc2136',
-      hints: { timeoutMs: opts.propagationTimeout, pollIntervalMs: 200, ttl: opts.ttl },
+      hints: { timeoutMs: opts.propagationTimeout, pollIntervalMs: FIRST_POLL_MS, ttl: opts.ttl },
       present: (rec, signal) => update('add', rec, signal),
       cleanup: (rec, signal) => update('delete', rec, signal),
     };

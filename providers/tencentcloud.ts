@@ -5,7 +5,7 @@ import { duration, optionalDuration } from '../src/config/schema.js';
 import { DnsProviderError } from '../src/errors.js';
 import type { ProviderDescriptor } from '../src/dns/provider.js';
 import { isNetworkError, redact, RetriesExhausted, vendorCode, vendorError, withRetry, type Verdict } from './_retry.js';
-import { txtProvider, type TxtApi } from './_txt.js';
+import { cloudDnsBehaviour, txtProvider, type TxtApi } from './_txt.js';
 import { toAscii, type HostedZone } from './_zone.js';
 
 const options = z
@@ -30,11 +30,49 @@ const AUTH = /^(AuthFailure|UnauthorizedOperation|OperationDenied)/;
 // Throttling (default limit 20 requests/s), server-side faults: worth another try.
 const RETRY = /^(RequestLimitExceeded|InternalError|ResourceUnavailable|FailedOperation\.FrequencyLimit)/;
 
+const FIRST_POLL_MS = 2000;
+
 /** `tencentcloud`: DNSPod API 3.0 (2021-03-23) through tencentcloud-sdk-nodejs-dnspod, loaded only in `create`. */
 export const descriptor: ProviderDescriptor<typeof options> = {
   type: 'tencentcloud',
   title: 'Tencent Cloud DNSPod',
   docs: 'https://cloud.tencent.com/document/api/1427/56194',
+  summary:
+    'Writes the challenge records through the DNSPod API 3.0 (腾讯云 DNSPod, version 2021-03-23), for domains hosted at ' +
+    'DNSPod. Give it a CAM sub-user that may call only the four DNSPod actions below, or temporary keys.',
+  access: {
+    intro: 'Create a CAM sub-user with programmatic access only, and attach a custom policy that allows just these DNSPod actions:',
+    policy: {
+      version: '2.0',
+      statement: [
+        {
+          effect: 'allow',
+          action: ['dnspod:DescribeDomainList', 'dnspod:CreateTXTRecord', 'dnspod:DescribeRecordList', 'dnspod:DeleteRecord'],
+          resource: ['*'],
+        },
+      ],
+    },
+    notes:
+      '`DescribeDomainList` finds the zone, `CreateTXTRecord` creates the TXT record, and `DeleteRecord` removes it by id. ' +
+      '`DescribeRecordList` is needed only when the id is not known. The preset policy `QcloudDNSPodFullAccess` also works ' +
+      'but grants much more.',
+  },
+  propagation: { firstPollMs: FIRST_POLL_MS },
+  guide: [
+    cloudDnsBehaviour,
+    {
+      heading: 'Proxy and record lists (代理与记录列表)',
+      markdown: [
+        '- **Proxy.** The Tencent Cloud SDK silently sends its requests through the proxy in `http_proxy` when that',
+        '  variable is set. certkeeper turns that off: it uses a proxy only when `proxy:` is set in the entry.',
+        "- **Slow record lists.** DNSPod's list calls can miss a new record for a while. certkeeper deletes by the id",
+        '  that the create call returned, so this lag does not matter.',
+        '- **One product.** `tencentcloud-sdk-nodejs-dnspod` is the official SDK (the same client and signing code as',
+        '  `tencentcloud-sdk-nodejs`) with only the DNSPod product in it.',
+      ].join('\n'),
+    },
+  ],
+  links: [{ title: 'CAM policy syntax for DNSPod', url: 'https://cloud.tencent.com/document/product/302/105718' }],
   credentials: [
     { key: 'secretId', env: ['TENCENTCLOUD_SECRET_ID'], description: 'SecretId', required: true, secret: false },
     { key: 'secretKey', env: ['TENCENTCLOUD_SECRET_KEY'], description: 'SecretKey', required: true, secret: true },
@@ -150,6 +188,6 @@ export const descriptor: ProviderDescriptor<typeof options> = {
         }
       },
     };
-    return txtProvider('tencentcloud', api, { timeoutMs: opts.propagationTimeout, pollIntervalMs: 2000, ttl: opts.ttl }, logger);
+    return txtProvider('tencentcloud', api, { timeoutMs: opts.propagationTimeout, pollIntervalMs: FIRST_POLL_MS, ttl: opts.ttl }, logger);
   },
 };

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 
 export interface CommandResult {
   /** Exit status, or null when killed by a signal or the timeout. */
@@ -11,9 +11,26 @@ export interface CommandResult {
 const MAX_OUTPUT = 16 * 1024;
 
 /**
- * Runs an external command from an argument array with execFile: no shell ever sees config values,
- * so `; rm -rf /` in a config string is just an argument. Resolves with the result on any exit;
- * rejects only when the program cannot be started (missing, not executable).
+ * Variables every external command gets from certkeeper's own environment: enough to find programs,
+ * pick a language and a time zone, and reach Docker for `certkeeper docker-nginx` (an address, not a
+ * secret). Nothing else passes unless a command's `passEnv` lists it, so the DNS and notify
+ * credentials in the daemon's environment never reach a hook, a test or a reload command.
+ */
+export const BASE_ENV: readonly string[] = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'DOCKER_HOST', 'CERTKEEPER_CONFIG'];
+
+/** The minimal environment: BASE_ENV and `passEnv` taken from `from` (when set there), then `extra`. */
+export function commandEnv(passEnv: readonly string[] = [], extra: Record<string, string> = {}, from: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const name of [...BASE_ENV, ...passEnv]) if (from[name] !== undefined) env[name] = from[name];
+  return { ...env, ...extra };
+}
+
+/**
+ * Runs an external command from an argument array: no shell ever sees config values, so `; rm -rf /`
+ * in a config string is just an argument. The command leads its own process group, and the timeout
+ * or an abort kills the whole group, so `sh -c 'sleep 60; true'` leaves no `sleep` behind. Resolves
+ * with the result on any exit; rejects only when the program cannot be started (missing, not
+ * executable). The environment is the minimal one unless `env` is given.
  */
 export function runCommand(
   argv: string[],
@@ -22,30 +39,73 @@ export function runCommand(
   const [file, ...args] = argv;
   if (!file) return Promise.reject(new Error('empty command'));
   return new Promise((resolve, reject) => {
-    execFile(
-      file,
-      args,
-      {
-        env: opts.env ?? process.env,
-        timeout: opts.timeoutMs ?? 60_000,
-        signal: opts.signal,
-        cwd: opts.cwd,
-        maxBuffer: 4 * MAX_OUTPUT,
-        killSignal: 'SIGKILL',
-        windowsHide: true,
-      },
-      (err, stdout, stderr) => {
-        const output = bound(`${stdout}${stderr ? (stdout ? '\n' : '') + stderr : ''}`.trim());
-        if (err && typeof err.code === 'string' && ['ENOENT', 'EACCES', 'ENOTDIR'].includes(err.code)) {
-          reject(new Error(`cannot run ${file}: ${err.code === 'ENOENT' ? 'not found' : 'permission denied'}`));
-          return;
-        }
-        const timedOut = Boolean(err && err.killed && !opts.signal?.aborted);
-        const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
-        resolve({ code, timedOut, output });
-      },
-    );
+    // detached: the child calls setsid(), so its pid is also the id of a group holding all its descendants.
+    const child = spawn(file, args, { env: opts.env ?? commandEnv(), cwd: opts.cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+    const stdout = new BoundedText();
+    const stderr = new BoundedText();
+    child.stdout.setEncoding('utf8').on('data', (s: string) => stdout.add(s));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => stderr.add(s));
+    let timedOut = false;
+    let settled = false;
+    const killGroup = () => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // ESRCH: the group is already gone.
+      }
+      // A descendant that left the group could still hold the pipes open; stop waiting for them.
+      child.stdout.destroy();
+      child.stderr.destroy();
+    };
+    const onAbort = () => killGroup();
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup();
+    }, opts.timeoutMs ?? 60_000);
+    const finish = () => {
+      settled = true;
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+    };
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      if (settled) return;
+      finish();
+      const why = err.code === 'ENOENT' ? 'not found' : err.code === 'EACCES' || err.code === 'ENOTDIR' ? 'permission denied' : err.message;
+      reject(new Error(`cannot run ${file}: ${why}`));
+    });
+    child.on('close', (code) => {
+      if (settled) return;
+      finish();
+      const output = bound([stdout.text().trim(), stderr.text().trim()].filter(Boolean).join('\n'));
+      resolve({ code: timedOut || opts.signal?.aborted ? null : code, timedOut, output });
+    });
+    if (child.pid !== undefined) {
+      if (opts.signal?.aborted) killGroup();
+      else opts.signal?.addEventListener('abort', onAbort, { once: true });
+    }
   });
+}
+
+/** Keeps the first and the last MAX_OUTPUT characters of a stream, however much it prints. */
+class BoundedText {
+  private head = '';
+  private tail = '';
+  private cut = 0;
+  add(s: string): void {
+    if (this.head.length < MAX_OUTPUT) {
+      const room = MAX_OUTPUT - this.head.length;
+      this.head += s.slice(0, room);
+      this.push(s.slice(room));
+    } else this.push(s);
+  }
+  private push(s: string): void {
+    const t = this.tail + s;
+    this.cut += Math.max(0, t.length - MAX_OUTPUT);
+    this.tail = t.slice(-MAX_OUTPUT);
+  }
+  text(): string {
+    return this.cut ? `${this.head}\n… (${this.cut} characters cut) …\n${this.tail}` : this.head + this.tail;
+  }
 }
 
 function bound(s: string): string {

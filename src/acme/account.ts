@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as acme from 'acme-client';
 import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
 import { writeFileAtomic } from '../store/atomic.js';
+import { accountDir } from './account-file.js';
 import { AcmeSession, configureHttp } from './session.js';
 
 /**
@@ -13,7 +13,7 @@ import { AcmeSession, configureHttp } from './session.js';
  */
 export async function openAccount(acmeCfg: Config['acme'], dataDir: string, logger: Logger, directoryUrl = acmeCfg.directory): Promise<AcmeSession> {
   configureHttp(acmeCfg.caBundle);
-  const dir = join(dataDir, 'accounts', createHash('sha256').update(directoryUrl).digest('hex').slice(0, 16));
+  const dir = accountDir(dataDir, directoryUrl);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const keyPath = join(dir, 'key.pem');
   const metaPath = join(dir, 'account.json');

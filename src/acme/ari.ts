@@ -1,8 +1,21 @@
 import * as acme from 'acme-client';
 import { AuthorityKeyIdentifierExtension, X509Certificate } from '@peculiar/x509';
-import type { AriWindow } from '../scheduler/due.js';
 import { AcmeError } from '../errors.js';
 import { parseRetryAfter } from './session.js';
+
+/** What the CA's renewal information (RFC 9773) said about the current certificate, as persisted. */
+export interface AriWindow {
+  /** ARI certID of the certificate the window belongs to; a window for another certificate is ignored. */
+  certId: string;
+  start: string;
+  end: string;
+  /** The moment picked at random inside the window, once; renewal happens when it has passed. */
+  selected: string;
+  explanationUrl?: string;
+}
+
+/** A window with the time to ask the CA again. */
+export type AriState = AriWindow & { nextPoll: string };
 
 /**
  * ARI certID (RFC 9773 §4.1): base64url(AKI keyIdentifier) "." base64url(serial DER content). The
@@ -63,7 +76,7 @@ export function chooseInWindow(info: { start: Date; end: Date }, previous: strin
   return new Date(from + random() * (info.end.getTime() - from));
 }
 
-export function toAriWindow(certId: string, info: RenewalInfo, selected: Date): AriWindow & { nextPoll: string } {
+export function toAriWindow(certId: string, info: RenewalInfo, selected: Date): AriState {
   return {
     certId,
     start: info.start.toISOString(),

@@ -1,10 +1,11 @@
 import * as acme from 'acme-client';
 import type { Logger } from 'pino';
 import type { KeyType } from '../config/schema.js';
-import { AbortedError, AcmeError, CertkeeperError } from '../errors.js';
+import { AcmeError, CertkeeperError } from '../errors.js';
 import type { DnsProvider, TxtRecord } from '../dns/provider.js';
 import { waitForPropagation, withDeadline, type PropagationOptions } from '../dns/propagation.js';
-import { abortableSleep, parseRetryAfter, type AcmeSession } from './session.js';
+import { SCHEDULES, abortableSleep, pauseBefore } from '../retry.js';
+import { parseRetryAfter, type AcmeSession } from './session.js';
 
 export type OrderStep = 'ordering' | 'presented' | 'propagated' | 'validated' | 'issued';
 
@@ -66,18 +67,7 @@ export async function issueCertificate(req: OrderRequest, deps: OrderDeps): Prom
   const keyPromise = req.keyPem ? Promise.resolve(req.keyPem) : generateKey(req.keyType);
 
   deps.onStep?.('ordering');
-  const newOrder = await session.resourceUrl('newOrder');
-  const created = await session.post(
-    newOrder,
-    {
-      identifiers: req.domains.map((value) => ({ type: 'dns', value })),
-      ...(req.replaces ? { replaces: req.replaces } : {}),
-      ...(req.profile ? { profile: req.profile } : {}),
-    },
-    [201],
-    `${req.name}: creating the order`,
-    signal,
-  );
+  const created = await createOrder(session, req, signal, log);
   const orderUrl = created.headers.location;
   if (!orderUrl) throw new AcmeError(`${req.name}: the CA sent no order URL`);
   let order = created.data as { status: string; authorizations: string[]; finalize: string; certificate?: string };
@@ -171,6 +161,39 @@ export async function issueCertificate(req: OrderRequest, deps: OrderDeps): Prom
   return { fullchainPem, keyPem, orderUrl };
 }
 
+/** Problems a CA sends for reasons of its own, never because of `replaces`. */
+const NOT_ABOUT_REPLACES = new Set(['rateLimited', 'serverInternal', 'badNonce']);
+
+/**
+ * newOrder (RFC 8555 §7.4). A CA may refuse `replaces` (RFC 9773 §5) for reasons the client cannot
+ * see: Let's Encrypt answers `malformed` when it knows no current certificate by that certID or the
+ * order shares no name with it, `unauthorized` when another account requested it, `alreadyReplaced`
+ * when an order already replaced it. `replaces` is a hint that must never cost a renewal, so any
+ * refusal of an order that carried it is retried once without it; the second answer is the real one.
+ */
+async function createOrder(session: AcmeSession, req: OrderRequest, signal: AbortSignal, log: Logger) {
+  const newOrder = await session.resourceUrl('newOrder');
+  const send = (replaces: string | undefined) =>
+    session.post(
+      newOrder,
+      {
+        identifiers: req.domains.map((value) => ({ type: 'dns', value })),
+        ...(replaces ? { replaces } : {}),
+        ...(req.profile ? { profile: req.profile } : {}),
+      },
+      [201],
+      `${req.name}: creating the order`,
+      signal,
+    );
+  try {
+    return await send(req.replaces);
+  } catch (err) {
+    if (!req.replaces || !(err instanceof AcmeError) || !err.problem || NOT_ABOUT_REPLACES.has(err.problem)) throw err;
+    log.warn({ replaces: req.replaces, problem: err.problem, err: err.message }, 'the CA refused the order with "replaces"; ordering again without it');
+    return send(undefined);
+  }
+}
+
 /**
  * Removes presented records; runs even when the order was aborted, so it gets its own time limit
  * rather than the (possibly already aborted) order signal. Failures are logged with the record name.
@@ -204,16 +227,13 @@ async function cleanupRecords(records: RoutedTxt[], log: Logger, pending?: Order
  */
 async function pollStatus(session: AcmeSession, url: string, waiting: string[], what: string, signal: AbortSignal, timeoutMs = 180_000): Promise<any> {
   const start = Date.now();
-  let interval = 100;
-  for (;;) {
+  for (let n = 1; ; n++) {
     const resp = await session.post(url, null, [200], what, signal);
     if (!waiting.includes(resp.data.status)) return resp.data;
     if (Date.now() - start > timeoutMs) throw new AcmeError(`${what}: still ${resp.data.status} after ${timeoutMs / 1000}s`);
     const after = parseRetryAfter(resp.headers['retry-after']);
-    const wait = after ? Math.min(10_000, Math.max(100, after.getTime() - Date.now())) : interval;
-    if (signal.aborted) throw new AbortedError();
+    const wait = after ? Math.min(10_000, Math.max(100, after.getTime() - Date.now())) : pauseBefore(SCHEDULES.acmePoll, n);
     await abortableSleep(wait, signal);
-    interval = Math.min(2000, Math.ceil(interval * 1.5));
   }
 }
 

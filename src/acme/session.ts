@@ -1,8 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
-import { setTimeout as sleep } from 'node:timers/promises';
 import * as acme from 'acme-client';
-import { AbortedError, AcmeError } from '../errors.js';
+import { AcmeError } from '../errors.js';
+import { NoRetryError, SCHEDULES, withRetry } from '../retry.js';
+
+/** A request that got no HTTP answer (retried). */
+class NetworkFailure extends Error {
+  constructor(readonly error: unknown) {
+    super('no response');
+  }
+}
+
+/** A 5xx answer (retried). */
+class ServerFailure extends Error {
+  constructor(readonly resp: AcmeResponse) {
+    super(`HTTP ${resp.status}`);
+  }
+}
 
 /** The part of acme-client's private HTTP layer we build on; its public API hides status and headers. */
 interface AcmeResponse {
@@ -64,15 +78,6 @@ export function parseRetryAfter(header: string | undefined, now = Date.now()): D
   return Number.isNaN(t) ? undefined : new Date(t);
 }
 
-/** Sleeps, rejecting with AbortedError if the signal fires first. */
-export async function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  try {
-    await sleep(ms, undefined, { signal });
-  } catch {
-    throw new AbortedError();
-  }
-}
-
 /**
  * One ACME account on one CA, over acme-client's JWS and nonce handling (which retries badNonce).
  * Every request is checked here so callers get typed errors carrying the CA's problem document.
@@ -100,6 +105,11 @@ export class AcmeSession {
     this.internals.http.maxBadNonceRetries = BAD_NONCE_RETRIES;
   }
 
+  /** The account's URL (its id at the CA); known once the account is opened or registered. */
+  get accountUrl(): string {
+    return this.client.getAccountUrl();
+  }
+
   async directory(): Promise<Record<string, any>> {
     await this.guard('fetching the ACME directory', () => this.internals.http.getDirectory());
     return this.internals.http.directory;
@@ -118,31 +128,39 @@ export class AcmeSession {
   }
 
   /**
-   * A signed POST (or POST-as-GET when payload is null). Network failures and 5xx are retried a few
-   * times with a short backoff; 4xx problems are returned as typed errors at once.
+   * A signed POST (or POST-as-GET when payload is null). Network failures and 5xx are retried on the
+   * shared schedule (a 5xx's Retry-After is honoured up to 10 s); 4xx problems are typed errors at once.
    */
-  async post(url: string, payload: unknown, ok: number[], what: string, signal?: AbortSignal): Promise<AcmeResponse> {
-    for (let attempt = 1; ; attempt++) {
-      if (signal?.aborted) throw new AbortedError();
-      let resp: AcmeResponse;
-      try {
-        resp = await this.internals.api.apiRequest(url, payload);
-      } catch (err) {
-        if (attempt >= 4) throw this.networkError(what, err);
-        await abortableSleep(500 * 2 ** attempt, signal);
-        continue;
-      }
-      if (ok.includes(resp.status)) return resp;
-      if (resp.status >= 500 && attempt < 4) {
-        const after = parseRetryAfter(resp.headers['retry-after']);
-        const wait = after ? after.getTime() - Date.now() : 500 * 2 ** attempt;
-        if (wait <= 10_000) {
-          await abortableSleep(Math.max(0, wait), signal);
-          continue;
+  post(url: string, payload: unknown, ok: number[], what: string, signal?: AbortSignal): Promise<AcmeResponse> {
+    return withRetry(
+      what,
+      async () => {
+        let resp: AcmeResponse;
+        try {
+          resp = await this.internals.api.apiRequest(url, payload);
+        } catch (err) {
+          throw new NetworkFailure(err);
         }
-      }
-      throw problemError(resp, what);
-    }
+        if (ok.includes(resp.status)) return resp;
+        if (resp.status >= 500) throw new ServerFailure(resp);
+        throw new NoRetryError(problemError(resp, what));
+      },
+      {
+        schedule: SCHEDULES.acmeRequest,
+        signal,
+        classify: (err) => {
+          if (err instanceof ServerFailure) {
+            const after = parseRetryAfter(err.resp.headers['retry-after']);
+            if (!after) return { retry: true, reason: `HTTP ${err.resp.status}` };
+            const wait = after.getTime() - Date.now();
+            // A long Retry-After is the CA's business: fail this order and let the pass's backoff wait.
+            return wait <= 10_000 ? { retry: true, reason: `HTTP ${err.resp.status}`, waitMs: Math.max(0, wait) } : { retry: false, error: problemError(err.resp, what) };
+          }
+          return { retry: true, reason: String((err as NetworkFailure).error) };
+        },
+        exhausted: (err) => (err instanceof ServerFailure ? problemError(err.resp, what) : this.networkError(what, (err as NetworkFailure).error)),
+      },
+    );
   }
 
   private async guard<T>(what: string, fn: () => Promise<T>): Promise<T> {

@@ -74,9 +74,10 @@ export async function gatherFacts(o: GatherOptions): Promise<EndpointFacts> {
   };
   if (o.httpPort !== null) {
     const hostHeader = o.port === 443 ? o.host : `${o.host}:${o.port}`;
+    const probe = { address, servername: o.host, ca, timeoutMs: base.timeoutMs };
     facts.http = {
-      redirect: await httpProbe(`http://${o.host}${o.httpPort === 80 || o.httpPort === undefined ? '' : `:${o.httpPort}`}/`, address, o.httpPort ?? 80, o.host, false, ca),
-      https: await httpProbe(`https://${hostHeader}/`, address, port, o.host, true, ca),
+      redirect: await httpProbe(`http://${o.host}${o.httpPort === 80 || o.httpPort === undefined ? '' : `:${o.httpPort}`}/`, { ...probe, port: o.httpPort ?? 80, tls: false }),
+      https: await httpProbe(`https://${hostHeader}/`, { ...probe, port, tls: true }),
     };
   }
   return facts;
@@ -98,29 +99,46 @@ async function atsProbe(base: Parameters<typeof probeTls>[0], tls13?: TlsProbeRe
   }
 }
 
-/** One GET without following redirects; the TCP connection goes to `address` whatever the URL's host. */
-function httpProbe(url: string, address: string, port: number, servername: string, tls: boolean, ca?: string): Promise<HttpProbe> {
+interface HttpProbeTarget {
+  /** Where the TCP connection goes, whatever the URL's host. */
+  address: string;
+  port: number;
+  servername: string;
+  tls: boolean;
+  ca?: string;
+  timeoutMs: number;
+}
+
+/**
+ * One GET without following redirects. One deadline covers the whole probe (connect, TLS, response
+ * head): a socket idle timeout alone never fires on a server that sends a byte every few seconds.
+ */
+function httpProbe(url: string, t: HttpProbeTarget): Promise<HttpProbe> {
   return new Promise((resolve) => {
     const u = new URL(url);
+    let deadline: NodeJS.Timeout | undefined;
+    const done = (r: HttpProbe) => {
+      clearTimeout(deadline);
+      resolve(r);
+    };
     const opts = {
-      host: address,
-      port,
+      host: t.address,
+      port: t.port,
       path: '/',
       method: 'GET',
       headers: { Host: u.host, 'User-Agent': 'certkeeper-check' },
-      timeout: 5000,
-      servername,
+      servername: t.servername,
       rejectUnauthorized: false,
-      ca,
+      ca: t.ca,
     };
-    const req = (tls ? httpsRequest : httpRequest)(opts, (res) => {
+    const req = (t.tls ? httpsRequest : httpRequest)(opts, (res) => {
       const hsts = res.headers['strict-transport-security'];
-      resolve({ url, status: res.statusCode, location: res.headers.location, hsts: Array.isArray(hsts) ? hsts[0] : hsts });
+      done({ url, status: res.statusCode, location: res.headers.location, hsts: Array.isArray(hsts) ? hsts[0] : hsts });
       res.resume();
       req.destroy();
     });
-    req.on('timeout', () => req.destroy(new Error('timed out')));
-    req.on('error', (err: NodeJS.ErrnoException) => resolve({ url, error: err.code === 'ECONNREFUSED' ? 'connection refused' : err.message }));
+    deadline = setTimeout(() => req.destroy(new Error(`no response within ${t.timeoutMs} ms`)), t.timeoutMs);
+    req.on('error', (err: NodeJS.ErrnoException) => done({ url, error: err.code === 'ECONNREFUSED' ? 'connection refused' : err.message }));
     req.end();
   });
 }

@@ -1,4 +1,5 @@
 import type { X509Certificate } from 'node:crypto';
+import { X509Certificate as Asn1Certificate } from '@peculiar/x509';
 import { parseSubjectAltName, type SubjectNames } from './names.js';
 
 export interface CertificateFacts {
@@ -10,25 +11,16 @@ export interface CertificateFacts {
   keyType: string;
   keyBits: number | null;
   signatureAlgorithm: string;
-  /** Hash of the signature, e.g. "sha256"; null when the algorithm has no separate hash (Ed25519) or is unknown. */
+  /** Hash of the signature, e.g. "sha256" (for RSASSA-PSS from its parameters); null for Ed25519 or an unknown algorithm. */
   signatureHash: string | null;
   selfIssued: boolean;
   fingerprint256: string;
 }
 
-const SIGNATURE_OIDS: Record<string, [string, string | null]> = {
+/** Signature algorithms the library does not name (it returns their OID): old ones that ATS refuses. */
+const UNNAMED_SIGNATURES: Record<string, [string, string]> = {
+  '1.2.840.113549.1.1.2': ['md2WithRSAEncryption', 'md2'],
   '1.2.840.113549.1.1.4': ['md5WithRSAEncryption', 'md5'],
-  '1.2.840.113549.1.1.5': ['sha1WithRSAEncryption', 'sha1'],
-  '1.2.840.113549.1.1.11': ['sha256WithRSAEncryption', 'sha256'],
-  '1.2.840.113549.1.1.12': ['sha384WithRSAEncryption', 'sha384'],
-  '1.2.840.113549.1.1.13': ['sha512WithRSAEncryption', 'sha512'],
-  '1.2.840.113549.1.1.10': ['rsassaPss', null],
-  '1.2.840.10045.4.1': ['ecdsa-with-SHA1', 'sha1'],
-  '1.2.840.10045.4.3.2': ['ecdsa-with-SHA256', 'sha256'],
-  '1.2.840.10045.4.3.3': ['ecdsa-with-SHA384', 'sha384'],
-  '1.2.840.10045.4.3.4': ['ecdsa-with-SHA512', 'sha512'],
-  '1.3.101.112': ['Ed25519', null],
-  '1.3.101.113': ['Ed448', null],
 };
 
 /** The facts `check` reports about one certificate. */
@@ -37,9 +29,7 @@ export function certificateFacts(x: X509Certificate): CertificateFacts {
   const d = k.asymmetricKeyDetails;
   const keyType = k.asymmetricKeyType === 'ec' ? `ECDSA ${curveName(d?.namedCurve)}` : k.asymmetricKeyType === 'rsa' ? 'RSA' : String(k.asymmetricKeyType).toUpperCase();
   const keyBits = k.asymmetricKeyType === 'rsa' ? (d?.modulusLength ?? null) : k.asymmetricKeyType === 'ec' ? curveBits(d?.namedCurve) : null;
-  const oid = signatureOid(x.raw);
-  const known = oid ? SIGNATURE_OIDS[oid] : undefined;
-  const [signatureAlgorithm, signatureHash]: [string, string | null] = known ?? [oid ?? 'unknown', null];
+  const { signatureAlgorithm, signatureHash } = signatureOf(x.raw);
   return {
     subject: oneLine(x.subject),
     names: parseSubjectAltName(x.subjectAltName),
@@ -55,6 +45,33 @@ export function certificateFacts(x: X509Certificate): CertificateFacts {
   };
 }
 
+/**
+ * The certificate's own signature algorithm (RFC 5280 §4.1.1.2), which Node's X509Certificate does not
+ * expose, in the names `openssl x509 -text` prints. The library decodes it as a WebCrypto algorithm.
+ */
+function signatureOf(der: Buffer): { signatureAlgorithm: string; signatureHash: string | null } {
+  let alg: { name: string; hash?: { name: string } };
+  try {
+    alg = new Asn1Certificate(der).signatureAlgorithm as typeof alg;
+  } catch {
+    return { signatureAlgorithm: 'unknown', signatureHash: null };
+  }
+  const hashName = alg.hash?.name.replace('-', ''); // SHA256
+  const signatureHash = hashName?.toLowerCase() ?? null;
+  switch (alg.name) {
+    case 'RSASSA-PKCS1-v1_5':
+      return { signatureAlgorithm: `${signatureHash}WithRSAEncryption`, signatureHash };
+    case 'ECDSA':
+      return { signatureAlgorithm: `ecdsa-with-${hashName}`, signatureHash };
+    case 'RSA-PSS':
+      return { signatureAlgorithm: 'rsassaPss', signatureHash };
+    default: {
+      const [name, hash] = UNNAMED_SIGNATURES[alg.name] ?? [alg.name, null];
+      return { signatureAlgorithm: name, signatureHash: hash ?? signatureHash };
+    }
+  }
+}
+
 function oneLine(dn: string): string {
   return dn.split('\n').filter(Boolean).join(', ');
 }
@@ -65,46 +82,4 @@ function curveName(c: string | undefined): string {
 
 function curveBits(c: string | undefined): number | null {
   return c === 'prime256v1' ? 256 : c === 'secp384r1' ? 384 : c === 'secp521r1' ? 521 : null;
-}
-
-/**
- * The outer signatureAlgorithm OID of a DER certificate (RFC 5280 §4.1.1.2). Node 20's X509Certificate
- * does not expose it, and this is three DER steps, so no ASN.1 library is needed.
- */
-export function signatureOid(der: Buffer): string | undefined {
-  try {
-    const cert = readTlv(der, 0);
-    const tbs = readTlv(der, cert.start);
-    const algSeq = readTlv(der, tbs.end);
-    const oid = readTlv(der, algSeq.start);
-    if (der[oid.tagAt] !== 0x06) return undefined;
-    return decodeOid(der.subarray(oid.start, oid.end));
-  } catch {
-    return undefined;
-  }
-}
-
-function readTlv(buf: Buffer, at: number): { tagAt: number; start: number; end: number } {
-  let p = at + 1;
-  let len = buf[p++]!;
-  if (len & 0x80) {
-    const n = len & 0x7f;
-    len = 0;
-    for (let i = 0; i < n; i++) len = len * 256 + buf[p++]!;
-  }
-  if (p + len > buf.length) throw new Error('truncated DER');
-  return { tagAt: at, start: p, end: p + len };
-}
-
-function decodeOid(b: Buffer): string {
-  const parts: number[] = [Math.floor(b[0]! / 40), b[0]! % 40];
-  let v = 0;
-  for (let i = 1; i < b.length; i++) {
-    v = v * 128 + (b[i]! & 0x7f);
-    if (!(b[i]! & 0x80)) {
-      parts.push(v);
-      v = 0;
-    }
-  }
-  return parts.join('.');
 }

@@ -1,12 +1,27 @@
 import { z } from 'zod';
-import type { ProviderDescriptor } from '../dns/provider.js';
+import type { ComponentDescriptor } from './descriptor.js';
 import { configSchema } from './schema.js';
 
-type JsonSchema = Record<string, unknown> & { properties?: Record<string, JsonSchema>; required?: string[] };
+/** A JSON Schema node (draft 7), loosely typed: the generator and the docs only read a few keys. */
+export type JsonSchema = Record<string, unknown> & {
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  description?: string;
+};
 
-// yaml-language-server supports JSON Schema draft 7 and below; `io: 'input'` describes what a
-// user writes (fields with defaults are optional, durations may be "5m" or a number).
-const OPTIONS = { io: 'input', target: 'draft-7', unrepresentable: 'any' } as const;
+const DRAFT_7 = 'http://json-schema.org/draft-07/schema#';
+
+/**
+ * The one way certkeeper turns a zod schema into JSON Schema. Draft 7, because yaml-language-server
+ * supports draft 7 and below; `io: 'input'` describes what a user writes (fields with defaults are
+ * optional, durations may be "5m" or a number). No `$schema` key: callers embed the result.
+ */
+export function inputJsonSchema(schema: z.ZodType): JsonSchema {
+  const s = z.toJSONSchema(schema, { io: 'input', target: 'draft-7', unrepresentable: 'any' }) as JsonSchema;
+  delete s.$schema;
+  relaxEnvPlaceholders(s);
+  return s;
+}
 
 /**
  * The JSON Schema of certkeeper.yaml for editors, derived from the zod schema and from every
@@ -14,49 +29,55 @@ const OPTIONS = { io: 'input', target: 'draft-7', unrepresentable: 'any' } as co
  * checked per provider: `type` picks the provider's option schema (if/then, which draft-7 editors
  * report more clearly than oneOf).
  */
-export function configJsonSchema(descriptors: ProviderDescriptor[]): JsonSchema {
-  const schema = z.toJSONSchema(configSchema, OPTIONS) as JsonSchema;
+export function configJsonSchema(descriptors: ComponentDescriptor[]): JsonSchema {
+  const schema = inputJsonSchema(configSchema);
   const props = schema.properties!;
   props.$schema = { type: 'string', description: 'JSON Schema of this file, for editors' };
-  relaxEnvPlaceholders(schema);
-  const dns = props.dns!;
+  props.dns!.additionalProperties = chosenByType(descriptors, 'a DNS provider instance: type picks the provider, the other keys are its options', 'provider type');
+  return { $schema: DRAFT_7, title: 'certkeeper configuration', ...schema };
+}
+
+/** The config text `certkeeper config schema` prints and config/certkeeper.schema.json holds. */
+export function configJsonSchemaText(descriptors: ComponentDescriptor[]): string {
+  return `${JSON.stringify(configJsonSchema(descriptors), null, 2)}\n`;
+}
+
+/** An entry whose `type` picks one descriptor's option schema. */
+function chosenByType(descriptors: ComponentDescriptor[], description: string, typeDescription: string): JsonSchema {
   const sorted = [...descriptors].sort((a, b) => a.type.localeCompare(b.type));
-  dns.additionalProperties = {
+  return {
     type: 'object',
-    description: 'a DNS provider instance: type picks the provider, the other keys are its options',
+    description,
     required: ['type'],
-    properties: {
-      type: { type: 'string', enum: sorted.map((d) => d.type), description: 'provider type' },
-    },
+    properties: { type: { type: 'string', enum: sorted.map((d) => d.type), description: typeDescription } },
     allOf: sorted.map((d) => ({
       if: { properties: { type: { const: d.type } }, required: ['type'] },
-      then: providerSchema(d),
+      then: componentJsonSchema(d),
     })),
-  };
-  return {
-    $schema: schema.$schema,
-    title: 'certkeeper configuration',
-    ...Object.fromEntries(Object.entries(schema).filter(([k]) => k !== '$schema')),
   };
 }
 
-/** One provider's options plus `type`; credentials are optional here because they may come from env. */
-function providerSchema(d: ProviderDescriptor): JsonSchema {
-  const s = z.toJSONSchema(d.options, OPTIONS) as JsonSchema;
-  delete s.$schema;
-  relaxEnvPlaceholders(s);
+/**
+ * One component's options plus `type`. Credentials are optional here because they may come from
+ * the environment; secret ones may also be read from a file named by `<key>File`.
+ */
+export function componentJsonSchema(d: ComponentDescriptor): JsonSchema {
+  const s = inputJsonSchema(d.options);
   const props = (s.properties ??= {});
   props.type = { const: d.type, description: `${d.title} (${d.docs})` };
   for (const c of d.credentials) {
     const base = props[c.key] ?? { type: 'string' };
     props[c.key] = { ...base, description: `${c.description}; default: $${c.env.join(' or $')}` };
-    if (c.secret) props[`${c.key}File`] = { type: 'string', description: `file holding ${c.key} (instead of the value)` };
+    if (c.secret) props[credentialFileKey(c.key)] = { type: 'string', description: `file holding ${c.key} (instead of the value)` };
   }
   const creds = new Set(d.credentials.map((c) => c.key));
   s.required = (s.required ?? []).filter((k) => !creds.has(k));
   if (s.required.length === 0) delete s.required;
   return { description: d.title, ...s };
 }
+
+/** The config key that names a file holding a credential (read by src/dns/credentials.ts). */
+export const credentialFileKey = (key: string) => `${key}File`;
 
 /**
  * Values may be written as `${ENV_VAR}`; string formats and patterns would mark those as errors in

@@ -7,12 +7,15 @@ import { resolveCredentials } from '../dns/credentials.js';
 import { loadDescriptor, providerTypes } from '../dns/registry.js';
 import { resolveTarget, type ResolvedTarget } from '../deploy/layouts.js';
 import { interpolateEnv } from './interpolate.js';
+import { yamlSyntaxIssue } from './yaml-error.js';
 import { configSchema, type CertificateConfig, type RawConfig } from './schema.js';
 
 export interface DnsInstance {
   type: string;
   /** Validated provider options, credentials filled in from env. */
   options: Record<string, unknown>;
+  /** The option keys that are credentials (from the provider's descriptor): their values are scrubbed from alerts. */
+  credentialKeys: string[];
 }
 
 export type ResolvedCertificate = Omit<CertificateConfig, 'targets'> & { dns: string | Record<string, string>; deploy?: string; targets: ResolvedTarget[] };
@@ -50,14 +53,7 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.
 
 export async function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      doc.errors.map((e) => ({
-        path: '',
-        message: `${file}${e.linePos ? `:${e.linePos[0].line}:${e.linePos[0].col}` : ''}: ${e.message.split('\n')[0]}`,
-      })),
-    );
-  }
+  if (doc.errors.length > 0) throw new ConfigError([yamlSyntaxIssue(text, file, doc.errors[0]!)]);
   let raw: unknown;
   try {
     raw = doc.toJS({ maxAliasCount: 1000 }) ?? {};
@@ -96,7 +92,7 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
       issues.push(...zodIssues(opts.error, `dns.${name}`).filter((i) => !known.has(i.path)));
       continue;
     }
-    dns[name] = { type, options: opts.data as Record<string, unknown> };
+    dns[name] = { type, options: opts.data as Record<string, unknown>, credentialKeys: descriptor.credentials.map((c) => c.key) };
   }
   if (issues.length) throw new ConfigError(issues);
 
@@ -109,7 +105,7 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
     );
     if (c.files) {
       const shorthand = resolveTarget(
-        { layout: 'nginx', paths: { fullchain: c.files.cert, key: c.files.key }, allowSymlinks: false, hookTimeout: 60_000, rollbackOnVerifyFailure: false, pfxLegacy: false, deploy: c.deploy ?? onlyDeploy },
+        { layout: 'nginx', paths: { fullchain: c.files.cert, key: c.files.key }, allowSymlinks: false, hookTimeout: 60_000, passEnv: [], rollbackOnVerifyFailure: false, pfxLegacy: false, deploy: c.deploy ?? onlyDeploy },
         c, list.length, baseDir, `certificates[${i}].files`, issues,
       );
       list.unshift({ ...shorthand, id: `${c.name}#files` });

@@ -1,17 +1,17 @@
 import cron from 'node-cron';
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
-import { checkDomainName } from './names.js';
+import { checkDomainName, notInPublicDns } from './names.js';
 import { notifySchema } from '../notify/config.js';
 import { serverSchema } from '../server/config.js';
 
-const DURATION = 'duration: a number of seconds, or a number with ms, s, m, h or d';
+const DURATION = { title: 'duration', description: 'a number of seconds, or a number with ms, s, m, h or d' };
 
 /** A duration written as "30s", "5m", "2h", "1d" or a number of seconds; parsed to milliseconds. */
-export const duration = (def: string) => z.union([z.string(), z.number()]).default(def).transform(toMs).describe(DURATION);
+export const duration = (def: string) => z.union([z.string(), z.number()]).default(def).transform(toMs).meta(DURATION);
 
 /** A duration with no default: undefined when not written (a setting that falls back to another). */
-export const optionalDuration = () => z.union([z.string(), z.number()]).optional().transform((v, ctx) => (v === undefined ? undefined : toMs(v, ctx))).describe(DURATION);
+export const optionalDuration = () => z.union([z.string(), z.number()]).optional().transform((v, ctx) => (v === undefined ? undefined : toMs(v, ctx))).meta(DURATION);
 
 function toMs(v: string | number, ctx: z.RefinementCtx): number {
   const ms = parseDuration(v);
@@ -26,7 +26,12 @@ function toMs(v: string | number, ctx: z.RefinementCtx): number {
 export const command = z
   .array(z.string().min(1, 'an argument is empty'))
   .min(1, 'give the command as a non-empty list, e.g. ["nginx", "-t"]')
-  .describe('a command as a list of arguments; it runs without a shell');
+  .meta({ title: 'command', description: 'a command as a list of arguments; it runs without a shell' });
+
+/** Names of environment variables passed on to external commands, beyond the minimal set (src/command.ts). */
+export const passEnv = z
+  .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'))
+  .describe('environment variables passed to the command besides PATH, HOME, LANG, LC_ALL, TZ, DOCKER_HOST, CERTKEEPER_CONFIG');
 
 export const DIRECTORIES: Record<string, string> = {
   letsencrypt: 'https://acme-v02.api.letsencrypt.org/directory',
@@ -71,7 +76,7 @@ const certificateName = z
 const fileMode = z
   .union([z.string().regex(/^0?[0-7]{3,4}$/, 'write an octal mode such as "0640"'), z.number().int().min(0).max(0o7777)])
   .transform((v) => (typeof v === 'number' ? v : parseInt(v, 8)))
-  .describe('file mode, octal, e.g. "0640"');
+  .meta({ title: 'file mode', description: 'file mode, octal, e.g. "0640"' });
 
 export const LAYOUTS = ['nginx', 'bundle', 'pem', 'pfx'] as const;
 export type Layout = (typeof LAYOUTS)[number];
@@ -91,9 +96,14 @@ export const deployTargetFiles = z
     preDeploy: command.optional().describe('command run before writing; a failure stops this target'),
     postDeploy: command.optional().describe('command run after a successful deploy'),
     hookTimeout: duration('60s').describe('time limit for each hook'),
+    passEnv: passEnv.default([]).describe('environment variables the hooks get besides the minimal set (the daemon\'s other variables, credentials included, never reach them)'),
     verify: z
       .object({
-        address: z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^\s:]+):\d{1,5}$/, 'write host:port, e.g. 127.0.0.1:443'),
+        address: z
+          .string()
+          .regex(/^(\[[0-9a-fA-F:]+\]|[^\s:]+):\d{1,5}$/, 'write host:port, e.g. 127.0.0.1:443')
+          .describe('host:port where the server serves this certificate')
+          .meta({ examples: ['127.0.0.1:443'] }),
         servername: z.string().optional().describe('SNI name (default: the first domain, a wildcard made concrete)'),
         timeout: duration('30s').describe('how long to wait for the new certificate to be served'),
       })
@@ -154,6 +164,7 @@ const deployTarget = z
     test: command.optional().describe('command that checks the server configuration, e.g. ["nginx", "-t"]'),
     reload: command.optional().describe('command that makes the server load the new files, e.g. ["nginx", "-s", "reload"]'),
     timeout: duration('60s').describe('time limit for each command'),
+    passEnv: passEnv.default([]).describe('environment variables test and reload get besides the minimal set'),
     pidFile: z.string().optional().describe('signal mode: file holding the Nginx master PID'),
     signal: z.enum(['SIGHUP', 'SIGUSR2']).default('SIGHUP').describe('signal mode: signal that reloads the server'),
     container: z.string().min(1).optional().describe('docker mode: name or id of the Nginx container'),
@@ -174,21 +185,28 @@ const dnsEntry = z
 export const configSchema = z
   .object({
     $schema: z.string().optional(),
-    dataDir: z.string().default('./data').describe('account keys, issued certificates and state'),
+    dataDir: z.string().default('./data').describe('folder for account keys, issued certificates (dataDir/certs/NAME) and state'),
     acme: z
       .object({
         directory,
         email: z.email('is not an e-mail address').optional().describe('contact address for the CA account'),
-        caBundle: z.string().optional().describe("extra CA certificates to trust for the ACME server's own TLS"),
+        caBundle: z
+          .string()
+          .optional()
+          .describe("extra CA certificates to trust for the ACME server's own TLS; a custom directory that needs it is taken as a private CA, which may issue for names outside public DNS"),
         eab: z
-          .object({ kid: z.string().min(1), hmacKey: z.string().min(1) })
+          .object({
+            kid: z.string().min(1).describe('key identifier the CA gave you'),
+            hmacKey: z.string().min(1).describe('HMAC key the CA gave you; write "${VAR}" to take it from the environment'),
+          })
           .strict()
           .optional()
           .describe('External Account Binding (ZeroSSL, Google)'),
         profile: z.string().min(1).optional().describe("ACME profile for new orders (e.g. classic, tlsserver, shortlived); must be listed in the CA's directory"),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('the certificate authority (CA) and the account there'),
     renew: z
       .object({
         beforeDays: z.number().positive().max(365).default(30).describe('renew when fewer days than this remain'),
@@ -196,12 +214,14 @@ export const configSchema = z
           .string()
           .optional()
           .refine((v) => v === undefined || cron.validate(v), 'is not a cron expression; write e.g. "17 3,15 * * *" (minute hour day month weekday)')
-          .describe('cron expression for `certkeeper run` passes (default: twice a day at a minute chosen once per installation)'),
+          .describe('cron expression for `certkeeper run` passes (default: twice a day at a minute chosen once per installation)')
+          .meta({ examples: ['17 3,15 * * *'] }),
         concurrency: z.number().int().min(1).max(32).default(4).describe('orders in flight at once'),
         randomDelay: duration('5m').describe('each scheduled pass starts after a random delay up to this long'),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('when certificates are renewed and how many at once'),
     dns: z.record(z.string(), dnsEntry).default({}).describe('named DNS provider instances'),
     propagation: z
       .object({
@@ -225,9 +245,10 @@ export const configSchema = z
         interval: duration('2s').describe('longest pause between two checks'),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('how certkeeper waits until the challenge TXT records are served'),
     deploy: z.record(z.string(), deployTarget).default({}).describe('named servers to test and reload after deploying'),
-    certificates: z.array(certificate).default([]),
+    certificates: z.array(certificate).default([]).describe('the certificates to issue, renew and deploy, one entry each'),
     notify: notifySchema,
     server: serverSchema,
   })
@@ -236,7 +257,14 @@ export const configSchema = z
     const names = new Set<string>();
     const dnsNames = Object.keys(cfg.dns);
     const deployNames = Object.keys(cfg.deploy);
+    // Public CAs issue only for names in public DNS. A CA whose own TLS needs acme.caBundle is taken
+    // as private (Pebble, step-ca, a company CA), which may issue for internal names.
+    const publicCa = Object.values(DIRECTORIES).includes(cfg.acme.directory) || cfg.acme.caBundle === undefined;
     cfg.certificates.forEach((c, i) => {
+      c.domains.forEach((d, j) => {
+        const why = publicCa ? notInPublicDns(d) : undefined;
+        if (why) ctx.addIssue({ code: 'custom', path: ['certificates', i, 'domains', j], message: why });
+      });
       if (names.has(c.name)) {
         ctx.addIssue({ code: 'custom', path: ['certificates', i, 'name'], message: `"${c.name}" is used by two certificates` });
       }

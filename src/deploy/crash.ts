@@ -12,3 +12,12 @@ export function crashPointsFor(files: number): string[] {
   const each = (step: string) => Array.from({ length: files }, (_, i) => `${step}-${i}`);
   return ['after-journal', ...each('after-stage'), ...each('after-prev'), ...each('after-rename'), 'after-renames', 'after-test', 'after-reload', 'after-commit-journal', 'after-commit'];
 }
+
+/**
+ * Test-only pause points. When CERTKEEPER_TEST_PAUSE_AT names the step just reached, the process
+ * stops itself (SIGSTOP) so a test can act at exactly that moment, as a racing attacker would, and
+ * then lets it go on with SIGCONT. Unset in production.
+ */
+export function pausePoint(name: string): void {
+  if (process.env.CERTKEEPER_TEST_PAUSE_AT === name) process.kill(process.pid, 'SIGSTOP');
+}

@@ -7,7 +7,7 @@ import type { StoredCertificate } from '../store/certs.js';
 import { crashPoint } from './crash.js';
 import { runHook, type HookContext } from './hooks.js';
 import { SECRET_ROLES, pemContent, type ResolvedTarget } from './layouts.js';
-import { resolveOwner } from './owner.js';
+import { dirAccess, resolveOwner } from './owner.js';
 import { buildPfx } from './pfx.js';
 import { serverOps, type StepResult } from './server.js';
 import { FileSetTransaction, inspect, recoverJournals, type PlannedFile } from './transaction.js';
@@ -80,7 +80,7 @@ async function deployGroup(group: Unit[], server: Config['deploy'][string] | und
   for (const u of group) {
     try {
       if (u.target.preDeploy) {
-        const failed = await runHook(u.target.preDeploy, u.hook, 'pre', u.target.hookTimeout, log);
+        const failed = await runHook(u.target.preDeploy, u.hook, 'pre', u.target.hookTimeout, log, u.target.passEnv);
         if (failed) throw new DeployError(`${failed}; this target was not deployed`);
       }
       const files = await planFiles(u);
@@ -152,7 +152,7 @@ async function deployGroup(group: Unit[], server: Config['deploy'][string] | und
   await tx.commit();
   for (const u of live) {
     if (u.error || !u.target.postDeploy) continue;
-    const failed = await runHook(u.target.postDeploy, u.hook, 'post', u.target.hookTimeout, log);
+    const failed = await runHook(u.target.postDeploy, u.hook, 'post', u.target.hookTimeout, log, u.target.passEnv);
     if (failed) u.error = `deployed, but ${failed}`;
   }
 }
@@ -161,7 +161,7 @@ async function deployGroup(group: Unit[], server: Config['deploy'][string] | und
 async function planFiles(u: Unit): Promise<PlannedFile[]> {
   const t = u.target;
   const { fullchainPem, keyPem } = u.item.stored;
-  const { uid, gid } = await resolveOwner(t.owner, t.group);
+  const ids = await resolveOwner(t.owner, t.group);
   const secretDirs = new Set(t.files.filter((f) => SECRET_ROLES.has(f.role)).map((f) => dirname(f.path)));
   const out: PlannedFile[] = [];
   for (const f of t.files) {
@@ -171,10 +171,9 @@ async function planFiles(u: Unit): Promise<PlannedFile[]> {
       path: f.path,
       content,
       mode: secret ? (t.keyMode ?? 0o600) : (t.certMode ?? 0o644),
-      uid,
-      gid,
-      // A directory that will hold a key is closed to others; with a group set, that group may read it.
-      dirMode: secretDirs.has(dirname(f.path)) ? (t.group !== undefined ? 0o750 : 0o700) : 0o755,
+      uid: ids.uid,
+      gid: ids.gid,
+      ...dirAccess(secretDirs.has(dirname(f.path)), ids),
       allowSymlink: t.allowSymlinks,
     });
   }

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { describeExit, runCommand } from '../command.js';
+import { commandEnv, describeExit, runCommand } from '../command.js';
 import type { Config } from '../config/load.js';
 import { dockerExec } from './docker.js';
 
@@ -20,7 +20,7 @@ export interface ServerOps {
 /** The test and reload steps of a deploy entry, for its mode (command, signal or docker). */
 export function serverOps(entry: ServerEntry): ServerOps {
   // Labels name only the program, never its arguments: those can carry tokens interpolated from the environment.
-  const cmd = (argv: string[] | undefined) => (argv ? { label: `${argv[0]}`, run: () => runLocal(argv, entry.timeout) } : undefined);
+  const cmd = (argv: string[] | undefined) => (argv ? { label: `${argv[0]}`, run: () => runLocal(argv, entry.timeout, entry.passEnv) } : undefined);
   switch (entry.mode) {
     case 'command':
       return { test: cmd(entry.test), reload: cmd(entry.reload) };
@@ -46,9 +46,9 @@ export function serverOps(entry: ServerEntry): ServerOps {
   }
 }
 
-async function runLocal(argv: string[], timeoutMs: number): Promise<StepResult> {
+async function runLocal(argv: string[], timeoutMs: number, passEnv: string[]): Promise<StepResult> {
   try {
-    const r = await runCommand(argv, { timeoutMs });
+    const r = await runCommand(argv, { timeoutMs, env: commandEnv(passEnv) });
     return { failed: r.code === 0 ? undefined : describeExit(r, timeoutMs), output: oneLineOutput(r.output) };
   } catch (err) {
     return { failed: (err as Error).message, output: '' };

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
-import { chmod, chown, copyFile, link, lstat, mkdir, readFile, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import { link, lstat, mkdir, open, readFile, readdir, realpath, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { DeployError } from '../errors.js';
 import { fsyncDir, writeFileAtomic, writeFileSynced } from '../store/atomic.js';
-import { crashPoint } from './crash.js';
+import { crashPoint, pausePoint } from './crash.js';
+import { currentIdentity, ownershipProblem, type Identity } from './owner.js';
 
 export interface PlannedFile {
   path: string;
@@ -11,10 +13,13 @@ export interface PlannedFile {
   mode: number;
   uid?: number;
   gid?: number;
-  /** Mode for directories this write has to create. */
+  /** Mode and group for directories this write has to create (they stay owned by certkeeper's user). */
   dirMode: number;
+  dirGid?: number;
   allowSymlink: boolean;
 }
+
+type Staged = PlannedFile & { existed: boolean; written?: Pick<Stats, 'dev' | 'ino'> };
 
 interface JournalEntry {
   /** The real path written (a permitted symlink is resolved first). */
@@ -43,16 +48,27 @@ export class FileSetTransaction {
   private entries: JournalEntry[] = [];
   private constructor(private readonly journalFile: string, private readonly id: string) {}
 
-  static async apply(journalDir: string, id: string, files: PlannedFile[]): Promise<FileSetTransaction> {
+  static async apply(journalDir: string, id: string, files: PlannedFile[], who: Identity = currentIdentity()): Promise<FileSetTransaction> {
     const key = createHash('sha256').update(files.map((f) => f.path).sort().join('\0')).digest('hex').slice(0, 16);
     const tx = new FileSetTransaction(join(journalDir, `${key}.json`), id);
-    const planned: (PlannedFile & { existed: boolean })[] = [];
+    const planned: Staged[] = [];
     for (const f of files) {
       const found = await inspect(f);
       // Without a configured owner, a replaced file keeps the owner it had.
       planned.push({ ...f, path: found.path, existed: found.existed, uid: f.uid ?? found.uid, gid: f.gid ?? found.gid });
     }
-    for (const f of planned) await makeDirs(dirname(f.path), f.dirMode, f.uid, f.gid);
+    const dirs = new Map<string, PlannedFile>();
+    for (const f of planned) for (const d of await missingDirs(dirname(f.path))) if (!dirs.has(d)) dirs.set(d, f);
+    // Refuse before touching anything when an owner cannot be set (no CAP_CHOWN: Docker's cap_drop, a non-root user).
+    const problem = ownershipProblem(
+      [
+        ...planned.map((f, i) => ({ path: f.path, uid: f.uid, gid: f.gid, from: files[i]!.uid !== undefined || files[i]!.gid !== undefined ? ('config' as const) : ('previous' as const) })),
+        ...[...dirs].map(([d, f]) => ({ path: d, gid: f.dirGid, from: 'config' as const })),
+      ],
+      who,
+    );
+    if (problem) throw new DeployError(problem);
+    for (const [d, f] of dirs) await makeDir(d, f.dirMode, f.dirGid);
     tx.entries = planned.map((f) => ({ path: f.path, existed: f.existed }));
 
     await mkdir(journalDir, { recursive: true, mode: 0o700 });
@@ -67,12 +83,12 @@ export class FileSetTransaction {
     return tx;
   }
 
-  private async swap(planned: (PlannedFile & { existed: boolean })[]): Promise<void> {
+  private async swap(planned: Staged[]): Promise<void> {
     for (const [i, f] of planned.entries()) {
       const staged = newPath(f.path);
       await rm(staged, { force: true });
-      await writeFileSynced(staged, f.content, f.mode);
-      if (f.uid !== undefined || f.gid !== undefined) await chown(staged, f.uid ?? -1, f.gid ?? -1);
+      // Created exclusively (never through a link), owner and mode set on the open file, never by name.
+      f.written = await writeFileSynced(staged, f.content, f.mode, { uid: f.uid, gid: f.gid, created: () => pausePoint(`staged-${i}`) });
       crashPoint(`after-stage-${i}`);
     }
     for (const [i, f] of planned.entries()) {
@@ -84,6 +100,7 @@ export class FileSetTransaction {
     await syncDirs(planned.map((f) => f.path));
     for (const [i, f] of planned.entries()) {
       await rename(newPath(f.path), f.path);
+      await checkWritten(f);
       crashPoint(`after-rename-${i}`);
     }
     await syncDirs(planned.map((f) => f.path));
@@ -180,26 +197,57 @@ export async function inspect(f: Pick<PlannedFile, 'path' | 'allowSymlink'>): Pr
   return { path: f.path, existed: true, uid: st.uid, gid: st.gid };
 }
 
+/**
+ * After the rename the target must be the very file certkeeper wrote: someone able to write to the
+ * directory could have swapped the staged name for a link or another file. Fail closed (the caller
+ * rolls back) rather than leave in place, or later reload, what another user put there.
+ */
+async function checkWritten(f: Staged): Promise<void> {
+  const st = await lstat(f.path).catch(() => undefined);
+  if (!st || !st.isFile() || st.ino !== f.written?.ino || st.dev !== f.written.dev) {
+    const what = !st ? 'is missing' : st.isSymbolicLink() ? 'is a symbolic link' : 'is not the file certkeeper wrote';
+    throw new DeployError(`${f.path} ${what} right after it was written: another user can change ${dirname(f.path)}; make that directory writable only by the user certkeeper runs as`);
+  }
+}
+
 async function keepPrevious(path: string): Promise<void> {
   try {
     await link(path, prevPath(path));
   } catch (err) {
     // Some filesystems (certain network or FUSE mounts) have no hard links: copy content, mode, owner.
     if (!['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'EMLINK'].includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
-    const st = await stat(path);
-    await copyFile(path, prevPath(path));
-    await chown(prevPath(path), st.uid, st.gid).catch(() => undefined);
-    await chmod(prevPath(path), st.mode & 0o7777);
+    await copyPreserving(path, prevPath(path));
   }
 }
 
-async function makeDirs(dir: string, mode: number, uid?: number, gid?: number): Promise<void> {
+/** Copies a regular file (never through a link) with its owner and mode, set on the open copy. */
+async function copyPreserving(from: string, to: string): Promise<void> {
+  const src = await open(from, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    const st = await src.stat();
+    if (!st.isFile()) throw new DeployError(`${from} is not a regular file`);
+    await writeFileSynced(to, await src.readFile(), st.mode & 0o7777, { uid: st.uid, gid: st.gid, bestEffortOwner: true });
+  } finally {
+    await src.close();
+  }
+}
+
+/** The directories that `dir` needs created, outermost first. */
+async function missingDirs(dir: string): Promise<string[]> {
   const missing: string[] = [];
   for (let d = dir; !(await exists(d)); d = dirname(d)) missing.unshift(d);
-  for (const d of missing) {
-    await mkdir(d, { mode });
-    await chmod(d, mode); // umask must not widen or narrow it
-    if (uid !== undefined || gid !== undefined) await chown(d, uid ?? -1, gid ?? -1);
+  return missing;
+}
+
+/** Creates one directory, owned by certkeeper's user; group and mode set on the open directory. */
+async function makeDir(d: string, mode: number, gid?: number): Promise<void> {
+  await mkdir(d, { mode });
+  const fh = await open(d, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+  try {
+    if (gid !== undefined && (await fh.stat()).gid !== gid) await fh.chown(-1, gid);
+    await fh.chmod(mode); // umask must not widen or narrow it
+  } finally {
+    await fh.close();
   }
 }
 

@@ -7,12 +7,17 @@ import { parseServer } from './query.js';
 
 export type PassPropagation = Omit<PropagationOptions, 'signal' | 'logger' | 'firstIntervalMs'>;
 
+export interface DnsLookups {
+  propagation: PassPropagation;
+  lookup: CnameLookup;
+}
+
 /**
  * Everything a renewal pass (or `certkeeper dns test`) uses to look at DNS, built from the config in one
  * place so the two cannot drift: the propagation check's settings and the CNAME lookup, sharing one
  * nameserver cache and one view of what this host can reach (IPv6, UDP) for the whole pass.
  */
-export function dnsLookupsForPass(config: Pick<Config, 'propagation' | 'dns'>): { propagation: PassPropagation; lookup: CnameLookup } {
+export function dnsLookupsForPass(config: Pick<Config, 'propagation' | 'dns'>): DnsLookups {
   const p = config.propagation;
   const reach = new Reachability();
   const finder = new NameserverFinder(p.bootstrap?.map(parseServer), { reach });

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Logger } from 'pino';
+import type { ComponentDescriptor } from '../config/descriptor.js';
 
 /** One TXT value at one name. `fqdn` has no trailing dot: `_acme-challenge.example.com`. */
 export interface TxtRecord {
@@ -32,15 +33,7 @@ export interface DnsProvider {
   zoneOf?(fqdn: string, signal: AbortSignal): Promise<string>;
 }
 
-export interface CredentialField {
-  /** Key in the provider's config block, e.g. `accessKeyId`. */
-  key: string;
-  /** Standard environment variables, first match wins; `<VAR>_FILE` is read as a file path. */
-  env: string[];
-  description: string;
-  required: boolean;
-  secret: boolean;
-}
+export type { CredentialField } from '../config/descriptor.js';
 
 export interface ProviderContext {
   logger: Logger;
@@ -53,13 +46,8 @@ export interface ProviderContext {
  * What a provider file under `providers/` exports as `descriptor`. Loading the file must stay cheap:
  * SDKs are imported inside `create`, so a provider that no certificate uses costs nothing.
  */
-export interface ProviderDescriptor<Options extends z.ZodType = z.ZodType> {
-  /** The `type:` value in config. */
-  type: string;
-  title: string;
-  docs: string;
-  credentials: CredentialField[];
-  /** zod schema of the options (everything besides `type`), credentials included. */
-  options: Options;
+export interface ProviderDescriptor<Options extends z.ZodType = z.ZodType> extends ComponentDescriptor<Options> {
+  /** How soon its records are served, for the reference page; `firstPollMs` is also the `hints` value. */
+  propagation?: { firstPollMs: number; note?: string };
   create(options: z.output<Options>, ctx: ProviderContext): DnsProvider | Promise<DnsProvider>;
 }

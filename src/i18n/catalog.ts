@@ -16,6 +16,8 @@ export interface Messages {
     redeployed: string;
     notDue(reason: string): string;
     deferred(reason: string): string;
+    /** After the table of `renew --now`: a due certificate a backoff held back, and when it is tried again. */
+    held(name: string, at: string, wait: string, human: boolean): string;
   };
   steps: Record<'waiting' | 'ordering' | 'presented' | 'propagated' | 'validated' | 'issued' | 'deployed' | 'failed' | 'skipped', string>;
   /** Progress within a step: "1/2" nameservers serve the TXT records. */
@@ -63,6 +65,8 @@ export const en: Messages = {
     redeployed: 'deployed again',
     notDue: (r) => `not due: ${r}`,
     deferred: (r) => `waiting: ${r} (--force retries now)`,
+    held: (n, at, wait, human) =>
+      `${n}: due but not renewed: ${human ? 'retrying cannot fix the last error, a human must act (see certkeeper status); ' : 'backing off after a failure; '}next automatic attempt ${at} (in ${wait}); run with --force to try now`,
   },
   steps: {
     waiting: 'waiting',
@@ -124,6 +128,8 @@ export const zhCN: Messages = {
     redeployed: '已重新部署',
     notDue: (r) => `未到期: ${r}`,
     deferred: (r) => `等待重试: ${r}（--force 立即重试）`,
+    held: (n, at, wait, human) =>
+      `${n}：已到续期时间但未续期：${human ? '重试无法解决上次的错误，需要人工处理（见 certkeeper status）；' : '失败后退避中；'}下次自动尝试 ${at}（${wait}后）；加 --force 立即重试`,
   },
   steps: {
     waiting: '等待中',

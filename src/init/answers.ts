@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { inputJsonSchema } from '../config/json-schema.js';
 import { zodIssues } from '../config/load.js';
 import { DIRECTORIES } from '../config/schema.js';
 import type { ProviderDescriptor } from '../dns/provider.js';
@@ -79,7 +79,7 @@ export async function collectAnswers(ask: Ask, descriptors: ProviderDescriptor[]
 
   // The provider's own options come from its schema: required ones are asked, the rest are written
   // commented out with their defaults so the file shows what can be tuned.
-  const json = z.toJSONSchema(descriptor.options, { io: 'input', target: 'draft-7', unrepresentable: 'any' }) as {
+  const json = inputJsonSchema(descriptor.options) as {
     properties?: Record<string, PropSchema>;
     required?: string[];
   };

@@ -16,7 +16,7 @@ const wecom = z
   .object({
     type: z.literal('wecom'),
     url: httpUrl.describe('the robot webhook URL, https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=KEY'),
-    format: z.enum(['markdown', 'text']).default('markdown'),
+    format: z.enum(['markdown', 'text']).default('markdown').describe('message format: markdown, or text for plain clients'),
     ...common,
   })
   .strict();
@@ -25,7 +25,7 @@ const dingtalk = z
     type: z.literal('dingtalk'),
     url: httpUrl.describe('the robot webhook URL, https://oapi.dingtalk.com/robot/send?access_token=TOKEN'),
     secret: z.string().min(1).optional().describe('the robot signing secret (SEC...), when the robot uses 加签'),
-    format: z.enum(['markdown', 'text']).default('markdown'),
+    format: z.enum(['markdown', 'text']).default('markdown').describe('message format: markdown, or text for plain clients'),
     ...common,
   })
   .strict();
@@ -50,10 +50,10 @@ const email = z
   .object({
     type: z.literal('email'),
     host: z.string().min(1).describe('SMTP server'),
-    port: z.number().int().min(1).max(65535).default(587),
+    port: z.number().int().min(1).max(65535).default(587).describe('SMTP port: 587 for STARTTLS; 465 means TLS from the first byte unless secure says otherwise'),
     secure: z.boolean().optional().describe('TLS from the first byte (port 465); otherwise STARTTLS when offered'),
     requireTLS: z.boolean().default(false).describe('refuse to send unless STARTTLS succeeds'),
-    user: z.string().optional(),
+    user: z.string().optional().describe('SMTP login name, when the server asks for one'),
     password: z.string().optional().describe('use ${ENV} interpolation; never write it into the file'),
     from: z.string().min(3).describe('sender, e.g. "certkeeper <ops@example.com>"'),
     to: z.array(z.string().min(3)).min(1).describe('recipients'),
@@ -73,7 +73,7 @@ export const notifySchema = z
     z
       .object({
         language: z.enum(LANGUAGES).default('en').describe('message language: en or zh'),
-        channels: z.array(channelSchema).default([]),
+        channels: z.array(channelSchema).default([]).describe('where alerts go; type picks the channel'),
       })
       .strict(),
   )

@@ -1,18 +1,10 @@
+import type { AriWindow } from '../acme/ari.js';
 import type { ReadResult } from '../store/certs.js';
+import type { IssuerIdentity } from './ports.js';
+import { sameDirectory } from './replaces.js';
 
 export interface RenewalPolicy {
   beforeDays: number;
-}
-
-/** What the CA's renewal information (RFC 9773) said about the current certificate, as persisted. */
-export interface AriWindow {
-  /** ARI certID of the certificate the window belongs to; a window for another certificate is ignored. */
-  certId: string;
-  start: string;
-  end: string;
-  /** The moment picked at random inside the window, once; renewal happens when it has passed. */
-  selected: string;
-  explanationUrl?: string;
 }
 
 export interface DueDecision {
@@ -29,6 +21,9 @@ export const EMERGENCY_DAYS = 3;
 /**
  * Decides whether a certificate must be renewed now. Pure: everything comes in as arguments.
  *
+ * A certificate from another CA or account than the one configured now is due at once: switching
+ * from a staging to a production directory must not leave the staging certificate deployed.
+ *
  * Without renewal information the window is `beforeDays` before expiry, kept between one third and one
  * half of the certificate's lifetime: a 1-year certificate renews with a third left (not at 30 days), a
  * 45-day one at 22.5 days, and a 6-day one at 3 days instead of on every pass. When the CA published a
@@ -40,7 +35,7 @@ export function renewalDue(
   stored: ReadResult,
   policy: RenewalPolicy,
   now: Date,
-  ari?: { window?: AriWindow; certId?: string },
+  facts: { window?: AriWindow; certId?: string; issuer?: IssuerIdentity } = {},
 ): DueDecision {
   if (stored.state === 'missing') return { due: true, reason: 'no certificate issued yet' };
   if (stored.state === 'corrupt') return { due: true, reason: `stored certificate is unusable (${stored.reason})` };
@@ -53,14 +48,22 @@ export function renewalDue(
   if (meta.keyType !== configured.keyType) {
     return { due: true, reason: `key type changed from ${meta.keyType} to ${configured.keyType}` };
   }
+  const issuer = facts.issuer;
+  if (issuer && !sameDirectory(meta.directory, issuer.directory)) {
+    return { due: true, reason: `issued by another CA (${meta.directory}); acme.directory is now ${issuer.directory}` };
+  }
+  // Certificates stored before accounts were recorded carry none: nothing to compare, nothing due.
+  if (issuer && meta.account && issuer.account !== undefined && meta.account !== issuer.account) {
+    return { due: true, reason: `issued to another ACME account (${meta.account}); this installation now uses ${issuer.account ?? 'a new account'}` };
+  }
   const lifetime = info.notAfter.getTime() - info.notBefore.getTime();
   const left = (info.notAfter.getTime() - now.getTime()) / DAY;
   if (left <= 0) return { due: true, renewAt: info.notAfter, reason: `expired ${(-left).toFixed(1)} days ago` };
 
   const emergencyMs = Math.min(EMERGENCY_DAYS * DAY, lifetime / 20);
   const emergencyAt = new Date(info.notAfter.getTime() - emergencyMs);
-  const w = ari?.window;
-  if (w && ari?.certId && w.certId === ari.certId) {
+  const w = facts.window;
+  if (w && facts.certId && w.certId === facts.certId) {
     const selected = new Date(w.selected);
     if (now >= emergencyAt && now < selected) {
       return { due: true, renewAt: emergencyAt, reason: `emergency: only ${left.toFixed(1)} days left, renewing whatever the CA's window says` };

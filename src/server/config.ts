@@ -9,4 +9,5 @@ export const serverSchema = z
       .describe('serve /healthz, /readyz and /metrics here; off when unset'),
   })
   .strict()
-  .prefault({});
+  .prefault({})
+  .describe('the HTTP endpoint for health checks and Prometheus metrics');

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { constants, type Stats } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -24,13 +25,36 @@ export function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
 }
 
-/** Creates (exclusively) and fsyncs a file; the mode is set at creation so a key is never readable by others. */
-export async function writeFileSynced(path: string, data: string | Uint8Array, mode: number): Promise<void> {
-  const fh = await open(path, 'wx', mode);
+export interface SyncedFileOptions {
+  /** Owner and group, set on the open file (fchown) and only when they differ from what it got. */
+  uid?: number;
+  gid?: number;
+  /** Keep going when the owner cannot be set (copying a kept file on a filesystem without hard links). */
+  bestEffortOwner?: boolean;
+  /** Called right after the file is created, before anything else (a test-only pause point). */
+  created?: () => void;
+}
+
+/**
+ * Creates exclusively and fsyncs a file. O_EXCL|O_NOFOLLOW: an existing name, a symbolic link
+ * included, is an error, so nothing is ever written through a link someone planted. Owner and mode
+ * are set on the open descriptor, never by path; the mode is given at creation so a key is never
+ * readable by others. Returns the file's device and inode, to recognise it after a rename.
+ */
+export async function writeFileSynced(path: string, data: string | Uint8Array, mode: number, opts: SyncedFileOptions = {}): Promise<Stats> {
+  const fh = await open(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | constants.O_NOFOLLOW, mode);
   try {
+    opts.created?.();
+    const st = await fh.stat();
+    if ((opts.uid !== undefined && opts.uid !== st.uid) || (opts.gid !== undefined && opts.gid !== st.gid)) {
+      await fh.chown(opts.uid ?? -1, opts.gid ?? -1).catch((err: unknown) => {
+        if (!opts.bestEffortOwner) throw err;
+      });
+    }
     await fh.writeFile(data);
-    await fh.chmod(mode); // umask may have narrowed or (for 0644) not; be exact
+    await fh.chmod(mode); // umask may have narrowed or (for 0644) not; be exact; after chown, which may clear bits
     await fh.sync();
+    return await fh.stat();
   } finally {
     await fh.close();
   }

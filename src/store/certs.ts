@@ -20,6 +20,8 @@ export interface CertificateMeta {
   keyType: string;
   issuedAt: string;
   directory: string;
+  /** ACME account URL that ordered it (absent in older versions). */
+  account?: string;
   orderUrl?: string;
   /**
    * Facts about fullchain.pem, written at save time with its SHA-256, so that reading the store does
@@ -81,6 +83,8 @@ export class CertificateStore {
   async save(name: string, fullchainPem: string, keyPem: string, meta: CertificateMeta): Promise<StoredCertificate> {
     const certs = splitPem(fullchainPem);
     if (certs.length === 0) throw new StoreError(`${name}: the CA returned no certificate`);
+    // The cached facts below let every later read skip this check, so a mismatched pair never gets them.
+    if (!keyMatchesCertificate(fullchainPem, keyPem)) throw new StoreError(`${name}: the private key does not belong to the certificate; nothing was stored`);
     const info = readCertificateInfo(fullchainPem);
     const full = certs.join('');
     meta = {

@@ -1,7 +1,7 @@
 import { mkdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { AriWindow } from '../scheduler/due.js';
+import type { AriState } from '../acme/ari.js';
 import { writeFileAtomic } from './atomic.js';
 
 /** What certkeeper remembers about one certificate between passes and restarts. */
@@ -11,7 +11,11 @@ export interface CertState {
   nextAttempt?: string;
   lastError?: string;
   lastFailure?: string;
-  ari?: AriWindow & { nextPoll: string };
+  /** What the failed order asked for (backoff.ts orderKey): a different order is not held back. */
+  ordered?: string;
+  /** Set when the last failure is one retrying cannot fix (bad credentials, a refused name): what a person must fix. */
+  humanAction?: string;
+  ari?: AriState;
 }
 
 interface StateFile {
@@ -24,9 +28,13 @@ interface StateFile {
  * every change (writes are queued, so concurrent orders in one pass never interleave). A file that
  * does not parse is kept aside as state.json.corrupt-TIME and the state starts fresh: losing backoff
  * data costs at most an early retry, never a certificate.
+ *
+ * Entries live in a Map: a certificate named `constructor` or `__proto__` is a key like any other,
+ * never a property inherited from Object.prototype. An entry with values that make no sense (a
+ * hand-edited file) is read as no entry, for that certificate only.
  */
 export class StateStore {
-  private data: StateFile = { version: 1, certs: {} };
+  private certs = new Map<string, CertState>();
   private writing: Promise<void> = Promise.resolve();
 
   private constructor(readonly path: string) {}
@@ -42,8 +50,9 @@ export class StateStore {
     if (text !== undefined) {
       try {
         const parsed = JSON.parse(text) as StateFile;
-        if (parsed?.version !== 1 || typeof parsed.certs !== 'object' || parsed.certs === null) throw new Error('unexpected structure');
-        s.data = parsed;
+        if (parsed?.version !== 1 || typeof parsed.certs !== 'object' || parsed.certs === null || Array.isArray(parsed.certs)) throw new Error('unexpected structure');
+        // Object.entries lists own keys only; JSON.parse makes "__proto__" an own key like any other.
+        s.certs = new Map(Object.entries(parsed.certs).map(([name, v]) => [name, sane(v)]));
       } catch (err) {
         if (opts.readOnly) return s; // readers (status) leave the file for the next pass to deal with
         const aside = `${s.path}.corrupt-${Date.now()}`;
@@ -55,18 +64,15 @@ export class StateStore {
   }
 
   get(name: string): CertState {
-    return this.data.certs[name] ?? { failures: 0 };
-  }
-
-  all(): Record<string, CertState> {
-    return this.data.certs;
+    return this.certs.get(name) ?? { failures: 0 };
   }
 
   /** Applies `fn` to one certificate's state and persists the whole file. */
   async update(name: string, fn: (s: CertState) => CertState): Promise<CertState> {
     const next = fn({ ...this.get(name) });
-    this.data.certs[name] = next;
-    const snapshot = `${JSON.stringify(this.data, null, 2)}\n`;
+    this.certs.set(name, next);
+    // Object.fromEntries defines own properties, so "__proto__" is written as a key, not a prototype.
+    const snapshot = `${JSON.stringify({ version: 1, certs: Object.fromEntries(this.certs) } satisfies StateFile, null, 2)}\n`;
     this.writing = this.writing.catch(() => undefined).then(async () => {
       await mkdir(join(this.path, '..'), { recursive: true, mode: 0o700 });
       await writeFileAtomic(this.path, snapshot, { mode: 0o600 });
@@ -74,4 +80,23 @@ export class StateStore {
     await this.writing;
     return next;
   }
+}
+
+const isTime = (v: unknown): v is string => typeof v === 'string' && !Number.isNaN(Date.parse(v));
+
+/** One entry as read from the file, keeping only values of the right type (dates that parse). */
+function sane(v: unknown): CertState {
+  if (typeof v !== 'object' || v === null) return { failures: 0 };
+  const e = v as Record<string, unknown>;
+  const out: CertState = { failures: Number.isInteger(e.failures) && (e.failures as number) >= 0 ? (e.failures as number) : 0 };
+  if (isTime(e.nextAttempt)) out.nextAttempt = e.nextAttempt;
+  if (typeof e.lastError === 'string') out.lastError = e.lastError;
+  if (isTime(e.lastFailure)) out.lastFailure = e.lastFailure;
+  if (typeof e.humanAction === 'string') out.humanAction = e.humanAction;
+  if (typeof e.ordered === 'string') out.ordered = e.ordered;
+  const a = e.ari as Record<string, unknown> | undefined;
+  if (a && typeof a.certId === 'string' && isTime(a.start) && isTime(a.end) && isTime(a.selected) && isTime(a.nextPoll)) {
+    out.ari = { certId: a.certId, start: a.start, end: a.end, selected: a.selected, nextPoll: a.nextPoll, ...(typeof a.explanationUrl === 'string' ? { explanationUrl: a.explanationUrl } : {}) };
+  }
+  return out;
 }

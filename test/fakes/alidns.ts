@@ -1,7 +1,8 @@
-import { createHmac, randomBytes, randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { domainToASCII } from 'node:url';
+import { CredentialStore, rpcParams, verifyRpc } from './vendor-auth.js';
 import { close, DnsPublisher, listen, noFaults, readBody, valuesAt, type FakeRecord, type FakeZone, type Faults, type Rfc2136Target } from './common.js';
 
 /**
@@ -13,6 +14,8 @@ import { close, DnsPublisher, listen, noFaults, readBody, valuesAt, type FakeRec
 export interface AlidnsFakeOptions {
   accessKeyId: string;
   accessKeySecret: string;
+  /** Further keys the account accepts, e.g. temporary keys from the ECS metadata stand-in (test/fakes/metadata.ts). */
+  credentials?: CredentialStore;
   zones: string[];
   challtestsrvUrl?: string;
   /** Publish into a DNS primary by RFC 2136 instead (the test world). */
@@ -31,26 +34,14 @@ export interface AlidnsFake {
   stop(): Promise<void>;
 }
 
-/** RFC 3986 encoding as the RPC signature wants it: encodeURIComponent plus !'()*. */
-export function rpcEncode(s: string): string {
-  return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-
-export function rpcSignature(method: string, params: Record<string, string>, secret: string): string {
-  const canonical = Object.keys(params)
-    .filter((k) => k !== 'Signature')
-    .sort()
-    .map((k) => `${rpcEncode(k)}=${rpcEncode(params[k]!)}`)
-    .join('&');
-  const toSign = `${method}&${rpcEncode('/')}&${rpcEncode(canonical)}`;
-  return createHmac('sha1', `${secret}&`).update(toSign).digest('base64');
-}
+export { rpcEncode, rpcSignature } from './vendor-auth.js';
 
 export async function startAlidnsFake(opts: AlidnsFakeOptions): Promise<AlidnsFake> {
   const now = opts.now ?? Date.now;
   const zones: FakeZone[] = opts.zones.map((z) => ({ name: z, punycode: domainToASCII(z) }));
   const records = new Map<string, FakeRecord>();
   const nonces = new Set<string>();
+  const credentials = (opts.credentials ?? new CredentialStore(now)).addStatic(opts.accessKeyId, opts.accessKeySecret);
   const faults = noFaults();
   const calls: string[] = [];
   const publisher = new DnsPublisher(opts.challtestsrvUrl, opts.rfc2136);
@@ -59,11 +50,8 @@ export async function startAlidnsFake(opts: AlidnsFakeOptions): Promise<AlidnsFa
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     state.requests++;
     const body = (await readBody(req)).toString();
-    const url = new URL(req.url ?? '/', 'http://x');
     const method = req.method ?? 'GET';
-    const p: Record<string, string> = {};
-    const source = method === 'POST' ? new URLSearchParams(body) : url.searchParams;
-    for (const [k, v] of source) p[k] = v;
+    const p = rpcParams(method, req.url, body);
     const requestId = randomBytes(16).toString('hex').toUpperCase();
     const send = async (status: number, json: Record<string, unknown>) => {
       if (faults.latencyMs) await sleep(faults.latencyMs);
@@ -73,21 +61,8 @@ export async function startAlidnsFake(opts: AlidnsFakeOptions): Promise<AlidnsFa
     const fail = (status: number, Code: string, Message: string) =>
       send(status, { HostId: 'alidns.aliyuncs.com', Code, Message, Recommend: `https://api.aliyun.com/troubleshoot?q=${Code}` });
 
-    for (const k of ['Action', 'Format', 'Version', 'AccessKeyId', 'Signature', 'SignatureMethod', 'SignatureVersion', 'SignatureNonce', 'Timestamp']) {
-      if (!p[k]) return fail(400, `MissingParameter`, `The input parameter "${k}" that is mandatory for processing this request is not supplied.`);
-    }
-    if (p.Version !== '2015-01-09') return fail(400, 'InvalidVersion', `Specified parameter Version is not valid.`);
-    if (p.SignatureMethod !== 'HMAC-SHA1' || p.SignatureVersion !== '1.0') return fail(400, 'InvalidSignatureMethod', 'Specified signature method is not valid.');
-    const ts = Date.parse(p.Timestamp!);
-    if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(p.Timestamp!) || Number.isNaN(ts)) return fail(400, 'InvalidTimeStamp.Format', 'Specified time stamp or date value is not well formatted.');
-    if (Math.abs(now() - ts) > 15 * 60_000) return fail(400, 'InvalidTimeStamp.Expired', 'Specified time stamp or date value is expired.');
-    if (p.AccessKeyId !== opts.accessKeyId) return fail(404, 'InvalidAccessKeyId.NotFound', 'Specified access key is not found.');
-    const expected = rpcSignature(method, p, opts.accessKeySecret);
-    if (p.Signature !== expected) {
-      return fail(400, 'SignatureDoesNotMatch', `Specified signature is not matched with our calculation. server string to sign is:${method}&%2F&AccessKeyId%3D${p.AccessKeyId}`);
-    }
-    if (nonces.has(p.SignatureNonce!)) return fail(400, 'SignatureNonceUsed', 'Specified signature nonce was used already.');
-    nonces.add(p.SignatureNonce!);
+    const denied = verifyRpc(method, p, { version: '2015-01-09', credentials, nonces, now });
+    if (denied) return fail(denied.status, denied.code, denied.message);
     calls.push(p.Action!);
 
     if (faults.throttle > 0) {

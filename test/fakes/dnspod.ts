@@ -1,7 +1,8 @@
-import { createHash, createHmac, randomInt, randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { domainToASCII } from 'node:url';
+import { CredentialStore, verifyTc3 } from './vendor-auth.js';
 import { close, DnsPublisher, listen, noFaults, readBody, valuesAt, type FakeRecord, type FakeZone, type Faults, type Rfc2136Target } from './common.js';
 
 /**
@@ -16,6 +17,8 @@ import { close, DnsPublisher, listen, noFaults, readBody, valuesAt, type FakeRec
 export interface DnspodFakeOptions {
   secretId: string;
   secretKey: string;
+  /** Further keys the account accepts, e.g. temporary keys from the CVM metadata stand-in (test/fakes/metadata.ts). */
+  credentials?: CredentialStore;
   zones: string[];
   challtestsrvUrl?: string;
   /** Publish into a DNS primary by RFC 2136 instead (the test world). */
@@ -32,22 +35,13 @@ export interface DnspodFake {
   stop(): Promise<void>;
 }
 
-const sha256 = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');
-const hmac = (key: string | Buffer, s: string) => createHmac('sha256', key).update(s).digest();
-
-export function tc3Signature(o: { secretKey: string; contentType: string; host: string; body: Buffer | string; timestamp: number; service: string }): string {
-  const canonical = `POST\n/\n\ncontent-type:${o.contentType}\nhost:${o.host}\n\ncontent-type;host\n${sha256(o.body)}`;
-  const date = new Date(o.timestamp * 1000).toISOString().slice(0, 10);
-  const toSign = `TC3-HMAC-SHA256\n${o.timestamp}\n${date}/${o.service}/tc3_request\n${sha256(canonical)}`;
-  const kDate = hmac(`TC3${o.secretKey}`, date);
-  const kSigning = hmac(hmac(kDate, o.service), 'tc3_request');
-  return createHmac('sha256', kSigning).update(toSign).digest('hex');
-}
+export { tc3Signature } from './vendor-auth.js';
 
 export async function startDnspodFake(opts: DnspodFakeOptions): Promise<DnspodFake> {
   const now = opts.now ?? Date.now;
   const zones: FakeZone[] = opts.zones.map((z) => ({ name: z, punycode: domainToASCII(z) }));
   const records = new Map<string, FakeRecord>();
+  const credentials = (opts.credentials ?? new CredentialStore(now)).addStatic(opts.secretId, opts.secretKey);
   const faults = noFaults();
   const calls: string[] = [];
   const publisher = new DnsPublisher(opts.challtestsrvUrl, opts.rfc2136);
@@ -64,26 +58,9 @@ export async function startDnspodFake(opts: DnspodFakeOptions): Promise<DnspodFa
     };
     const fail = (Code: string, Message: string) => send(200, { Error: { Code, Message } });
 
-    if (req.method !== 'POST') return fail('UnsupportedProtocol', 'Only POST is supported by this stand-in.');
-    const action = String(req.headers['x-tc-action'] ?? '');
-    const version = String(req.headers['x-tc-version'] ?? '');
-    const tsHeader = String(req.headers['x-tc-timestamp'] ?? '');
-    const auth = String(req.headers.authorization ?? '');
-    const contentType = String(req.headers['content-type'] ?? '');
-    if (!action) return fail('MissingParameter', 'The request is missing a required parameter `X-TC-Action`.');
-    if (version !== '2021-03-23') return fail('InvalidParameterValue', `The value of X-TC-Version (${version}) is not supported.`);
-    const m = /^TC3-HMAC-SHA256 Credential=([^/]+)\/(\d{4}-\d\d-\d\d)\/([^/]+)\/tc3_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(auth);
-    if (!m) return fail('AuthFailure.InvalidAuthorization', 'Authorization header is not of the TC3-HMAC-SHA256 form.');
-    const [, secretId, date, service, signedHeaders, signature] = m;
-    const ts = Number(tsHeader);
-    if (!/^\d+$/.test(tsHeader) || Math.abs(now() / 1000 - ts) > 300) return fail('AuthFailure.SignatureExpire', 'Signature expired. Timestamp is out of the 5-minute window.');
-    if (secretId !== opts.secretId) return fail('AuthFailure.SecretIdNotFound', 'The SecretId is not found, please ensure that your SecretId is correct.');
-    const host = String(req.headers.host ?? '').replace(/:\d+$/, '');
-    const expectedService = host.split('.')[0]!;
-    const expected = tc3Signature({ secretKey: opts.secretKey, contentType, host, body: raw, timestamp: ts, service: expectedService });
-    if (signedHeaders !== 'content-type;host' || service !== expectedService || date !== new Date(ts * 1000).toISOString().slice(0, 10) || signature !== expected) {
-      return fail('AuthFailure.SignatureFailure', 'The provided credentials could not be validated. Please check your signature is correct.');
-    }
+    const verdict = verifyTc3(req, raw, { version: '2021-03-23', credentials, now });
+    if ('code' in verdict) return fail(verdict.code, verdict.message);
+    const { action } = verdict;
     calls.push(action);
     if (faults.throttle > 0) {
       faults.throttle--;

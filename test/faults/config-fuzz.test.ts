@@ -68,6 +68,8 @@ const value = fc.oneof(
 
 /** `certkeeper: config: PATH: message`; PATH is dotted keys, [n] indexes, ["odd key"], or file:line:col. */
 const PATH_LINE = /^certkeeper: config: (?:[^\s:[]|\[(?:\d+|"(?:[^"\\]|\\.)*")\])+(:\d+:\d+)?: \S/;
+/** A PATH_LINE, or one of the indented lines under a YAML syntax error: `  3 | source`, `    |   ^`, `  hint: ...`. */
+const PROBLEM_LINE = new RegExp(`${PATH_LINE.source}|^  (?:\\d* +\\| |hint: \\S)`);
 
 interface Outcome {
   code: number;
@@ -113,9 +115,11 @@ describe('config fuzz (fast-check): every rejected input is one line per problem
     }
     const lines = r.err.split('\n').filter(Boolean);
     expect(lines.length, ctx).toBeGreaterThan(0);
+    expect(lines[0], ctx).toMatch(PATH_LINE);
     for (const line of lines) {
-      // "certkeeper: config: PATH: what is wrong" — the path is a config path or file:line:col.
-      expect(line, ctx).toMatch(PATH_LINE);
+      // "certkeeper: config: PATH: what is wrong" — the path is a config path or file:line:col; a YAML
+      // syntax error adds its code frame and hint as indented lines.
+      expect(line, ctx).toMatch(PROBLEM_LINE);
       expect(line, ctx).not.toMatch(/\bat .*:\d+:\d+\)|TypeError|Cannot read propert/);
     }
   }
@@ -167,7 +171,7 @@ describe('config fuzz (fast-check): every rejected input is one line per problem
 
   it('the named hostile cases each give exit 2 and a line naming the exact path', async () => {
     const cases: [string[], unknown, RegExp][] = [
-      [['certificates', '0', 'domains'], ['bücher.example', 'xn--bcher-kva.example'], /domains\[1\]: "xn--bcher-kva.example" is listed twice/],
+      [['certificates', '0', 'domains'], ['bücher.example.com', 'xn--bcher-kva.example.com'], /domains\[1\]: "xn--bcher-kva.example.com" is listed twice/],
       [['certificates', '0', 'domains'], ['example.com.'], /domains\[0\]: .*ends with a dot/],
       [['certificates', '0', 'domains'], [`${'a'.repeat(64)}.com`], /domains\[0\]: .*label of 64 characters/],
       [['certificates', '0', 'domains'], [`${Array.from({ length: 127 }, () => 'a').join('.')}.com`], /domains\[0\]: .*at most 253/],
@@ -202,7 +206,8 @@ describe('config fuzz (fast-check): every rejected input is one line per problem
       const r = await runCertkeeper(['renew', '--now', '--config', join(dir, f)], { env });
       expect(r.code).toBe(2);
       const lines = r.stderr.split('\n').filter(Boolean);
-      for (const l of lines) expect(l).toMatch(PATH_LINE);
+      expect(lines[0]).toMatch(PATH_LINE);
+      for (const l of lines) expect(l).toMatch(PROBLEM_LINE);
       expect(r.stderr).not.toMatch(/\n\s+at /);
     }
   });

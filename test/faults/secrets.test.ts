@@ -38,7 +38,7 @@ describe('secrets never leak; keys and the data directory are private; commands 
     canaryDir = site.dir;
     await site.reconfigure({
       dns: { hook: { type: 'exec', command: [process.execPath, FAULT_HOOK, '--token', '${DNS_API_TOKEN}', ...hostile(canaryDir)], timeout: '15s' } },
-      deploy: { web: { test: [process.execPath, '-e', 'process.exit(Number(process.env.DEPLOY_FAIL ?? 0))', '--', '${DEPLOY_TOKEN}', ...hostile(canaryDir)] } },
+      deploy: { web: { test: [process.execPath, '-e', 'process.exit(Number(process.env.DEPLOY_FAIL ?? 0))', '--', '${DEPLOY_TOKEN}', ...hostile(canaryDir)], passEnv: ['DEPLOY_FAIL'] } },
     });
     const env = { ...SECRETS };
     runs.push(await site.renew(['--force', '--log-level', 'debug'], env));

@@ -10,6 +10,8 @@ import { makeLeaf, type KeyPair } from './tls.js';
 export async function deployConfig(dir: string, parts: { certificates: unknown[]; deploy?: Record<string, unknown> }): Promise<{ file: string; config: Config }> {
   const file = await writeConfig(dir, {
     dataDir: `${dir}/data`,
+    // A private CA that is never contacted: its names (uniqueDomain, under .test) need not be public.
+    acme: { directory: 'https://127.0.0.1:9/directory', caBundle: `${dir}/ca.pem` },
     dns: { hooks: { type: 'exec', command: [process.execPath, HOOK] } },
     deploy: parts.deploy ?? {},
     certificates: parts.certificates,

@@ -1,10 +1,8 @@
 import type {} from 'vitest';
-import { getServers } from 'node:dns';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
+import { requireBuild } from './build-check.js';
+import { guardChildProcesses } from './guard-children.js';
 import { startPebble, type PebbleInfo } from './pebble.js';
-import { GUARD_RESOLVERS_ENV } from './resolver-guard.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -12,16 +10,13 @@ declare module 'vitest' {
   }
 }
 
-/** One Pebble and challenge DNS server for the whole run; tests use distinct names so they can share it. */
+/**
+ * One Pebble and challenge DNS server for the e2e project (every test outside test/unit); tests use
+ * distinct names so they can share it. Unit tests do not get it (vitest.config.ts).
+ */
 export default async function setup(project: TestProject) {
-  if (!existsSync(new URL('../../dist/src/cli/main.js', import.meta.url))) {
-    throw new Error('dist/ is missing: run "npm test" (it builds first) or "npm run build"');
-  }
-  // Every Node process the tests start (workers included, they start after this) loads the resolver
-  // guard, and knows which resolver is the machine's own.
-  const guard = fileURLToPath(new URL('../../dist/test/harness/resolver-guard-preload.js', import.meta.url));
-  process.env[GUARD_RESOLVERS_ENV] = getServers().join(',');
-  process.env.NODE_OPTIONS = [process.env.NODE_OPTIONS, `--import=${guard}`].filter(Boolean).join(' ');
+  requireBuild();
+  guardChildProcesses();
   const pebble = await startPebble();
   project.provide('pebble', {
     directoryUrl: pebble.directoryUrl,

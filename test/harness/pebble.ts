@@ -1,10 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeCa, makeLeaf } from './tls.js';
+import { X509Certificate } from 'node:crypto';
+import { makeCa, makeLeaf, type KeyPair } from './tls.js';
 import { freePort, waitFor } from './ports.js';
 
 export interface PebbleInfo {
@@ -22,14 +24,37 @@ export interface RunningPebble extends PebbleInfo {
   stop(): Promise<void>;
 }
 
+export interface PebbleOptions {
+  dir?: string;
+  env?: NodeJS.ProcessEnv;
+  dnsServer?: string;
+  /**
+   * External Account Binding required, with these key ids and base64url HMAC keys
+   * (Pebble's `externalAccountBindingRequired` and `externalAccountMACKeys`); see eabKeys().
+   */
+  eab?: Record<string, string>;
+  /** Serve this many alternate chains besides the default (PEBBLE_ALTERNATE_ROOTS); see chainRootNames(). */
+  alternateRoots?: number;
+  /**
+   * The CA for Pebble's own HTTPS API. Give two Pebbles the same one (from makeCa) so one caBundle,
+   * or NODE_EXTRA_CA_CERTS, trusts both, e.g. a primary and a fallback CA.
+   */
+  apiCa?: KeyPair;
+}
+
+/** n EAB keys for PebbleOptions.eab: kid-1..kid-n with random 256-bit base64url keys. */
+export function eabKeys(n: number): Record<string, string> {
+  return Object.fromEntries(Array.from({ length: n }, (_, i) => [`kid-${i + 1}`, randomBytes(32).toString('base64url')]));
+}
+
 /**
  * Starts Debian's pebble and pebble-challtestsrv on free loopback ports, Pebble resolving through the
- * challenge test server. Pebble's API gets a TLS certificate from a CA made here.
+ * challenge test server. Pebble's API gets a TLS certificate from a CA made here (or opts.apiCa).
  */
-export async function startPebble(opts: { dir?: string; env?: NodeJS.ProcessEnv; dnsServer?: string } = {}): Promise<RunningPebble> {
+export async function startPebble(opts: PebbleOptions = {}): Promise<RunningPebble> {
   const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'ck-pebble-')));
   await mkdir(dir, { recursive: true });
-  const ca = await makeCa(dir, 'Pebble API test CA');
+  const ca = opts.apiCa ?? (await makeCa(dir, 'Pebble API test CA'));
   const leaf = await makeLeaf(dir, ca, ['localhost', '127.0.0.1'], { base: 'pebble-api' });
   const [acmePort, mgmtPort, dnsPort, ctsMgmtPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   await writeFile(
@@ -43,7 +68,8 @@ export async function startPebble(opts: { dir?: string; env?: NodeJS.ProcessEnv;
         httpPort: 5002,
         tlsPort: 5001,
         ocspResponderURL: '',
-        externalAccountBindingRequired: false,
+        externalAccountBindingRequired: opts.eab !== undefined,
+        ...(opts.eab ? { externalAccountMACKeys: opts.eab } : {}),
       },
     }),
   );
@@ -70,6 +96,7 @@ export async function startPebble(opts: { dir?: string; env?: NodeJS.ProcessEnv;
     PEBBLE_VA_NOSLEEP: '1',
     PEBBLE_AUTHZREUSE: '0',
     PEBBLE_WFE_NONCEREJECT: '0',
+    ...(opts.alternateRoots ? { PEBBLE_ALTERNATE_ROOTS: String(opts.alternateRoots) } : {}),
     ...opts.env,
   }, 'pebble.log');
 
@@ -118,6 +145,21 @@ export function httpPost(url: string, body: unknown): Promise<string> {
     req.on('error', reject);
     req.end(JSON.stringify(body));
   });
+}
+
+/**
+ * The common name of each chain's root, by index: [0] the default chain, [1..] the alternates
+ * (Pebble's management API /roots/N). A preferred-chain setting names one of these; the chain that
+ * ends in it is the one whose top certificate was issued by it.
+ */
+export async function chainRootNames(info: PebbleInfo, alternateRoots: number): Promise<string[]> {
+  const ca = await readFile(info.caBundle);
+  const names: string[] = [];
+  for (let i = 0; i <= alternateRoots; i++) {
+    const pem = await httpsGet(`${info.managementUrl}/roots/${i}`, ca);
+    names.push(/CN=([^\n,]+)/.exec(new X509Certificate(pem).subject)![1]!);
+  }
+  return names;
 }
 
 /** Pebble's root for issued certificates (it changes on every start). */

@@ -1,12 +1,14 @@
 import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { copyFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import type { DetailedPeerCertificate } from 'node:tls';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployCertificates } from '../../src/deploy/deployer.js';
+import { CertificateStore } from '../../src/store/certs.js';
 import { keyMatchesCertificate, splitPem } from '../../src/store/x509.js';
+import { runCertkeeper } from '../harness/cli.js';
 import { deployConfig, leftovers, memoryLogger, storeLeaf } from '../harness/deploy.js';
 import { startNginx, type NginxInstance } from '../harness/nginx.js';
 import { waitFor } from '../harness/ports.js';
@@ -94,26 +96,50 @@ describe('deploy layouts into a real Nginx', () => {
     expect(served.issuerCertificate?.fingerprint256).toBe(new X509Certificate(certs[1]!).fingerprint256);
   });
 
-  it('pfx: PKCS#12 that openssl reads back with the password from env; key matches the certificate', async () => {
+  it('pfx, the way the image runs it (no openssl on PATH): ECDSA and RSA keys, modern and legacy; the real openssl reads each back', async () => {
     const ssl = join(dir, 'ssl-pfx');
-    process.env.CK_TEST_PFX_PASSWORD = 'correct horse';
-    const { config } = await deployConfig(join(dir, 'pfx'), {
-      certificates: [
-        { name: 'win', domains: [domain], targets: [{ layout: 'pfx', dir: ssl, passwordEnv: 'CK_TEST_PFX_PASSWORD' }, { layout: 'pfx', paths: { pfx: join(ssl, 'old-windows.pfx') }, passwordEnv: 'CK_TEST_PFX_PASSWORD', pfxLegacy: true }] },
-      ],
+    const pw = 'correct horse';
+    const { file, config } = await deployConfig(join(dir, 'pfx'), {
+      certificates: ['win', 'win-rsa'].map((name) => ({
+        name,
+        domains: [domain],
+        targets: [
+          { layout: 'pfx', dir: ssl, passwordEnv: 'CK_TEST_PFX_PASSWORD' },
+          { layout: 'pfx', paths: { pfx: join(ssl, `${name}-old-windows.pfx`) }, passwordEnv: 'CK_TEST_PFX_PASSWORD', pfxLegacy: true },
+        ],
+      })),
     });
-    const stored = await storeLeaf(config.dataDir, 'win', ca, [domain], 'new-pfx');
-    const outcomes = await deployCertificates([{ cert: config.certificates[0]!, stored }], config.deploy, memoryLogger().logger, { dataDir: config.dataDir });
-    expect(outcomes).toEqual([{ name: 'win', ok: true }]);
-    for (const file of [join(ssl, 'win.pfx'), join(ssl, 'old-windows.pfx')]) {
-      expect(await mode(file)).toBe(0o600);
-      const env = { ...process.env, PW: 'correct horse' };
-      const { stdout } = await run('openssl', ['pkcs12', '-in', file, '-passin', 'env:PW', '-nodes'], { env });
-      const certs = splitPem(stdout);
-      const key = /-----BEGIN PRIVATE KEY-----[\s\S]+?-----END PRIVATE KEY-----/.exec(stdout)?.[0];
-      expect(certs.length).toBe(2);
-      expect(keyMatchesCertificate(splitPem(stored.fullchainPem)[0]!, `${key}\n`)).toBe(true);
-      await expect(run('openssl', ['pkcs12', '-in', file, '-passin', 'pass:wrong', '-nodes'])).rejects.toThrow();
+    const ecdsa = await storeLeaf(config.dataDir, 'win', ca, [domain], 'new-pfx');
+    // An RSA leaf from the same CA, stored as a renewal with keyType rsa-2048 would store it.
+    const rsaKey = join(dir, 'rsa.key');
+    await run('openssl', ['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', rsaKey, '-out', join(dir, 'rsa.csr'), '-subj', `/CN=${domain}`]);
+    await run('openssl', ['x509', '-req', '-in', join(dir, 'rsa.csr'), '-CA', ca.cert, '-CAkey', ca.key, '-days', '2', '-out', join(dir, 'rsa.pem')]);
+    const rsa = await new CertificateStore(config.dataDir).save('win-rsa', (await readFile(join(dir, 'rsa.pem'), 'utf8')) + (await readFile(ca.cert, 'utf8')), await readFile(rsaKey, 'utf8'), {
+      domains: [domain], keyType: 'rsa-2048', issuedAt: new Date().toISOString(), directory: 'test',
+    });
+    // The image has node and certkeeper, no openssl: a PATH that finds no openssl either.
+    const emptyBin = await mkdtemp(join(dir, 'bin-'));
+    await expect(run('openssl', ['version'], { env: { PATH: emptyBin } })).rejects.toThrow(/ENOENT/);
+    const r = await runCertkeeper(['deploy', '--config', file], { env: { PATH: emptyBin, CK_TEST_PFX_PASSWORD: pw } });
+    expect(r.stderr).toMatch(/win\s+deployed/);
+    expect(r.stderr).toMatch(/win-rsa\s+deployed/);
+    expect(r.code).toBe(0);
+    for (const [name, stored] of [['win', ecdsa], ['win-rsa', rsa]] as const) {
+      for (const [pfx, mac] of [[join(ssl, `${name}.pfx`), 'sha256'], [join(ssl, `${name}-old-windows.pfx`), 'sha1']] as const) {
+        expect(await mode(pfx)).toBe(0o600);
+        const env = { ...process.env, PW: pw };
+        const { stdout } = await run('openssl', ['pkcs12', '-in', pfx, '-passin', 'env:PW', '-nodes'], { env });
+        const certs = splitPem(stdout);
+        const key = /-----BEGIN PRIVATE KEY-----[\s\S]+?-----END PRIVATE KEY-----/.exec(stdout)?.[0];
+        expect(certs.length).toBe(2);
+        expect(new X509Certificate(certs[0]!).fingerprint256).toBe(stored.info.fingerprint256);
+        expect(keyMatchesCertificate(splitPem(stored.fullchainPem)[0]!, `${key}\n`)).toBe(true);
+        expect(stdout).toMatch(new RegExp(`friendlyName: ${name}\\n\\s+localKeyID:`));
+        const info = await run('openssl', ['pkcs12', '-in', pfx, '-passin', 'env:PW', '-info', '-noout'], { env });
+        expect(info.stderr).toMatch(new RegExp(`MAC: ${mac}, Iteration 2048`));
+        expect(info.stderr).toMatch(mac === 'sha1' ? /Shrouded Keybag: pbeWithSHA1And3-KeyTripleDES-CBC/ : /Shrouded Keybag: PBES2, PBKDF2, AES-256-CBC/);
+        await expect(run('openssl', ['pkcs12', '-in', pfx, '-passin', 'pass:wrong', '-nodes'])).rejects.toThrow();
+      }
     }
     // The directory holding the key material was created closed to others.
     expect(await mode(ssl)).toBe(0o700);

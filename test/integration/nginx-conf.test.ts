@@ -24,7 +24,7 @@ it('prints a server block that passes nginx -t and then certkeeper check', async
   const dir = await tempDir('ck-nginxconf-');
   const root = await makeCa(dir, 'nginx-conf root');
   const inter = await makeIntermediate(dir, root);
-  const names = ['app.shop-example.test', 'www.shop-example.test'];
+  const names = ['app.shop.example.com', 'www.shop.example.com'];
   const leaf = await makeChainLeaf(dir, inter, names);
   const config = await writeConfig(dir, {
     dataDir: join(dir, 'data'),

@@ -70,6 +70,26 @@ describe('configuration', () => {
     expect((await issues('certificates: [\n'))[0]).toMatch(/certkeeper\.yaml:\d+:\d+: /);
   });
 
+  it('reports only the first YAML syntax error, with the line, a caret under the spot and a hint', async () => {
+    // One unquoted ${VAR} in a flow map used to give one line for every token after it (21 here).
+    const text = 'dataDir: ./data\ndns:\n  ali: { type: alidns, accessKeyId: ${ALI_ID}, accessKeySecret: ${ALI_SECRET} }\ncertificates: []\n';
+    expect(await issues(text)).toEqual([
+      [
+        ': /etc/certkeeper/certkeeper.yaml:3:38: Unexpected flow-map-start at node end',
+        '  3 |   ali: { type: alidns, accessKeyId: ${ALI_ID}, accessKeySecret: ${ALI_SECRET} }',
+        '    |                                      ^',
+        '  hint: quote values that start with "$" or "{", e.g. accessKeyId: "${ALI_ID}"',
+      ].join('\n'),
+    ]);
+    // A long line is cut to a window around the spot; an error at the end of the input points at the last line.
+    const long = await issues(`a: [${'1, '.repeat(60)}\${X}]\n`);
+    expect(long[0]!.split('\n')[1]).toMatch(/^  1 \| …[, 1]+\$\{X\}\]$/);
+    expect(long[0]!.split('\n')[2]!.indexOf('^')).toBe(long[0]!.split('\n')[1]!.indexOf('{X}'));
+    const unterminated = (await issues('dataDir: "./data\n\n'))[0]!.split('\n');
+    expect(unterminated[0]).toMatch(/certkeeper\.yaml:1:17: Missing closing "quote$/);
+    expect(unterminated[1]).toBe('  1 | dataDir: "./data');
+  });
+
   it('parses durations', () => {
     expect(parseDuration('500ms')).toBe(500);
     expect(parseDuration('2m')).toBe(120_000);

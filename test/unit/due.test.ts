@@ -1,30 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { renewalDue } from '../../src/scheduler/due.js';
 import type { ReadResult } from '../../src/store/certs.js';
+import { storedResult } from '../fakes/stored.js';
 
 const DAY = 86_400_000;
 const issued = new Date('2026-01-01T00:00:00Z');
 
 function stored(lifetimeDays: number, domains = ['a.example.com'], keyType = 'ecdsa-p256'): ReadResult {
-  return {
-    state: 'ok',
-    cert: {
-      name: 'a',
-      dir: '/x',
-      fullchainPem: '',
-      keyPem: '',
-      meta: { domains, keyType, issuedAt: issued.toISOString(), directory: 'x' },
-      info: {
-        names: domains,
-        issuer: 'CA',
-        notBefore: issued,
-        notAfter: new Date(issued.getTime() + lifetimeDays * DAY),
-        serial: '01',
-        keyType,
-        fingerprint256: '',
-      },
-    },
-  };
+  return storedResult({ lifetimeDays, names: domains, keyType, notBefore: issued });
 }
 const cfg = { domains: ['a.example.com'], keyType: 'ecdsa-p256' };
 const at = (days: number) => new Date(issued.getTime() + days * DAY);
@@ -101,5 +84,26 @@ describe('renewalDue', () => {
       expect(renewalDue(cfg, stored(6), { beforeDays: 30 }, at(5.65), { window: late6, certId: 'ID.01' }).due).toBe(false);
       expect(renewalDue(cfg, stored(6), { beforeDays: 30 }, at(5.75), { window: late6, certId: 'ID.01' })).toMatchObject({ due: true, reason: expect.stringMatching(/emergency/) });
     });
+  });
+});
+
+describe('renewalDue: another CA or account than the stored certificate (issue 19.3)', () => {
+  const CA = 'https://acme-v02.api.letsencrypt.org/directory';
+  const mine = (meta: Record<string, unknown>): ReadResult => storedResult({ notBefore: issued, meta: { directory: CA, ...meta } });
+  it('is due at once when acme.directory changed (staging to production), saying from which CA', () => {
+    const d = renewalDue(cfg, mine({ directory: 'https://acme-staging-v02.api.letsencrypt.org/directory' }), { beforeDays: 30 }, at(1), { issuer: { directory: CA, account: 'acct/1' } });
+    expect(d).toMatchObject({ due: true, reason: expect.stringMatching(/issued by another CA \(https:\/\/acme-staging-v02[^)]*\); acme.directory is now https:\/\/acme-v02/) });
+  });
+  it('is due when the account changed or is gone (a new one will be registered)', () => {
+    expect(renewalDue(cfg, mine({ account: 'acct/1' }), { beforeDays: 30 }, at(1), { issuer: { directory: CA, account: 'acct/2' } })).toMatchObject({ due: true, reason: expect.stringMatching(/another ACME account \(acct\/1\); this installation now uses acct\/2/) });
+    expect(renewalDue(cfg, mine({ account: 'acct/1' }), { beforeDays: 30 }, at(1), { issuer: { directory: CA, account: null } })).toMatchObject({ due: true, reason: expect.stringMatching(/a new account/) });
+  });
+  it('is not due for the same CA (trailing slash aside), an unknown current account, or a certificate that records no account', () => {
+    const fine = [
+      renewalDue(cfg, mine({ account: 'acct/1' }), { beforeDays: 30 }, at(1), { issuer: { directory: `${CA}/`, account: 'acct/1' } }),
+      renewalDue(cfg, mine({ account: 'acct/1' }), { beforeDays: 30 }, at(1), { issuer: { directory: CA, account: undefined } }),
+      renewalDue(cfg, mine({}), { beforeDays: 30 }, at(1), { issuer: { directory: CA, account: 'acct/2' } }),
+    ];
+    expect(fine.map((d) => d.due)).toEqual([false, false, false]);
   });
 });

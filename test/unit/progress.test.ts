@@ -3,7 +3,7 @@ import { en, zhCN } from '../../src/i18n/catalog.js';
 import { detectLang, langFromArgv } from '../../src/i18n/index.js';
 import { palette } from '../../src/cli/render/color.js';
 import { formatElapsed, plainLine, progressFrame, type ProgressEvent } from '../../src/cli/render/progress.js';
-import { renderSummary } from '../../src/cli/render/summary.js';
+import { renderHeld, renderSummary } from '../../src/cli/render/summary.js';
 import { renderStatus } from '../../src/cli/render/status.js';
 import { displayWidth } from '../../src/cli/table.js';
 
@@ -124,7 +124,7 @@ describe('summary and status tables', () => {
 
   it('status: days left coloured by urgency; plain without colour', () => {
     const entry = (name: string, daysLeft: number | null, due: boolean) => ({
-      name, domains: [`${name}.example.com`], state: 'ok' as const, issuer: 'R11', notAfter: '2026-02-01T00:00:00Z', daysLeft, due, reason: due ? 'inside the renewal window' : 'ok', renewAt: null,
+      name, domains: [`${name}.example.com`], state: 'ok' as const, issuer: 'R11', notAfter: '2026-02-01T00:00:00Z', daysLeft, due, reason: due ? 'inside the renewal window' : 'ok', renewAt: null, nextAttempt: null, humanAction: null,
     });
     const entries = [entry('a', 60, false), entry('b', 20, true), entry('c', 3, true)];
     const coloured = renderStatus(entries, en, palette(true));
@@ -144,5 +144,18 @@ describe('language choice', () => {
     expect(detectLang(undefined, { LANG: 'de_DE.UTF-8' })).toBe('en');
     expect(langFromArgv(['status', '--lang=zh-CN'])).toBe('zh-CN');
     expect(langFromArgv(['--lang', 'en', 'status'])).toBe('en');
+  });
+
+  it('renew --now: one line per due certificate a backoff held back, with when it is tried again (issue 14.9)', () => {
+    const now = new Date('2026-03-01T00:00:00Z');
+    const held = (name: string, minutes: number, humanAction?: string) => ({ name, result: 'deferred' as const, decision: { due: false, reason: 'x' }, until: new Date(now.getTime() + minutes * 60_000), humanAction });
+    const results = [held('api', 5), { name: 'ok', result: 'not-due' as const, decision: { due: false, reason: 'fine' } }, held('cdn', 24 * 60, 'a human must act')];
+    expect(renderHeld(results, now, en, plain).split('\n')).toEqual([
+      'api: due but not renewed: backing off after a failure; next automatic attempt 2026-03-01T00:05:00Z (in 5m); run with --force to try now',
+      'cdn: due but not renewed: retrying cannot fix the last error, a human must act (see certkeeper status); next automatic attempt 2026-03-02T00:00:00Z (in 1d00h); run with --force to try now',
+      '',
+    ]);
+    expect(renderHeld(results, now, zhCN, plain)).toMatch(/^api：已到续期时间但未续期：失败后退避中；下次自动尝试 2026-03-01T00:05:00Z（5m后）；加 --force 立即重试/);
+    expect(renderHeld([results[1]!], now, en, plain)).toBe('');
   });
 });

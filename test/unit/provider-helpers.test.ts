@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, redact, RetriesExhausted, withRetry } from '../../providers/_retry.js';
+import { redact, RetriesExhausted, withRetry } from '../../providers/_retry.js';
 import { findZone, toAscii } from '../../providers/_zone.js';
 
 const zones = ['example.test', 'sub.example.test', 'xn--bcher-kva.test', 'other.test'].map((z) => ({ ascii: z, apiName: z }));
@@ -46,11 +46,5 @@ describe('withRetry', () => {
     let n = 0;
     await expect(withRetry('x', async () => Promise.reject(new Error(String(++n))), () => ({ retry: true, reason: 'busy' }), opts(3))).rejects.toBeInstanceOf(RetriesExhausted);
     expect(n).toBe(3);
-  });
-  it('backoff grows exponentially up to the cap, with jitter in its upper half', () => {
-    expect(backoffDelay(1, 1000, 8000, () => 0)).toBe(500);
-    expect(backoffDelay(1, 1000, 8000, () => 1)).toBe(1000);
-    expect(backoffDelay(3, 1000, 8000, () => 1)).toBe(4000);
-    expect(backoffDelay(10, 1000, 8000, () => 1)).toBe(8000);
   });
 });

@@ -33,4 +33,19 @@ describe('state store', () => {
     await s.update('a', (x) => ({ ...x, failures: 1 }));
     expect(JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')).certs.a.failures).toBe(1);
   });
+
+  it('names that are Object.prototype properties are keys like any other; nonsense entries read as fresh (issue 19.6)', async () => {
+    const dir = await tempDir();
+    const s = await StateStore.open(dir);
+    expect(s.get('constructor')).toEqual({ failures: 0 });
+    expect(s.get('__proto__')).toEqual({ failures: 0 });
+    await s.update('__proto__', (x) => ({ ...x, failures: x.failures + 1 }));
+    await s.update('constructor', (x) => ({ ...x, failures: x.failures + 2 }));
+    expect(s.get('failures')).toEqual({ failures: 0 });
+    const again = await StateStore.open(dir);
+    expect([again.get('__proto__').failures, again.get('constructor').failures, again.get('toString').failures]).toEqual([1, 2, 0]);
+    await writeFile(join(dir, 'state.json'), JSON.stringify({ version: 1, certs: { a: { failures: 'x', nextAttempt: 'soon', ari: { certId: 'c', start: 'never' } }, b: 7 } }));
+    const odd = await StateStore.open(dir);
+    expect([odd.get('a'), odd.get('b')]).toEqual([{ failures: 0 }, { failures: 0 }]);
+  });
 });

@@ -29,7 +29,7 @@ export function register(program: Command, ctx: CliContext): void {
     .addOption(new Option('--profile <profile>', 'rules for the verdict').choices(PROFILES).default('wechat'))
     .option('--http-port <port>', 'port of the plain-HTTP redirect check (default 80)')
     .option('--no-http', 'skip the HTTP checks (redirect, status, HSTS)')
-    .option('--timeout <ms>', 'time limit for each connection', '5000')
+    .option('--timeout <ms>', 'time limit for each probe: connection, handshake and response', '5000')
     .option('--json', 'print the facts and the verdict as JSON')
     .action(async (hostArg: string, opts: CheckOptions) => {
       const target = parseTarget(hostArg);

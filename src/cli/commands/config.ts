@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { configJsonSchema } from '../../config/json-schema.js';
+import { configJsonSchemaText } from '../../config/json-schema.js';
 import { loadAllDescriptors } from '../../dns/registry.js';
 import { configFor, messagesFor, type CliContext } from '../context.js';
 import { pino } from 'pino';
@@ -23,6 +23,6 @@ export function register(program: Command, ctx: CliContext): void {
     .command('schema')
     .description('print the JSON Schema of the configuration (for editors: # yaml-language-server: $schema=...)')
     .action(async () => {
-      ctx.stdout.write(`${JSON.stringify(configJsonSchema(await loadAllDescriptors()), null, 2)}\n`);
+      ctx.stdout.write(configJsonSchemaText(await loadAllDescriptors()));
     });
 }

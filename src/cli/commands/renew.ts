@@ -8,7 +8,7 @@ import { Notifier } from '../../notify/notifier.js';
 import { dnsSecrets } from '../../notify/scrub.js';
 import { colorEnabled, palette } from '../render/color.js';
 import { plainProgress, ttyProgress } from '../render/progress.js';
-import { renderSummary } from '../render/summary.js';
+import { renderHeld, renderSummary } from '../render/summary.js';
 
 export function register(program: Command, ctx: CliContext): void {
   program
@@ -59,7 +59,9 @@ export function register(program: Command, ctx: CliContext): void {
         for (const line of held) ctx.stderr.write(`${formatHeld(line)}\n`);
       }
       ctx.stderr.write(renderSummary(results, ctx.now(), m, pal));
-      process.exitCode = results.some((r) => r.result === 'failed') ? EXIT.failed : EXIT.ok;
+      // A certificate that is due but was held back by a backoff is not renewed: say so, and fail.
+      ctx.stderr.write(renderHeld(results, ctx.now(), m, pal));
+      process.exitCode = results.some((r) => r.result === 'failed' || r.result === 'deferred') ? EXIT.failed : EXIT.ok;
     });
 }
 

@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { registeredAccount } from '../../acme/account-file.js';
+import { deferForBackoff, humanActionNote, orderKey } from '../../scheduler/backoff.js';
 import { renewalDue, daysLeft } from '../../scheduler/due.js';
 import { mapLimit } from '../../scheduler/limit.js';
 import { CertificateStore } from '../../store/certs.js';
@@ -19,6 +21,7 @@ export function register(program: Command, ctx: CliContext): void {
       const store = new CertificateStore(config.dataDir);
       const now = ctx.now();
       const state = await StateStore.open(config.dataDir, undefined, { readOnly: true }).catch(() => undefined).then((s) => s ?? { get: () => ({ failures: 0 }) as CertState });
+      const issuer = { directory: config.acme.directory, account: registeredAccount(config.dataDir, config.acme.directory) };
       const entries: StatusEntry[] = await mapLimit(
         config.certificates,
         64,
@@ -32,10 +35,9 @@ export function register(program: Command, ctx: CliContext): void {
           } catch {
             certId = undefined;
           }
-          const d = renewalDue(c, stored, config.renew, now, { window: st.ari, certId });
-          if (d.due && st.nextAttempt && new Date(st.nextAttempt) > now) {
-            d.reason = `${d.reason}; backing off after ${st.failures} failure(s) until ${st.nextAttempt} (last error: ${st.lastError ?? 'unknown'})`;
-          }
+          // The pass's own policy: due as it would decide, then held by a backoff or waiting for a person.
+          const due = renewalDue(c, stored, config.renew, now, { window: st.ari, certId, issuer });
+          const { decision, deferredUntil } = deferForBackoff(due, st, now, orderKey(c, issuer.directory));
           const info = stored.state === 'ok' ? stored.cert.info : undefined;
           return {
             name: c.name,
@@ -44,9 +46,11 @@ export function register(program: Command, ctx: CliContext): void {
             issuer: info?.issuer ?? null,
             notAfter: info?.notAfter.toISOString() ?? null,
             daysLeft: info ? daysLeft(info.notAfter, now) : null,
-            due: d.due,
-            reason: d.reason,
-            renewAt: d.renewAt?.toISOString() ?? null,
+            due: due.due,
+            reason: decision.reason,
+            renewAt: due.renewAt?.toISOString() ?? null,
+            nextAttempt: deferredUntil?.toISOString() ?? null,
+            humanAction: (deferredUntil && humanActionNote(st)) || null,
           };
         },
       );

@@ -12,6 +12,10 @@ export interface StatusEntry {
   due: boolean;
   reason: string;
   renewAt: string | null;
+  /** Due, but held by a backoff until then. */
+  nextAttempt: string | null;
+  /** Set when retrying cannot fix the last failure: what a person must do. */
+  humanAction: string | null;
 }
 
 /** Fewer days than this is an emergency whatever the renewal window says. */
@@ -34,7 +38,7 @@ export function renderStatus(entries: StatusEntry[], m: Messages, pal: Palette):
   return renderTable([...m.status.headers], rows, (text, row, col) => {
     const e = entries[row]!;
     if (col !== 4 && col !== 5) return text;
-    if (e.daysLeft === null || e.daysLeft < URGENT_DAYS) return pal.red(text);
+    if (e.daysLeft === null || e.daysLeft < URGENT_DAYS || e.humanAction) return pal.red(text);
     return e.due ? pal.yellow(text) : pal.green(text);
   });
 }

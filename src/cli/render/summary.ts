@@ -35,3 +35,23 @@ export function renderSummary(results: CertificateResult[], now: Date, m: Messag
     return r.result === 'failed' ? pal.red(text) : r.result === 'not-due' ? text : pal.green(text);
   });
 }
+
+/**
+ * One line per due certificate a backoff held back (`renew --now` then exits 1): which, why, and when
+ * it is tried again. Empty when none was held.
+ */
+export function renderHeld(results: CertificateResult[], now: Date, m: Messages, pal: Palette): string {
+  return results
+    .filter((r): r is Extract<CertificateResult, { result: 'deferred' }> => r.result === 'deferred')
+    .map((r) => `${pal.red(m.result.held(r.name, r.until.toISOString().replace(/\.\d{3}Z$/, 'Z'), formatWait(r.until.getTime() - now.getTime()), Boolean(r.humanAction)))}\n`)
+    .join('');
+}
+
+/** A wait as "4m", "2h05m" or "1d03h". */
+export function formatWait(ms: number): string {
+  const min = Math.max(1, Math.ceil(ms / 60_000));
+  if (min < 60) return `${min}m`;
+  const h = Math.floor(min / 60);
+  if (h < 24) return `${h}h${String(min % 60).padStart(2, '0')}m`;
+  return `${Math.floor(h / 24)}d${String(h % 24).padStart(2, '0')}h`;
+}

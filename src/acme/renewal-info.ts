@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import { AcmeError, oneLine } from '../errors.js';
-import type { StoredCertificate } from '../store/certs.js';
-import type { StateStore } from '../store/state.js';
+import type { AriState } from './ari.js';
 
 export type Directory = { renewalInfo?: string; meta?: { profiles?: Record<string, string> } } & Record<string, unknown>;
 
@@ -11,7 +10,7 @@ export function directoryLoader(url: string, caBundle?: string): () => Promise<D
   return () =>
     (cached ??= (async () => {
       // Loaded here, not at module load: a pass with nothing due and no ARI-capable CA stays light.
-      const [acme, { configureHttp }] = await Promise.all([import('acme-client'), import('../acme/session.js')]);
+      const [acme, { configureHttp }] = await Promise.all([import('acme-client'), import('./session.js')]);
       configureHttp(caBundle);
       const axios = acme.axios as unknown as { get(u: string, c: Record<string, unknown>): Promise<{ status: number; data: unknown }> };
       const resp = await axios.get(url, { validateStatus: () => true, timeout: 30_000 }).catch((err: Error) => {
@@ -44,65 +43,52 @@ export async function checkedProfile(profile: string | undefined, directory: () 
 }
 
 /**
- * Refreshes the stored ARI window for one certificate when it is for another certificate or its
- * Retry-After has passed, and returns the certID. Failures are logged and leave the old window (or
- * none, so the lifetime rule applies): renewal information is advice, never a reason to fail.
+ * The certID of a stored certificate and its ARI window, refreshed when the known one is for another
+ * certificate or its Retry-After has passed (`ari` is returned only when it changed and should be
+ * kept). Failures are logged and leave the old window (or none, so the lifetime rule applies):
+ * renewal information is advice, never a reason to fail. `refresh: false` (a forced renewal) only
+ * computes the certID, for `replaces`, when the CA speaks ARI.
  */
-export async function refreshRenewalInfo(
+export async function renewalInfoFor(
   name: string,
-  cert: StoredCertificate,
-  state: StateStore,
+  fullchainPem: string,
+  known: AriState | undefined,
   directory: () => Promise<Directory>,
-  deps: { now: () => Date; logger: Logger; random?: () => number; signal?: AbortSignal },
-): Promise<string | undefined> {
+  deps: { now: () => Date; logger: Logger; random?: () => number; signal?: AbortSignal; refresh: boolean },
+): Promise<{ certId?: string; ari?: AriState }> {
   let base: string | undefined;
   try {
     base = (await directory()).renewalInfo;
   } catch (err) {
     // One line per pass, not one per certificate: the directory is fetched (and fails) once.
-    if (!directoryFailureLogged.has(directory)) {
+    if (deps.refresh && !directoryFailureLogged.has(directory)) {
       directoryFailureLogged.add(directory);
       deps.logger.warn({ err: oneLine(err) }, 'cannot fetch the ACME directory; using the lifetime rule');
     }
-    return undefined;
+    return {};
   }
-  if (!base) return undefined;
-  const { certIdOf, chooseInWindow, fetchRenewalInfo, toAriWindow } = await import('../acme/ari.js');
+  if (!base) return {};
+  const { certIdOf, chooseInWindow, fetchRenewalInfo, toAriWindow } = await import('./ari.js');
   let certId: string | undefined;
   try {
-    certId = certIdOf(cert.fullchainPem);
+    certId = certIdOf(fullchainPem);
   } catch {
     certId = undefined;
   }
-  if (!certId) return undefined;
-  const prev = state.get(name).ari;
+  if (!certId || !deps.refresh) return { certId };
   const now = deps.now();
-  if (prev && prev.certId === certId && new Date(prev.nextPoll) > now) return certId;
+  if (known && known.certId === certId && new Date(known.nextPoll) > now) return { certId };
   try {
     const info = await fetchRenewalInfo(base, certId, now, deps.signal);
-    const selected = chooseInWindow(info, prev?.certId === certId ? prev.selected : undefined, now, deps.random);
-    await state.update(name, (s) => ({ ...s, ari: toAriWindow(certId, info, selected) }));
+    const selected = chooseInWindow(info, known?.certId === certId ? known.selected : undefined, now, deps.random);
     deps.logger.info(
       { cert: name, windowStart: info.start.toISOString(), windowEnd: info.end.toISOString(), selected: selected.toISOString(), nextPoll: info.nextPoll.toISOString(), explanation: info.explanationUrl },
       'renewal information from the CA',
     );
+    return { certId, ari: toAriWindow(certId, info, selected) };
   } catch (err) {
     deps.logger.warn({ cert: name, err: oneLine(err) }, 'cannot fetch renewal information; keeping the previous window or the lifetime rule');
-    if (prev && prev.certId === certId) {
-      await state.update(name, (s) => ({ ...s, ari: { ...prev, nextPoll: new Date(now.getTime() + 3_600_000).toISOString() } }));
-    }
-  }
-  return certId;
-}
-
-/** certID for `replaces` on a forced renewal: no window needed, only a CA that speaks ARI. */
-export async function forcedCertId(pem: string, directory: () => Promise<Directory>): Promise<string | undefined> {
-  const dir = await directory().catch(() => undefined);
-  if (!dir?.renewalInfo) return undefined;
-  const { certIdOf } = await import('../acme/ari.js');
-  try {
-    return certIdOf(pem);
-  } catch {
-    return undefined;
+    if (known && known.certId === certId) return { certId, ari: { ...known, nextPoll: new Date(now.getTime() + 3_600_000).toISOString() } };
+    return { certId };
   }
 }

@@ -1,0 +1,51 @@
+import { inputJsonSchema } from '../config/json-schema.js';
+import { loadAllDescriptors } from '../dns/registry.js';
+import type { ProviderDescriptor } from '../dns/provider.js';
+import type { ComponentFamily } from './component-page.js';
+import { anchor } from './markdown.js';
+
+/**
+ * The component families that get a page per component. A new provider is one file in providers/
+ * and appears here by itself; deploy targets and notify channels become a family each once they
+ * have descriptors (type, options, credentials, docs) like the providers.
+ */
+
+const indent = (text: string, spaces: number) => text.replace(/^/gm, ' '.repeat(spaces));
+/** The propagation deadline: a provider's own `propagationTimeout`, when it has one and it is set, wins. */
+const deadline = (d: ProviderDescriptor) =>
+  inputJsonSchema(d.options).properties?.propagationTimeout
+    ? "`propagation.timeout`, or this entry's `propagationTimeout` for its records when that is set"
+    : '`propagation.timeout`';
+const ms = (n: number) => (n >= 1000 && n % 1000 === 0 ? `${n / 1000} s` : `${n} ms`);
+
+export const dnsProviders: ComponentFamily<ProviderDescriptor> = {
+  dir: 'providers',
+  title: 'DNS providers (DNS 服务商)',
+  configPath: 'dns.<name>',
+  source: 'providers/<type>.ts',
+  intro: [
+    'Each entry under `dns:` is one provider instance: `type` picks the provider, the other keys are its',
+    'options. A certificate names the entry that writes its TXT records (`dns: ali`), or maps zone suffixes',
+    'to entries when its `_acme-challenge` names are CNAMEs into another zone. Whichever the provider,',
+    'certkeeper deletes exactly the TXT values it created: a wildcard and its apex, or two parallel orders,',
+    'share `_acme-challenge.<name>` and never remove each other\'s records. A provider\'s SDK is loaded only',
+    'when a certificate uses it. `certkeeper dns test NAME` tries an entry end to end (write a record, wait',
+    'until it is served, remove it) before the first real order. The other options are in the',
+    '[configuration reference](../configuration.md).',
+  ].join('\n'),
+  load: loadAllDescriptors,
+  minimalConfig: (d, entry) =>
+    [`dns:`, `  ${d.type}:                # a name of your choice`, indent(entry, 4), 'certificates:', '  - name: www.example.com', '    domains: [www.example.com]'].join('\n'),
+  sections(d) {
+    if (!d.propagation) return [];
+    const text =
+      `After writing the records, certkeeper asks the zone's authoritative nameservers (or ` +
+      `\`propagation.resolvers\`) until all of them serve every value: first after ${ms(d.propagation.firstPollMs)}, ` +
+      `then at growing intervals up to \`propagation.interval\`, for at most ${deadline(d)} ` +
+      `(see the [configuration reference](../configuration.md#${anchor('propagation')})).`;
+    return [{ heading: 'Propagation (生效检查)', markdown: [text, d.propagation.note].filter(Boolean).join('\n\n') }];
+  },
+};
+
+/** Every family, in the order the configuration reference links them. */
+export const families = [dnsProviders] as ComponentFamily[];

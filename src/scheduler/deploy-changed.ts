@@ -1,0 +1,54 @@
+import type { DeployItem, DeployOutcome } from '../deploy/deployer.js';
+import { DeployError, oneLine } from '../errors.js';
+import { emit } from '../events.js';
+import type { Decided } from './decide.js';
+import { failResult, type PassRun, type Results } from './run.js';
+
+/**
+ * Step 4: deploys what changed in one go per server: the certificates just renewed, and those not
+ * due whose deployed files differ from the stored ones (a new target, a restored server, an earlier
+ * failed deploy) — state, not events.
+ */
+export async function deployChanged(run: PassRun, decided: Decided[], renewed: DeployItem[], results: Results): Promise<void> {
+  const { deployer } = run.deps;
+  const toDeploy = [...renewed];
+  for (const d of decided) {
+    if (d.decision.due || d.stored.state !== 'ok' || !d.cert.targets.length) continue;
+    const same = await deployer.matches(d.cert, d.stored.cert).catch((err: unknown) => {
+      run.logger.warn({ cert: d.cert.name, err: oneLine(err) }, 'cannot compare the deployed files; deploying again');
+      return false;
+    });
+    if (same) continue;
+    run.logger.info({ cert: d.cert.name }, 'deployed files differ from the stored certificate; deploying again');
+    toDeploy.push({ cert: d.cert, stored: d.stored.cert });
+    results.set(d.cert.name, { name: d.cert.name, result: 'redeployed', decision: d.decision });
+  }
+  if (!toDeploy.length) return;
+  // The deployer reports per certificate; anything it throws is every one's failure, never the pass's.
+  const outcomes: DeployOutcome[] = await deployer.deploy(toDeploy).catch((err: unknown) => toDeploy.map((i) => ({ name: i.cert.name, ok: false, error: new DeployError(oneLine(err)) })));
+  emitDeploys(run, toDeploy, outcomes);
+  for (const o of outcomes) {
+    const item = toDeploy.find((i) => i.cert.name === o.name);
+    const r = results.get(o.name);
+    if (!item || !r) continue;
+    if (o.ok) {
+      if (r.result === 'renewed') r.deployed = true;
+      run.logger.info({ cert: o.name }, 'deployed');
+      run.onStep?.(o.name, 'deployed');
+      continue;
+    }
+    run.logger.error({ cert: o.name, err: o.error?.message }, 'deploy failed');
+    const prev = decided.find((d) => d.cert.name === o.name)?.stored;
+    failResult(run, results, { cert: item.cert, error: o.error ?? new DeployError('deploy failed'), stage: 'deploy', ms: r.result === 'renewed' ? r.ms : 0, decision: r.decision, notAfter: prev?.state === 'ok' ? prev.cert.info.notAfter : undefined });
+  }
+}
+
+/** One deploy event per server; every certificate deployed to it shares one test and one reload. */
+function emitDeploys(run: PassRun, items: DeployItem[], outcomes: DeployOutcome[]): void {
+  const groups = new Map<string, Set<string>>();
+  for (const i of items) for (const t of i.cert.targets) groups.set(t.deploy ?? 'files', (groups.get(t.deploy ?? 'files') ?? new Set()).add(i.cert.name));
+  for (const [target, names] of groups) {
+    const ok = outcomes.filter((o) => names.has(o.name)).every((o) => o.ok);
+    emit(run.observer, { type: 'deploy', target, certificates: [...names], result: ok ? 'ok' : 'failed', reload: run.deps.deployer.reloads(target) });
+  }
+}

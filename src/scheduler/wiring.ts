@@ -1,0 +1,79 @@
+import type { Logger } from 'pino';
+import { acmeIssuer, type ChallengeDeps } from '../acme/issuer.js';
+import type { Config, ResolvedCertificate } from '../config/load.js';
+import { DIRECTORIES } from '../config/schema.js';
+import { deployCertificates, deployedMatches, recoverDeploys } from '../deploy/deployer.js';
+import { challengeRouter } from '../dns/alias.js';
+import { DnsProviders } from '../dns/instances.js';
+import { dnsLookupsForPass, type DnsLookups } from '../dns/lookups.js';
+import { pendingTxtForPass, type PendingHooks } from '../dns/pending.js';
+import { observeDns, type Observer } from '../events.js';
+import { CertificateStore } from '../store/certs.js';
+import { StateStore } from '../store/state.js';
+import type { PassDeps } from './ports.js';
+
+export interface WiringOptions {
+  dryRun?: boolean;
+  env?: NodeJS.ProcessEnv;
+  now: () => Date;
+  random?: () => number;
+  observer?: Observer;
+}
+
+/** Staging directory for --dry-run: the CA's own test endpoint where one exists, else the configured CA. */
+export function dryRunDirectory(directory: string): string {
+  if (directory === DIRECTORIES.letsencrypt) return DIRECTORIES['letsencrypt-staging']!;
+  if (directory === DIRECTORIES.google) return DIRECTORIES['google-staging']!;
+  return directory;
+}
+
+/**
+ * The real dependencies of a pass, from the configuration: the file store in dataDir, one ACME CA
+ * and account, the DNS providers, and the deployer. Called with the dataDir lock held.
+ */
+export async function openPassDeps(config: Config, logger: Logger, opts: WiringOptions, signal: AbortSignal): Promise<PassDeps> {
+  // Settle a deploy a crash left half done before comparing deployed files with the store: recovery
+  // may put the old files back, and the comparison must see the files as they will stay.
+  await recoverDeploys(config.dataDir, logger);
+  const state = await StateStore.open(config.dataDir, logger);
+  const providers = new DnsProviders(config, logger, opts.env);
+  const dnsLookups = dnsLookupsForPass(config); // one nameserver cache for the whole pass
+  // Challenge records a killed run left in DNS go first, before new orders write at the same names.
+  const pendingTxt = await pendingTxtForPass(config.dataDir, config.dns, (e) => providers.get(e), logger, signal);
+  return {
+    store: { certs: new CertificateStore(config.dataDir), state },
+    issuer: acmeIssuer({
+      acme: config.acme,
+      dataDir: config.dataDir,
+      orderDirectory: opts.dryRun ? dryRunDirectory(config.acme.directory) : config.acme.directory,
+      logger,
+      now: opts.now,
+      random: opts.random,
+      challenges: (cert) => challengeDeps(config, cert, { providers, dnsLookups, pending: pendingTxt(cert.name), logger, observer: opts.observer }),
+    }),
+    deployer: {
+      matches: deployedMatches,
+      deploy: (items) => deployCertificates(items, config.deploy, logger, { dataDir: config.dataDir }),
+      reloads: (server) => Boolean(config.deploy[server]?.reload),
+    },
+  };
+}
+
+/** The DNS side of one certificate's order: which provider writes each record, and the propagation check. */
+function challengeDeps(
+  config: Config,
+  cert: ResolvedCertificate,
+  ctx: { providers: DnsProviders; dnsLookups: DnsLookups; pending: PendingHooks | undefined; logger: Logger; observer?: Observer },
+): ChallengeDeps {
+  return {
+    route: challengeRouter({
+      dns: cert.dns,
+      challengeAlias: cert.challengeAlias,
+      lookup: ctx.dnsLookups.lookup,
+      provider: async (entry) => observeDns(await ctx.providers.get(entry), config.dns[entry]?.type ?? entry, ctx.observer),
+      onLookupError: (name, err) => ctx.logger.warn({ cert: cert.name, name, err: err.message }, 'CNAME lookup failed; writing the record at its own name'),
+    }),
+    pending: ctx.pending,
+    propagation: ctx.dnsLookups.propagation,
+  };
+}
