@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration } from '../src/config/schema.js';
+import { duration, optionalDuration } from '../src/config/schema.js';
 import { DnsProviderError } from '../src/errors.js';
 import type { ProviderDescriptor } from '../src/dns/provider.js';
 import { isNetworkError, redact, vendorCode, vendorError, RetriesExhausted, withRetry, type Verdict } from './_retry.js';
@@ -14,7 +14,7 @@ const options = z
     endpoint: z.url({ protocol: /^https?$/ }).default('https://alidns.aliyuncs.com').describe('Alidns API endpoint'),
     timeout: duration('10s').describe('time limit for each API request'),
     ttl: z.number().int().min(1).max(86400).default(600).describe('TTL of the TXT records (600 is the Free edition minimum; paid editions allow less)'),
-    propagationTimeout: duration('300s').describe('how long the records may take to appear'),
+    propagationTimeout: optionalDuration().describe('how long this provider\'s records may take to be served by every nameserver (default: propagation.timeout)'),
     retries: z.number().int().min(0).max(10).default(4).describe('retries on throttling, 5xx and network errors'),
     retryDelay: duration('1s').describe('first pause between retries; doubles each time, with jitter'),
   })

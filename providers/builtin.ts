@@ -108,7 +108,7 @@ export const descriptor: ProviderDescriptor<typeof options> = {
     };
     return {
       name: 'builtin',
-      hints: { timeoutMs: 60_000, pollIntervalMs: FIRST_POLL_MS, ttl: opts.ttl },
+      hints: { pollIntervalMs: FIRST_POLL_MS, ttl: opts.ttl },
       async present(rec) {
         const s = check(rec.fqdn);
         clearTimeout(idleTimers.get(s));

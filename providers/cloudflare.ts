@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration } from '../src/config/schema.js';
+import { duration, optionalDuration } from '../src/config/schema.js';
 import { DnsProviderError } from '../src/errors.js';
 import type { DnsProvider, ProviderDescriptor, TxtRecord } from '../src/dns/provider.js';
 
@@ -10,7 +10,7 @@ const options = z
     zoneId: z.string().optional().describe('zone id; looked up by name when omitted (needs Zone:Read)'),
     ttl: z.number().int().min(1).default(60).describe('TTL of the TXT records: 1 = automatic, else 60 to 86400'),
     timeout: duration('30s').describe('time limit for each API call'),
-    propagationTimeout: duration('120s').describe('how long the records may take to appear'),
+    propagationTimeout: optionalDuration().describe('how long this provider\'s records may take to be served by every nameserver (default: propagation.timeout)'),
   })
   .strict();
 

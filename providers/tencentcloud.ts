@@ -1,7 +1,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { z } from 'zod';
-import { duration } from '../src/config/schema.js';
+import { duration, optionalDuration } from '../src/config/schema.js';
 import { DnsProviderError } from '../src/errors.js';
 import type { ProviderDescriptor } from '../src/dns/provider.js';
 import { isNetworkError, redact, RetriesExhausted, vendorCode, vendorError, withRetry, type Verdict } from './_retry.js';
@@ -17,7 +17,7 @@ const options = z
     proxy: z.string().optional().describe('HTTP proxy URL; http_proxy in the environment is NOT used unless given here'),
     timeout: duration('10s').describe('time limit for each API request'),
     ttl: z.number().int().min(1).max(604800).default(600).describe('TTL of the TXT records (600 works on every plan)'),
-    propagationTimeout: duration('300s').describe('how long the records may take to appear'),
+    propagationTimeout: optionalDuration().describe('how long this provider\'s records may take to be served by every nameserver (default: propagation.timeout)'),
     retries: z.number().int().min(0).max(10).default(4).describe('retries on throttling, 5xx and network errors'),
     retryDelay: duration('1s').describe('first pause between retries; doubles each time, with jitter'),
   })

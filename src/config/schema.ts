@@ -5,20 +5,22 @@ import { checkDomainName, notInPublicDns } from './names.js';
 import { notifySchema } from '../notify/config.js';
 import { serverSchema } from '../server/config.js';
 
+const DURATION = { title: 'duration', description: 'a number of seconds, or a number with ms, s, m, h or d' };
+
 /** A duration written as "30s", "5m", "2h", "1d" or a number of seconds; parsed to milliseconds. */
-export const duration = (def: string) =>
-  z
-    .union([z.string(), z.number()])
-    .default(def)
-    .transform((v, ctx) => {
-      const ms = parseDuration(v);
-      if (ms === undefined) {
-        ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration; write e.g. 30s, 5m, 2h or 1d` });
-        return z.NEVER;
-      }
-      return ms;
-    })
-    .meta({ title: 'duration', description: 'a number of seconds, or a number with ms, s, m, h or d' });
+export const duration = (def: string) => z.union([z.string(), z.number()]).default(def).transform(toMs).meta(DURATION);
+
+/** A duration with no default: undefined when not written (a setting that falls back to another). */
+export const optionalDuration = () => z.union([z.string(), z.number()]).optional().transform((v, ctx) => (v === undefined ? undefined : toMs(v, ctx))).meta(DURATION);
+
+function toMs(v: string | number, ctx: z.RefinementCtx): number {
+  const ms = parseDuration(v);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration; write e.g. 30s, 5m, 2h or 1d` });
+    return z.NEVER;
+  }
+  return ms;
+}
 
 /** An external command as an argument array: never a shell string, so config values stay inert. */
 export const command = z

@@ -1,7 +1,8 @@
-import { promises as dns } from 'node:dns';
 import { DnsProviderError } from '../errors.js';
+import type { NameserverFinder } from './authoritative.js';
+import { askAddresses, type Reachability } from './nameserver.js';
 import type { DnsProvider, TxtRecord } from './provider.js';
-import { parseServer, queryTxt } from './query.js';
+import { parseServer, txtValues } from './query.js';
 
 /** How a certificate says which dns entry writes its records: one name, or zone suffix → name. */
 export type DnsChoice = string | Record<string, string>;
@@ -45,30 +46,47 @@ export function pickDnsEntry(choice: DnsChoice, fqdn: string): string | undefine
   return best === undefined ? undefined : choice[best];
 }
 
-/** CNAME lookups through the configured resolvers (asked directly, no cache), else the system resolver. */
-export function cnameLookup(resolvers: string[] | undefined): CnameLookup {
-  if (resolvers?.length) {
-    const servers = resolvers.map(parseServer);
-    return async (name) => {
-      let lastErr: unknown;
-      for (const s of servers) {
-        try {
-          return (await queryTxt(s, name, { timeoutMs: 1500 })).cname;
-        } catch (err) {
-          lastErr = err;
-        }
-      }
-      throw new Error(`looking up a CNAME at ${name} failed: ${(lastErr as Error).message}`);
-    };
-  }
+export interface CnameLookupOptions {
+  /** `propagation.resolvers`: asked instead of the authoritative nameservers, as the TXT check does. */
+  resolvers?: string[];
+  /** The pass's nameserver finder (bootstrap resolvers, else the system's). */
+  finder: NameserverFinder;
+  reach: Reachability;
+  /** Zones certkeeper serves itself (builtin provider): they hold no CNAMEs, so nothing is asked. */
+  ownZones?: string[];
+}
+
+/**
+ * CNAME lookups asked where the TXT check asks: the configured resolvers, else the zone's authoritative
+ * nameservers, directly. Never through a caching resolver: asking one for `_acme-challenge.NAME` before
+ * the record exists makes it cache "no such name" for the zone's negative TTL, and a CA validating
+ * through the same resolver would fail at once.
+ */
+export function cnameLookup(opts: CnameLookupOptions): CnameLookup {
+  const own = (opts.ownZones ?? []).map((z) => z.toLowerCase().replace(/\.$/, ''));
   return async (name) => {
-    try {
-      return (await dns.resolveCname(name))[0];
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENODATA' || code === 'ENOTFOUND') return undefined;
-      throw new Error(`looking up a CNAME at ${name} failed (${code})`);
+    const n = name.toLowerCase();
+    if (own.some((z) => n === z || n.endsWith(`.${z}`))) return undefined;
+    const servers = opts.resolvers?.length
+      ? opts.resolvers.map((r) => ({ name: r, addresses: [parseServer(r)] }))
+      : (await opts.finder.find(n).catch((err: Error) => {
+          throw new Error(`looking up a CNAME at ${name} failed: ${err.message}`);
+        })).nameservers;
+    const problems: string[] = [];
+    for (const ns of servers) {
+      const results = await askAddresses(ns.addresses, n, 'CNAME', {
+        reach: opts.reach,
+        label: ns.name,
+        recursion: Boolean(opts.resolvers?.length),
+        timeoutMs: 1500,
+        signal: AbortSignal.timeout(5000),
+        good: (r) => r.rcode === 'NOERROR' || r.rcode === 'NXDOMAIN',
+      });
+      const answer = results.find((r) => r.kind === 'answer' && (r.response.rcode === 'NOERROR' || r.response.rcode === 'NXDOMAIN'));
+      if (answer?.kind === 'answer') return txtValues(answer.response.answers, n).cname;
+      problems.push(`${ns.name}: ${results.map((r) => (r.kind === 'answer' ? r.response.rcode : r.error)).join(', ')}`);
     }
+    throw new Error(`looking up a CNAME at ${name} failed: ${problems.join('; ')}`);
   };
 }
 

@@ -19,7 +19,7 @@ export interface PassOptions {
   signal?: AbortSignal;
   now?: () => Date;
   env?: NodeJS.ProcessEnv;
-  onStep?: (name: string, step: PassStep) => void;
+  onStep?: (name: string, step: PassStep, detail?: string) => void;
   /** Lock wait and staleness; the pass always holds dataDir's lock. */
   lock?: Pick<LockOptions, 'waitMs' | 'staleMs' | 'heartbeatMs'>;
   /** Called with each time at which something should be looked at again (backoff end, window, ARI poll). */

@@ -32,7 +32,7 @@ export interface PassRun {
   logger: Logger;
   signal: AbortSignal;
   observer?: Observer;
-  onStep?: (name: string, step: PassStep) => void;
+  onStep?: (name: string, step: PassStep, detail?: string) => void;
   /** Called with each time at which something should be looked at again (backoff end, window, ARI poll). */
   onWake?: (at: Date) => void;
 }

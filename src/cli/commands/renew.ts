@@ -47,7 +47,7 @@ export function register(program: Command, ctx: CliContext): void {
           now: ctx.now,
           env: ctx.env,
           signal: abort.signal,
-          onStep: (name, step) => progress.step(name, step),
+          onStep: (name, step, detail) => progress.step(name, step, detail),
           observer: notifier,
           lock: { waitMs: opts.wait * 1000 },
         });
