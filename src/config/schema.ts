@@ -2,8 +2,8 @@ import cron from 'node-cron';
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
 import { checkDomainName, notInPublicDns } from './names.js';
-import { notifySchema } from '../notify/config.js';
-import { serverSchema } from '../server/config.js';
+import { notifySchema } from '../ops/notify/config.js';
+import { serverSchema } from '../ops/endpoint-config.js';
 
 const DURATION = { title: 'duration', description: 'a number of seconds, or a number with ms, s, m, h or d' };
 

@@ -1,6 +1,6 @@
 import { configDumpCommand } from '../deploy/server.js';
 import type { ConfigIssue } from '../errors.js';
-import { smtpTls } from '../notify/email.js';
+import { smtpTls } from '../ops/notify/email.js';
 import type { Config } from './load.js';
 
 /**

@@ -7,7 +7,7 @@ import { challengeRouter } from '../dns/alias.js';
 import { DnsProviders } from '../dns/instances.js';
 import { dnsLookupsForPass, type DnsLookups } from '../dns/lookups.js';
 import { pendingTxtForPass, type PendingHooks } from '../dns/pending.js';
-import { observeDns, type Observer } from '../events.js';
+import { observeDns, type Observer } from '../ops/events.js';
 import { CertificateStore } from '../store/certs.js';
 import { StateStore } from '../store/state.js';
 import type { PassDeps } from './ports.js';
