@@ -3,8 +3,8 @@ import { duration, optionalDuration } from '../src/config/schema.js';
 import { DnsProviderError } from '../src/errors.js';
 import { parseServer } from '../src/dns/query.js';
 import type { DnsProvider, ProviderDescriptor, TxtRecord } from '../src/dns/provider.js';
-import { buildUpdate, findZoneBySoa, sendSigned } from './_dnsupdate.js';
-import type { TsigKey } from './_tsig.js';
+import { buildUpdate, findZoneBySoa, sendSigned } from './lib/dns-update.js';
+import type { TsigKey } from './lib/tsig.js';
 
 const FIRST_POLL_MS = 200;
 

@@ -4,9 +4,9 @@ import { z } from 'zod';
 import { duration, optionalDuration } from '../src/config/schema.js';
 import { DnsProviderError } from '../src/errors.js';
 import type { ProviderDescriptor } from '../src/dns/provider.js';
-import { isNetworkError, redact, RetriesExhausted, vendorCode, vendorError, withRetry, type Verdict } from './_retry.js';
-import { cloudDnsBehaviour, txtProvider, type TxtApi } from './_txt.js';
-import { toAscii, type HostedZone } from './_zone.js';
+import { isNetworkError, redact, RetriesExhausted, vendorCode, vendorError, withRetry, type Verdict } from './lib/retry.js';
+import { cloudDnsBehaviour, txtProvider, type TxtApi } from './lib/txt-provider.js';
+import { toAscii, type HostedZone } from './lib/zone.js';
 
 const options = z
   .object({

@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtinServer, descriptor, stopBuiltinServers } from '../../providers/builtin.js';
-import { ChallengeServer } from '../../providers/_dnsserver.js';
+import { ChallengeServer } from '../../providers/lib/challenge-server.js';
 import type { DnsProvider } from '../../src/dns/provider.js';
 import { parseServer, queryTxt } from '../../src/dns/query.js';
 import { providerContract } from '../harness/contract.js';

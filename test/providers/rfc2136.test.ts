@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { descriptor } from '../../providers/rfc2136.js';
-import { buildUpdate } from '../../providers/_dnsupdate.js';
-import { signMessage, verifyResponse } from '../../providers/_tsig.js';
+import { buildUpdate } from '../../providers/lib/dns-update.js';
+import { signMessage, verifyResponse } from '../../providers/lib/tsig.js';
 import type { DnsProvider } from '../../src/dns/provider.js';
 import { exchangeTcpRaw, queryTxt, parseServer } from '../../src/dns/query.js';
 import { CertkeeperError } from '../../src/errors.js';

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
-import type { GuideSection } from '../src/config/descriptor.js';
-import { DnsProviderError } from '../src/errors.js';
-import type { DnsProvider, PropagationHints, TxtRecord } from '../src/dns/provider.js';
-import { findZone, recordKey, type HostedZone } from './_zone.js';
+import type { GuideSection } from '../../src/config/descriptor.js';
+import { DnsProviderError } from '../../src/errors.js';
+import type { DnsProvider, PropagationHints, TxtRecord } from '../../src/dns/provider.js';
+import { findZone, recordKey, type HostedZone } from './zone.js';
 
 /** The few record operations a cloud DNS API must offer; ids stay strings end to end. */
 export interface TxtApi {

@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
-import { DnsProviderError } from '../src/errors.js';
-import { dnsApiSchedule, withRetry as retry, type Verdict } from '../src/retry.js';
-import { scrubText } from '../src/secrets.js';
+import { DnsProviderError } from '../../src/errors.js';
+import { dnsApiSchedule, withRetry as retry, type Verdict } from '../../src/retry.js';
+import { scrubText } from '../../src/secrets.js';
 
-export { RetriesExhausted, type Verdict } from '../src/retry.js';
+export { RetriesExhausted, type Verdict } from '../../src/retry.js';
 
 /** A provider's retry settings (its `retries` and `retryDelay` options). */
 export interface RetryOptions {
