@@ -5,7 +5,7 @@ import { LockedError, PassTimeoutError, oneLine } from '../errors.js';
 import { emit, type Observer } from '../ops/events.js';
 import { DeployedCopies } from '../deploy/deployed-copies.js';
 import { checkCertificatesInUse } from './expiry-check.js';
-import { configWarnings } from '../config/warnings.js';
+import { configWarnings } from './warnings.js';
 import { renewPass, type CertificateResult } from './pass.js';
 import { defaultSchedule } from './schedule.js';
 
