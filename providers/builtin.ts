@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration } from '../src/config/schema.js';
+import { duration } from '../src/config/fields.js';
 import { DnsProviderError } from '../src/errors.js';
 import { parseServer } from '../src/dns/query.js';
 import type { DnsProvider, ProviderDescriptor } from '../src/dns/provider.js';
