@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { duration } from '../src/config/schema.js';
+import { duration } from '../src/config/fields.js';
 import { DnsProviderError } from '../src/errors.js';
 import { parseServer } from '../src/dns/query.js';
 import type { DnsProvider, ProviderDescriptor } from '../src/dns/provider.js';
-import { ChallengeServer } from './_dnsserver.js';
+import { ChallengeServer } from './lib/challenge-server.js';
 
 const FIRST_POLL_MS = 50;
 

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { KeyType } from '../config/schema.js';
 import { AcmeError, CertkeeperError } from '../errors.js';
 import type { DnsProvider, TxtRecord } from '../dns/provider.js';
-import { waitForPropagation, withDeadline, type PropagationOptions } from '../dns/propagation.js';
+import { waitForPropagation, withDeadline, type PropagationOptions } from '../propagation/wait.js';
 import { SCHEDULES, abortableSleep, pauseBefore } from '../retry.js';
 import { parseRetryAfter, type AcmeSession } from './session.js';
 
@@ -25,7 +25,7 @@ export interface OrderDeps {
   session: AcmeSession;
   /** Writes every record, unless `route` is given. */
   dns?: DnsProvider;
-  /** Alias mode (src/dns/alias.ts): where each record is written and by which provider. */
+  /** Alias mode (src/propagation/alias.ts): where each record is written and by which provider. */
   route?: (record: TxtRecord) => Promise<RoutedTxt>;
   /** Durable note of the records (src/dns/pending.ts): added before present, removed after a clean cleanup. */
   pending?: { add(records: RoutedTxt[]): Promise<void>; remove(records: RoutedTxt[]): Promise<void> };

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
 import { UsageError } from '../errors.js';
-import { emit, type Observer } from '../events.js';
+import { emit, type Observer } from '../ops/events.js';
 import { acquireLock, type LockOptions } from '../store/lock.js';
 import type { PassDeps } from './ports.js';
 import { reportPass } from './report.js';

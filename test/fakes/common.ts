@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { buildUpdate, findZoneBySoa, sendSigned } from '../../providers/_dnsupdate.js';
+import { buildUpdate, findZoneBySoa, sendSigned } from '../../providers/lib/dns-update.js';
 import { parseServer } from '../../src/dns/query.js';
 
 /** Faults a test can ask a stand-in for; counters count down as requests consume them. */

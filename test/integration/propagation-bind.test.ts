@@ -4,7 +4,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { descriptor } from '../../providers/rfc2136.js';
 import type { DnsProvider } from '../../src/dns/provider.js';
-import { waitForPropagation, type PropagationOptions } from '../../src/dns/propagation.js';
+import { waitForPropagation, type PropagationOptions } from '../../src/propagation/wait.js';
 import { makeKey, startBind, type RunningBind } from '../harness/bind.js';
 import { freePort } from '../harness/ports.js';
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseConfig } from '../../src/config/load.js';
-import { configWarnings } from '../../src/config/warnings.js';
+import { configWarnings } from '../../src/scheduler/warnings.js';
 import { configDumpCommand } from '../../src/deploy/server.js';
 import { REPO } from '../harness/cli.js';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { descriptor as rfc2136 } from '../../providers/rfc2136.js';
 import { descriptor as exec } from '../../providers/exec.js';
-import { withDeadline } from '../../src/dns/propagation.js';
+import { withDeadline } from '../../src/propagation/wait.js';
 import type { DnsProvider } from '../../src/dns/provider.js';
 
 const ctx = { logger: pino({ level: 'silent' }), env: {}, baseDir: '/' };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nameSatisfied } from '../../src/dns/propagation.js';
+import { nameSatisfied } from '../../src/propagation/wait.js';
 
 // One entry per nameserver (by name, whatever its addresses), or per DoH resolver.
 const ns = (ok: boolean, failed = false) => ({ ok, failed });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { advice, progressFields, propagationFailure, type NameView, type ServerView } from '../../src/dns/propagation-report.js';
+import { advice, progressFields, propagationFailure, type NameView, type ServerView } from '../../src/propagation/report.js';
 
 const ns = (label: string, status: ServerView['status'], detail = status === 'ok' ? 'ok' : 'NXDOMAIN'): ServerView => ({ label, doh: false, status, detail });
 const name = (servers: ServerView[], setting = 'propagation.timeout', timeoutMs = 60_000): NameView => ({ fqdn: '_acme-challenge.example.com', setting, timeoutMs, servers });

@@ -4,8 +4,8 @@ import { pino } from 'pino';
 import { parseDuration } from '../../config/duration.js';
 import { oneLine, UsageError } from '../../errors.js';
 import { DnsProviders } from '../../dns/instances.js';
-import { dnsLookupsForPass } from '../../dns/lookups.js';
-import { waitForPropagation, withDeadline } from '../../dns/propagation.js';
+import { dnsLookupsForPass } from '../../propagation/lookups.js';
+import { waitForPropagation, withDeadline } from '../../propagation/wait.js';
 import type { DnsProvider, TxtRecord } from '../../dns/provider.js';
 import { EXIT, configFor, loggerFor, type CliContext } from '../context.js';
 

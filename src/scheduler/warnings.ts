@@ -1,7 +1,7 @@
 import { configDumpCommand } from '../deploy/server.js';
 import type { ConfigIssue } from '../errors.js';
-import { smtpTls } from '../notify/email.js';
-import type { Config } from './load.js';
+import { smtpTls } from '../ops/notify/email.js';
+import type { Config } from '../config/load.js';
 
 /**
  * What a valid configuration does that its author probably did not mean: `config check` prints these

@@ -1,6 +1,6 @@
 import { isIPv6 } from 'node:net';
 import type * as dnsPacket from 'dns-packet';
-import { formatServer, isUnreachable, queryDns, type DnsResponse, type DnsServer } from './query.js';
+import { formatServer, isUnreachable, queryDns, type DnsResponse, type DnsServer } from '../dns/query.js';
 
 export type Family = 4 | 6;
 export const familyOf = (host: string): Family => (isIPv6(host) ? 6 : 4);

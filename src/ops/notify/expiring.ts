@@ -1,6 +1,6 @@
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { writeFileAtomic } from '../store/atomic.js';
+import { writeFileAtomic } from '../../store/atomic.js';
 
 /** Days before expiry of the certificate in use at which an `expiring` alert fires. */
 export const THRESHOLDS = [14, 7, 3, 1] as const;

@@ -1,7 +1,7 @@
 import { getServers } from 'node:dns';
 import type * as dnsPacket from 'dns-packet';
 import { askAddresses, Reachability } from './nameserver.js';
-import { formatServer, parseServer, queryDns, type DnsResponse, type DnsServer } from './query.js';
+import { formatServer, parseServer, queryDns, type DnsResponse, type DnsServer } from '../dns/query.js';
 
 /** One nameserver of a zone by name, with every address it has (A and AAAA). */
 export interface Nameserver {

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import type { Metrics } from '../metrics/metrics.js';
+import type { Metrics } from './metrics.js';
 import type { Check, HealthState } from './health.js';
 
 export interface OpsServer {

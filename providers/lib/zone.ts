@@ -29,6 +29,12 @@ export function findZone(fqdn: string, zones: HostedZone[]): { zone: HostedZone;
   return { zone: best, rr };
 }
 
+/** The full name of `rr` in `zone`, in ASCII; for a zone whose name is unknown (''), `rr` is already the full name. */
+export function nameIn(zone: HostedZone, rr: string): string {
+  if (rr === '@') return zone.ascii;
+  return zone.ascii ? `${rr}.${zone.ascii}` : rr;
+}
+
 /** Key under which a provider remembers the record id it created for one value at one name. */
 export function recordKey(fqdn: string, value: string): string {
   return `${toAscii(fqdn)}\n${value}`;

@@ -1,4 +1,4 @@
-import type { DnsProvider } from './dns/provider.js';
+import type { DnsProvider } from '../dns/provider.js';
 
 /**
  * What a renewal pass reports while it runs. The pass only emits; metrics, health and alerts listen.

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import * as dnsPacket from 'dns-packet';
-import { dnsName, signMessage, verifyResponse, type TsigKey } from './_tsig.js';
-import { exchangeTcpRaw, type DnsServer } from '../src/dns/query.js';
+import { dnsName, signMessage, verifyResponse, type TsigKey } from './tsig.js';
+import { exchangeTcpRaw, type DnsServer } from '../../src/dns/query.js';
 
 const CLASS_IN = 1;
 const CLASS_NONE = 254;

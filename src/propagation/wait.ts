@@ -4,9 +4,9 @@ import { AbortedError, PropagationError } from '../errors.js';
 import { NameserverFinder } from './authoritative.js';
 import { queryTxtDoh } from './doh.js';
 import { askAddresses, Reachability, type AddressResult } from './nameserver.js';
-import { progressFields, propagationFailure, type NameView, type ServerStatus } from './propagation-report.js';
-import type { DnsProvider, TxtRecord } from './provider.js';
-import { formatServer, parseServer, txtValues, type DnsResponse, type DnsServer } from './query.js';
+import { progressFields, propagationFailure, type NameView, type ServerStatus } from './report.js';
+import type { DnsProvider, TxtRecord } from '../dns/provider.js';
+import { formatServer, parseServer, txtValues, type DnsResponse, type DnsServer } from '../dns/query.js';
 
 export interface PropagationOptions {
   /** Servers to ask; when absent, each name's authoritative nameservers. */

@@ -1,6 +1,6 @@
-import { renderTable } from '../cli/table.js';
-import type { Verdict } from './evaluate.js';
-import type { EndpointFacts } from './facts.js';
+import { renderTable } from '../table.js';
+import type { Verdict } from '../../endpoint-check/evaluate.js';
+import type { EndpointFacts } from '../../endpoint-check/facts.js';
 
 const VERSION_LABEL: Record<string, string> = { TLSv1: 'TLS 1.0', 'TLSv1.1': 'TLS 1.1', 'TLSv1.2': 'TLS 1.2', 'TLSv1.3': 'TLS 1.3' };
 

@@ -1,8 +1,8 @@
 import { DnsProviderError } from '../errors.js';
 import type { NameserverFinder } from './authoritative.js';
 import { askAddresses, type Reachability } from './nameserver.js';
-import type { DnsProvider, TxtRecord } from './provider.js';
-import { parseServer, txtValues } from './query.js';
+import type { DnsProvider, TxtRecord } from '../dns/provider.js';
+import { parseServer, txtValues } from '../dns/query.js';
 
 /** How a certificate says which dns entry writes its records: one name, or zone suffix → name. */
 export type DnsChoice = string | Record<string, string>;

@@ -1,12 +1,12 @@
 import type { Logger } from 'pino';
-import type { Config } from './config/load.js';
-import { ConfigError, oneLine } from './errors.js';
+import type { Config } from '../config/load.js';
+import { ConfigError, oneLine } from '../errors.js';
 import { emit, type CertkeeperEvent, type Observer } from './events.js';
-import { Metrics } from './metrics/metrics.js';
+import { Metrics } from './metrics.js';
 import { Notifier } from './notify/notifier.js';
 import { dnsSecrets } from './notify/scrub.js';
-import { HealthState, type Check } from './server/health.js';
-import { startOpsServer, type OpsServer } from './server/http.js';
+import { HealthState, type Check } from './health.js';
+import { startOpsServer, type OpsServer } from './endpoint.js';
 
 export interface Operations {
   /** Pass this as `observer` to renewPass; emit `{type:'schedule'}` after planning the next pass. */

@@ -1,5 +1,5 @@
-import type { DnsInstance } from '../config/load.js';
-import { CHANNEL_SECRET_FIELDS, scrubText } from '../secrets.js';
+import type { DnsInstance } from '../../config/load.js';
+import { CHANNEL_SECRET_FIELDS, scrubText } from '../../secrets.js';
 import type { ChannelConfig } from './config.js';
 
 /**

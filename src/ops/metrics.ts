@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { CertkeeperEvent, Observer } from '../events.js';
+import type { CertkeeperEvent, Observer } from './events.js';
 
 const DAY_S = 86_400;
 

@@ -1,9 +1,12 @@
 import type { Logger } from 'pino';
-import { DnsProviderError } from '../src/errors.js';
-import { dnsApiSchedule, withRetry as retry, type Verdict } from '../src/retry.js';
-import { scrubText } from '../src/secrets.js';
+import { DnsProviderError } from '../../src/errors.js';
+import { dnsApiSchedule, withRetry as retry, type Verdict } from '../../src/retry.js';
+import { scrubText } from '../../src/secrets.js';
 
-export { RetriesExhausted, type Verdict } from '../src/retry.js';
+export { RetriesExhausted, type Verdict } from '../../src/retry.js';
+
+/** Longest pause between two tries of one API call; a longer Retry-After falls back to the schedule. */
+const MAX_PAUSE_MS = 20_000;
 
 /** A provider's retry settings (its `retries` and `retryDelay` options). */
 export interface RetryOptions {
@@ -31,6 +34,34 @@ export function withRetry<T>(what: string, fn: () => Promise<T>, classify: (err:
     logger: opts.logger,
     random: opts.random,
     message: 'DNS API call failed, retrying',
+  });
+}
+
+/** What `callApi` needs besides the call: the provider's `retries` and `retryDelay` options. */
+export interface ApiRetry {
+  retries: number;
+  retryDelay: number;
+  signal: AbortSignal;
+  logger?: Logger;
+}
+
+/**
+ * One vendor API call, retried as the provider's options say while `classify` calls the failure
+ * transient. When every try failed, one DnsProviderError that says the API is throttling or
+ * unavailable; an error the verdict calls final (auth, a vendor error) is thrown as it is.
+ */
+export function callApi<T>(provider: string, what: string, fn: () => Promise<T>, classify: (err: unknown) => Verdict, opts: ApiRetry): Promise<T> {
+  return retry(what, fn, {
+    schedule: dnsApiSchedule(opts.retries + 1, opts.retryDelay, MAX_PAUSE_MS),
+    classify: (err) => {
+      const v = classify(err);
+      // A Retry-After longer than the longest pause is not waited for within one call.
+      return v.retry && v.waitMs !== undefined && v.waitMs > MAX_PAUSE_MS ? { retry: true, reason: v.reason } : v;
+    },
+    signal: opts.signal,
+    logger: opts.logger,
+    message: 'DNS API call failed, retrying',
+    exhausted: (_err, attempts, reason) => new DnsProviderError(provider, `${what} failed ${attempts} times (last: ${reason}); the API is throttling or unavailable, try again later`),
   });
 }
 

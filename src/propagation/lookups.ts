@@ -2,8 +2,8 @@ import type { Config } from '../config/load.js';
 import { cnameLookup, type CnameLookup } from './alias.js';
 import { NameserverFinder } from './authoritative.js';
 import { Reachability } from './nameserver.js';
-import type { PropagationOptions } from './propagation.js';
-import { parseServer } from './query.js';
+import type { PropagationOptions } from './wait.js';
+import { parseServer } from '../dns/query.js';
 
 export type PassPropagation = Omit<PropagationOptions, 'signal' | 'logger' | 'firstIntervalMs'>;
 

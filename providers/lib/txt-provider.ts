@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
-import type { GuideSection } from '../src/config/descriptor.js';
-import { DnsProviderError } from '../src/errors.js';
-import type { DnsProvider, PropagationHints, TxtRecord } from '../src/dns/provider.js';
-import { findZone, recordKey, type HostedZone } from './_zone.js';
+import type { GuideSection } from '../../src/config/descriptor.js';
+import { DnsProviderError } from '../../src/errors.js';
+import type { DnsProvider, PropagationHints, TxtRecord } from '../../src/dns/provider.js';
+import { findZone, recordKey, toAscii, type HostedZone } from './zone.js';
 
 /** The few record operations a cloud DNS API must offer; ids stay strings end to end. */
 export interface TxtApi {
@@ -21,7 +21,13 @@ export interface TxtApi {
  * apex and wildcard of one certificate (and parallel orders) share `_acme-challenge.<name>`, so
  * deleting "every TXT at the name" would break the other order's challenge.
  */
-export function txtProvider(name: string, api: TxtApi, hints: PropagationHints, logger: Logger): DnsProvider & { zoneOf(fqdn: string, signal: AbortSignal): Promise<string> } {
+export function txtProvider(
+  name: string,
+  api: TxtApi,
+  hints: PropagationHints,
+  logger: Logger,
+  opts: { pinnedZone?: HostedZone } = {},
+): DnsProvider & { zoneOf(fqdn: string, signal: AbortSignal): Promise<string> } {
   const ids = new Map<string, string>();
   let zones: Promise<HostedZone[]> | undefined;
 
@@ -36,6 +42,8 @@ export function txtProvider(name: string, api: TxtApi, hints: PropagationHints, 
   };
 
   async function locate(fqdn: string, signal: AbortSignal): Promise<{ zone: HostedZone; rr: string }> {
+    // A zone given by id in the configuration is used as it is; without its name, rr is the full name.
+    if (opts.pinnedZone) return findZone(fqdn, [opts.pinnedZone]) ?? { zone: opts.pinnedZone, rr: toAscii(fqdn) };
     const fresh = !zones;
     let hit = findZone(fqdn, await (zones ?? listZones(signal)));
     // The zone may have been added since an earlier listing (a long-running daemon): list once more.

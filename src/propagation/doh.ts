@@ -1,5 +1,5 @@
 import * as dnsPacket from 'dns-packet';
-import type { TxtAnswer } from './query.js';
+import type { TxtAnswer } from '../dns/query.js';
 
 /**
  * DoH resolvers reachable from mainland China, tried in order, as the last resort of the propagation

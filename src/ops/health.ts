@@ -1,4 +1,4 @@
-import type { CertkeeperEvent, Observer } from '../events.js';
+import type { CertkeeperEvent, Observer } from './events.js';
 
 export interface Check {
   ok: boolean;
