@@ -21,7 +21,7 @@ const options = z
   .strict();
 
 export const ALIDNS_AUTH_HINT =
-  'check ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET (or accessKeyId/accessKeySecret) and that the RAM user has the DNS-only policy (README: Alibaba Cloud DNS)';
+  'check ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET (or accessKeyId/accessKeySecret) and that the RAM user has the DNS-only policy (docs/providers/alidns.md)';
 
 // Codes that no retry can fix: the key is wrong, disabled, expired, or lacks the permission.
 const AUTH = /^(InvalidAccessKeyId|SignatureDoesNotMatch|Forbidden|InvalidSecurityToken|NoPermission|IncorrectDomainUser|InvalidAccessKeySecret|UnauthorizedOperation)/;

@@ -24,7 +24,7 @@ const options = z
   .strict();
 
 export const TENCENT_AUTH_HINT =
-  'check TENCENTCLOUD_SECRET_ID / TENCENTCLOUD_SECRET_KEY (or secretId/secretKey) and that the CAM user has the DNSPod-only policy (README: Tencent Cloud DNSPod)';
+  'check TENCENTCLOUD_SECRET_ID / TENCENTCLOUD_SECRET_KEY (or secretId/secretKey) and that the CAM user has the DNSPod-only policy (docs/providers/tencentcloud.md)';
 
 const AUTH = /^(AuthFailure|UnauthorizedOperation|OperationDenied)/;
 // Throttling (default limit 20 requests/s), server-side faults: worth another try.
