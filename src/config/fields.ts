@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
+import { english, said } from '../i18n/errors.js';
 
 /**
  * Field types that several schemas share: the main configuration, the DNS providers' options and the
@@ -18,7 +19,8 @@ export const optionalDuration = () => z.union([z.string(), z.number()]).optional
 function toMs(v: string | number, ctx: z.RefinementCtx): number {
   const ms = parseDuration(v);
   if (ms === undefined) {
-    ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration; write e.g. 30s, 5m, 2h or 1d` });
+    const s = said('notDuration', String(v));
+    ctx.addIssue({ code: 'custom', message: english(s), params: { said: s } });
     return z.NEVER;
   }
   return ms;

@@ -54,7 +54,7 @@ export const RULES: Rule[] = [
     breaks: (i) => inside(i.to, 'src/scheduler') && !inside(i.from, 'src/cli', 'src/scheduler') && !(i.typeOnly && i.to === 'src/scheduler/ports'),
   },
   { name: 'providers import only the provider interface from src/', breaks: (i) => inside(i.from, 'providers') && inside(i.to, 'src') && !FOR_PROVIDERS.includes(i.to) },
-  { name: 'src/config imports no flow module', breaks: (i) => inside(i.from, 'src/config') && !inside(i.to, 'src/config') && !FOR_CONFIG.includes(i.to) },
+  { name: 'src/config imports no flow module', breaks: (i) => inside(i.from, 'src/config') && !inside(i.to, 'src/config', 'src/i18n') && !FOR_CONFIG.includes(i.to) },
   {
     name: 'only src/cli and the composition root build the real issuer, deployer, stores, providers and notifier',
     breaks: (i) => CONCRETE.includes(i.to) && !i.typeOnly && !inside(i.from, 'src/cli', ...ROOTS, dirname(i.to)),
@@ -66,9 +66,10 @@ export const RULES: Rule[] = [
   { name: 'acme never imports deploy or ops', breaks: (i) => inside(i.from, 'src/acme') && inside(i.to, 'src/deploy', 'src/ops') },
   { name: 'deploy never imports acme, dns or propagation', breaks: (i) => inside(i.from, 'src/deploy') && inside(i.to, 'src/acme', 'src/dns', 'src/propagation') },
   {
-    name: 'cross-cutting modules import from folders only types (and the descriptor registry)',
-    breaks: (i) => /^src\/[^/]+$/.test(i.from) && /^src\/[^/]+\//.test(i.to) && !i.typeOnly && i.to !== 'src/dns/registry',
+    name: 'cross-cutting modules import from folders only types (and the catalog and the descriptor registry)',
+    breaks: (i) => /^src\/[^/]+$/.test(i.from) && /^src\/[^/]+\//.test(i.to) && !i.typeOnly && !inside(i.to, 'src/i18n') && i.to !== 'src/dns/registry',
   },
+  { name: 'src/i18n imports nothing outside itself', breaks: (i) => inside(i.from, 'src/i18n') && !inside(i.to, 'src/i18n') },
   { name: 'src/testing is imported only by src/cli and src/deploy', breaks: (i) => inside(i.to, 'src/testing') && !inside(i.from, 'src/cli', 'src/deploy', 'src/testing') },
   { name: 'shipped code never imports test/', breaks: (i) => inside(i.to, 'test') && !inside(i.from, 'test') },
 ];
@@ -114,6 +115,7 @@ describe('the import rules of ARCHITECTURE.md', () => {
       ['src/store/evil.ts', "import { crashPoint } from '../testing/crash-points.js';"],
       ['src/evil.ts', "import { world } from '../test/harness/world/index.js';"],
       ['providers/lib/evil.ts', "import { world } from '../../test/harness/world/index.js';"],
+      ['src/i18n/evil.ts', "import type { Config } from '../config/load.js';"],
     ];
     const found = bad.map(([file, source]) => violations(importsOf(file, source)));
     for (const [n, v] of found.entries()) expect(v, bad[n]![1]).not.toEqual([]);
@@ -128,6 +130,8 @@ describe('the import rules of ARCHITECTURE.md', () => {
       ['src/store/state.ts', "import type { AriState } from '../acme/ari.js';"],
       ['src/scheduler/decide.ts', "import { type ReadResult } from '../store/certs.js';"],
       ['src/secrets.ts', "import type { RawConfig } from './config/schema.js';"],
+      ['src/errors.ts', "import { english, type Said } from './i18n/errors.js';"],
+      ['src/config/load.ts', "import { said } from '../i18n/errors.js';"],
       ['src/cli/commands/renew.ts', "import { Notifier } from '../../ops/notify/notifier.js';"],
       ['providers/alidns.ts', "import { duration } from '../src/config/fields.js';\n// import { x } from '../src/scheduler/pass.js';"],
     ];

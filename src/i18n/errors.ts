@@ -1,0 +1,161 @@
+import { z } from 'zod';
+
+/** A YAML syntax error's advice (config/yaml-error.ts picks it). */
+export type YamlHint = { kind: 'duplicate' } | { kind: 'tab' } | { kind: 'quote'; example: string } | { kind: 'general' };
+
+/**
+ * The catalog's section for error messages: configuration issues (said after their `path: `) and
+ * command-line errors. Values the user wrote, file names and commands are arguments, never translated.
+ */
+export interface ErrorMessages {
+  noConfigFile: string;
+  /** `code` is the errno code; undefined when the file does not exist. */
+  cannotRead(file: string, code: string | undefined): string;
+  /** `why` is the YAML library's reason; undefined when an alias refers to itself. */
+  yamlUnreadable(file: string, why: string | undefined): string;
+  /** `where` is file:line:col, `what` the YAML library's words, `frame` the source line and its caret. */
+  yamlSyntax(where: string, what: string, frame: string, hint: YamlHint): string;
+  notMapping(file: string): string;
+  unknownKeys(keys: string[]): string;
+  required: string;
+  wrongType(expected: string): string;
+  oneOf(values: string[]): string;
+  /** A zod check with zod's own wording, in zod's translation. */
+  zod(issue: z.core.$ZodRawIssue): string;
+  notDuration(value: string): string;
+  unknownProvider(type: string, available: string[]): string;
+  envUnset(name: string): string;
+  envEmpty(name: string): string;
+  credentialMissing(key: string, envs: string[]): string;
+  noSuchCertificates(names: string[], configured: string[]): string;
+  noCertificateNamed(name: string, configured: string[]): string;
+  noDnsEntry(name: string, defined: string[]): string;
+  noCertificateUsesDns(name: string): string;
+  noChannels: string;
+  noServerListen: string;
+  waitSeconds(value: string): string;
+  durationFlag(flag: string, value: string): string;
+  positiveMs(flag: string, value: string): string;
+  notPort(flag: string, value: string): string;
+  cannotReadFlag(flag: string, file: string): string;
+  notUrl(flag: string, value: string): string;
+  httpUrlOnly(flag: string, protocol: string): string;
+  notListen(flag: string, value: string): string;
+  notHttps(what: string, input: string): string;
+  notHostPort(what: string, input: string): string;
+  portRange(what: string, port: string): string;
+  keyValue(flag: string, item: string): string;
+}
+
+const list = (xs: string[], none: string) => xs.join(', ') || none;
+
+export const errorsEn: ErrorMessages = {
+  noConfigFile: 'no configuration file found: pass --config FILE, set CERTKEEPER_CONFIG, or create ./certkeeper.yaml (see config/certkeeper.example.yaml)',
+  cannotRead: (file, code) => `${file}: cannot read the configuration file (${code ?? 'it does not exist'})`,
+  yamlUnreadable: (file, why) => `${file}: the YAML cannot be read (${why ?? 'an alias refers to itself'}); remove the recursive or repeated aliases (*name)`,
+  yamlSyntax: (where, what, frame, hint) => `${where}: ${what}\n${frame}\n  hint: ${yamlHintEn(hint)}`,
+  notMapping: (file) => `${file}: the configuration must be a mapping of keys (dataDir, acme, dns, certificates, ...)`,
+  unknownKeys: (keys) => `unknown key${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')}; check the spelling`,
+  required: 'is required',
+  wrongType: (expected) => `must be ${/^[aeiou]/.test(expected) ? 'an' : 'a'} ${expected}`,
+  oneOf: (values) => `must be one of: ${values.join(', ')}`,
+  zod: (issue) => zodText(z.locales.en(), issue),
+  notDuration: (v) => `"${v}" is not a duration; write e.g. 30s, 5m, 2h or 1d`,
+  unknownProvider: (type, available) => `unknown provider "${type}"; available: ${available.join(', ')}`,
+  envUnset: (name) => `environment variable ${name} is not set; set it, or write \${${name}:-default}`,
+  envEmpty: (name) => `environment variable ${name} is set but empty; give it a value, or write \${${name}:-default}`,
+  credentialMissing: (key, envs) => `missing; set ${envs.join(' or ')} (or ${envs[0]}_FILE), or give ${key} in the config`,
+  noSuchCertificates: (names, configured) => `--only ${names.join(', ')}: no such certificate; configured: ${list(configured, 'none')}`,
+  noCertificateNamed: (name, configured) => `no certificate named "${name}" in the configuration; configured: ${list(configured, 'none')}`,
+  noDnsEntry: (name, defined) => `no dns entry named "${name}"; defined: ${list(defined, 'none')}`,
+  noCertificateUsesDns: (name) => `no certificate uses dns entry "${name}"; pass --domain DOMAIN`,
+  noChannels: 'no channels under notify: in the configuration; see config/certkeeper.example.yaml',
+  noServerListen: 'server.listen is not set in the configuration; set it (e.g. 127.0.0.1:9464) or pass --url',
+  waitSeconds: (v) => `--wait ${v}: give a number of seconds, e.g. --wait 300`,
+  durationFlag: (flag, v) => `${flag} "${v}" is not a duration; write e.g. 30s or 5m`,
+  positiveMs: (flag, v) => `${flag}: "${v}" is not a positive number of milliseconds`,
+  notPort: (flag, v) => `${flag}: "${v}" is not a port number`,
+  cannotReadFlag: (flag, file) => `${flag}: cannot read ${file}`,
+  notUrl: (flag, v) => `${flag}: "${v}" is not a URL; write e.g. http://127.0.0.1:8080`,
+  httpUrlOnly: (flag, p) => `${flag}: use an http:// or https:// URL, not ${p}`,
+  notListen: (flag, v) => `${flag}: "${v}" is not PORT or ADDRESS:PORT`,
+  notHttps: (what, input) => `${what}: "${input}" is not https; mini-programs and browsers need https`,
+  notHostPort: (what, input) => `${what}: "${input}" is not HOST or HOST:PORT`,
+  portRange: (what, port) => `${what}: port ${port} is out of range (1-65535)`,
+  keyValue: (flag, item) => `${flag} ${item}: write KEY=VALUE`,
+};
+
+export const errorsZhCN: ErrorMessages = {
+  noConfigFile: '未找到配置文件：请用 --config 文件 指定，或设置 CERTKEEPER_CONFIG，或创建 ./certkeeper.yaml（参考 config/certkeeper.example.yaml）',
+  cannotRead: (file, code) => `${file}：无法读取配置文件（${code ?? '文件不存在'}）`,
+  yamlUnreadable: (file, why) => `${file}：无法读取 YAML（${why ?? '别名引用了自身'}）；请删除递归或重复的别名（*名称）`,
+  yamlSyntax: (where, what, frame, hint) => `${where}：YAML 语法错误（${what}）\n${frame}\n  提示：${yamlHintZh(hint)}`,
+  notMapping: (file) => `${file}：配置必须是键值映射（dataDir、acme、dns、certificates 等）`,
+  unknownKeys: (keys) => `未知的键 ${keys.map((k) => `"${k}"`).join('、')}；请检查拼写`,
+  required: '必须填写',
+  wrongType: (expected) => `类型应为 ${expected}`,
+  oneOf: (values) => `只能是以下之一：${values.join(', ')}`,
+  zod: (issue) => zodText(z.locales.zhCN(), issue),
+  notDuration: (v) => `"${v}" 不是时长；请写成 30s、5m、2h 或 1d 这样的形式`,
+  unknownProvider: (type, available) => `未知的 DNS 服务商 "${type}"；可选：${available.join(', ')}`,
+  envUnset: (name) => `环境变量 ${name} 未设置；请设置它，或写成 \${${name}:-默认值}`,
+  envEmpty: (name) => `环境变量 ${name} 已设置但为空；请给它赋值，或写成 \${${name}:-默认值}`,
+  credentialMissing: (key, envs) => `缺少凭据；请设置 ${envs.join(' 或 ')}（或 ${envs[0]}_FILE），或在配置中填写 ${key}`,
+  noSuchCertificates: (names, configured) => `--only ${names.join(', ')}：没有这个证书；已配置：${list(configured, '无')}`,
+  noCertificateNamed: (name, configured) => `配置中没有名为 "${name}" 的证书；已配置：${list(configured, '无')}`,
+  noDnsEntry: (name, defined) => `没有名为 "${name}" 的 dns 条目；已定义：${list(defined, '无')}`,
+  noCertificateUsesDns: (name) => `没有证书使用 dns 条目 "${name}"；请用 --domain 域名 指定`,
+  noChannels: '配置的 notify: 下没有通知渠道；参考 config/certkeeper.example.yaml',
+  noServerListen: '配置中未设置 server.listen；请设置（如 127.0.0.1:9464）或使用 --url',
+  waitSeconds: (v) => `--wait ${v}：请给出秒数，如 --wait 300`,
+  durationFlag: (flag, v) => `${flag} "${v}" 不是时长；请写成 30s 或 5m 这样的形式`,
+  positiveMs: (flag, v) => `${flag}："${v}" 不是正的毫秒数`,
+  notPort: (flag, v) => `${flag}："${v}" 不是端口号`,
+  cannotReadFlag: (flag, file) => `${flag}：无法读取 ${file}`,
+  notUrl: (flag, v) => `${flag}："${v}" 不是 URL；请写成 http://127.0.0.1:8080 这样的形式`,
+  httpUrlOnly: (flag, p) => `${flag}：请使用 http:// 或 https:// 地址，而不是 ${p}`,
+  notListen: (flag, v) => `${flag}："${v}" 不是 端口 或 地址:端口`,
+  notHttps: (what, input) => `${what}："${input}" 不是 https；小程序和浏览器都要求 https`,
+  notHostPort: (what, input) => `${what}："${input}" 不是 主机 或 主机:端口`,
+  portRange: (what, port) => `${what}：端口 ${port} 超出范围（1-65535）`,
+  keyValue: (flag, item) => `${flag} ${item}：请写成 KEY=VALUE`,
+};
+
+function yamlHintEn(h: YamlHint): string {
+  if (h.kind === 'duplicate') return 'a key may appear only once in a mapping: remove or rename one of them';
+  if (h.kind === 'tab') return 'indent with spaces; YAML does not allow tabs for indentation';
+  if (h.kind === 'quote') return `quote values that start with "$" or "{", e.g. ${h.example}`;
+  return 'check the indentation and quoting here and on the line above; quote values that start with "$", "{", "[", "@", "*" or "&"';
+}
+
+function yamlHintZh(h: YamlHint): string {
+  if (h.kind === 'duplicate') return '同一映射中的键只能出现一次：删除或重命名其中一个';
+  if (h.kind === 'tab') return '请用空格缩进；YAML 不允许用制表符缩进';
+  if (h.kind === 'quote') return `以 "$" 或 "{" 开头的值要加引号，如 ${h.example}`;
+  return '请检查这一行和上一行的缩进与引号；以 "$"、"{"、"["、"@"、"*" 或 "&" 开头的值要加引号';
+}
+
+function zodText(locale: { localeError: z.core.$ZodErrorMap }, issue: z.core.$ZodRawIssue): string {
+  const r = locale.localeError(issue);
+  return typeof r === 'string' ? r : (r?.message ?? issue.code);
+}
+
+/**
+ * An error message to say in the reader's language: a key of ErrorMessages and its arguments. Errors
+ * carry it (CertkeeperError.said, ConfigIssue.said); the CLI says it in the chosen language.
+ */
+export type Said = { [K in keyof ErrorMessages]: ErrorMessages[K] extends (...args: infer A) => string ? { key: K; args: A } : { key: K; args?: [] } }[keyof ErrorMessages];
+
+type ArgsOf<K extends keyof ErrorMessages> = ErrorMessages[K] extends (...args: infer A) => string ? A : [];
+
+export function said<K extends keyof ErrorMessages>(key: K, ...args: ArgsOf<K>): Said {
+  return { key, args } as Said;
+}
+
+/** A Said in the language of `texts`. */
+export function sayIn(texts: ErrorMessages, s: Said): string {
+  const v = texts[s.key] as string | ((...args: unknown[]) => string);
+  return typeof v === 'function' ? v(...(s.args ?? [])) : v;
+}
+
+export const english = (s: Said): string => sayIn(errorsEn, s);
