@@ -134,8 +134,7 @@ export function zodIssues(error: z.ZodError, prefix = ''): ConfigIssue[] {
     const path = joinPath(prefix, i.path);
     // An unknown top-level key has no path of its own; name it, so every line says where to look.
     if (i.code === 'unrecognized_keys' && path === '') return i.keys.map((k) => configIssue(joinPath('', [k]), said('unknownKeys', [k])));
-    const s = describeIssue(i);
-    return [s ? configIssue(path, s) : { path, message: i.message }];
+    return [configIssue(path, describeIssue(i))];
   });
 }
 
@@ -152,18 +151,18 @@ function joinPath(prefix: string, path: PropertyKey[]): string {
 
 /**
  * A zod issue as a catalog message, so it can be said in the user's language: ours for the common
- * cases, zod's own translation where the schema kept zod's wording (`said` in a custom issue's
- * params carries a message the schema wrote); undefined for a message the schema wrote in English.
+ * cases; a custom issue's `said` (fields.ts addSaid); zod's own translation where the schema kept
+ * zod's wording; else the fixed text the schema gave zod, by its English words.
  */
-function describeIssue(i: z.core.$ZodIssue): Said | undefined {
+function describeIssue(i: z.core.$ZodIssue): Said {
   if (i.code === 'unrecognized_keys') return said('unknownKeys', i.keys);
   if (i.code === 'invalid_type') return i.input === undefined ? said('required') : said('wrongType', i.expected);
   if (i.code === 'invalid_value') return said('oneOf', i.values.map(String));
   if (i.code === 'custom' && isSaid(i.params?.said)) return i.params.said;
-  const { message, path, ...raw } = i;
-  void path;
-  const plain = { ...raw, input: undefined } as z.core.$ZodRawIssue;
-  return message === english(said('zod', plain)) ? said('zod', plain) : undefined;
+  // The value itself stays out: it may be a secret, and no message needs it.
+  const { message, path: _path, input: _input, ...raw } = i as z.core.$ZodIssue & { input?: unknown };
+  const zodWords = said('zod', raw as z.core.$ZodRawIssue);
+  return message === english(zodWords) ? zodWords : said('fixed', message);
 }
 
 const isSaid = (v: unknown): v is Said => typeof v === 'object' && v !== null && typeof (v as Said).key === 'string';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { rulesEn, rulesZhCN, type RuleMessages } from './config-rules.js';
 
 /** A YAML syntax error's advice (config/yaml-error.ts picks it). */
 export type YamlHint = { kind: 'duplicate' } | { kind: 'tab' } | { kind: 'quote'; example: string } | { kind: 'general' };
@@ -7,7 +8,7 @@ export type YamlHint = { kind: 'duplicate' } | { kind: 'tab' } | { kind: 'quote'
  * The catalog's section for error messages: configuration issues (said after their `path: `) and
  * command-line errors. Values the user wrote, file names and commands are arguments, never translated.
  */
-export interface ErrorMessages {
+export interface ErrorMessages extends RuleMessages {
   noConfigFile: string;
   /** `code` is the errno code; undefined when the file does not exist. */
   cannotRead(file: string, code: string | undefined): string;
@@ -50,6 +51,7 @@ export interface ErrorMessages {
 const list = (xs: string[], none: string) => xs.join(', ') || none;
 
 export const errorsEn: ErrorMessages = {
+  ...rulesEn,
   noConfigFile: 'no configuration file found: pass --config FILE, set CERTKEEPER_CONFIG, or create ./certkeeper.yaml (see config/certkeeper.example.yaml)',
   cannotRead: (file, code) => `${file}: cannot read the configuration file (${code ?? 'it does not exist'})`,
   yamlUnreadable: (file, why) => `${file}: the YAML cannot be read (${why ?? 'an alias refers to itself'}); remove the recursive or repeated aliases (*name)`,
@@ -86,6 +88,7 @@ export const errorsEn: ErrorMessages = {
 };
 
 export const errorsZhCN: ErrorMessages = {
+  ...rulesZhCN,
   noConfigFile: '未找到配置文件：请用 --config 文件 指定，或设置 CERTKEEPER_CONFIG，或创建 ./certkeeper.yaml（参考 config/certkeeper.example.yaml）',
   cannotRead: (file, code) => `${file}：无法读取配置文件（${code ?? '文件不存在'}）`,
   yamlUnreadable: (file, why) => `${file}：无法读取 YAML（${why ?? '别名引用了自身'}）；请删除递归或重复的别名（*名称）`,
