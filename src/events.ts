@@ -23,6 +23,8 @@ export type CertkeeperEvent =
       /** Expiry of the certificate still in use, if there is one. */
       notAfter?: Date;
     }
+  /** An order went to a fallback CA after a CA-side failure at `from` (and any CA before it). */
+  | { type: 'ca-fallback'; at: Date; name: string; domains: string[]; from: string; to: string; error: string }
   | { type: 'dns-call'; provider: string; operation: 'present' | 'cleanup'; result: 'ok' | 'error' }
   | { type: 'deploy'; target: string; certificates: string[]; result: 'ok' | 'failed'; reload: boolean }
   /** The daemon's next scheduled pass. */

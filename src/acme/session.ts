@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { Agent } from 'node:https';
 import * as acme from 'acme-client';
 import { AcmeError } from '../errors.js';
 import { NoRetryError, SCHEDULES, withRetry } from '../retry.js';
@@ -29,24 +27,6 @@ interface AcmeInternals {
   http: { getResourceUrl(name: string): Promise<string>; getDirectory(): Promise<void>; directory: Record<string, any>; maxBadNonceRetries: number };
 }
 
-let configuredCa: string | undefined | null = null;
-
-/**
- * acme-client's HTTP settings are process-wide. We keep connections alive (one TLS handshake per pass,
- * not per request), trust an extra CA bundle when configured, and turn off its own retry loop: that
- * loop sleeps for whatever Retry-After says (an hour on a rate limit) and crashes with a TypeError
- * when the CA is unreachable (upstream issue #101). Retries happen here, bounded, instead.
- */
-export function configureHttp(caBundle?: string): void {
-  if (configuredCa === (caBundle ?? undefined)) return;
-  const ca = caBundle ? readFileSync(caBundle) : undefined;
-  const axios = acme.axios as unknown as { defaults: Record<string, any> };
-  axios.defaults.httpsAgent = new Agent({ keepAlive: true, maxSockets: 16, ...(ca ? { ca } : {}) });
-  axios.defaults.acmeSettings.retryMaxAttempts = 0;
-  axios.defaults.timeout = 30_000;
-  configuredCa = caBundle ?? undefined;
-}
-
 export const BAD_NONCE_RETRIES = 20;
 
 export const PROBLEM_PREFIX = 'urn:ietf:params:acme:error:';
@@ -67,6 +47,7 @@ export function problemError(resp: AcmeResponse, what: string, now = Date.now())
   return new AcmeError(`${what}: ${detail}${hint}`, {
     problem,
     retryAfter,
+    status: resp.status,
     noRetry: problem === 'rejectedIdentifier' || problem === 'unauthorized' || problem === 'externalAccountRequired',
   });
 }
@@ -180,6 +161,7 @@ export class AcmeSession {
     if (reason === undefined) return new AcmeError(`${what}: ${(e.message ?? String(err)).split('\n')[0]}`, { cause: err });
     return new AcmeError(`${what}: cannot reach the CA at ${this.directoryUrl} (${reason}); check the network or acme.directory`, {
       cause: err,
+      unreachable: true,
     });
   }
 }

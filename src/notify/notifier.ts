@@ -79,6 +79,9 @@ export class Notifier implements Observer {
           }),
         );
       }
+    } else if (e.type === 'ca-fallback') {
+      // Sent where failures go: a CA failed, even though the certificate did not.
+      this.push('failure', { kind: 'fallback', name: e.name, domains: e.domains, from: e.from, to: e.to, error: this.clean(e.error), at: e.at });
     } else if (e.type === 'certificate-renewed') {
       this.push('success', { kind: 'success', name: e.name, domains: e.domains, notAfter: e.notAfter, deployed: e.deployed, at: e.at });
       this.track(this.state.onRenewed(e.name));

@@ -1,7 +1,9 @@
 import type { Logger } from 'pino';
 import { acmeIssuer, type ChallengeDeps } from '../acme/issuer.js';
 import type { Config, ResolvedCertificate } from '../config/load.js';
-import { DIRECTORIES } from '../config/schema.js';
+import { stagingFor } from '../acme/known-cas.js';
+import { configureHttp } from '../acme/http.js';
+import { allCas } from '../config/ca-chain.js';
 import { deployCertificates, deployedMatches, recoverDeploys } from '../deploy/deployer.js';
 import { challengeRouter, cnameLookup } from '../dns/alias.js';
 import { DnsProviders } from '../dns/instances.js';
@@ -19,11 +21,9 @@ export interface WiringOptions {
   observer?: Observer;
 }
 
-/** Staging directory for --dry-run: the CA's own test endpoint where one exists, else the configured CA. */
-export function dryRunDirectory(directory: string): string {
-  if (directory === DIRECTORIES.letsencrypt) return DIRECTORIES['letsencrypt-staging']!;
-  if (directory === DIRECTORIES.google) return DIRECTORIES['google-staging']!;
-  return directory;
+/** Staging directory for --dry-run: the CA's own test endpoint where one exists, else the configured CA (null: none, ZeroSSL). */
+export function dryRunDirectory(directory: string): string | null {
+  return stagingFor(directory);
 }
 
 /**
@@ -38,13 +38,17 @@ export async function openPassDeps(config: Config, logger: Logger, opts: WiringO
   const providers = new DnsProviders(config, logger, opts.env);
   // Challenge records a killed run left in DNS go first, before new orders write at the same names.
   const pendingTxt = await pendingTxtForPass(config.dataDir, config.dns, (e) => providers.get(e), logger, signal);
+  // Every CA of every certificate is trusted and routed (proxy) before the first request to any of them.
+  const cas = allCas(config.acme, []);
+  for (const c of config.certificates) for (const ca of c.cas) if (!cas.some((k) => k.directory === ca.directory)) cas.push(ca);
+  configureHttp(cas, { defaultProxy: config.acme.proxy });
   return {
     store: { certs: new CertificateStore(config.dataDir), state },
     issuer: acmeIssuer({
-      acme: config.acme,
       dataDir: config.dataDir,
-      orderDirectory: opts.dryRun ? dryRunDirectory(config.acme.directory) : config.acme.directory,
+      dryRun: opts.dryRun,
       logger,
+      observer: opts.observer,
       now: opts.now,
       random: opts.random,
       challenges: (cert) => challengeDeps(config, cert, { providers, pending: pendingTxt(cert.name), logger, observer: opts.observer }),
