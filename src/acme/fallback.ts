@@ -1,6 +1,7 @@
 import type { CaSettings } from '../config/ca-chain.js';
+import { oneLine } from '../errors.js';
 import { AcmeError } from '../errors.js';
-import { stagingFor } from './known-cas.js';
+import { caName, stagingFor } from './known-cas.js';
 
 /** Problem types a CA sends about itself (RFC 8555 §6.7): another CA may well succeed. */
 const CA_SIDE_PROBLEMS = new Set(['rateLimited', 'serverInternal', 'badNonce']);
@@ -31,4 +32,44 @@ export function dryRunChain(cas: CaSettings[], env: NodeJS.ProcessEnv = process.
     else chain.push({ ...ca, directory: staging });
   }
   return { chain, skipped };
+}
+
+export interface Failed {
+  ca: CaSettings;
+  error: unknown;
+}
+
+/**
+ * Orders from each CA in turn until one issues: a CA-side failure moves on to the next CA, any other
+ * failure (or a stop) ends the tries. `onFallback` is called once, when a CA after the first issued.
+ * When every CA failed, one error names each (typed as the first CA's failure, whose Retry-After
+ * then holds the backoff).
+ */
+export async function orderInTurn<T>(
+  name: string,
+  chain: CaSettings[],
+  order: (ca: CaSettings) => Promise<T>,
+  hooks: { signal: AbortSignal; onNext?: (failed: Failed, next: CaSettings) => void; onFallback?: (failed: Failed[], by: CaSettings) => void },
+): Promise<T> {
+  const failed: Failed[] = [];
+  for (const [i, ca] of chain.entries()) {
+    try {
+      const issued = await order(ca);
+      if (failed.length) hooks.onFallback?.(failed, ca);
+      return issued;
+    } catch (error) {
+      const next = chain[i + 1];
+      if (!next || hooks.signal.aborted || !isCaSideFailure(error)) throw failed.length ? allFailed(name, [...failed, { ca, error }]) : error;
+      failed.push({ ca, error });
+      hooks.onNext?.({ ca, error }, next);
+    }
+  }
+  throw new AcmeError(`${name}: no CA to order from`);
+}
+
+function allFailed(name: string, failed: Failed[]): AcmeError {
+  const first = failed[0]!.error;
+  const text = failed.map((f) => `${caName(f.ca.directory)}: ${oneLine(f.error).replace(`${name}: `, '')}`).join('; ');
+  const a = first instanceof AcmeError ? first : undefined;
+  return new AcmeError(`${name}: every CA failed: ${text}`, { cause: first, problem: a?.problem, retryAfter: a?.retryAfter, status: a?.status, unreachable: a?.unreachable, noRetry: a?.noRetry });
 }

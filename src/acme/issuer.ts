@@ -6,7 +6,7 @@ import { AcmeError, oneLine } from '../errors.js';
 import { emit, type Observer } from '../events.js';
 import type { IssuedSet, Issuer, IssuerIdentity, IssueRequest } from '../scheduler/ports.js';
 import { AccountStore } from '../store/accounts.js';
-import { dryRunChain, isCaSideFailure } from './fallback.js';
+import { dryRunChain, orderInTurn, type Failed } from './fallback.js';
 import { caName } from './known-cas.js';
 import type { OrderDeps, OrderStep } from './order.js';
 import { checkedProfile, directoryLoader, renewalInfoFor, type Directory } from './renewal-info.js';
@@ -112,35 +112,18 @@ export function acmeIssuer(opts: AcmeIssuerOptions): Issuer {
           { noRetry: true },
         );
       }
-      const failed: { ca: CaSettings; error: unknown }[] = [];
-      for (const [i, ca] of chain.entries()) {
-        try {
-          const issued = await orderAt(ca, req, signal, onStep);
-          if (failed.length) reportFallback(opts, req.cert, failed, ca);
-          return issued;
-        } catch (err) {
-          const next = chain[i + 1];
-          if (!next || signal.aborted || !isCaSideFailure(err)) throw failed.length ? allFailed(req.cert.name, [...failed, { ca, error: err }]) : err;
-          failed.push({ ca, error: err });
-          logger.warn({ cert: req.cert.name, ca: caName(ca.directory), next: caName(next.directory), err: oneLine(err) }, 'CA-side failure; trying the next CA');
-        }
-      }
-      throw new AcmeError(`${req.cert.name}: no CA to order from`);
+      return orderInTurn(req.cert.name, chain, (ca) => orderAt(ca, req, signal, onStep), {
+        signal,
+        onNext: (f, next) => logger.warn({ cert: req.cert.name, ca: caName(f.ca.directory), next: caName(next.directory), err: oneLine(f.error) }, 'CA-side failure; trying the next CA'),
+        onFallback: (failed, by) => reportFallback(opts, req.cert, failed, by),
+      });
     },
   };
 }
 
 /** The switch to a fallback CA: one log line and one event (alerted) for this order. */
-function reportFallback(opts: AcmeIssuerOptions, cert: ResolvedCertificate, failed: { ca: CaSettings; error: unknown }[], to: CaSettings): void {
+function reportFallback(opts: AcmeIssuerOptions, cert: ResolvedCertificate, failed: Failed[], to: CaSettings): void {
   const error = failed.map((f) => `${caName(f.ca.directory)}: ${oneLine(f.error)}`).join('; ');
   opts.logger.warn({ cert: cert.name, from: failed.map((f) => caName(f.ca.directory)), to: caName(to.directory), err: error }, 'issued by a fallback CA');
   emit(opts.observer, { type: 'ca-fallback', at: opts.now(), name: cert.name, domains: cert.domains, from: failed[0]!.ca.directory, to: to.directory, error });
-}
-
-/** Every CA failed: one line naming each, typed as the first CA's failure (its Retry-After holds the backoff). */
-function allFailed(name: string, failed: { ca: CaSettings; error: unknown }[]): AcmeError {
-  const first = failed[0]!.error;
-  const text = failed.map((f) => `${caName(f.ca.directory)}: ${oneLine(f.error).replace(`${name}: `, '')}`).join('; ');
-  const a = first instanceof AcmeError ? first : undefined;
-  return new AcmeError(`${name}: every CA failed: ${text}`, { cause: first, problem: a?.problem, retryAfter: a?.retryAfter, status: a?.status, unreachable: a?.unreachable, noRetry: a?.noRetry });
 }

@@ -23,7 +23,7 @@ interface AcmeResponse {
   data: any;
 }
 interface AcmeInternals {
-  api: { apiRequest(url: string, payload: unknown, valid?: number[]): Promise<AcmeResponse> };
+  api: { apiRequest(url: string, payload: unknown, valid?: number[], opts?: { includeJwsKid?: boolean }): Promise<AcmeResponse> };
   http: { getResourceUrl(name: string): Promise<string>; getDirectory(): Promise<void>; directory: Record<string, any>; maxBadNonceRetries: number };
 }
 
@@ -112,13 +112,14 @@ export class AcmeSession {
    * A signed POST (or POST-as-GET when payload is null). Network failures and 5xx are retried on the
    * shared schedule (a 5xx's Retry-After is honoured up to 10 s); 4xx problems are typed errors at once.
    */
-  post(url: string, payload: unknown, ok: number[], what: string, signal?: AbortSignal): Promise<AcmeResponse> {
+  post(url: string, payload: unknown, ok: number[], what: string, signal?: AbortSignal, opts: { jwk?: boolean } = {}): Promise<AcmeResponse> {
     return withRetry(
       what,
       async () => {
         let resp: AcmeResponse;
         try {
-          resp = await this.internals.api.apiRequest(url, payload);
+          // `jwk`: signed with the key itself, not as an account (a revocation by the certificate's key, RFC 8555 §7.6).
+          resp = await this.internals.api.apiRequest(url, payload, [], opts.jwk ? { includeJwsKid: false } : undefined);
         } catch (err) {
           throw new NetworkFailure(err);
         }
@@ -142,6 +143,34 @@ export class AcmeSession {
         exhausted: (err) => (err instanceof ServerFailure ? problemError(err.resp, what) : this.networkError(what, (err as NetworkFailure).error)),
       },
     );
+  }
+
+  /**
+   * Revokes a certificate (RFC 8555 §7.6) with a reason code (RFC 5280 §5.3.1), signed by this
+   * session's account, or with `byCertificateKey` by the certificate's own key (this session's key).
+   */
+  async revoke(leafPem: string, reason: number, byCertificateKey = false): Promise<void> {
+    const url = await this.resourceUrl('revokeCert');
+    await this.post(url, { certificate: acme.crypto.getPemBodyAsB64u(leafPem), reason }, [200], 'revoking the certificate', undefined, { jwk: byCertificateKey });
+  }
+
+  /** The account object at the CA: fetched by POST-as-GET, or as answered to an update (RFC 8555 §7.3.2). */
+  async account(changes?: Record<string, unknown>): Promise<Record<string, any>> {
+    return (await this.post(this.accountUrl, changes ?? null, [200], changes ? 'updating the account' : 'fetching the account')).data ?? {};
+  }
+
+  /** Account key rollover (RFC 8555 §7.3.5); the session signs with the new key afterwards. */
+  async rollover(newKeyPem: string): Promise<void> {
+    await this.guard('changing the account key', async () => {
+      try {
+        await this.client.updateAccountKey(newKeyPem);
+      } catch (err) {
+        // acme-client throws the CA's problem as text; keep it as the message, not "no response".
+        const e = err as { response?: unknown; message?: string };
+        if (!e.response && e.message && !(err instanceof TypeError)) throw new AcmeError(`changing the account key: ${e.message.split('\n')[0]}`, { cause: err });
+        throw err;
+      }
+    });
   }
 
   private async guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
