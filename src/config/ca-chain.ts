@@ -43,10 +43,10 @@ export function caChain(acme: AcmeBlock, override: AcmeOverride = {}): CaSetting
   return chain;
 }
 
-/** Every distinct CA the configuration names anywhere (for process-wide HTTP settings and ARI lookups). */
-export function allCas(acme: AcmeBlock, overrides: (AcmeOverride | undefined)[]): CaSettings[] {
+/** Every distinct CA the configuration names: the acme block's chain, then each certificate's (for process-wide HTTP settings). */
+export function allCas(acme: AcmeBlock, certificateChains: CaSettings[][] = []): CaSettings[] {
   const out: CaSettings[] = [];
-  for (const o of [undefined, ...overrides]) for (const ca of caChain(acme, o)) if (!out.some((c) => sameUrl(c.directory, ca.directory))) out.push(ca);
+  for (const chain of [caChain(acme), ...certificateChains]) for (const ca of chain) if (!out.some((c) => sameUrl(c.directory, ca.directory))) out.push(ca);
   return out;
 }
 

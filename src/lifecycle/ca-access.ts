@@ -8,9 +8,7 @@ import { AccountStore } from '../store/accounts.js';
 
 /** Every CA the configuration names: the acme block, its fallbacks and every certificate's own. */
 export function configuredCas(config: Config): CaSettings[] {
-  const out = allCas(config.acme, []);
-  for (const c of config.certificates) for (const ca of c.cas) if (!out.some((k) => sameUrl(k.directory, ca.directory))) out.push(ca);
-  return out;
+  return allCas(config.acme, config.certificates.map((c) => c.cas));
 }
 
 /** The configured settings for a directory (trust, proxy); a CA no longer configured gets the acme block's. */

@@ -39,9 +39,7 @@ export async function openPassDeps(config: Config, logger: Logger, opts: WiringO
   // Challenge records a killed run left in DNS go first, before new orders write at the same names.
   const pendingTxt = await pendingTxtForPass(config.dataDir, config.dns, (e) => providers.get(e), logger, signal);
   // Every CA of every certificate is trusted and routed (proxy) before the first request to any of them.
-  const cas = allCas(config.acme, []);
-  for (const c of config.certificates) for (const ca of c.cas) if (!cas.some((k) => k.directory === ca.directory)) cas.push(ca);
-  configureHttp(cas, { defaultProxy: config.acme.proxy });
+  configureHttp(allCas(config.acme, config.certificates.map((c) => c.cas)), { defaultProxy: config.acme.proxy });
   return {
     store: { certs: new CertificateStore(config.dataDir), state },
     issuer: acmeIssuer({

@@ -11,6 +11,7 @@ import { startWebhookFake } from '../fakes/notify-webhook.js';
 import type { Fake } from '../fakes/http-fake.js';
 import { startZeroSslEab, type ZeroSslEabStandIn } from '../fakes/zerossl-eab.js';
 import { logLines, runCertkeeper } from '../harness/cli.js';
+import { runInPty } from '../harness/pty.js';
 import { startConnectProxy, type ConnectProxy } from '../harness/connect-proxy.js';
 import { chainRootNames, eabKeys, startPebble, type RunningPebble } from '../harness/pebble.js';
 import { tempDir, uniqueDomain, writeConfig } from '../harness/scenario.js';
@@ -227,6 +228,12 @@ describe('CA resilience and lifecycle: two Pebbles, a failing proxy, a CONNECT p
     expect(asked.code).toBe(2);
     expect(asked.stdout).toMatch(/store: .*certs\/old[\s\S]*kept: .*out\/old\/privkey\.pem \(deployed files are deleted only with --files\)/);
     expect(asked.stderr).toMatch(/confirm with --yes/);
+    // On a terminal it asks; anything but y keeps everything.
+    const tty = runInPty(['remove', 'old', '--config', file], { cwd: dir, env });
+    await tty.expect(/Delete what is listed for old\? \[y\/N\]/);
+    tty.send('n');
+    expect((await tty.exit).output).toMatch(/nothing deleted/);
+    expect(existsSync(join(dir, 'data/certs/old'))).toBe(true);
     const r = await cli('remove', 'old', '--files', '--yes');
     expect(r.code, r.stderr).toBe(0);
     expect(existsSync(join(dir, 'out/old/fullchain.pem'))).toBe(false);
