@@ -113,6 +113,13 @@ export class AbortedError extends CertkeeperError {
   }
 }
 
+/** The daemon's deadline for one pass (renew.passTimeout) passed; what was still waiting is aborted. */
+export class PassTimeoutError extends CertkeeperError {
+  constructor(message: string) {
+    super('ABORTED', message);
+  }
+}
+
 /** One line for a user: our own message, or the first line of whatever else was thrown. */
 export function oneLine(err: unknown): string {
   if (err instanceof CertkeeperError) return err.message;

@@ -3,7 +3,7 @@ import type { CaSettings } from '../config/ca-chain.js';
 import { sameUrl } from '../config/ca-chain.js';
 import type { ResolvedCertificate } from '../config/load.js';
 import { AcmeError, oneLine } from '../errors.js';
-import { emit, type Observer } from '../events.js';
+import { emit, type Observer } from '../ops/events.js';
 import type { IssuedSet, Issuer, IssuerIdentity, IssueRequest } from '../scheduler/ports.js';
 import { AccountStore } from '../store/accounts.js';
 import { dryRunChain, orderInTurn, type Failed } from './fallback.js';

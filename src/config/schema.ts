@@ -1,36 +1,13 @@
 import cron from 'node-cron';
 import { z } from 'zod';
-import { parseDuration } from './duration.js';
+import { command, duration, passEnv } from './fields.js';
 import { checkDomainName, notInPublicDns } from './names.js';
-import { notifySchema } from '../notify/config.js';
-import { serverSchema } from '../server/config.js';
+import { notifySchema } from '../ops/notify/config.js';
+import { serverSchema } from '../ops/endpoint-config.js';
 import { caChain } from './ca-chain.js';
 
-/** A duration written as "30s", "5m", "2h", "1d" or a number of seconds; parsed to milliseconds. */
-export const duration = (def: string) =>
-  z
-    .union([z.string(), z.number()])
-    .default(def)
-    .transform((v, ctx) => {
-      const ms = parseDuration(v);
-      if (ms === undefined) {
-        ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration; write e.g. 30s, 5m, 2h or 1d` });
-        return z.NEVER;
-      }
-      return ms;
-    })
-    .meta({ title: 'duration', description: 'a number of seconds, or a number with ms, s, m, h or d' });
-
-/** An external command as an argument array: never a shell string, so config values stay inert. */
-export const command = z
-  .array(z.string().min(1, 'an argument is empty'))
-  .min(1, 'give the command as a non-empty list, e.g. ["nginx", "-t"]')
-  .meta({ title: 'command', description: 'a command as a list of arguments; it runs without a shell' });
-
-/** Names of environment variables passed on to external commands, beyond the minimal set (src/command.ts). */
-export const passEnv = z
-  .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'))
-  .describe('environment variables passed to the command besides PATH, HOME, LANG, LC_ALL, TZ, DOCKER_HOST, CERTKEEPER_CONFIG');
+// Shared field types live in fields.ts; re-exported for the modules that imported them from here.
+export { command, duration, optionalDuration, passEnv } from './fields.js';
 
 export const DIRECTORIES: Record<string, string> = {
   letsencrypt: 'https://acme-v02.api.letsencrypt.org/directory',
@@ -209,14 +186,35 @@ const deployTarget = z
     timeout: duration('60s').describe('time limit for each command'),
     passEnv: passEnv.default([]).describe('environment variables test and reload get besides the minimal set'),
     pidFile: z.string().optional().describe('signal mode: file holding the Nginx master PID'),
-    signal: z.enum(['SIGHUP', 'SIGUSR2']).default('SIGHUP').describe('signal mode: signal that reloads the server'),
+    pid: z.number().int().min(1).optional().describe('signal mode: the Nginx master PID itself, instead of pidFile (1 in a sidecar sharing its PID namespace)'),
+    // Kept so configurations that spell out SIGHUP stay valid; SIGUSR2 would upgrade the binary, not reload.
+    signal: z.string().optional().describe('signal mode: SIGHUP, the only signal that reloads Nginx (the default)'),
     container: z.string().min(1).optional().describe('docker mode: name or id of the Nginx container'),
     socket: z.string().default('/var/run/docker.sock').describe('docker mode: Docker Engine API unix socket'),
     apiVersion: z.string().regex(/^1\.\d+$/, 'write e.g. 1.43').default('1.43').describe('docker mode: Engine API version'),
+    servedCheck: z
+      .union([
+        z.literal(false),
+        z
+          .object({
+            host: z.string().min(1).optional().describe("connect here instead of each listen address's host (Nginx in another network namespace: its service name); default: the listen host, loopback for wildcards; docker mode: the container"),
+            timeout: duration('30s').describe('how long to wait for every probed server block to serve the new certificate'),
+            configDump: command.optional().describe('command printing the effective configuration (nginx -T); default: the test command with its -t turned into -T (docker mode: nginx -T in the container)'),
+          })
+          .strict(),
+      ])
+      .prefault({})
+      .describe('after reload, probe every server block whose ssl_certificate is a file just written (found with nginx -T) until it serves the new certificate; false turns this off. A target with verify: is checked only there'),
   })
   .strict()
   .superRefine((d, ctx) => {
-    if (d.mode === 'signal' && !d.pidFile) ctx.addIssue({ code: 'custom', path: ['pidFile'], message: 'signal mode needs pidFile, e.g. /run/nginx.pid' });
+    if (d.mode === 'signal' && !d.pidFile === (d.pid === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['pidFile'], message: d.pidFile ? 'give pidFile or pid, not both' : 'signal mode needs pidFile (e.g. /run/nginx.pid) or pid (1 in a sidecar sharing Nginx\'s PID namespace)' });
+    }
+    if (d.signal !== undefined && d.signal !== 'SIGHUP') {
+      const why = d.signal === 'SIGUSR2' ? 'SIGUSR2 makes Nginx start a new binary (an upgrade), it does not reload' : `${d.signal} does not reload Nginx`;
+      ctx.addIssue({ code: 'custom', path: ['signal'], message: `${why}; remove signal: (SIGHUP, the reload signal, is the default and the only choice)` });
+    }
     if (d.mode === 'docker' && !d.container) ctx.addIssue({ code: 'custom', path: ['container'], message: 'docker mode needs container: the Nginx container name' });
   });
 
@@ -245,6 +243,7 @@ export const configSchema = z
           .meta({ examples: ['17 3,15 * * *'] }),
         concurrency: z.number().int().min(1).max(32).default(4).describe('orders in flight at once'),
         randomDelay: duration('5m').describe('each scheduled pass starts after a random delay up to this long'),
+        passTimeout: duration('30m').describe('`certkeeper run`: a pass still running after this long is aborted (TXT records removed, lock released) and /healthz answers 503'),
       })
       .strict()
       .prefault({})

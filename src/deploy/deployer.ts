@@ -4,14 +4,14 @@ import type { Logger } from 'pino';
 import type { Config, ResolvedCertificate } from '../config/load.js';
 import { DeployError, oneLine } from '../errors.js';
 import type { StoredCertificate } from '../store/certs.js';
-import { crashPoint } from './crash.js';
+import { crashPoint } from '../testing/crash-points.js';
 import { runHook, type HookContext } from './hooks.js';
 import { SECRET_ROLES, pemContent, type ResolvedTarget } from './layouts.js';
 import { dirAccess, resolveOwner } from './owner.js';
 import { buildPfx } from './pfx.js';
 import { serverOps, type StepResult } from './server.js';
 import { FileSetTransaction, inspect, recoverJournals, type PlannedFile } from './transaction.js';
-import { verifyServername, waitForServed } from './verify.js';
+import { checkServed } from './served.js';
 
 export interface DeployItem {
   cert: ResolvedCertificate;
@@ -125,22 +125,12 @@ async function deployGroup(group: Unit[], server: Config['deploy'][string] | und
     log.info({ output: r.output || undefined }, 'server reloaded');
   }
 
-  const verifyFailed: Unit[] = [];
-  await Promise.all(
-    live
-      .filter((u) => u.target.verify)
-      .map(async (u) => {
-        const spec = u.target.verify!;
-        const sni = verifyServername(spec, u.item.cert.domains);
-        const r = await waitForServed(spec, sni, u.item.stored.info);
-        if (r.ok) log.info({ target: u.target.id, address: spec.address, sni }, 'new certificate is being served');
-        else {
-          u.error = `served-certificate check failed: ${r.detail} after ${Math.round(spec.timeout / 1000)}s`;
-          verifyFailed.push(u);
-          log.error({ target: u.target.id, detail: r.detail }, 'served-certificate check failed');
-        }
-      }),
+  const served = await checkServed(
+    live.map((u) => ({ id: u.target.id, files: u.target.files.map((f) => f.path), domains: u.item.cert.domains, verify: u.target.verify, expected: u.item.stored.info })),
+    server && ops.dump && server.servedCheck !== false ? { dump: ops.dump, host: server.servedCheck.host ?? (server.mode === 'docker' ? server.container : undefined), timeoutMs: server.servedCheck.timeout } : undefined,
+    log,
   );
+  const verifyFailed = live.filter((u, i) => (u.error = served[i]!.error) !== undefined);
   if (verifyFailed.some((u) => u.target.rollbackOnVerifyFailure)) {
     await tx.rollback();
     const again = ops.reload ? await ops.reload.run() : undefined;

@@ -1,4 +1,5 @@
 import { probeTls } from '../tls/probe.js';
+import type { NginxListen, NginxServerBlock } from './nginx-dump.js';
 
 export interface VerifySpec {
   address: string;
@@ -25,7 +26,7 @@ export function verifyServername(spec: VerifySpec, domains: string[]): string {
  */
 export async function waitForServed(
   spec: VerifySpec,
-  servername: string,
+  servername: string | undefined,
   expected: { fingerprint256: string; serial: string },
   now: () => number = Date.now,
 ): Promise<{ ok: true; attempts: number } | { ok: false; detail: string }> {
@@ -41,7 +42,86 @@ export async function waitForServed(
     } catch (err) {
       last = (err as Error).message;
     }
-    if (now() + delay > deadline) return { ok: false, detail: `${spec.address} (SNI ${servername}) ${last}` };
+    if (now() + delay > deadline) return { ok: false, detail: `${spec.address} (${servername ? `SNI ${servername}` : 'no SNI'}) ${last}` };
     await new Promise((r) => setTimeout(r, delay));
   }
+}
+
+/** One TLS probe of the derived check: where, with which SNI name, for which server block. */
+export interface ServedProbe {
+  address: string;
+  servername?: string;
+  /** "FILE:LINE" of the server block. */
+  block: string;
+}
+
+export interface ServedPlan {
+  /** The server blocks whose ssl_certificate is one of the files. */
+  blocks: string[];
+  probes: ServedProbe[];
+  /** Listens or blocks that cannot be probed, and why. */
+  skipped: string[];
+}
+
+const MAX_PROBES = 32;
+
+/**
+ * The probes that show whether Nginx serves a target's new certificate: every TLS listen of every
+ * server block using one of `files`, once per server_name (wildcards made concrete; regex and
+ * catch-all names skipped). A block without a usable name is probed without SNI when it is the
+ * default server of that address. `host` replaces every listen's host (Nginx seen from another
+ * network namespace). `same` compares a configured path with a written one (realpath, in the caller).
+ */
+export function planServedProbes(
+  blocks: NginxServerBlock[],
+  files: string[],
+  opts: { host?: string; same?: (configured: string, written: string) => boolean } = {},
+): ServedPlan {
+  const same = opts.same ?? ((a, b) => a === b);
+  const plan: ServedPlan = { blocks: [], probes: [], skipped: [] };
+  const seen = new Set<string>();
+  for (const b of blocks) {
+    if (!b.certificates.some((c) => files.some((f) => same(c, f)))) continue;
+    const tls = b.listens.filter((l) => l.ssl);
+    // A plain-HTTP server merely inherits the http block's certificate; one naming it itself was meant to serve it.
+    if (!tls.length && b.inherited) continue;
+    plan.blocks.push(b.at);
+    if (!tls.length) plan.skipped.push(`${b.at}: no TLS listen (add ssl to its listen)`);
+    const names = b.serverNames.map(sniName).filter((n): n is string => n !== undefined);
+    for (const l of tls) {
+      if (l.unprobeable) {
+        plan.skipped.push(`${b.at}: listen ${l.address} (${l.unprobeable})`);
+        continue;
+      }
+      const host = opts.host ?? l.host ?? (l.family === 6 ? '::1' : '127.0.0.1');
+      const address = host.includes(':') ? `[${host}]:${l.port}` : `${host}:${l.port}`;
+      const sni: (string | undefined)[] = names.length ? names : isDefaultFor(b, l, blocks) ? [undefined] : [];
+      if (!sni.length) plan.skipped.push(`${b.at}: listen ${l.address} has no server_name to reach it by and is not its default server`);
+      for (const servername of sni) {
+        const key = `${address} ${servername ?? ''}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        plan.probes.push({ address, servername, block: b.at });
+      }
+    }
+  }
+  if (plan.probes.length > MAX_PROBES) {
+    plan.skipped.push(`${plan.probes.length - MAX_PROBES} more probes (only the first ${MAX_PROBES} are made)`);
+    plan.probes.length = MAX_PROBES;
+  }
+  return plan;
+}
+
+/** A server_name usable as SNI: "*.example.com" made concrete, ".example.com" as example.com; regex, "_" and "" are not names. */
+export function sniName(name: string): string | undefined {
+  const n = name.toLowerCase().replace(/^\.(?=.)/, '');
+  if (!n || n === '_' || n.startsWith('~') || n.includes('$') || n.endsWith('*') || /^[\d.]+$|:/.test(n)) return undefined;
+  return n.startsWith('*.') ? `certkeeper-check.${n.slice(2)}` : n.includes('*') ? undefined : n;
+}
+
+/** nginx's default server of an address: the one marked default_server, else the first listed. */
+function isDefaultFor(b: NginxServerBlock, l: NginxListen, blocks: NginxServerBlock[]): boolean {
+  if (l.defaultServer) return true;
+  const on = blocks.filter((o) => o.context === b.context && o.listens.some((x) => x.host === l.host && x.port === l.port && x.family === l.family));
+  return !on.some((o) => o.listens.some((x) => x.defaultServer && x.host === l.host && x.port === l.port)) && on[0] === b;
 }

@@ -1,10 +1,12 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
-import { LockedError, oneLine } from '../errors.js';
-import { emit, type Observer } from '../events.js';
-import { recoverDeploys } from '../deploy/deployer.js';
-import { renewPass } from './pass.js';
+import { LockedError, PassTimeoutError, oneLine } from '../errors.js';
+import { emit, type Observer } from '../ops/events.js';
+import { DeployedCopies } from '../deploy/deployed-copies.js';
+import { checkCertificatesInUse } from './expiry-check.js';
+import { configWarnings } from './warnings.js';
+import { renewPass, type CertificateResult } from './pass.js';
 import { defaultSchedule } from './schedule.js';
 
 export interface DaemonOptions {
@@ -18,13 +20,30 @@ export interface DaemonOptions {
   stopTimeoutMs?: number;
   /** How long a pass waits for a `renew --now` holding the lock. */
   lockWaitMs?: number;
-  /** Metrics, health and alerts (src/operations.ts); receives every pass's events. */
+  /** Metrics, health and alerts (src/ops/operations.ts); receives every pass's events. */
   observer?: Observer;
   /** The pass to run; tests pass their own to check the scheduling alone. */
   pass?: typeof renewPass;
+  /**
+   * SIGHUP: applies a new configuration to what lives beside the daemon (endpoint, alert channels,
+   * metrics) before it takes over; a throw refuses the reload and the running configuration stays.
+   */
+  applyConfig?: (next: Config) => Promise<void>;
 }
 
 type Trigger = 'start' | 'schedule' | 'reload' | 'retry';
+
+/** A pass that ran past renew.passTimeout: /healthz fails until a later pass ends in time. */
+interface Overrun {
+  startedAt: Date;
+  limitMs: number;
+  /** What each unfinished certificate last reached, e.g. "api (ordering)". */
+  unfinished: string[];
+  endedAt?: Date;
+}
+
+const DEFAULT_PASS_TIMEOUT_MS = 30 * 60_000;
+const TERMINAL_STEPS = new Set(['deployed', 'failed', 'skipped']);
 
 /**
  * `certkeeper run`: one pass at start, then on the cron schedule and whenever a backoff, an ARI
@@ -42,6 +61,9 @@ export class Daemon {
   private running?: Promise<void>;
   private pending?: Trigger;
   private stopping = false;
+  private overrun?: Overrun;
+  /** What is deployed, read after every pass for the expiry ladder; kept so unchanged files are parsed once. */
+  private readonly copies = new DeployedCopies();
   private readonly now: () => Date;
   private readonly log: Logger;
 
@@ -52,18 +74,23 @@ export class Daemon {
 
   async start(): Promise<void> {
     this.config = await this.opts.loadConfig();
-    // A deploy interrupted by a crash is settled (old set back, or new set kept) before anything else.
-    await recoverDeploys(this.config.dataDir, this.log).catch((err: unknown) => this.log.error({ err: oneLine(err) }, 'recovering an interrupted deploy failed'));
+    // A deploy interrupted by a crash is settled by the first pass, under the dataDir lock, before
+    // anything else: recovering here without it could roll back another process's deploy in flight.
+    for (const w of configWarnings(this.config)) this.log.warn({ path: w.path }, w.message);
     await this.applySchedule();
     this.log.info({ schedule: this.scheduleExpr, certificates: this.config.certificates.length, concurrency: this.config.renew.concurrency }, 'daemon started');
     this.trigger('start');
   }
 
-  /** SIGHUP: a valid new configuration replaces the running one and a pass follows; an invalid one is logged and ignored. */
+  /**
+   * SIGHUP: a valid new configuration replaces the running one, all of it, and a pass follows; one
+   * that is invalid or cannot be applied (server.listen in use) is logged and changes nothing.
+   */
   async reload(): Promise<boolean> {
     let next: Config;
     try {
       next = await this.opts.loadConfig();
+      await this.opts.applyConfig?.(next);
     } catch (err) {
       this.log.error({ err: oneLine(err) }, 'configuration reload failed; keeping the running configuration');
       return false;
@@ -134,32 +161,73 @@ export class Daemon {
     let earliest: Date | undefined;
     const t0 = Date.now();
     this.log.info({ trigger: why }, 'pass started');
+    const steps = new Map<string, string>();
+    const deadline = this.deadline(steps);
+    let results: CertificateResult[] | undefined;
+    let passError: unknown;
     try {
-      await (this.opts.pass ?? renewPass)(this.config, this.log, {
+      results = await (this.opts.pass ?? renewPass)(this.config, this.log, {
         now: this.now,
         env: this.opts.env,
-        signal: this.passAbort.signal,
+        signal: AbortSignal.any([this.passAbort.signal, deadline.signal]),
         random: this.opts.random,
         lock: { waitMs: this.opts.lockWaitMs ?? 600_000 },
         observer: this.opts.observer,
+        onStep: (name, step) => steps.set(name, step),
         onWake: (at) => {
           if (at > this.now() && (!earliest || at < earliest)) earliest = at;
         },
       });
     } catch (err) {
+      passError = err;
       const level = err instanceof LockedError ? 'warn' : 'error';
       this.log[level]({ err: oneLine(err), ms: Date.now() - t0 }, 'pass failed');
       if (!earliest) earliest = new Date(this.now().getTime() + 5 * 60_000);
+    } finally {
+      deadline.settle();
     }
+    if (!this.stopping) await checkCertificatesInUse(this.config, results, { observer: this.opts.observer, now: this.now, logger: this.log, copies: this.copies, passError });
     this.planWake(earliest);
     const next = [this.task?.getNextRun?.() ?? undefined, earliest].filter((d): d is Date => d instanceof Date && d > this.now());
     if (next.length) emit(this.opts.observer, { type: 'schedule', nextCheck: new Date(Math.min(...next.map((d) => d.getTime()))) });
   }
 
-  /** For /healthz: alive while not stopping and the cron task exists. */
+  /**
+   * The pass's deadline (renew.passTimeout): when it passes, the pass is aborted through its signal
+   * (orders remove their TXT records, the lock is released) and /healthz fails. settle() ends the
+   * watch when the pass returns: an overrun is kept until a later pass ends in time, so a probe that
+   * looks every few minutes still sees it.
+   */
+  private deadline(steps: Map<string, string>): { signal: AbortSignal; settle(): void } {
+    const limitMs = this.config.renew.passTimeout ?? DEFAULT_PASS_TIMEOUT_MS;
+    const startedAt = this.now();
+    const abort = new AbortController();
+    const timer = setTimeout(() => {
+      const withTargets = new Set(this.config.certificates.filter((c) => c.targets.length).map((c) => c.name));
+      const unfinished = [...steps].filter(([name, step]) => !TERMINAL_STEPS.has(step) && (step !== 'issued' || withTargets.has(name))).map(([name, step]) => `${name} (${step === 'issued' ? 'deploying' : step})`);
+      this.overrun = { startedAt, limitMs, unfinished };
+      this.log.error({ limit: human(limitMs), unfinished }, 'pass overran renew.passTimeout; aborting it');
+      abort.abort(new PassTimeoutError(`the renewal pass ran longer than renew.passTimeout (${human(limitMs)}) and this order was aborted while it waited for an answer (DNS API, CA or a hook)`));
+    }, limitMs);
+    return {
+      signal: abort.signal,
+      settle: () => {
+        clearTimeout(timer);
+        if (!abort.signal.aborted) this.overrun = undefined;
+        else if (this.overrun) this.overrun.endedAt = this.now();
+      },
+    };
+  }
+
+  /** For /healthz: alive while not stopping, the cron task exists and no pass overran its deadline since the last one that ended in time. */
   liveness(): { ok: boolean; reason: string } {
     if (this.stopping) return { ok: false, reason: 'stopping' };
     if (!this.task) return { ok: false, reason: 'scheduler not started' };
+    const o = this.overrun;
+    if (o) {
+      const what = `the pass started at ${o.startedAt.toISOString()} overran renew.passTimeout (${human(o.limitMs)}); ${o.unfinished.length ? `unfinished: ${o.unfinished.join(', ')}` : 'no order had started (lock, ARI or leftover TXT records)'}`;
+      return { ok: false, reason: o.endedAt ? `${what}; aborted, ended at ${o.endedAt.toISOString()}; healthy again after a pass that ends in time` : `${what}; aborting it` };
+    }
     return { ok: true, reason: `scheduled: ${this.scheduleExpr}` };
   }
 
@@ -174,4 +242,10 @@ export class Daemon {
     this.wakeTimer.unref();
     this.log.info({ at: at.toISOString() }, 'next check planned before the scheduled pass');
   }
+}
+
+/** 1800000 -> "30m": a duration the way the configuration writes it. */
+function human(ms: number): string {
+  for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  return `${ms}ms`;
 }

@@ -1,6 +1,6 @@
 import { checkIssued } from '../acme/issued.js';
 import type { DeployItem } from '../deploy/deployer.js';
-import { AbortedError, oneLine, type CertkeeperError } from '../errors.js';
+import { AbortedError, PassTimeoutError, oneLine, type CertkeeperError } from '../errors.js';
 import { readCertificateInfo } from '../store/x509.js';
 import { afterFailure, humanActionNote, orderKey } from './backoff.js';
 import type { Decided } from './decide.js';
@@ -37,7 +37,9 @@ export async function issueDue(run: PassRun, due: Decided[], results: Results): 
         results.set(d.cert.name, d.cert.targets.length ? { name: d.cert.name, result: 'redeployed', decision } : { name: d.cert.name, result: 'not-due', decision });
       }
       if (item && d.cert.targets.length) toDeploy.push(item);
-    } catch (err) {
+    } catch (thrown) {
+      // A call killed by the daemon's pass deadline failed because of that deadline: say so (daemon.ts).
+      const err = run.signal.reason instanceof PassTimeoutError && !(thrown instanceof AbortedError) ? run.signal.reason : thrown;
       await recordFailure(run, d, err, t0, results);
     }
   });
@@ -76,7 +78,7 @@ async function issueOne(run: PassRun, d: Decided): Promise<IssuedSet> {
       // A dry run must not mark the real certificate as replaced at the CA.
       replaces: run.dryRun ? undefined : replaces.hint,
     },
-    { signal: run.signal, onStep: (step) => run.onStep?.(cert.name, step) },
+    { signal: run.signal, onStep: (step, detail) => run.onStep?.(cert.name, step, detail) },
   );
 }
 

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
 import { UsageError } from '../errors.js';
-import { emit, type Observer } from '../events.js';
+import { emit, type Observer } from '../ops/events.js';
 import { acquireLock, type LockOptions } from '../store/lock.js';
 import type { PassDeps } from './ports.js';
 import { reportPass } from './report.js';
@@ -19,7 +19,7 @@ export interface PassOptions {
   signal?: AbortSignal;
   now?: () => Date;
   env?: NodeJS.ProcessEnv;
-  onStep?: (name: string, step: PassStep) => void;
+  onStep?: (name: string, step: PassStep, detail?: string) => void;
   /** Lock wait and staleness; the pass always holds dataDir's lock. */
   lock?: Pick<LockOptions, 'waitMs' | 'staleMs' | 'heartbeatMs'>;
   /** Called with each time at which something should be looked at again (backoff end, window, ARI poll). */
@@ -48,7 +48,8 @@ export async function renewPass(config: Config, logger: Logger, opts: PassOption
   // certificate another process renewed meanwhile is simply not due any more.
   const lock = await acquireLock(config.dataDir, { ...opts.lock, logger, signal: opts.signal });
   try {
-    const signal = passSignal(opts);
+    // A lock lost mid-pass (another process took it over) stops this pass like a shutdown does.
+    const signal = passSignal(opts, lock.signal);
     emit(opts.observer, { type: 'pass-start', at: now(), certificates: selected.map((c) => c.name) });
     const deps = opts.deps ?? (await openPassDeps(config, logger, { dryRun: opts.dryRun, env: opts.env, now, random: opts.random, observer: opts.observer }, signal));
     const run: PassRun = {
@@ -74,10 +75,9 @@ export async function renewPass(config: Config, logger: Logger, opts: PassOption
 }
 
 /**
- * The one signal every step of the pass obeys. Today the caller's stop (SIGTERM, SIGINT); a lost
- * lock or a pass deadline join it here, so each of them ends the pass the same way.
+ * The one signal every step of the pass obeys: the caller's stop (SIGTERM, SIGINT, the daemon's pass
+ * deadline) and a lost lock, so each of them ends the pass the same way.
  */
-function passSignal(opts: PassOptions): AbortSignal {
-  const sources = [opts.signal].filter((s): s is AbortSignal => s !== undefined);
-  return sources.length ? AbortSignal.any(sources) : new AbortController().signal;
+function passSignal(opts: PassOptions, lockLost: AbortSignal): AbortSignal {
+  return AbortSignal.any([opts.signal, lockLost].filter((s): s is AbortSignal => s !== undefined));
 }

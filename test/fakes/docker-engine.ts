@@ -40,6 +40,7 @@ export interface FakeDockerEngine {
 const MIN_VERSION = [1, 24];
 const MAX_VERSION = [1, 43];
 
+/** `socket`: a unix socket path, or tcp://127.0.0.1:PORT. */
 export async function startFakeDockerEngine(socket: string, containers: FakeContainer[]): Promise<FakeDockerEngine> {
   const byName = new Map<string, FakeContainer & { id: string }>();
   for (const c of containers) byName.set(c.name, { ...c, id: randomBytes(32).toString('hex') });
@@ -133,10 +134,13 @@ export async function startFakeDockerEngine(socket: string, containers: FakeCont
     return json(res, 404, { message: 'page not found' });
   });
 
-  await rm(socket, { force: true });
+  // tcp://127.0.0.1:PORT stands for a socket proxy in front of the daemon (compose's docker-proxy).
+  const tcp = /^tcp:\/\/(127\.0\.0\.1):(\d+)$/.exec(socket);
+  if (!tcp) await rm(socket, { force: true });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(socket, resolve);
+    if (tcp) server.listen(Number(tcp[2]), tcp[1], resolve);
+    else server.listen(socket, resolve);
   });
   return {
     socket,

@@ -5,6 +5,8 @@ import { startSlackFake } from './notify-slack.js';
 import { startSmtpFake, type SmtpFake } from './notify-smtp.js';
 import { startWebhookFake } from './notify-webhook.js';
 import { startWecomFake } from './notify-wecom.js';
+import { makeCa, makeLeaf } from '../harness/tls.js';
+import { tempDir } from '../harness/scenario.js';
 
 /** Credentials the stand-ins accept; `wrong` variants of the channel list use other secrets. */
 export const SECRETS = {
@@ -25,7 +27,9 @@ export interface AllFakes {
   feishu: Fake;
   slack: Fake;
   webhook: Fake;
+  /** Offers STARTTLS with a certificate from `caFile`: give certkeeper NODE_EXTRA_CA_CERTS=caFile. */
   smtp: SmtpFake;
+  caFile: string;
   /** notify.channels entries pointing at the stand-ins; `wrong` signs with wrong secrets. */
   channels(opts?: { wrong?: boolean; on?: string[] }): Record<string, unknown>[];
   /** Accepted messages per channel type. */
@@ -35,13 +39,16 @@ export interface AllFakes {
 
 export async function startAllFakes(): Promise<AllFakes> {
   const s = SECRETS;
+  const dir = await tempDir('ck-smtp-');
+  const ca = await makeCa(dir);
+  const tls = await makeLeaf(dir, ca, ['127.0.0.1']);
   const [wecom, dingtalk, feishu, slack, webhook, smtp] = await Promise.all([
     startWecomFake(s.wecomKey),
     startDingtalkFake(s.dingToken, s.dingSecret),
     startFeishuFake(s.feishuHook, s.feishuSecret),
     startSlackFake(s.slackPath),
     startWebhookFake(s.webhookToken),
-    startSmtpFake(s.smtpUser, s.smtpPassword),
+    startSmtpFake(s.smtpUser, s.smtpPassword, { tls }),
   ]);
   return {
     wecom,
@@ -50,6 +57,7 @@ export async function startAllFakes(): Promise<AllFakes> {
     slack,
     webhook,
     smtp,
+    caFile: ca.cert,
     channels({ wrong = false, on = ['failure', 'success', 'expiring'] } = {}) {
       const w = (v: string) => (wrong ? `${v}-wrong` : v);
       return [

@@ -53,3 +53,18 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): RunningCl
     },
   };
 }
+
+/** CLI processes a test file starts; `killAll` in afterEach ends whatever a failed test left running. */
+export function cliProcesses(): { start(args: string[], env?: NodeJS.ProcessEnv): RunningCli; killAll(): void } {
+  const running: RunningCli[] = [];
+  return {
+    start(args, env) {
+      const p = spawnCli(args, env);
+      running.push(p);
+      return p;
+    },
+    killAll() {
+      for (const p of running.splice(0)) if (p.proc.exitCode === null) p.proc.kill('SIGKILL');
+    },
+  };
+}

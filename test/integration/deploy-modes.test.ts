@@ -5,7 +5,7 @@ import { deployCertificates } from '../../src/deploy/deployer.js';
 import { runCertkeeper } from '../harness/cli.js';
 import { deployConfig, memoryLogger, storeLeaf } from '../harness/deploy.js';
 import { NGINX, startNginx, type NginxInstance } from '../harness/nginx.js';
-import { waitFor } from '../harness/ports.js';
+import { freePort, waitFor } from '../harness/ports.js';
 import { tempDir, uniqueDomain } from '../harness/scenario.js';
 import { makeCa, makeLeaf, type KeyPair } from '../harness/tls.js';
 import { servedCertificate } from '../harness/tls-probe.js';
@@ -40,10 +40,10 @@ describe('reload modes: signal (real Nginx master by PID) and docker (Engine API
     await nginx?.stop();
   });
 
-  async function deployWith(sub: string, server: Record<string, unknown>) {
+  async function deployWith(sub: string, server: Record<string, unknown>, target: Record<string, unknown> = { verify: { address: `127.0.0.1:${nginx.port}`, timeout: '15s' } }) {
     const { config, file } = await deployConfig(join(dir, sub), {
       deploy: { web: server },
-      certificates: [{ name: 'site', domains: [domain], targets: [{ layout: 'nginx', dir: ssl(), verify: { address: `127.0.0.1:${nginx.port}`, timeout: '15s' } }] }],
+      certificates: [{ name: 'site', domains: [domain], targets: [{ layout: 'nginx', dir: ssl(), ...target }] }],
     });
     const stored = await storeLeaf(config.dataDir, 'site', ca, [domain], `new-${sub}`);
     const { logger, lines } = memoryLogger();
@@ -78,6 +78,17 @@ describe('reload modes: signal (real Nginx master by PID) and docker (Engine API
     expect(shapes.filter((r) => r === 'POST /v1.43/containers/web/exec')).toHaveLength(2);
     expect(shapes.filter((r) => r === 'POST /v1.43/exec/ID/start')).toHaveLength(2);
     expect(shapes).toContain('GET /v1.43/exec/ID/json');
+  });
+
+  it('docker through a socket proxy (tcp://): without verify, the served-certificate check reads nginx -T through the same exec endpoints and probes the block it finds', async () => {
+    const proxy = await startFakeDockerEngine(`tcp://127.0.0.1:${await freePort()}`, [{ name: 'web', running: true, translate: (cmd) => (cmd[0] === 'nginx' ? [...nginx.testCommand.slice(0, -2), ...cmd.slice(1)] : cmd) }]);
+    // The container's name would be the probe host; this stand-in's "container" is this machine.
+    const { o, stored, lines } = await deployWith('docker-derived', { mode: 'docker', socket: proxy.socket, container: 'web', servedCheck: { host: '127.0.0.1' } }, {}).finally(() => proxy.close());
+    expect(o).toEqual({ name: 'site', ok: true });
+    expect(proxy.requests.filter((r) => r === 'POST /v1.43/containers/web/exec')).toHaveLength(3);
+    const served = lines.find((l) => l.msg === 'new certificate is being served by every server block using it');
+    expect(served?.checked).toEqual([`${nginx.conf}:10 127.0.0.1:${nginx.port}`]);
+    await waitFor(async () => (await servedCertificate(nginx.port, domain)).fingerprint256 === stored.info.fingerprint256, 'nginx to serve the new certificate');
   });
 
   it('docker: a broken config fails nginx -t inside the container (exit code and output from the stream); files restored, no reload', async () => {

@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { notifySchema } from '../../src/notify/config.js';
-import { Notifier } from '../../src/notify/notifier.js';
+import { notifySchema } from '../../src/ops/notify/config.js';
+import { Notifier } from '../../src/ops/notify/notifier.js';
 import { runCertkeeper } from '../harness/cli.js';
 import { waitFor } from '../harness/ports.js';
 import { tempDir, writeConfig } from '../harness/scenario.js';
@@ -22,7 +22,7 @@ describe('alert channels against stand-ins that check signatures and payloads li
     const dir = await tempDir();
     const before = fakes.counts();
     const file = await writeConfig(dir, { dataDir: `${dir}/data`, notify: { language: 'en', channels: fakes.channels() } });
-    const r = await runCertkeeper(['notify', 'test', '--config', file]);
+    const r = await runCertkeeper(['notify', 'test', '--config', file], { env: { NODE_EXTRA_CA_CERTS: fakes.caFile } });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout.trim().split('\n')).toEqual(['wecom#1: sent', 'dingtalk#2: sent', 'feishu#3: sent', 'slack#4: sent', 'webhook#5: sent', 'email#6: sent']);
@@ -46,7 +46,7 @@ describe('alert channels against stand-ins that check signatures and payloads li
     const before = fakes.counts();
     const rejectedBefore = [fakes.wecom, fakes.dingtalk, fakes.feishu, fakes.slack, fakes.webhook].map((f) => f.rejected.length);
     const file = await writeConfig(dir, { dataDir: `${dir}/data`, notify: fakes.channels({ wrong: true }) });
-    const r = await runCertkeeper(['notify', 'test', '--config', file]);
+    const r = await runCertkeeper(['notify', 'test', '--config', file], { env: { NODE_EXTRA_CA_CERTS: fakes.caFile } });
     expect(r.code).toBe(1);
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(6);
@@ -89,7 +89,6 @@ describe('alert channels against stand-ins that check signatures and payloads li
     expect(msg.text).not.toContain('dns-secret-value-42');
     expect(msg.text).not.toContain('abcdef123');
     expect(msg.events[0]).toMatchObject({ kind: 'failure', certificate: 'shop', daysLeft: 10, code: 'DNS_AUTH' });
-    // the expiring ladder also fired (10 days left is inside the 14-day threshold) but this channel only wants failures
     n.close();
   });
 });

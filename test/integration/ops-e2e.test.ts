@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
-import { startOperations, type Operations } from '../../src/operations.js';
+import { startOperations, type Operations } from '../../src/ops/operations.js';
 import { renewPass } from '../../src/scheduler/pass.js';
 import { readCertificateInfo } from '../../src/store/x509.js';
 import { runCertkeeper } from '../harness/cli.js';
@@ -113,7 +113,7 @@ describe('renew --now with a failing DNS hook', () => {
       notify: { language: 'en', channels: fakes.channels({ on: ['failure', 'expiring'] }) },
       certificates: [{ name: 'api', domains: [domain] }],
     });
-    const r = await runCertkeeper(['renew', '--now', '--config', file], { env: hookEnv(pebble) });
+    const r = await runCertkeeper(['renew', '--now', '--config', file], { env: { ...hookEnv(pebble), NODE_EXTRA_CA_CERTS: fakes.caFile } });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/api\s+FAILED \(issue\)/);
     expect(fakes.counts()).toEqual({ wecom: 1, dingtalk: 1, feishu: 1, slack: 1, webhook: 1, email: 1 });

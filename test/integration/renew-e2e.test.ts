@@ -66,8 +66,8 @@ describe('renew --now against Pebble and a real Nginx', () => {
     const [leafPem, interPem] = fullchain.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)!;
     expect(new X509Certificate(leafPem!).verify(new X509Certificate(interPem!).publicKey)).toBe(true);
     expect(roots).toContain('BEGIN CERTIFICATE');
-    // Tested, then reloaded, in that order.
-    expect(await readFile(commandLog, 'utf8')).toBe('test\nreload\n');
+    // Tested, then reloaded, in that order; then the test's route again, as nginx -T, for the served-certificate check.
+    expect(await readFile(commandLog, 'utf8')).toBe('test\nreload\ntest\n');
 
     const leaf = new X509Certificate(leafPem!);
     await waitFor(async () => (await servedCertificate(nginx.port, domain)).fingerprint256 === leaf.fingerprint256, 'nginx to serve the new certificate');

@@ -44,6 +44,11 @@ describe('systemd units', () => {
     expect(r.stderr).toMatch(/protect system value/);
   });
 
+  it('systemctl reload certkeeper sends SIGHUP to the daemon', async () => {
+    const text = await readFile(join(REPO, 'config', 'certkeeper.service'), 'utf8');
+    expect(text).toMatch(/^ExecReload=\/bin\/kill -HUP \$MAINPID$/m);
+  });
+
   it('are sandboxed the way a Node daemon survives: strict, no new privileges, writable data and cert dirs, JIT allowed', async () => {
     for (const u of ['certkeeper.service', 'certkeeper-renew.service']) {
       const text = await readFile(join(REPO, 'config', u), 'utf8');

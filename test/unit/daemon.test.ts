@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/load.js';
-import { ConfigError } from '../../src/errors.js';
+import { ConfigError, PassTimeoutError } from '../../src/errors.js';
 import { Daemon } from '../../src/scheduler/daemon.js';
 import type { PassOptions } from '../../src/scheduler/pass.js';
 import { waitFor } from '../harness/ports.js';
@@ -76,5 +76,35 @@ describe('daemon scheduling (the pass itself replaced)', () => {
     expect(await d.reload()).toBe(false);
     await d.stop();
     expect(seen).toEqual([config]);
+  });
+
+  it('liveness fails once a pass overruns renew.passTimeout, says so while the pass ignores the abort, and recovers after a pass ends in time', async () => {
+    const short = { ...config, renew: { ...config.renew, passTimeout: 50 } } as Config;
+    let release!: () => void;
+    let passes = 0;
+    let reason: unknown;
+    const d = new Daemon({
+      loadConfig: async () => short,
+      logger: silent,
+      pass: async (_c, _l, opts: PassOptions = {}) => {
+        if (++passes > 1) return [];
+        opts.onStep?.('api', 'presented');
+        // A call that does not listen to the signal: the pass stays in flight after the deadline.
+        opts.signal?.addEventListener('abort', () => (reason = opts.signal?.reason), { once: true });
+        await new Promise<void>((r) => (release = r));
+        return [];
+      },
+    });
+    await d.start();
+    expect(d.liveness().ok).toBe(true);
+    await waitFor(async () => !d.liveness().ok, 'the deadline');
+    expect(d.liveness().reason).toMatch(/overran renew\.passTimeout \(50ms\); unfinished: api \(presented\); aborting it$/);
+    expect(reason).toBeInstanceOf(PassTimeoutError);
+    release();
+    await waitFor(async () => /aborted, ended at/.test(d.liveness().reason), 'the pass to end');
+    expect(d.liveness().ok).toBe(false);
+    await d.reload();
+    await waitFor(async () => d.liveness().ok, 'a pass that ends in time');
+    await d.stop();
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
-import { crashPointsFor } from '../../src/deploy/crash.js';
+import { crashPointsFor } from '../../src/testing/crash-points.js';
 import { demux } from '../../src/deploy/docker.js';
 import { layoutFiles, pemContent } from '../../src/deploy/layouts.js';
 import { parseAddress, verifyServername } from '../../src/deploy/verify.js';
@@ -39,7 +39,7 @@ describe('deploy targets in the configuration', () => {
       `${head}deploy:\n  a: { mode: signal }\n  b: { mode: docker }\ncertificates:\n  - name: api\n    domains: [api.example.com]\n    targets:\n      - { layout: pfx, dir: /x, deploy: a }\n      - { layout: pem, paths: { pfx: /y }, deploy: zz }\n      - { layout: nginx, dir: /z, keyMode: "999", deploy: a, verify: { address: "nohost" } }\n`,
     );
     expect(list).toEqual([
-      'deploy.a.pidFile: signal mode needs pidFile, e.g. /run/nginx.pid',
+      "deploy.a.pidFile: signal mode needs pidFile (e.g. /run/nginx.pid) or pid (1 in a sidecar sharing Nginx's PID namespace)",
       'deploy.b.container: docker mode needs container: the Nginx container name',
       'certificates[0].targets[2].keyMode: write an octal mode such as "0640"',
       'certificates[0].targets[2].verify.address: write host:port, e.g. 127.0.0.1:443',

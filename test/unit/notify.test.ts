@@ -4,14 +4,15 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
-import { NotifyError, sendTo } from '../../src/notify/channels.js';
-import { notifySchema } from '../../src/notify/config.js';
-import { ExpiringState, thresholdToFire } from '../../src/notify/expiring.js';
-import { render, truncateBytes, type Notice } from '../../src/notify/messages.js';
-import { Notifier } from '../../src/notify/notifier.js';
-import { ChannelQueue } from '../../src/notify/queue.js';
-import { scrub, secretsOf } from '../../src/notify/scrub.js';
-import { dingtalkSign, feishuSign } from '../../src/notify/sign.js';
+import type { CertkeeperEvent } from '../../src/ops/events.js';
+import { NotifyError, sendTo } from '../../src/ops/notify/channels.js';
+import { notifySchema } from '../../src/ops/notify/config.js';
+import { ExpiringState, thresholdToFire } from '../../src/ops/notify/expiring.js';
+import { render, truncateBytes, type Notice } from '../../src/ops/notify/messages.js';
+import { Notifier } from '../../src/ops/notify/notifier.js';
+import { ChannelQueue } from '../../src/ops/notify/queue.js';
+import { scrub, secretsOf } from '../../src/ops/notify/scrub.js';
+import { dingtalkSign, feishuSign } from '../../src/ops/notify/sign.js';
 import { startWebhookFake } from '../fakes/notify-webhook.js';
 
 const DAY = 86_400_000;
@@ -84,29 +85,32 @@ describe('expiring ladder', () => {
     expect(thresholdToFire(notAfter, at(0.5), [14, 7, 3, 1])).toBeUndefined();
   });
 
-  it('a certificate failing every day alerts at 14, 7, 3 and 1 days, once each, across restarts', async () => {
+  it('the certificate in use alerts at 14, 7, 3 and 1 days, once each, across restarts; failures alone raise no ladder', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'ck-exp-'));
     const hook = await startWebhookFake('t0ken-123456');
     try {
       const config = notifySchema.parse([{ type: 'webhook', url: `${hook.base}/h`, headers: { Authorization: 'Bearer t0ken-123456' }, on: ['expiring'] }]);
+      const inUse = (at: Date, until = notAfter): CertkeeperEvent => ({ type: 'certificate-in-use', at, name: 'api', domains: ['api.example.com'], notAfter: until, where: '/etc/nginx/api.crt', reason: 'not due for renewal yet' });
       let now = at(16);
       for (let day = 0; day < 17; day++) {
         // a fresh Notifier each day: the ladder must survive a restart (state in dataDir)
         const n = new Notifier(config, dir, silent, { now: () => now });
-        n.emit({ type: 'certificate-failed', at: now, name: 'api', domains: ['api.example.com'], stage: 'issue', error: 'DNS refused', notAfter });
+        n.emit(inUse(now));
+        n.emit(inUse(now));
         n.emit({ type: 'certificate-failed', at: now, name: 'api', domains: ['api.example.com'], stage: 'issue', error: 'DNS refused', notAfter });
         expect(await n.flush(5000)).toBe(true);
         n.close();
         now = new Date(now.getTime() + DAY);
       }
-      const fired = hook.accepted.map((m: any) => m.events.map((e: any) => e.threshold)).flat();
-      expect(fired).toEqual([14, 7, 3, 1]);
+      const events = hook.accepted.flatMap((m: any) => m.events);
+      expect(events.map((e: any) => e.threshold)).toEqual([14, 7, 3, 1]);
+      expect(events[0]).toMatchObject({ kind: 'expiring', certificate: 'api', where: '/etc/nginx/api.crt', reason: 'not due for renewal yet', daysLeft: 14 });
       const state = JSON.parse(await readFile(join(dir, 'notify-state.json'), 'utf8'));
       expect(state.expiring.api.fired).toEqual([14, 7, 3, 1]);
 
-      // renewed: the ladder resets, a new certificate starts again
+      // a new certificate in use, far from expiry: the ladder is forgotten
       const n = new Notifier(config, dir, silent, { now: () => now });
-      n.emit({ type: 'certificate-renewed', at: now, name: 'api', domains: ['api.example.com'], notAfter: new Date(now.getTime() + 90 * DAY), deployed: true });
+      n.emit(inUse(now, new Date(now.getTime() + 90 * DAY)));
       await n.flush(5000);
       expect(JSON.parse(await readFile(join(dir, 'notify-state.json'), 'utf8')).expiring).toEqual({});
     } finally {
@@ -114,13 +118,24 @@ describe('expiring ladder', () => {
     }
   });
 
-  it('keeps state per notAfter: a different certificate starts a new ladder', async () => {
+  it('keeps state per notAfter: a different certificate starts a new ladder; names are own keys only', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'ck-exp-'));
     const s = new ExpiringState(join(dir, 'state.json'));
-    expect(await s.onFailure('x', notAfter, at(10))).toBe(14);
-    expect(await s.onFailure('x', notAfter, at(9))).toBeUndefined();
+    expect(await s.check('x', notAfter, at(10))).toBe(14);
+    expect(await s.check('x', notAfter, at(9))).toBeUndefined();
     const other = new Date(notAfter.getTime() + DAY);
-    expect(await s.onFailure('x', other, at(9))).toBe(14);
+    expect(await s.check('x', other, at(9))).toBe(14);
+    expect(await s.check('constructor', notAfter, at(20))).toBeUndefined();
+    expect(await s.check('constructor', notAfter, at(5))).toBe(7);
+  });
+
+  it('sees what another process wrote: a threshold fired by `renew --now` does not fire again in the daemon', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ck-exp-'));
+    const daemon = new ExpiringState(join(dir, 'state.json'));
+    expect(await daemon.check('y', notAfter, at(20))).toBeUndefined();
+    expect(await daemon.check('z', notAfter, at(10))).toBe(14);
+    expect(await new ExpiringState(join(dir, 'state.json')).check('y', notAfter, at(10))).toBe(14);
+    expect(await daemon.check('y', notAfter, at(10))).toBeUndefined();
   });
 });
 

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { configJsonSchemaText } from '../../config/json-schema.js';
+import { configWarnings } from '../../scheduler/warnings.js';
+import { formatIssue } from '../../errors.js';
 import { loadAllDescriptors } from '../../dns/registry.js';
 import { configFor, messagesFor, type CliContext } from '../context.js';
 import { pino } from 'pino';
@@ -9,7 +11,7 @@ export function register(program: Command, ctx: CliContext): void {
   const group = program.command('config').description('work with the configuration file');
   group
     .command('check')
-    .description('validate the configuration; prints "ok" or one line per problem')
+    .description('validate the configuration; prints "ok" or one line per problem, and a warning line for each setting that probably does not do what was meant')
     .option('--providers', 'also create every dns: provider (loads its SDK, builds its client; calls no API)')
     .action(async (opts: { providers?: boolean }, cmd: Command) => {
       const config = await configFor(cmd, ctx);
@@ -17,6 +19,7 @@ export function register(program: Command, ctx: CliContext): void {
         const dns = new DnsProviders(config, pino({ level: 'silent' }), ctx.env);
         await Promise.all(Object.keys(config.dns).map((name) => dns.get(name)));
       }
+      for (const w of configWarnings(config)) ctx.stderr.write(`warning: ${formatIssue(w)}\n`);
       ctx.stdout.write(`${messagesFor(cmd, ctx).configOk(config.file, config.certificates.length)}\n`);
     });
   group

@@ -2,7 +2,9 @@ import type { Command } from 'commander';
 import { deployCertificates, recoverDeploys, type DeployItem } from '../../deploy/deployer.js';
 import { UsageError, oneLine } from '../../errors.js';
 import { CertificateStore } from '../../store/certs.js';
+import { acquireLock } from '../../store/lock.js';
 import { EXIT, configFor, loggerFor, type CliContext } from '../context.js';
+import { parseSeconds } from './renew.js';
 import { renderTable } from '../table.js';
 
 export function register(program: Command, ctx: CliContext): void {
@@ -10,7 +12,8 @@ export function register(program: Command, ctx: CliContext): void {
     .command('deploy')
     .description('deploy the current stored certificates to their targets again, without contacting the CA')
     .option('--only <name>', 'only this certificate (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
-    .action(async (opts: { only?: string[] }, cmd: Command) => {
+    .option('--wait <seconds>', 'if another certkeeper process is mid-pass in the same dataDir, wait this long for it (default 0: fail at once)', parseSeconds, 0)
+    .action(async (opts: { only?: string[]; wait: number }, cmd: Command) => {
       const config = await configFor(cmd, ctx);
       const logger = await loggerFor(cmd, ctx);
       const unknown = (opts.only ?? []).filter((n) => !config.certificates.some((c) => c.name === n));
@@ -20,21 +23,28 @@ export function register(program: Command, ctx: CliContext): void {
       const rows: string[][] = [];
       const items: DeployItem[] = [];
       let failed = false;
-      for (const cert of selected) {
-        const stored = await store.read(cert.name);
-        if (!cert.targets.length) rows.push([cert.name, 'no targets configured']);
-        else if (stored.state === 'missing') {
-          rows.push([cert.name, 'FAILED: not issued yet; run certkeeper renew first']);
-          failed = true;
-        } else if (stored.state === 'corrupt') {
-          rows.push([cert.name, `FAILED: stored certificate unreadable: ${stored.reason}`]);
-          failed = true;
-        } else items.push({ cert, stored: stored.cert });
-      }
-      await recoverDeploys(config.dataDir, logger);
-      for (const o of await deployCertificates(items, config.deploy, logger, { dataDir: config.dataDir })) {
-        rows.push([o.name, o.ok ? 'deployed' : `FAILED: ${oneLine(o.error)}`]);
-        failed ||= !o.ok;
+      // A pass in another process may be mid-deploy: its journal is not ours to recover, and its
+      // files not ours to replace, until it has finished.
+      const lock = await acquireLock(config.dataDir, { waitMs: opts.wait * 1000, logger });
+      try {
+        for (const cert of selected) {
+          const stored = await store.read(cert.name);
+          if (!cert.targets.length) rows.push([cert.name, 'no targets configured']);
+          else if (stored.state === 'missing') {
+            rows.push([cert.name, 'FAILED: not issued yet; run certkeeper renew first']);
+            failed = true;
+          } else if (stored.state === 'corrupt') {
+            rows.push([cert.name, `FAILED: stored certificate unreadable: ${stored.reason}`]);
+            failed = true;
+          } else items.push({ cert, stored: stored.cert });
+        }
+        await recoverDeploys(config.dataDir, logger);
+        for (const o of await deployCertificates(items, config.deploy, logger, { dataDir: config.dataDir })) {
+          rows.push([o.name, o.ok ? 'deployed' : `FAILED: ${oneLine(o.error)}`]);
+          failed ||= !o.ok;
+        }
+      } finally {
+        await lock.release();
       }
       ctx.stderr.write(rows.length ? renderTable(['NAME', 'RESULT'], rows) : 'no certificates configured\n');
       process.exitCode = failed ? EXIT.failed : EXIT.ok;

@@ -2,10 +2,11 @@ import { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { createLogger } from '../../log.js';
 import { UsageError } from '../../errors.js';
+import { checkCertificatesInUse } from '../../scheduler/expiry-check.js';
 import { renewPass, type CertificateResult } from '../../scheduler/pass.js';
 import { EXIT, configFor, globalOptions, loggerFor, messagesFor, type CliContext } from '../context.js';
-import { Notifier } from '../../notify/notifier.js';
-import { dnsSecrets } from '../../notify/scrub.js';
+import { Notifier } from '../../ops/notify/notifier.js';
+import { dnsSecrets } from '../../ops/notify/scrub.js';
 import { colorEnabled, palette } from '../render/color.js';
 import { plainProgress, ttyProgress } from '../render/progress.js';
 import { renderHeld, renderSummary } from '../render/summary.js';
@@ -46,10 +47,12 @@ export function register(program: Command, ctx: CliContext): void {
           now: ctx.now,
           env: ctx.env,
           signal: abort.signal,
-          onStep: (name, step) => progress.step(name, step),
+          onStep: (name, step, detail) => progress.step(name, step, detail),
           observer: notifier,
           lock: { waitMs: opts.wait * 1000 },
         });
+        // The expiry ladder walks from what is deployed and served, whatever this pass did.
+        await checkCertificatesInUse(config, results, { observer: notifier, now: ctx.now, logger });
         await notifier?.flush(60_000);
       } finally {
         progress.finish();
@@ -86,7 +89,7 @@ function formatHeld(line: string): string {
   }
 }
 
-function parseSeconds(v: string): number {
+export function parseSeconds(v: string): number {
   const n = Number(v);
   if (!/^\d+(\.\d+)?$/.test(v) || !Number.isFinite(n)) throw new UsageError(`--wait ${v}: give a number of seconds, e.g. --wait 300`);
   return n;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { findConfigFile, loadConfig, type Config } from '../../config/load.js';
-import { startOperations } from '../../operations.js';
+import { startOperations } from '../../ops/operations.js';
 import { Daemon } from '../../scheduler/daemon.js';
 import { globalOptions, loggerFor, type CliContext } from '../context.js';
 
@@ -14,7 +14,7 @@ export function register(program: Command, ctx: CliContext): void {
       // A bad configuration at start is a usage error (exit 2), like every other command.
       const first = await loadConfig(file, ctx.env);
       let daemon: Daemon | undefined;
-      // Metrics, health endpoint and alerts are bound to the configuration loaded at start.
+      // Metrics, health endpoint and alerts follow the configuration: SIGHUP reconfigures them with the rest.
       const ops = await startOperations(first, logger, { now: ctx.now, liveness: () => daemon?.liveness() ?? { ok: false, reason: 'starting' } });
       let initial: Config | undefined = first;
       daemon = new Daemon({
@@ -28,6 +28,7 @@ export function register(program: Command, ctx: CliContext): void {
         now: ctx.now,
         env: ctx.env,
         observer: ops.observer,
+        applyConfig: (next) => ops.reconfigure(next),
       });
       await daemon.start();
       await new Promise<void>((resolve) => {
