@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configureHttp } from '../../src/acme/http.js';
@@ -203,9 +203,12 @@ describe('CA resilience and lifecycle: two Pebbles, a failing proxy, a CONNECT p
     expect((await renew()).code).toBe(0);
     const replaced = await meta();
     expect(replaced.revoked).toBeUndefined();
-    // keyCompromise is signed with the certificate's own key; --renew issues a replacement at once.
+    // keyCompromise is signed with the certificate's own key: it works with the accounts gone.
+    // --renew issues a replacement at once (registering a new account).
+    await rename(join(dir, 'data/accounts'), join(dir, 'accounts-away'));
     const k = await cli('revoke', 'site', '--reason', 'keyCompromise', '--renew');
     expect(k.code, k.stderr).toBe(0);
+    expect(k.stdout).toMatch(/site: revoked at .* \(reason keyCompromise\)/);
     const after = await meta();
     expect(after.revoked).toBeUndefined();
     expect(after.cached.serial).not.toBe(replaced.cached.serial);
