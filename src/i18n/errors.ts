@@ -46,6 +46,20 @@ export interface ErrorMessages extends RuleMessages {
   notHostPort(what: string, input: string): string;
   portRange(what: string, port: string): string;
   keyValue(flag: string, item: string): string;
+  unknownDirectory(value: string, known: string[]): string;
+  revokeReason(value: string, reasons: string[]): string;
+  /** `reason` undefined: nothing is stored. */
+  nothingToRevoke(name: string, reason: string | undefined): string;
+  alreadyRevoked(name: string, at: string, reason: string): string;
+  revokeNoAccount(name: string, directory: string, dataDir: string): string;
+  removeConfigured(name: string, file: string): string;
+  nothingStored(name: string, dataDir: string, stored: string[]): string;
+  caFlag(value: string, known: string[]): string;
+  noAccount(directory: string, dataDir: string): string;
+  emailFlag(value: string): string;
+  renewNeedsConfig(name: string): string;
+  /** `question` is the CLI's own question, already in the user's language. */
+  confirmYes(question: string): string;
 }
 
 const list = (xs: string[], none: string) => xs.join(', ') || none;
@@ -85,6 +99,18 @@ export const errorsEn: ErrorMessages = {
   notHostPort: (what, input) => `${what}: "${input}" is not HOST or HOST:PORT`,
   portRange: (what, port) => `${what}: port ${port} is out of range (1-65535)`,
   keyValue: (flag, item) => `${flag} ${item}: write KEY=VALUE`,
+  unknownDirectory: (v, known) => `"${v}" is neither a known CA (${known.join(', ')}) nor an https:// directory URL`,
+  revokeReason: (v, reasons) => `--reason ${v}: use one of ${reasons.join(', ')}`,
+  nothingToRevoke: (name, reason) => `${name}: no usable stored certificate to revoke (${reason ?? 'none is stored'})`,
+  alreadyRevoked: (name, at, reason) => `${name}: already revoked at ${at} (${reason}); run certkeeper renew --now --only ${name} for a replacement`,
+  revokeNoAccount: (name, dir, dataDir) => `${name}: the account that ordered it at ${dir} is not in ${dataDir}; revoke with --reason keyCompromise, which signs with the certificate's own key`,
+  removeConfigured: (name, file) => `${name} is still configured; delete it from certificates: in ${file} first, then run certkeeper remove ${name}`,
+  nothingStored: (name, dataDir, stored) => `${name}: nothing stored under that name in ${dataDir}${stored.length ? `; stored: ${stored.join(', ')}` : ''}`,
+  caFlag: (v, known) => `--ca ${v}: name a known CA (${known.join(', ')}) or give its https:// directory URL`,
+  noAccount: (dir, dataDir) => `no ACME account is registered at ${dir} in ${dataDir}; the first order there registers one (certkeeper renew)`,
+  emailFlag: (v) => `--email ${v}: not an e-mail address`,
+  renewNeedsConfig: (name) => `${name}: --renew needs the certificate in the configuration; it is not configured`,
+  confirmYes: (q) => `${q}: confirm with --yes (no terminal to ask on)`,
 };
 
 export const errorsZhCN: ErrorMessages = {
@@ -122,6 +148,18 @@ export const errorsZhCN: ErrorMessages = {
   notHostPort: (what, input) => `${what}："${input}" 不是 主机 或 主机:端口`,
   portRange: (what, port) => `${what}：端口 ${port} 超出范围（1-65535）`,
   keyValue: (flag, item) => `${flag} ${item}：请写成 KEY=VALUE`,
+  unknownDirectory: (v, known) => `"${v}" 既不是已知的 CA（${known.join(', ')}），也不是 https:// 目录地址`,
+  revokeReason: (v, reasons) => `--reason ${v}：只能是以下之一：${reasons.join(', ')}`,
+  nothingToRevoke: (name, reason) => `${name}：没有可吊销的已保存证书（${reason ?? '未保存任何证书'}）`,
+  alreadyRevoked: (name, at, reason) => `${name}：已于 ${at} 吊销（${reason}）；执行 certkeeper renew --now --only ${name} 获取替换证书`,
+  revokeNoAccount: (name, dir, dataDir) => `${name}：在 ${dir} 下单的账户不在 ${dataDir} 中；请用 --reason keyCompromise 吊销，它用证书自己的私钥签名`,
+  removeConfigured: (name, file) => `${name} 仍在配置中；请先从 ${file} 的 certificates: 中删除，再执行 certkeeper remove ${name}`,
+  nothingStored: (name, dataDir, stored) => `${name}：${dataDir} 中没有以此命名的已保存内容${stored.length ? `；已保存：${stored.join(', ')}` : ''}`,
+  caFlag: (v, known) => `--ca ${v}：请写已知的 CA（${known.join(', ')}）或其 https:// 目录地址`,
+  noAccount: (dir, dataDir) => `${dataDir} 中没有在 ${dir} 注册的 ACME 账户；在那里的第一次下单会注册一个（certkeeper renew）`,
+  emailFlag: (v) => `--email ${v}：不是电子邮件地址`,
+  renewNeedsConfig: (name) => `${name}：--renew 需要该证书在配置中；它未被配置`,
+  confirmYes: (q) => `${q}：请用 --yes 确认（没有可提问的终端）`,
 };
 
 function yamlHintEn(h: YamlHint): string {

@@ -23,6 +23,10 @@ export interface NotifyMessages {
   todo: string;
   testText(channel: string, host: string): string;
   nothing: string;
+  fallbackTitle(name: string): string;
+  fallbackFrom: string;
+  fallbackTo: string;
+  fallbackTodo: string;
   /** What a person should do after a failure, by error code; short, concrete, no secrets. */
   advice: { deploy(rerun: string): string; DNS_AUTH(rerun: string): string; PROPAGATION(rerun: string): string; ACME_RATE_LIMITED: string; other(rerun: string): string };
 }
@@ -50,6 +54,10 @@ export const notifyEn: NotifyMessages = {
   todo: 'What to do',
   testText: (c, h) => `Channel "${c}" on ${h} works. certkeeper will send alerts here.`,
   nothing: 'nothing; this is for your records',
+  fallbackTitle: (n) => `certkeeper: ${n} was issued by a fallback CA`,
+  fallbackFrom: 'CA that failed',
+  fallbackTo: 'Issued by',
+  fallbackTodo: 'Nothing for now; the next renewal tries the first CA again. If this repeats, check the first CA (status page, network, proxy).',
   advice: {
     deploy: (rerun) => `Run nginx -t to see the configuration error, fix it, then run ${rerun}; the old certificate is still in use.`,
     DNS_AUTH: (rerun) => `Check the DNS provider credentials (valid, allowed to edit records), then run ${rerun}.`,
@@ -82,6 +90,10 @@ export const notifyZhCN: NotifyMessages = {
   todo: '处理建议',
   testText: (c, h) => `${h} 上的通知渠道「${c}」工作正常，certkeeper 会把告警发到这里。`,
   nothing: '无需处理',
+  fallbackTitle: (n) => `certkeeper：证书 ${n} 由备用 CA 签发`,
+  fallbackFrom: '失败的 CA',
+  fallbackTo: '签发 CA',
+  fallbackTodo: '暂无需处理，下次续期会先试第一个 CA。如反复出现，请检查第一个 CA（状态页、网络、代理）。',
   advice: {
     deploy: (rerun) => `运行 nginx -t 查看配置错误，修复后执行 ${rerun}；旧证书仍在使用。`,
     DNS_AUTH: (rerun) => `检查 DNS 服务商的 AccessKey/密钥是否有效、有解析权限，修复后执行 ${rerun}。`,

@@ -40,7 +40,7 @@ const FOR_PROVIDERS = ['src/dns/provider', 'src/dns/query', 'src/config/fields',
 const FOR_CONFIG = ['src/errors', 'src/dns/registry', 'src/dns/credentials', 'src/dns/provider', 'src/deploy/layouts', 'src/ops/notify/config', 'src/ops/endpoint-config'];
 /** The real implementations behind the pass's ports, and the other things only a composition root builds. */
 const CONCRETE = ['src/acme/issuer', 'src/deploy/deployer', 'src/store/certs', 'src/store/state', 'src/dns/instances', 'src/ops/notify/notifier'];
-const ROOTS = ['src/scheduler/wiring', 'src/scheduler/expiry-check', 'src/ops/operations'];
+const ROOTS = ['src/scheduler/wiring', 'src/scheduler/expiry-check', 'src/ops/operations', 'src/lifecycle'];
 
 interface Rule {
   name: string;
@@ -63,7 +63,7 @@ export const RULES: Rule[] = [
     name: 'the store never calls the CA or reaches up the flow',
     breaks: (i) => inside(i.from, 'src/store') && ((inside(i.to, 'src/acme') && !i.typeOnly) || inside(i.to, 'src/scheduler', 'src/deploy', 'src/ops', 'src/dns', 'src/propagation')),
   },
-  { name: 'acme never imports deploy or ops', breaks: (i) => inside(i.from, 'src/acme') && inside(i.to, 'src/deploy', 'src/ops') },
+  { name: 'acme never imports deploy, nor ops beyond the events it emits', breaks: (i) => inside(i.from, 'src/acme') && inside(i.to, 'src/deploy', 'src/ops') && i.to !== 'src/ops/events' },
   { name: 'deploy never imports acme, dns or propagation', breaks: (i) => inside(i.from, 'src/deploy') && inside(i.to, 'src/acme', 'src/dns', 'src/propagation') },
   {
     name: 'cross-cutting modules import from folders only types (and the catalog and the descriptor registry)',
@@ -109,7 +109,7 @@ describe('the import rules of ARCHITECTURE.md', () => {
       ['src/config/evil.ts', "import { waitForPropagation } from '../propagation/wait.js';"],
       ['src/scheduler/decide.ts', "import { StateStore, type CertState } from '../store/state.js';"],
       ['src/store/evil.ts', "import { fetchRenewalInfo } from '../acme/ari.js';"],
-      ['src/acme/evil.ts', "export { emit } from '../ops/events.js';"],
+      ['src/acme/evil.ts', "export { Metrics } from '../ops/metrics.js';"],
       ['src/deploy/evil.ts', "import { DnsProviders } from '../dns/instances.js';"],
       ['src/evil.ts', "import './store/atomic.js';"],
       ['src/store/evil.ts', "import { crashPoint } from '../testing/crash-points.js';"],
@@ -133,6 +133,8 @@ describe('the import rules of ARCHITECTURE.md', () => {
       ['src/errors.ts', "import { english, type Said } from './i18n/errors.js';"],
       ['src/config/load.ts', "import { said } from '../i18n/errors.js';"],
       ['src/cli/commands/renew.ts', "import { Notifier } from '../../ops/notify/notifier.js';"],
+      ['src/acme/issuer.ts', "import { emit } from '../ops/events.js';"],
+      ['src/lifecycle/remove.ts', "import { StateStore } from '../store/state.js';"],
       ['providers/alidns.ts', "import { duration } from '../src/config/fields.js';\n// import { x } from '../src/scheduler/pass.js';"],
     ];
     for (const [file, source] of ok) expect(violations(importsOf(file, source)), source).toEqual([]);

@@ -8,7 +8,9 @@ export type Notice =
   | { kind: 'success'; name: string; domains: string[]; notAfter: Date; deployed: boolean; at: Date }
   /** `where`: the copy in use that expires first; `reason`: why it is not being replaced. */
   | { kind: 'expiring'; name: string; domains: string[]; notAfter: Date; threshold: number; where: string; reason: string; at: Date }
-  | { kind: 'test'; channel: string; host: string; at: Date };
+  | { kind: 'test'; channel: string; host: string; at: Date }
+  /** Issued by a fallback CA after a CA-side failure: nothing failed, but a person may want to know. */
+  | { kind: 'fallback'; name: string; domains: string[]; from: string; to: string; error: string; at: Date };
 
 export interface Rendered {
   title: string;
@@ -82,6 +84,17 @@ function block(n: Notice, t: NotifyMessages): Block {
       };
     case 'test':
       return { title: t.testTitle, lines: [{ value: t.testText(n.channel, n.host) }] };
+    case 'fallback':
+      return {
+        title: t.fallbackTitle(n.name),
+        lines: [
+          { label: t.names, value: n.domains.join(', ') },
+          { label: t.fallbackFrom, value: n.from },
+          { label: t.error, value: n.error },
+          { label: t.fallbackTo, value: n.to },
+          { label: t.todo, value: t.fallbackTodo },
+        ],
+      };
   }
 }
 
@@ -125,5 +138,6 @@ function asData(n: Notice): Record<string, unknown> {
     ...(n.kind === 'failure' ? { stage: n.stage, code: n.code } : {}),
     ...(n.kind === 'expiring' ? { threshold: n.threshold, where: n.where, reason: n.reason } : {}),
     ...(n.kind === 'success' ? { deployed: n.deployed } : {}),
+    ...(n.kind === 'fallback' ? { from: n.from, to: n.to } : {}),
   };
 }
