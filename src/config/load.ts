@@ -143,7 +143,7 @@ export function zodIssues(error: z.ZodError, prefix = ''): ConfigIssue[] {
   return error.issues.flatMap((i) => {
     const path = joinPath(prefix, i.path);
     // An unknown top-level key has no path of its own; name it, so every line says where to look.
-    if (i.code === 'unrecognized_keys' && path === '') return i.keys.map((k) => configIssue(joinPath('', [k]), said('unknownKeys', [k])));
+    if (i.code === 'unrecognized_keys' && path === '') return i.keys.map((k) => configIssue(joinPath('', [k]), said('unknownKey')));
     return [configIssue(path, describeIssue(i))];
   });
 }

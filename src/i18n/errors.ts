@@ -17,6 +17,8 @@ export interface ErrorMessages extends RuleMessages {
   /** `where` is file:line:col, `what` the YAML library's words, `frame` the source line and its caret. */
   yamlSyntax(where: string, what: string, frame: string, hint: YamlHint): string;
   notMapping(file: string): string;
+  /** An unknown key named by the path before the message. */
+  unknownKey: string;
   unknownKeys(keys: string[]): string;
   required: string;
   wrongType(expected: string): string;
@@ -71,6 +73,7 @@ export const errorsEn: ErrorMessages = {
   yamlUnreadable: (file, why) => `${file}: the YAML cannot be read (${why ?? 'an alias refers to itself'}); remove the recursive or repeated aliases (*name)`,
   yamlSyntax: (where, what, frame, hint) => `${where}: ${what}\n${frame}\n  hint: ${yamlHintEn(hint)}`,
   notMapping: (file) => `${file}: the configuration must be a mapping of keys (dataDir, acme, dns, certificates, ...)`,
+  unknownKey: 'unknown key; check the spelling',
   unknownKeys: (keys) => `unknown key${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')}; check the spelling`,
   required: 'is required',
   wrongType: (expected) => `must be ${/^[aeiou]/.test(expected) ? 'an' : 'a'} ${expected}`,
@@ -120,6 +123,7 @@ export const errorsZhCN: ErrorMessages = {
   yamlUnreadable: (file, why) => `${file}：无法读取 YAML（${why ?? '别名引用了自身'}）；请删除递归或重复的别名（*名称）`,
   yamlSyntax: (where, what, frame, hint) => `${where}：YAML 语法错误（${what}）\n${frame}\n  提示：${yamlHintZh(hint)}`,
   notMapping: (file) => `${file}：配置必须是键值映射（dataDir、acme、dns、certificates 等）`,
+  unknownKey: '未知的键；请检查拼写',
   unknownKeys: (keys) => `未知的键 ${keys.map((k) => `"${k}"`).join('、')}；请检查拼写`,
   required: '必须填写',
   wrongType: (expected) => `类型应为 ${expected}`,
