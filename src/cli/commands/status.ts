@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { registeredAccount } from '../../acme/account-file.js';
-import { deferForBackoff, humanActionNote, orderKey } from '../../scheduler/backoff.js';
-import { renewalDue, daysLeft } from '../../scheduler/due.js';
+import { daysLeft } from '../../scheduler/due.js';
+import { standing } from '../../scheduler/standing.js';
 import { mapLimit } from '../../scheduler/limit.js';
 import { CertificateStore } from '../../store/certs.js';
 import { configFor, messagesFor, type CliContext } from '../context.js';
@@ -27,17 +27,7 @@ export function register(program: Command, ctx: CliContext): void {
         64,
         async (c) => {
           const stored = await store.read(c.name);
-          const st = state.get(c.name);
-          // The ARI certID needs an X.509 parse: only worth it when the state holds a window to match.
-          let certId: string | undefined;
-          try {
-            certId = stored.state === 'ok' && st.ari ? (await import('../../acme/ari.js')).certIdOf(stored.cert.fullchainPem) : undefined;
-          } catch {
-            certId = undefined;
-          }
-          // The pass's own policy: due as it would decide, then held by a backoff or waiting for a person.
-          const due = renewalDue(c, stored, config.renew, now, { window: st.ari, certId, issuer });
-          const { decision, deferredUntil } = deferForBackoff(due, st, now, orderKey(c, issuer.directory));
+          const { due, decision, deferredUntil, humanAction } = await standing(c, stored, state.get(c.name), config.renew, now, issuer);
           const info = stored.state === 'ok' ? stored.cert.info : undefined;
           return {
             name: c.name,
@@ -50,7 +40,7 @@ export function register(program: Command, ctx: CliContext): void {
             reason: decision.reason,
             renewAt: due.renewAt?.toISOString() ?? null,
             nextAttempt: deferredUntil?.toISOString() ?? null,
-            humanAction: (deferredUntil && humanActionNote(st)) || null,
+            humanAction: humanAction ?? null,
           };
         },
       );
