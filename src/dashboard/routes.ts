@@ -19,6 +19,8 @@ import { certificateView, overviewView } from './view.js';
 /** What the dashboard needs from the daemon: its passes, to start one for a person. */
 export interface PassStarter {
   runAction(action: PassAction): ActionStart;
+  /** A pass is running (the events may not have said so yet). */
+  readonly busy: boolean;
 }
 
 export interface DashboardDeps {
@@ -39,7 +41,8 @@ export const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img
 const SECURITY_HEADERS = {
   'content-security-policy': CSP,
   'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
+  // same-origin, not no-referrer: with no-referrer Chromium sends "Origin: null" on form posts, and the origin check needs it.
+  'referrer-policy': 'same-origin',
   'x-frame-options': 'DENY',
   'cross-origin-opener-policy': 'same-origin',
   'cache-control': 'no-store',
@@ -90,6 +93,7 @@ export function dashboardHandler(deps: DashboardDeps): DashboardHandler {
     };
     if (session) delete session.notice;
     const secrets = pageSecrets(config);
+    const running = deps.history.running || Boolean(deps.passes?.()?.busy);
     const send = (status: number, body: string, extra: Record<string, string> = {}) => {
       if (cookieOut.length) headers['set-cookie'] = cookieOut;
       res.writeHead(status, { ...headers, 'content-type': 'text/html; charset=utf-8', ...extra });
@@ -107,7 +111,7 @@ export function dashboardHandler(deps: DashboardDeps): DashboardHandler {
     if (get) {
       if (path === '/') {
         gatherFacts(config, deps.history, now(), deps.extra)
-          .then((facts) => send(200, renderOverview(overviewView(facts, deps.history, now()), viewer)))
+          .then((facts) => send(200, renderOverview(overviewView(facts, { passes: deps.history.passes, alerts: deps.history.alerts, nextCheck: deps.history.nextCheck, running }, now()), viewer)))
           .catch(fail);
         return true;
       }
@@ -121,7 +125,7 @@ export function dashboardHandler(deps: DashboardDeps): DashboardHandler {
         gatherFacts(config, deps.history, now(), deps.extra, cert.name)
           .then(async ([facts]) => {
             const detail = await gatherDetail(cert, facts!.stored.state === 'ok' ? facts!.stored.cert.fullchainPem : undefined);
-            send(200, renderDetail(certificateView(facts!, now()), detail, viewer, deps.history.running));
+            send(200, renderDetail(certificateView(facts!, now()), detail, viewer, running));
           })
           .catch(fail);
         return true;
