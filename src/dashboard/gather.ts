@@ -1,12 +1,11 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { registeredAccount } from '../acme/account-file.js';
 import type { Config, ResolvedCertificate } from '../config/load.js';
 import type { FileRole, ResolvedTarget } from '../deploy/layouts.js';
 import { parseAddress, verifyServername } from '../deploy/verify.js';
 import { oneLine } from '../errors.js';
 import { mapLimit } from '../scheduler/limit.js';
-import { standing } from '../scheduler/standing.js';
+import { issuerIdentities, standing } from '../scheduler/standing.js';
 import { CertificateStore } from '../store/certs.js';
 import { StateStore, type CertState } from '../store/state.js';
 import { splitPem } from '../store/x509.js';
@@ -32,7 +31,7 @@ const PROBE_TIMEOUT_MS = 3000;
 export async function gatherFacts(config: Config, history: PassHistory, now: Date, extra: ExtraSources = {}, only?: string): Promise<CertificateFacts[]> {
   const store = new CertificateStore(config.dataDir);
   const state = await StateStore.open(config.dataDir, undefined, { readOnly: true }).catch(() => ({ get: (): CertState => ({ failures: 0 }) }));
-  const issuer = { directory: config.acme.directory, account: registeredAccount(config.dataDir, config.acme.directory) };
+  const issuerOf = issuerIdentities(config.dataDir);
   const certs = config.certificates.filter((c) => only === undefined || c.name === only);
   const hosts = await extra.hosts?.(certs.map((c) => c.name)).catch(() => undefined);
   return mapLimit(certs, 32, async (cert) => {
@@ -43,7 +42,7 @@ export async function gatherFacts(config: Config, history: PassHistory, now: Dat
       cert,
       stored,
       state: st,
-      standing: await standing(cert, stored, st, config.renew, now, issuer),
+      standing: await standing(cert, stored, st, config.renew, now, issuerOf(cert.cas)),
       targets: [...cert.targets.map(fileTarget), ...cloud],
       attempts: history.attemptsOf(cert.name),
       ...(hosts ? { hosts: hosts.get(cert.name) ?? [] } : {}),

@@ -275,7 +275,17 @@ function safeDecode(s: string): string | undefined {
 export function pageSecrets(config: Config): string[] {
   const settings = dashboardSettings(config.server);
   const pfx = config.certificates.flatMap((c) => c.targets.map((t) => t.password));
-  return [...dnsSecrets(config.dns), ...secretsOf(config.notify.channels), settings?.token, config.acme.eab?.hmacKey, ...pfx].filter((s): s is string => typeof s === 'string' && s.length >= 6);
+  // Every CA of every certificate's chain: EAB keys, and a proxy URL's password.
+  const cas = config.certificates.flatMap((c) => c.cas.flatMap((ca) => [ca.eab?.hmacKey, ca.proxy && safeUrl(ca.proxy)?.password]));
+  return [...dnsSecrets(config.dns), ...secretsOf(config.notify.channels), settings?.token, config.acme.eab?.hmacKey, ...cas, ...pfx].filter((s): s is string => typeof s === 'string' && s.length >= 6);
+}
+
+function safeUrl(s: string): URL | undefined {
+  try {
+    return new URL(s);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Last line of defence: a secret that reached a page anyway (an error message quoting it) is cut out. */

@@ -1,3 +1,5 @@
+import type { CaSettings } from '../config/ca-chain.js';
+import { AccountStore } from '../store/accounts.js';
 import type { ReadResult } from '../store/certs.js';
 import type { CertState } from '../store/state.js';
 import { deferForBackoff, humanActionNote, orderKey } from './backoff.js';
@@ -37,4 +39,21 @@ export async function standing(
   const { decision, deferredUntil } = deferForBackoff(due, st, now, orderKey(cert, issuer.directory));
   const humanAction = deferredUntil ? humanActionNote(st) : undefined;
   return { due, decision, ...(deferredUntil ? { deferredUntil } : {}), ...(humanAction ? { humanAction } : {}) };
+}
+
+/**
+ * Each certificate's CA chain as the pass sees it (the first CA, then its fallbacks), with the account
+ * registered at each from local data only; one lookup per CA however many certificates share it.
+ */
+export function issuerIdentities(dataDir: string): (cas: CaSettings[]) => IssuerIdentity {
+  const accounts = new AccountStore(dataDir);
+  const known = new Map<string, string | null | undefined>();
+  const identityOf = (ca: CaSettings) => {
+    if (!known.has(ca.directory)) known.set(ca.directory, accounts.registered(ca.directory));
+    return { directory: ca.directory, account: known.get(ca.directory) };
+  };
+  return (cas) => {
+    const [first, ...rest] = cas.map(identityOf);
+    return { ...first!, also: rest };
+  };
 }
