@@ -3,12 +3,14 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../errors.js';
+import type { FileCredentials } from '../credentials/files.js';
 import { resolveCredentials } from '../dns/credentials.js';
 import { loadDescriptor, providerTypes } from '../dns/registry.js';
 import { resolveTarget, type ResolvedTarget } from '../deploy/layouts.js';
 import { interpolateEnv } from './interpolate.js';
 import { yamlSyntaxIssue } from './yaml-error.js';
-import { configSchema, type CertificateConfig, type RawConfig } from './schema.js';
+import { resolveCloudTargets, type ResolvedCloudTarget } from '../targets/config.js';
+import { configSchema, isCloudTarget, type CertificateConfig, type RawConfig } from './schema.js';
 
 export interface DnsInstance {
   type: string;
@@ -16,9 +18,18 @@ export interface DnsInstance {
   options: Record<string, unknown>;
   /** The option keys that are credentials (from the provider's descriptor): their values are scrubbed from alerts. */
   credentialKeys: string[];
+  /** Set when credentials came from files: they are read again whenever the provider is created (each pass). */
+  fileCredentials?: FileCredentials;
 }
 
-export type ResolvedCertificate = Omit<CertificateConfig, 'targets'> & { dns: string | Record<string, string>; deploy?: string; targets: ResolvedTarget[] };
+export type ResolvedCertificate = Omit<CertificateConfig, 'targets'> & {
+  dns: string | Record<string, string>;
+  deploy?: string;
+  /** File targets (a layout in a directory). */
+  targets: ResolvedTarget[];
+  /** Cloud targets (src/targets/); always set by the loader, optional for hand-built configurations. */
+  cloudTargets?: ResolvedCloudTarget[];
+};
 
 export interface Config extends Omit<RawConfig, 'dns' | 'certificates'> {
   file: string;
@@ -84,7 +95,8 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
       issues.push({ path: `dns.${name}.type`, message: `unknown provider "${type}"; available: ${providerTypes().join(', ')}` });
       continue;
     }
-    const withCreds = resolveCredentials(descriptor.credentials, rest, env, baseDir, `dns.${name}`, issues);
+    const files: Record<string, string> = {};
+    const withCreds = resolveCredentials(descriptor.credentials, rest, env, baseDir, `dns.${name}`, issues, files);
     const opts = descriptor.options.safeParse(withCreds);
     if (!opts.success) {
       // A missing credential was already reported with the variables that supply it.
@@ -92,7 +104,12 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
       issues.push(...zodIssues(opts.error, `dns.${name}`).filter((i) => !known.has(i.path)));
       continue;
     }
-    dns[name] = { type, options: opts.data as Record<string, unknown>, credentialKeys: descriptor.credentials.map((c) => c.key) };
+    dns[name] = {
+      type,
+      options: opts.data as Record<string, unknown>,
+      credentialKeys: descriptor.credentials.map((c) => c.key),
+      ...(Object.keys(files).length ? { fileCredentials: { raw: withCreds, files } } : {}),
+    };
   }
   if (issues.length) throw new ConfigError(issues);
 
@@ -100,9 +117,10 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
   const onlyDeploy = Object.keys(cfg.deploy).length === 1 ? Object.keys(cfg.deploy)[0] : undefined;
   // Every certificate's deploy places become targets; the `files: {cert, key}` shorthand is the nginx layout.
   const targets = cfg.certificates.map((c, i) => {
-    const list = c.targets.map((t, j) =>
-      resolveTarget({ ...t, deploy: t.deploy ?? c.deploy ?? onlyDeploy }, c, j, baseDir, `certificates[${i}].targets[${j}]`, issues),
-    );
+    const list: ResolvedTarget[] = [];
+    c.targets.forEach((t, j) => {
+      if (!isCloudTarget(t)) list.push(resolveTarget({ ...t, deploy: t.deploy ?? c.deploy ?? onlyDeploy }, c, j, baseDir, `certificates[${i}].targets[${j}]`, issues));
+    });
     if (c.files) {
       const shorthand = resolveTarget(
         { layout: 'nginx', paths: { fullchain: c.files.cert, key: c.files.key }, allowSymlinks: false, hookTimeout: 60_000, passEnv: [], rollbackOnVerifyFailure: false, pfxLegacy: false, deploy: c.deploy ?? onlyDeploy },
@@ -112,6 +130,16 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
     }
     return list;
   });
+  // Entries with a type: are cloud targets (load balancers, CDNs), checked against their descriptors.
+  const clouds = cfg.certificates.map((c, i) =>
+    resolveCloudTargets(
+      c.targets.flatMap((entry, index) => (isCloudTarget(entry) ? [{ entry, index }] : [])),
+      c,
+      `certificates[${i}]`,
+      { env, baseDir, zodIssues },
+      issues,
+    ),
+  );
   if (issues.length) throw new ConfigError(issues);
   return {
     ...cfg,
@@ -123,6 +151,7 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
     certificates: cfg.certificates.map((c, i) => ({
       ...c,
       targets: targets[i]!,
+      cloudTargets: clouds[i]!,
       dns: c.dns ?? onlyDns!,
       deploy: c.files ? (c.deploy ?? onlyDeploy) : c.deploy,
       files: c.files && { cert: at(c.files.cert), key: at(c.files.key) },
@@ -131,12 +160,20 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
 }
 
 export function zodIssues(error: z.ZodError, prefix = ''): ConfigIssue[] {
-  return error.issues.flatMap((i) => {
-    const path = joinPath(prefix, i.path);
-    // An unknown top-level key has no path of its own; name it, so every line says where to look.
-    if (i.code === 'unrecognized_keys' && path === '') return i.keys.map((k) => ({ path: joinPath('', [k]), message: 'unknown key; check the spelling' }));
-    return [{ path, message: describeIssue(i) }];
-  });
+  return error.issues.flatMap((i) => issuesOf(i, prefix));
+}
+
+function issuesOf(i: z.core.$ZodIssue, prefix: string): ConfigIssue[] {
+  const path = joinPath(prefix, i.path);
+  // A value matching no alternative (a deploy target: files or a cloud type): report the problems of
+  // the alternative it was meant as, the one whose complaints are not only about a missing `type`.
+  if (i.code === 'invalid_union' && i.errors.length) {
+    const meant = i.errors.find((b) => !b.every((x) => x.path[0] === 'type')) ?? i.errors[0]!;
+    return meant.flatMap((x) => issuesOf(x, path));
+  }
+  // An unknown top-level key has no path of its own; name it, so every line says where to look.
+  if (i.code === 'unrecognized_keys' && path === '') return i.keys.map((k) => ({ path: joinPath('', [k]), message: 'unknown key; check the spelling' }));
+  return [{ path, message: describeIssue(i) }];
 }
 
 function joinPath(prefix: string, path: PropertyKey[]): string {

@@ -115,6 +115,18 @@ export const deployTargetFiles = z
   })
   .strict();
 
+/**
+ * A cloud deploy target (tencentcloud-clb, aliyun-cdn, ...): `type` picks it, and its other keys are
+ * checked against that target's descriptor by the loader (src/targets/config.ts).
+ */
+export const cloudTargetEntry = z
+  .object({ type: z.string().describe('cloud target type') })
+  .passthrough()
+  .describe('a cloud deploy target: type picks it, the other keys are its options');
+
+export type TargetEntry = z.output<typeof deployTargetFiles> | z.output<typeof cloudTargetEntry>;
+export const isCloudTarget = (t: TargetEntry): t is z.output<typeof cloudTargetEntry> => typeof (t as { type?: unknown }).type === 'string';
+
 const certificate = z
   .object({
     name: certificateName.describe('unique name; the certificate is stored under dataDir/certs/NAME'),
@@ -142,7 +154,10 @@ const certificate = z
       .strict()
       .optional()
       .describe('where to deploy; omit to only keep the certificate in dataDir'),
-    targets: z.array(deployTargetFiles).default([]).describe('places to deploy to, each with a file layout'),
+    targets: z
+      .array(z.union([deployTargetFiles, cloudTargetEntry]))
+      .default([])
+      .describe('places to deploy to: files in a layout, or a cloud load balancer, CDN or certificate service (an entry with type:)'),
     deploy: z.string().optional().describe('name of the deploy: entry to test and reload (default: the only one)'),
   })
   .strict()
@@ -319,6 +334,7 @@ export const configSchema = z
         });
       }
       c.targets.forEach((t, j) => {
+        if (isCloudTarget(t)) return;
         if (t.deploy !== undefined && !cfg.deploy[t.deploy]) {
           ctx.addIssue({ code: 'custom', path: ['certificates', i, 'targets', j, 'deploy'], message: `no deploy entry named "${t.deploy}"; defined: ${deployNames.join(', ') || 'none'}` });
         }

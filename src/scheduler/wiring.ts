@@ -2,13 +2,14 @@ import type { Logger } from 'pino';
 import { acmeIssuer, type ChallengeDeps } from '../acme/issuer.js';
 import type { Config, ResolvedCertificate } from '../config/load.js';
 import { DIRECTORIES } from '../config/schema.js';
-import { deployCertificates, deployedMatches, recoverDeploys } from '../deploy/deployer.js';
+import { recoverDeploys } from '../deploy/deployer.js';
 import { challengeRouter, cnameLookup } from '../dns/alias.js';
 import { DnsProviders } from '../dns/instances.js';
 import { pendingTxtForPass, type PendingHooks } from '../dns/pending.js';
 import { observeDns, type Observer } from '../events.js';
 import { CertificateStore } from '../store/certs.js';
 import { StateStore } from '../store/state.js';
+import { openDeployer } from '../targets/deployer.js';
 import type { PassDeps } from './ports.js';
 
 export interface WiringOptions {
@@ -49,11 +50,8 @@ export async function openPassDeps(config: Config, logger: Logger, opts: WiringO
       random: opts.random,
       challenges: (cert) => challengeDeps(config, cert, { providers, pending: pendingTxt(cert.name), logger, observer: opts.observer }),
     }),
-    deployer: {
-      matches: deployedMatches,
-      deploy: (items) => deployCertificates(items, config.deploy, logger, { dataDir: config.dataDir }),
-      reloads: (server) => Boolean(config.deploy[server]?.reload),
-    },
+    // Files (per server, tested and reloaded once) and cloud targets side by side (src/targets/deployer.ts).
+    deployer: await openDeployer(config, logger, { env: opts.env, now: opts.now, signal }),
   };
 }
 
