@@ -1,35 +1,12 @@
 import cron from 'node-cron';
 import { z } from 'zod';
-import { parseDuration } from './duration.js';
+import { command, duration, passEnv } from './fields.js';
 import { checkDomainName, notInPublicDns } from './names.js';
-import { notifySchema } from '../notify/config.js';
-import { serverSchema } from '../server/config.js';
+import { notifySchema } from '../ops/notify/config.js';
+import { serverSchema } from '../ops/endpoint-config.js';
 
-/** A duration written as "30s", "5m", "2h", "1d" or a number of seconds; parsed to milliseconds. */
-export const duration = (def: string) =>
-  z
-    .union([z.string(), z.number()])
-    .default(def)
-    .transform((v, ctx) => {
-      const ms = parseDuration(v);
-      if (ms === undefined) {
-        ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration; write e.g. 30s, 5m, 2h or 1d` });
-        return z.NEVER;
-      }
-      return ms;
-    })
-    .meta({ title: 'duration', description: 'a number of seconds, or a number with ms, s, m, h or d' });
-
-/** An external command as an argument array: never a shell string, so config values stay inert. */
-export const command = z
-  .array(z.string().min(1, 'an argument is empty'))
-  .min(1, 'give the command as a non-empty list, e.g. ["nginx", "-t"]')
-  .meta({ title: 'command', description: 'a command as a list of arguments; it runs without a shell' });
-
-/** Names of environment variables passed on to external commands, beyond the minimal set (src/command.ts). */
-export const passEnv = z
-  .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'))
-  .describe('environment variables passed to the command besides PATH, HOME, LANG, LC_ALL, TZ, DOCKER_HOST, CERTKEEPER_CONFIG');
+// Shared field types live in fields.ts; re-exported for the modules that imported them from here.
+export { command, duration, optionalDuration, passEnv } from './fields.js';
 
 export const DIRECTORIES: Record<string, string> = {
   letsencrypt: 'https://acme-v02.api.letsencrypt.org/directory',

@@ -20,6 +20,8 @@ export interface Messages {
     held(name: string, at: string, wait: string, human: boolean): string;
   };
   steps: Record<'waiting' | 'ordering' | 'presented' | 'propagated' | 'validated' | 'issued' | 'deployed' | 'failed' | 'skipped', string>;
+  /** Progress within a step: "1/2" nameservers serve the TXT records. */
+  stepDetail(served: string): string;
   status: {
     headers: [string, string, string, string, string, string];
     yes(reason: string): string;
@@ -84,6 +86,7 @@ export const en: Messages = {
     failed: 'failed',
     skipped: 'skipped',
   },
+  stepDetail: (served) => `${served} nameservers`,
   status: {
     headers: ['NAME', 'DOMAINS', 'ISSUER', 'NOT AFTER', 'DAYS LEFT', 'DUE'],
     yes: (r) => `yes: ${r}`,
@@ -152,6 +155,7 @@ export const zhCN: Messages = {
     failed: '失败',
     skipped: '已跳过',
   },
+  stepDetail: (served) => `${served} 个权威服务器已生效`,
   status: {
     headers: ['名称', '域名', '签发者', '到期时间', '剩余天数', '需续期'],
     yes: (r) => `是: ${r}`,

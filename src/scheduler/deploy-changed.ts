@@ -1,6 +1,6 @@
 import type { DeployItem, DeployOutcome } from '../deploy/deployer.js';
 import { DeployError, oneLine } from '../errors.js';
-import { emit } from '../events.js';
+import { emit } from '../ops/events.js';
 import { hasTargets } from '../targets/config.js';
 import type { Decided } from './decide.js';
 import { failResult, type PassRun, type Results } from './run.js';

@@ -78,7 +78,7 @@ async function issueOne(run: PassRun, d: Decided): Promise<IssuedSet> {
       // A dry run must not mark the real certificate as replaced at the CA.
       replaces: run.dryRun ? undefined : replaces.hint,
     },
-    { signal: run.signal, onStep: (step) => run.onStep?.(cert.name, step) },
+    { signal: run.signal, onStep: (step, detail) => run.onStep?.(cert.name, step, detail) },
   );
 }
 

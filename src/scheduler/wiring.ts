@@ -3,10 +3,11 @@ import { acmeIssuer, type ChallengeDeps } from '../acme/issuer.js';
 import type { Config, ResolvedCertificate } from '../config/load.js';
 import { DIRECTORIES } from '../config/schema.js';
 import { recoverDeploys } from '../deploy/deployer.js';
-import { challengeRouter, cnameLookup } from '../dns/alias.js';
+import { challengeRouter } from '../propagation/alias.js';
 import { DnsProviders } from '../dns/instances.js';
+import { dnsLookupsForPass, type DnsLookups } from '../propagation/lookups.js';
 import { pendingTxtForPass, type PendingHooks } from '../dns/pending.js';
-import { observeDns, type Observer } from '../events.js';
+import { observeDns, type Observer } from '../ops/events.js';
 import { CertificateStore } from '../store/certs.js';
 import { StateStore } from '../store/state.js';
 import { openDeployer } from '../targets/deployer.js';
@@ -37,6 +38,7 @@ export async function openPassDeps(config: Config, logger: Logger, opts: WiringO
   await recoverDeploys(config.dataDir, logger);
   const state = await StateStore.open(config.dataDir, logger);
   const providers = new DnsProviders(config, logger, opts.env);
+  const dnsLookups = dnsLookupsForPass(config); // one nameserver cache for the whole pass
   // Challenge records a killed run left in DNS go first, before new orders write at the same names.
   const pendingTxt = await pendingTxtForPass(config.dataDir, config.dns, (e) => providers.get(e), logger, signal);
   return {
@@ -48,7 +50,7 @@ export async function openPassDeps(config: Config, logger: Logger, opts: WiringO
       logger,
       now: opts.now,
       random: opts.random,
-      challenges: (cert) => challengeDeps(config, cert, { providers, pending: pendingTxt(cert.name), logger, observer: opts.observer }),
+      challenges: (cert) => challengeDeps(config, cert, { providers, dnsLookups, pending: pendingTxt(cert.name), logger, observer: opts.observer }),
     }),
     // Files (per server, tested and reloaded once) and cloud targets side by side (src/targets/deployer.ts).
     deployer: await openDeployer(config, logger, { env: opts.env, now: opts.now, signal }),
@@ -59,24 +61,17 @@ export async function openPassDeps(config: Config, logger: Logger, opts: WiringO
 function challengeDeps(
   config: Config,
   cert: ResolvedCertificate,
-  ctx: { providers: DnsProviders; pending: PendingHooks | undefined; logger: Logger; observer?: Observer },
+  ctx: { providers: DnsProviders; dnsLookups: DnsLookups; pending: PendingHooks | undefined; logger: Logger; observer?: Observer },
 ): ChallengeDeps {
   return {
     route: challengeRouter({
       dns: cert.dns,
       challengeAlias: cert.challengeAlias,
-      lookup: cnameLookup(config.propagation.resolvers),
+      lookup: ctx.dnsLookups.lookup,
       provider: async (entry) => observeDns(await ctx.providers.get(entry), config.dns[entry]?.type ?? entry, ctx.observer),
       onLookupError: (name, err) => ctx.logger.warn({ cert: cert.name, name, err: err.message }, 'CNAME lookup failed; writing the record at its own name'),
     }),
     pending: ctx.pending,
-    propagation: {
-      resolvers: config.propagation.resolvers,
-      bootstrap: config.propagation.bootstrap,
-      minorityFailure: config.propagation.minorityFailure,
-      doh: config.propagation.doh,
-      timeoutMs: config.propagation.timeout,
-      maxIntervalMs: config.propagation.interval,
-    },
+    propagation: ctx.dnsLookups.propagation,
   };
 }

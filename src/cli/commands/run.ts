@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { findConfigFile, loadConfig, type Config } from '../../config/load.js';
-import { startOperations } from '../../operations.js';
+import { startOperations } from '../../ops/operations.js';
 import { Daemon } from '../../scheduler/daemon.js';
 import { globalOptions, loggerFor, type CliContext } from '../context.js';
 
