@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { ComponentDescriptor } from '../config/descriptor.js';
-import { duration } from '../config/schema.js';
+import { duration } from '../config/fields.js';
 
 /**
  * A cloud deploy target (`targets:` entries with a `type:`): a load balancer, CDN or certificate
@@ -17,6 +17,8 @@ export interface TargetDescriptor<Options extends z.ZodType = z.ZodType> extends
 export interface TargetContext {
   logger: Logger;
   env: NodeJS.ProcessEnv;
+  /** The clock temporary keys are refreshed by (tests move it past their expiry). */
+  now?: () => Date;
 }
 
 /** The certificate going out: what the store holds. */

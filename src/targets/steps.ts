@@ -39,9 +39,12 @@ export function apiSettings(o: CommonTargetOptions): { timeoutMs: number; retrie
   return { timeoutMs: o.timeout, retries: o.retries, retryDelayMs: o.retryDelay };
 }
 
-/** A deterministic name for an upload: the same certificate always gets the same one (idempotent uploads). */
+/**
+ * A deterministic name for an upload: the same certificate always gets the same one (idempotent
+ * uploads). A long serial keeps its end: CAs that count serials up differ only in the last digits.
+ */
 export function uploadName(cert: { name: string; serial: string }, maxLength: number, allowed: RegExp = /[^A-Za-z0-9_-]/g): string {
-  const serial = cert.serial.replace(/^0+/, '').slice(0, 32);
+  const serial = cert.serial.replace(/^0+/, '').slice(-32);
   const base = cert.name.replace(allowed, '_');
   const room = Math.max(1, maxLength - serial.length - 'certkeeper__'.length);
   return `certkeeper_${base.slice(0, room)}_${serial}`;
