@@ -67,7 +67,7 @@ export async function ecsRoleKey(o: EcsRoleOptions = {}, signal?: AbortSignal): 
   if (!role) {
     const list = await ask(rolesUrl, { headers }, timeout, signal, what);
     if (list.status === 404 || (list.status === 200 && !list.text.trim())) {
-      throw new CredentialsError(`${what}: no RAM role is attached to this ECS instance (the metadata service answered ${list.status}); attach one with the policy in docs/cloud-alibaba.md, or configure an AccessKey`);
+      throw new CredentialsError(`${what}: no RAM role is attached to this ECS instance (the metadata service answered ${list.status}); attach one with the policy of the target (docs/targets/), or configure an AccessKey`);
     }
     role = expect200(list, what, rolesUrl).split('\n')[0]!.trim();
   }
@@ -92,7 +92,7 @@ export async function cvmRoleKey(o: { endpoint?: string; role?: string; timeoutM
   if (!role) {
     const list = await ask(rolesUrl, {}, timeout, signal, 'CVM role');
     if (list.status === 404 || (list.status === 200 && !list.text.trim())) {
-      throw new CredentialsError(`CVM role: no CAM role is bound to this CVM instance (the metadata service answered ${list.status}); bind one with the policy in docs/cloud-tencent.md, or configure a SecretId/SecretKey`);
+      throw new CredentialsError(`CVM role: no CAM role is bound to this CVM instance (the metadata service answered ${list.status}); bind one with the policy of the target (docs/targets/), or configure a SecretId/SecretKey`);
     }
     role = expect200(list, 'CVM role', rolesUrl).split('\n')[0]!.trim();
   }

@@ -64,8 +64,8 @@ export const cloudTargets: ComponentFamily<TargetDescriptor> = {
     'nothing), binds it where the entry says, waits until the change is live, and deletes the certificate it',
     'uploaded for the previous renewal once nothing uses it. A failed cloud target leaves the other targets of the',
     'certificate (an Nginx deploy, another cloud) as they are; `certkeeper status` shows each target\'s last result.',
-    'Without a key in the entry or the environment, the instance role is used (ECS RAM role, CVM role). Setup and',
-    'policies per cloud: [Alibaba Cloud](../cloud-alibaba.md), [Tencent Cloud](../cloud-tencent.md).',
+    'Without a key in the entry or the environment, the instance role is used (ECS RAM role, CVM role). How to set',
+    'them up: [Deploy to cloud load balancers and CDNs](../cloud-targets.md).',
   ].join('\n'),
   load: async () => [...TARGET_DESCRIPTORS],
   minimalConfig: (d, entry) =>

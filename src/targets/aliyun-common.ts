@@ -21,14 +21,14 @@ export function aliyunEndpoints<S extends AliyunService>(services: S[]) {
   return z.object(shape).strict().optional().describe('API endpoints, https://host or http://host:port (default: the public ones)');
 }
 
-export const ALIYUN_TARGET_HINT = 'check the AccessKey (ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET) or the ECS RAM role, and that it has the policy of this target (docs/cloud-alibaba.md)';
+export const ALIYUN_TARGET_HINT = 'check the AccessKey (ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET) or the ECS RAM role, and that it has the policy of this target (docs/targets/)';
 
 type KeyOptions = { accessKeyId?: string; accessKeySecret?: string; securityToken?: string; endpoints?: Partial<Record<AliyunService, string>> };
 
 /** One API client per service, all with the same key: the configured one, else the ECS RAM role. */
 export async function aliyunApis<S extends AliyunService>(services: S[], o: KeyOptions & CommonTargetOptions, ctx: TargetContext, region?: string): Promise<Record<S, CloudApi>> {
   const keys = aliyunKeySource(o, { env: ctx.env, logger: ctx.logger, now: ctx.now });
-  const settings = { ...apiSettings(o), keys, logger: ctx.logger, secrets: [o.accessKeyId, o.accessKeySecret, o.securityToken], authHint: keys.temporary ? `check that the ${keys.label} has the policy of this target (docs/cloud-alibaba.md)` : ALIYUN_TARGET_HINT };
+  const settings = { ...apiSettings(o), keys, logger: ctx.logger, secrets: [o.accessKeyId, o.accessKeySecret, o.securityToken], authHint: keys.temporary ? `check that the ${keys.label} has the policy of this target (docs/targets/)` : ALIYUN_TARGET_HINT };
   const entries = await Promise.all(services.map(async (s) => [s, await aliyunApi({ endpoint: o.endpoints?.[s] ?? defaultEndpoint(s, region), version: ALIYUN_SERVICES[s].version }, settings)] as const));
   return Object.fromEntries(entries) as Record<S, CloudApi>;
 }

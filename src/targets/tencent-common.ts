@@ -18,14 +18,14 @@ export function tencentEndpoints<S extends TencentService>(services: S[]) {
   return z.object(shape).strict().optional().describe('API endpoints, https://host or http://host:port (default: the public ones)');
 }
 
-export const TENCENT_TARGET_HINT = 'check the SecretId/SecretKey (TENCENTCLOUD_SECRET_ID / TENCENTCLOUD_SECRET_KEY) or the CVM role, and that it has the policy of this target (docs/cloud-tencent.md)';
+export const TENCENT_TARGET_HINT = 'check the SecretId/SecretKey (TENCENTCLOUD_SECRET_ID / TENCENTCLOUD_SECRET_KEY) or the CVM role, and that it has the policy of this target (docs/targets/)';
 
 type KeyOptions = { secretId?: string; secretKey?: string; sessionToken?: string; endpoints?: Partial<Record<TencentService, string>> };
 
 /** One API client per service, all with the same key: the configured one, else the CVM role. */
 export async function tencentApis<S extends TencentService>(services: S[], o: KeyOptions & CommonTargetOptions, ctx: TargetContext): Promise<Record<S, CloudApi>> {
   const keys = tencentKeySource(o, { env: ctx.env, logger: ctx.logger, now: ctx.now });
-  const settings = { ...apiSettings(o), keys, logger: ctx.logger, secrets: [o.secretId, o.secretKey, o.sessionToken], authHint: keys.temporary ? `check that the ${keys.label} has the policy of this target (docs/cloud-tencent.md)` : TENCENT_TARGET_HINT };
+  const settings = { ...apiSettings(o), keys, logger: ctx.logger, secrets: [o.secretId, o.secretKey, o.sessionToken], authHint: keys.temporary ? `check that the ${keys.label} has the policy of this target (docs/targets/)` : TENCENT_TARGET_HINT };
   const entries = await Promise.all(services.map(async (s) => [s, await tencentApi({ endpoint: o.endpoints?.[s] ?? TENCENT_SERVICES[s].endpoint, version: TENCENT_SERVICES[s].version }, settings)] as const));
   return Object.fromEntries(entries) as Record<S, CloudApi>;
 }
