@@ -2,7 +2,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseConfig, type Config } from '../../src/config/load.js';
 import { CertificateStore } from '../../src/store/certs.js';
 import { TargetRecordFile } from '../../src/store/targets.js';
@@ -10,6 +10,8 @@ import { openDeployer } from '../../src/targets/deployer.js';
 import { startTencentCloudFake, type TencentCloudFake } from '../fakes/tencent-cloud.js';
 import { leafMaker, servedSerial } from '../fakes/test-certs.js';
 import { runCertkeeper } from '../harness/cli.js';
+import { hookEnv, pebbleConfig, uniqueDomain, writeConfig } from '../harness/scenario.js';
+import { readCertificateInfo } from '../../src/store/x509.js';
 
 delete process.env.http_proxy;
 
@@ -171,5 +173,38 @@ ${extra}`;
     const row = (id: string) => status.stdout.split('\n').find((l) => l.startsWith(`${id} `)) ?? '';
     expect(row('site#tencentcloud-cdn')).toMatch(/ ok +cdn cdn\.example\.com: bound/);
     expect(row('site#other-lb')).toMatch(/ FAILED +clb lb-web \(ap-shanghai\): DescribeListeners failed: InvalidParameter\.LBIdNotFound/);
+  });
+
+  it('a renewal pushes to the cloud target: renew --now issues at Pebble, the CDN serves it, the previous upload is deleted', async () => {
+    const pebble = inject('pebble');
+    const domain = uniqueDomain('cdn');
+    const edgeDir = join(dir, 'renewal');
+    const file = await writeConfig(edgeDir, {
+      ...pebbleConfig(pebble, join(edgeDir, 'data')),
+      certificates: [
+        {
+          name: 'edge',
+          domains: [domain],
+          targets: [{ type: 'tencentcloud-cdn', domains: ['cdn.example.com'], retryDelay: '10ms', endpoints: { ssl: `http://${fake.endpoints.ssl}`, cdn: `http://${fake.endpoints.cdn}` } }],
+        },
+      ],
+    });
+    const env = { ...KEY, ...hookEnv(pebble) };
+    const servedNow = async () => (readCertificateInfo(await readFile(join(edgeDir, 'data/certs/edge/fullchain.pem'), 'utf8'))).serial.toUpperCase();
+
+    const first = await runCertkeeper(['renew', '--now', '--config', file], { env });
+    expect(first.stderr).not.toMatch(/FAILED/);
+    expect(first.code).toBe(0);
+    const issued = await servedNow();
+    expect(await servedSerial(fake.cdnPort, 'cdn.example.com')).toBe(issued);
+    const firstUpload = fake.boundCertificate({ cdn: 'cdn.example.com' })!;
+
+    const again = await runCertkeeper(['renew', '--now', '--force', '--config', file], { env });
+    expect(again.stderr).not.toMatch(/FAILED/);
+    expect(again.code).toBe(0);
+    const renewed = await servedNow();
+    expect(renewed).not.toBe(issued);
+    expect(await servedSerial(fake.cdnPort, 'cdn.example.com')).toBe(renewed);
+    expect(fake.certificates.has(firstUpload)).toBe(false);
   });
 });
