@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { codeOf, tencentApi, type CloudApi } from '../cloud/api.js';
+import type { ComponentDescriptor } from '../config/descriptor.js';
 import { tencentKeySource } from '../credentials/tencent.js';
 import type { CertificateSet, CommonTargetOptions, TargetContext, TargetMemory } from './descriptor.js';
 import { apiSettings, uploadName } from './steps.js';
@@ -16,6 +17,15 @@ export type TencentService = keyof typeof TENCENT_SERVICES;
 export function tencentEndpoints<S extends TencentService>(services: S[]) {
   const shape = Object.fromEntries(services.map((s) => [s, z.string().optional().describe(`${s.toUpperCase()} API endpoint (default ${TENCENT_SERVICES[s].endpoint})`)])) as Record<S, z.ZodOptional<z.ZodString>>;
   return z.object(shape).strict().optional().describe('API endpoints, https://host or http://host:port (default: the public ones)');
+}
+
+/** The least-privilege section of a Tencent target's page: one CAM statement allowing `actions`. */
+export function camAccess(actions: string[], notes: string): NonNullable<ComponentDescriptor['access']> {
+  return {
+    intro: 'A CAM sub-user with programmatic access, or the CAM role of the CVM instance, with this custom policy:',
+    policy: { version: '2.0', statement: [{ effect: 'allow', action: actions, resource: ['*'] }] },
+    notes,
+  };
 }
 
 export const TENCENT_TARGET_HINT = 'check the SecretId/SecretKey (TENCENTCLOUD_SECRET_ID / TENCENTCLOUD_SECRET_KEY) or the CVM role, and that it has the policy of this target (docs/targets/)';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { checkTencentKey, TENCENT_CREDENTIALS, tencentKeyOptions } from '../credentials/tencent.js';
 import { commonTargetOptions, type TargetDescriptor } from './descriptor.js';
 import { onResource, TargetError, waitFor } from './steps.js';
-import { removeFromSsl, sslCertificateId, tencentApis, tencentEndpoints } from './tencent-common.js';
+import { camAccess, removeFromSsl, sslCertificateId, tencentApis, tencentEndpoints } from './tencent-common.js';
 
 const options = z
   .object({
@@ -34,20 +34,10 @@ export const descriptor: TargetDescriptor<typeof options> = {
     'Sets the HTTPS certificate of Tencent Cloud CDN domains (腾讯云内容分发网络 CDN): uploaded once to SSL Certificates, ' +
     'then bound to each domain by id, waiting until the edge serves it. Only `Https.Switch` and the certificate id are ' +
     'sent; the certificate uploaded for the previous renewal is deleted once no resource uses it.',
-  access: {
-    intro: 'A CAM sub-user with programmatic access, or the CAM role of the CVM instance, with this custom policy:',
-    policy: {
-      version: '2.0',
-      statement: [
-        {
-          effect: 'allow',
-          action: ['ssl:UploadCertificate', 'ssl:DeleteCertificate', 'cdn:DescribeDomainsConfig', 'cdn:UpdateDomainConfig'],
-          resource: ['*'],
-        },
-      ],
-    },
-    notes: '`DescribeDomainsConfig` reads which certificate a domain has and whether a change is still deploying; `UpdateDomainConfig` sets the new one.',
-  },
+  access: camAccess(
+    ['ssl:UploadCertificate', 'ssl:DeleteCertificate', 'cdn:DescribeDomainsConfig', 'cdn:UpdateDomainConfig'],
+    '`DescribeDomainsConfig` reads which certificate a domain has and whether a change is still deploying; `UpdateDomainConfig` sets the new one.',
+  ),
   credentials: TENCENT_CREDENTIALS,
   options,
   async create(o, ctx) {

@@ -3,7 +3,7 @@ import type { CloudApi } from '../cloud/api.js';
 import { checkTencentKey, TENCENT_CREDENTIALS, tencentKeyOptions } from '../credentials/tencent.js';
 import { commonTargetOptions, type TargetDescriptor } from './descriptor.js';
 import { onResource, TargetError, waitFor } from './steps.js';
-import { removeFromSsl, sslCertificateId, tencentApis, tencentEndpoints } from './tencent-common.js';
+import { camAccess, removeFromSsl, sslCertificateId, tencentApis, tencentEndpoints } from './tencent-common.js';
 
 const options = z
   .object({
@@ -72,23 +72,12 @@ export const descriptor: TargetDescriptor<typeof options> = {
     'Binds the certificate to HTTPS listeners of a Tencent Cloud load balancer (腾讯云负载均衡 CLB): uploaded once to SSL ' +
     'Certificates, then set per listener, or per domain rule on a listener with SNI. The certificate uploaded for the ' +
     'previous renewal is deleted once no resource uses it.',
-  access: {
-    intro: 'A CAM sub-user with programmatic access, or the CAM role of the CVM instance, with this custom policy:',
-    policy: {
-      version: '2.0',
-      statement: [
-        {
-          effect: 'allow',
-          action: ['ssl:UploadCertificate', 'ssl:DeleteCertificate', 'clb:DescribeListeners', 'clb:ModifyListener', 'clb:ModifyDomainAttributes', 'clb:DescribeTaskStatus'],
-          resource: ['*'],
-        },
-      ],
-    },
-    notes:
-      'CLB checks certificate operations against SSL Certificates permissions too (see the CLB guide on certificate ' +
+  access: camAccess(
+    ['ssl:UploadCertificate', 'ssl:DeleteCertificate', 'clb:DescribeListeners', 'clb:ModifyListener', 'clb:ModifyDomainAttributes', 'clb:DescribeTaskStatus'],
+    'CLB checks certificate operations against SSL Certificates permissions too (see the CLB guide on certificate ' +
       'permissions); the two `ssl:` actions upload the new certificate and delete the old one. Restrict `resource` ' +
       'to the load balancer (`qcs::clb:ap-guangzhou:uin/…:clb/lb-…`) if you like.',
-  },
+  ),
   links: [{ title: 'CLB certificate operation permissions', url: 'https://cloud.tencent.com/document/product/214/43069' }],
   credentials: TENCENT_CREDENTIALS,
   options,

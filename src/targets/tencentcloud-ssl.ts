@@ -3,7 +3,7 @@ import { codeOf } from '../cloud/api.js';
 import { checkTencentKey, TENCENT_CREDENTIALS, tencentKeyOptions } from '../credentials/tencent.js';
 import { commonTargetOptions, type TargetDescriptor } from './descriptor.js';
 import { onResource, TargetError, waitFor } from './steps.js';
-import { removeFromSsl, sslCertificateId, tencentApis, tencentEndpoints } from './tencent-common.js';
+import { camAccess, removeFromSsl, sslCertificateId, tencentApis, tencentEndpoints } from './tencent-common.js';
 
 /** Resource types whose instances live in a region: SSL needs the regions to look in (ResourceTypesRegions). */
 const REGIONAL = ['clb', 'waf', 'apigateway', 'cos', 'tke', 'tse', 'tcb', 'mqtt', 'scf', 'tdmq'];
@@ -73,32 +73,21 @@ export const descriptor: TargetDescriptor<typeof options> = {
     'one — CLB listeners, CDN domains, WAF, EdgeOne, live streaming, by `resourceTypes` — onto it in one job, like the ' +
     'console\'s "update certificate" (一键更新). The first deploy binds the `instances` you list. The previous certificate ' +
     'is deleted once no resource uses it.',
-  access: {
-    intro: 'A CAM sub-user with programmatic access, or the CAM role of the CVM instance, with this custom policy:',
-    policy: {
-      version: '2.0',
-      statement: [
-        {
-          effect: 'allow',
-          action: [
-            'ssl:UploadCertificate',
-            'ssl:UpdateCertificateInstance',
-            'ssl:DescribeHostUpdateRecordDetail',
-            'ssl:DeployCertificateInstance',
-            'ssl:DescribeHostDeployRecordDetail',
-            'ssl:DescribeCertificateDetail',
-            'ssl:DeleteCertificate',
-          ],
-          resource: ['*'],
-        },
-      ],
-    },
-    notes:
-      '`UpdateCertificateInstance` and `DescribeHostUpdateRecordDetail` move the bindings on renewal; `DeployCertificateInstance` ' +
+  access: camAccess(
+    [
+      'ssl:UploadCertificate',
+      'ssl:UpdateCertificateInstance',
+      'ssl:DescribeHostUpdateRecordDetail',
+      'ssl:DeployCertificateInstance',
+      'ssl:DescribeHostDeployRecordDetail',
+      'ssl:DescribeCertificateDetail',
+      'ssl:DeleteCertificate',
+    ],
+    '`UpdateCertificateInstance` and `DescribeHostUpdateRecordDetail` move the bindings on renewal; `DeployCertificateInstance` ' +
       'and `DescribeHostDeployRecordDetail` are used by the first deploy only; `DescribeCertificateDetail` checks at each pass that ' +
       'the current certificate still exists. SSL changes the resources on your behalf; if a job reports a resource as failed for ' +
       'lack of permission, also allow that product\'s certificate action (for CLB: `clb:ModifyListener`, `clb:ModifyDomainAttributes`).',
-  },
+  ),
   links: [{ title: 'UpdateCertificateInstance', url: 'https://cloud.tencent.com/document/api/400/91649' }],
   credentials: TENCENT_CREDENTIALS,
   options,
