@@ -36,19 +36,27 @@ export async function openDeployer(
   const records = opts.records ?? (await TargetRecordFile.open(config.dataDir, { logger }));
   const cloud = new CloudTargets({ records, logger, env: opts.env ?? process.env, now: opts.now, signal: opts.signal });
   const now = () => (opts.now?.() ?? new Date()).toISOString();
+  // Certificates whose files `matches` found in place this pass: when only a cloud target is out of
+  // place (say, it failed last time), the pass does not rewrite the files and reload Nginx for it.
+  const filesInPlace = new Set<string>();
+  const key = (item: DeployItem) => `${item.cert.name}\0${item.stored.info.serial}`;
   return {
     async matches(cert, stored) {
-      return (await deployedMatches(cert, stored)) && (await cloud.inPlace(cert, stored));
+      const files = await deployedMatches(cert, stored);
+      if (files) filesInPlace.add(key({ cert, stored }));
+      return files && (await cloud.inPlace(cert, stored));
     },
     async deploy(items) {
       const fileErrors = new Map<string, string | undefined>();
+      const fileItems = items.filter((i) => i.cert.targets.length && !filesInPlace.has(key(i)));
       const [files, clouds] = await Promise.all([
-        deployCertificates(items, config.deploy, logger, { dataDir: config.dataDir, onTarget: (_cert, id, error) => fileErrors.set(id, error) }),
+        deployCertificates(fileItems, config.deploy, logger, { dataDir: config.dataDir, onTarget: (_cert, id, error) => fileErrors.set(id, error) }),
         cloud.deploy(items),
       ]);
       const outcomes: CertificateOutcome[] = [];
       for (const item of items) {
-        const targets: TargetOutcome[] = item.cert.targets.map((t) => {
+        const fileTargets = fileItems.includes(item) ? item.cert.targets : [];
+        const targets: TargetOutcome[] = fileTargets.map((t) => {
           const error = fileErrors.get(t.id);
           return { id: t.id, type: t.layout, ok: error === undefined, ...(error ? { error } : {}), bound: t.files.map((f) => f.path) };
         });

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -173,6 +173,24 @@ ${extra}`;
     const row = (id: string) => status.stdout.split('\n').find((l) => l.startsWith(`${id} `)) ?? '';
     expect(row('site#tencentcloud-cdn')).toMatch(/ ok +cdn cdn\.example\.com: bound/);
     expect(row('site#other-lb')).toMatch(/ FAILED +clb lb-web \(ap-shanghai\): DescribeListeners failed: InvalidParameter\.LBIdNotFound/);
+  });
+
+  it('the next pass retries only what is out of place: the failed cloud target, not the files in place', async () => {
+    const cfg = await parseConfig(await readFile(configFile, 'utf8'), configFile, KEY);
+    const deployer = await openDeployer(cfg, silent, { env: KEY });
+    const read = await store.read('site');
+    if (read.state !== 'ok') throw new Error('not stored');
+    const item = { cert: cfg.certificates[0]!, stored: read.cert };
+    const before = (await stat(join(dir, 'files', 'fullchain.pem'))).mtimeMs;
+    expect(await deployer.matches(item.cert, item.stored)).toBe(false);
+    const [o] = await deployer.deploy([item]);
+    expect(o!.targets.map((t) => [t.id, t.ok])).toEqual([
+      ['site#tencentcloud-clb', true],
+      ['site#tencentcloud-cdn', true],
+      ['site#tencentcloud-ssl', true],
+      ['site#other-lb', false],
+    ]);
+    expect((await stat(join(dir, 'files', 'fullchain.pem'))).mtimeMs).toBe(before);
   });
 
   it('a renewal pushes to the cloud target: renew --now issues at Pebble, the CDN serves it, the previous upload is deleted', async () => {
