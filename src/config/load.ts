@@ -11,6 +11,7 @@ import { interpolateEnv } from './interpolate.js';
 import { yamlSyntaxIssue } from './yaml-error.js';
 import { resolveCloudTargets, type ResolvedCloudTarget } from '../targets/config.js';
 import { configSchema, isCloudTarget, type CertificateConfig, type RawConfig } from './schema.js';
+import { caChain, type CaSettings } from './ca-chain.js';
 
 export interface DnsInstance {
   type: string;
@@ -22,13 +23,15 @@ export interface DnsInstance {
   fileCredentials?: FileCredentials;
 }
 
-export type ResolvedCertificate = Omit<CertificateConfig, 'targets'> & {
+export type ResolvedCertificate = Omit<CertificateConfig, 'targets' | 'acme'> & {
   dns: string | Record<string, string>;
   deploy?: string;
   /** File targets (a layout in a directory). */
   targets: ResolvedTarget[];
   /** Cloud targets (src/targets/); always set by the loader, optional for hand-built configurations. */
   cloudTargets?: ResolvedCloudTarget[];
+  /** The CAs this certificate is ordered from, in order (src/config/ca-chain.ts); at least one. */
+  cas: CaSettings[];
 };
 
 export interface Config extends Omit<RawConfig, 'dns' | 'certificates'> {
@@ -141,15 +144,18 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
     ),
   );
   if (issues.length) throw new ConfigError(issues);
+  const withBundle = <T extends { caBundle?: string }>(e: T): T => ({ ...e, caBundle: e.caBundle === undefined ? undefined : at(e.caBundle) });
+  const acmeBlock = { ...withBundle(cfg.acme), fallback: cfg.acme.fallback.map(withBundle) };
   return {
     ...cfg,
     file: resolve(file),
     baseDir,
     dataDir: at(cfg.dataDir),
-    acme: { ...cfg.acme, caBundle: cfg.acme.caBundle === undefined ? undefined : at(cfg.acme.caBundle) },
+    acme: acmeBlock,
     dns,
-    certificates: cfg.certificates.map((c, i) => ({
+    certificates: cfg.certificates.map(({ acme, ...c }, i) => ({
       ...c,
+      cas: caChain(acmeBlock, acme && { ...withBundle(acme), fallback: acme.fallback?.map(withBundle) }),
       targets: targets[i]!,
       cloudTargets: clouds[i]!,
       dns: c.dns ?? onlyDns!,

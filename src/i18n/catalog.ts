@@ -23,10 +23,11 @@ export interface Messages {
   /** Progress within a step: "1/2" nameservers serve the TXT records. */
   stepDetail(served: string): string;
   status: {
-    headers: [string, string, string, string, string, string];
+    headers: [string, string, string, string, string, string, string];
     yes(reason: string): string;
     no: string;
     none: string;
+    unconfigured(names: string): string;
     /** The table of each target's last deploy. */
     targets: { headers: [string, string, string, string]; ok: string; failed: string; older: string };
   };
@@ -88,10 +89,11 @@ export const en: Messages = {
   },
   stepDetail: (served) => `${served} nameservers`,
   status: {
-    headers: ['NAME', 'DOMAINS', 'ISSUER', 'NOT AFTER', 'DAYS LEFT', 'DUE'],
+    headers: ['NAME', 'DOMAINS', 'CA', 'ISSUER', 'NOT AFTER', 'DAYS LEFT', 'DUE'],
     yes: (r) => `yes: ${r}`,
     no: 'no',
     none: 'no certificates configured',
+    unconfigured: (n) => `stored but no longer configured: ${n} (certkeeper remove NAME deletes one)`,
     targets: { headers: ['TARGET', 'LAST DEPLOY', 'RESULT', 'WHERE'], ok: 'ok', failed: 'FAILED', older: 'ok, older certificate' },
   },
   init: {
@@ -157,10 +159,11 @@ export const zhCN: Messages = {
   },
   stepDetail: (served) => `${served} 个权威服务器已生效`,
   status: {
-    headers: ['名称', '域名', '签发者', '到期时间', '剩余天数', '需续期'],
+    headers: ['名称', '域名', 'CA', '签发者', '到期时间', '剩余天数', '需续期'],
     yes: (r) => `是: ${r}`,
     no: '否',
     none: '未配置任何证书',
+    unconfigured: (n) => `已保存但不在配置中：${n}（用 certkeeper remove 名称 删除）`,
     targets: { headers: ['部署目标', '上次部署', '结果', '位置'], ok: '成功', failed: '失败', older: '成功（旧证书）' },
   },
   init: {
