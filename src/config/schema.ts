@@ -1,6 +1,6 @@
 import cron from 'node-cron';
 import { z } from 'zod';
-import { command, duration, passEnv } from './fields.js';
+import { command, duration, passEnv, servedCheck } from './fields.js';
 import { checkDomainName, notInPublicDns } from './names.js';
 import { notifySchema } from '../ops/notify/config.js';
 import { serverSchema } from '../ops/endpoint-config.js';
@@ -112,19 +112,7 @@ export const deployTargetFiles = z
     postDeploy: command.optional().describe('command run after a successful deploy'),
     hookTimeout: duration('60s').describe('time limit for each hook'),
     passEnv: passEnv.default([]).describe('environment variables the hooks get besides the minimal set (the daemon\'s other variables, credentials included, never reach them)'),
-    verify: z
-      .object({
-        address: z
-          .string()
-          .regex(/^(\[[0-9a-fA-F:]+\]|[^\s:]+):\d{1,5}$/, 'write host:port, e.g. 127.0.0.1:443')
-          .describe('host:port where the server serves this certificate')
-          .meta({ examples: ['127.0.0.1:443'] }),
-        servername: z.string().optional().describe('SNI name (default: the first domain, a wildcard made concrete)'),
-        timeout: duration('30s').describe('how long to wait for the new certificate to be served'),
-      })
-      .strict()
-      .optional()
-      .describe('after reload, check that this address serves the new certificate'),
+    verify: servedCheck({ example: '127.0.0.1:443', address: 'host:port where the server serves this certificate', timeout: '30s', description: 'after reload, check that this address serves the new certificate' }),
     rollbackOnVerifyFailure: z.boolean().default(false).describe('restore the previous files when the served-certificate check fails'),
     passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').optional().describe('pfx: env variable holding the password'),
     password: z.string().optional().describe('pfx: the password; write "${VAR}" to take it from the environment'),

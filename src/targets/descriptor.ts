@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { ComponentDescriptor } from '../config/descriptor.js';
-import { duration } from '../config/fields.js';
+import { duration, servedCheck } from '../config/fields.js';
 
 /**
  * A cloud deploy target (`targets:` entries with a `type:`): a load balancer, CDN or certificate
@@ -79,19 +79,7 @@ export const commonTargetOptions = {
     .optional()
     .describe('name of this target within the certificate (default: its type); give one when a certificate has two targets of the same type'),
   deleteOld: z.boolean().default(true).describe('delete the certificate certkeeper uploaded before, once nothing uses it'),
-  verify: z
-    .object({
-      address: z
-        .string()
-        .regex(/^(\[[0-9a-fA-F:]+\]|[^\s:]+):\d{1,5}$/, 'write host:port, e.g. 203.0.113.10:443')
-        .describe('host:port of the load balancer or CDN edge')
-        .meta({ examples: ['203.0.113.10:443'] }),
-      servername: z.string().optional().describe('SNI name (default: the first domain, a wildcard made concrete)'),
-      timeout: duration('5m').describe('how long to wait for the new certificate to be served'),
-    })
-    .strict()
-    .optional()
-    .describe('after the deploy, wait until this address serves the new certificate'),
+  verify: servedCheck({ example: '203.0.113.10:443', address: 'host:port of the load balancer or CDN edge', timeout: '5m', description: 'after the deploy, wait until this address serves the new certificate' }),
   timeout: duration('10s').describe('time limit for each API request'),
   taskTimeout: duration('10m').describe('how long to wait for asynchronous changes (tasks, CDN deployments) to finish'),
   retries: z.number().int().min(0).max(10).default(4).describe('retries on throttling, 5xx and network errors'),
