@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
+import { english, said, type Said } from '../i18n/errors.js';
 
 /**
  * Field types that several schemas share: the main configuration, the DNS providers' options and the
@@ -18,7 +19,7 @@ export const optionalDuration = () => z.union([z.string(), z.number()]).optional
 function toMs(v: string | number, ctx: z.RefinementCtx): number {
   const ms = parseDuration(v);
   if (ms === undefined) {
-    ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration; write e.g. 30s, 5m, 2h or 1d` });
+    addSaid(ctx, said('notDuration', String(v)));
     return z.NEVER;
   }
   return ms;
@@ -44,7 +45,7 @@ export const servedCheck = (o: { example: string; address: string; timeout: stri
     .object({
       address: z
         .string()
-        .regex(/^(\[[0-9a-fA-F:]+\]|[^\s:]+):\d{1,5}$/, `write host:port, e.g. ${o.example}`)
+        .regex(/^(\[[0-9a-fA-F:]+\]|[^\s:]+):\d{1,5}$/, 'write host:port, e.g. 127.0.0.1:443')
         .describe(o.address)
         .meta({ examples: [o.example] }),
       servername: z.string().optional().describe('SNI name (default: the first domain, a wildcard made concrete)'),
@@ -53,3 +54,8 @@ export const servedCheck = (o: { example: string; address: string; timeout: stri
     .strict()
     .optional()
     .describe(o.description);
+
+/** A custom zod issue whose message comes from the catalog, so the CLI can say it in the user's language. */
+export function addSaid<T>(ctx: z.RefinementCtx<T>, s: Said, path?: (string | number)[]): void {
+  ctx.addIssue({ code: 'custom', message: english(s), params: { said: s }, ...(path ? { path } : {}) });
+}

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import type { ConfigIssue } from '../errors.js';
+import { configIssue, type ConfigIssue } from '../errors.js';
+import { said } from '../i18n/errors.js';
 import type { CredentialField } from './provider.js';
 
 /**
@@ -38,10 +39,7 @@ export function resolveCredentials(
       out[field.key] = found.value;
       if (files && found.file) files[field.key] = found.file;
     } else if (field.required) {
-      issues.push({
-        path: `${path}.${field.key}`,
-        message: `missing; set ${field.env.join(' or ')} (or ${field.env[0]}_FILE), or give ${field.key} in the config`,
-      });
+      issues.push(configIssue(`${path}.${field.key}`, said('credentialMissing', field.key, field.env)));
     }
   }
   return out;
