@@ -4,7 +4,6 @@ import { freshOptions } from '../credentials/files.js';
 import type { DeployItem } from '../deploy/deployer.js';
 import { verifyServername, waitForServed } from '../deploy/verify.js';
 import { oneLine } from '../errors.js';
-import { mapLimit } from '../scheduler/limit.js';
 import type { StoredCertificate } from '../store/certs.js';
 import type { TargetRecord, TargetRecords } from '../store/targets.js';
 import type { ResolvedCloudTarget } from './config.js';
@@ -88,12 +87,16 @@ export class CloudTargets {
    * deletes an old upload only after the ones before it have moved off it.
    */
   async deploy(items: DeployItem[]): Promise<CloudTargetResult[]> {
-    const perCert = await mapLimit(items, CONCURRENCY, async (item) => {
-      const out: CloudTargetResult[] = [];
-      for (const t of item.cert.cloudTargets ?? []) out.push(await this.deployOne(item, t));
-      return out;
-    });
-    return perCert.flat();
+    const out: CloudTargetResult[] = [];
+    for (let i = 0; i < items.length; i += CONCURRENCY) {
+      const batch = items.slice(i, i + CONCURRENCY).map(async (item) => {
+        const results: CloudTargetResult[] = [];
+        for (const t of item.cert.cloudTargets ?? []) results.push(await this.deployOne(item, t));
+        return results;
+      });
+      out.push(...(await Promise.all(batch)).flat());
+    }
+    return out;
   }
 
   private async deployOne(item: DeployItem, t: ResolvedCloudTarget): Promise<CloudTargetResult> {
