@@ -14,6 +14,8 @@ export { dryRunDirectory } from './wiring.js';
 
 export interface PassOptions {
   force?: boolean;
+  /** Deploy the selected certificates again even when their deployed files match the store. */
+  redeploy?: boolean;
   only?: string[];
   dryRun?: boolean;
   concurrency?: number;
@@ -58,6 +60,7 @@ export async function renewPass(config: Config, logger: Logger, opts: PassOption
       policy: config.renew,
       concurrency: opts.concurrency ?? config.renew.concurrency,
       force: Boolean(opts.force),
+      redeploy: Boolean(opts.redeploy),
       dryRun: Boolean(opts.dryRun),
       now,
       random: opts.random,
