@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'ACME'
   | 'ACME_RATE_LIMITED'
   | 'DEPLOY'
+  | 'CREDENTIALS'
   | 'STORE'
   | 'LOCKED'
   | 'ABORTED';
@@ -106,6 +107,19 @@ export class AcmeError extends CertkeeperError {
 export class DeployError extends CertkeeperError {
   constructor(message: string, opts: { cause?: unknown } = {}) {
     super('DEPLOY', message, opts);
+  }
+}
+
+/**
+ * No usable cloud credentials: the instance role is missing or was revoked, the metadata service or
+ * STS cannot be reached, or nothing is configured. `transient` marks what a later try may fix
+ * (a timeout, a 5xx), so callers retry only that.
+ */
+export class CredentialsError extends CertkeeperError {
+  readonly transient: boolean;
+  constructor(message: string, opts: { cause?: unknown; transient?: boolean } = {}) {
+    super('CREDENTIALS', message, { cause: opts.cause, noRetry: !opts.transient });
+    this.transient = opts.transient ?? false;
   }
 }
 

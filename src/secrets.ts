@@ -62,10 +62,11 @@ export function secretFieldNames(descriptors: ReadonlyArray<{ credentials: reado
   return new Set(names.map(normalize));
 }
 
-/** secretFieldNames for the providers in providers/: imports every provider file once (their SDKs stay unloaded). */
+/** secretFieldNames for the providers in providers/ and the cloud targets: imports their descriptors once (SDKs stay unloaded). */
 export async function installedSecretFieldNames(): Promise<ReadonlySet<string>> {
   const { loadAllDescriptors } = await import('./dns/registry.js');
-  return secretFieldNames(await loadAllDescriptors());
+  const { TARGET_DESCRIPTORS } = await import('./targets/registry.js');
+  return secretFieldNames([...(await loadAllDescriptors()), ...TARGET_DESCRIPTORS]);
 }
 
 /**

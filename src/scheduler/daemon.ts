@@ -8,6 +8,7 @@ import { checkCertificatesInUse } from './expiry-check.js';
 import { configWarnings } from './warnings.js';
 import { renewPass, type CertificateResult } from './pass.js';
 import { defaultSchedule } from './schedule.js';
+import { hasTargets } from '../targets/config.js';
 
 export interface DaemonOptions {
   /** Reads and validates the configuration (again on SIGHUP); throws ConfigError when invalid. */
@@ -248,7 +249,7 @@ export class Daemon {
     const startedAt = this.now();
     const abort = new AbortController();
     const timer = setTimeout(() => {
-      const withTargets = new Set(this.config.certificates.filter((c) => c.targets.length).map((c) => c.name));
+      const withTargets = new Set(this.config.certificates.filter(hasTargets).map((c) => c.name));
       const unfinished = [...steps].filter(([name, step]) => !TERMINAL_STEPS.has(step) && (step !== 'issued' || withTargets.has(name))).map(([name, step]) => `${name} (${step === 'issued' ? 'deploying' : step})`);
       this.overrun = { startedAt, limitMs, unfinished };
       this.log.error({ limit: human(limitMs), unfinished }, 'pass overran renew.passTimeout; aborting it');

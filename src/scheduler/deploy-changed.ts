@@ -1,6 +1,7 @@
 import type { DeployItem, DeployOutcome } from '../deploy/deployer.js';
 import { DeployError, oneLine } from '../errors.js';
 import { emit } from '../ops/events.js';
+import { hasTargets } from '../targets/config.js';
 import type { Decided } from './decide.js';
 import { failResult, type PassRun, type Results } from './run.js';
 
@@ -13,7 +14,7 @@ export async function deployChanged(run: PassRun, decided: Decided[], renewed: D
   const { deployer } = run.deps;
   const toDeploy = [...renewed];
   for (const d of decided) {
-    if (d.decision.due || d.stored.state !== 'ok' || !d.cert.targets.length) continue;
+    if (d.decision.due || d.stored.state !== 'ok' || !hasTargets(d.cert)) continue;
     const same = !run.redeploy && await deployer.matches(d.cert, d.stored.cert).catch((err: unknown) => {
       run.logger.warn({ cert: d.cert.name, err: oneLine(err) }, 'cannot compare the deployed files; deploying again');
       return false;

@@ -2,6 +2,7 @@ import { checkIssued } from '../acme/issued.js';
 import type { DeployItem } from '../deploy/deployer.js';
 import { AbortedError, PassTimeoutError, oneLine, type CertkeeperError } from '../errors.js';
 import { readCertificateInfo } from '../store/x509.js';
+import { hasTargets } from '../targets/config.js';
 import { afterFailure, humanActionNote, orderKey } from './backoff.js';
 import type { Decided } from './decide.js';
 import { mapLimit } from './limit.js';
@@ -34,9 +35,9 @@ export async function issueDue(run: PassRun, due: Decided[], results: Results): 
       });
       if (item && !results.has(d.cert.name)) {
         const decision = { due: false, reason: 'renewed by another host meanwhile' };
-        results.set(d.cert.name, d.cert.targets.length ? { name: d.cert.name, result: 'redeployed', decision } : { name: d.cert.name, result: 'not-due', decision });
+        results.set(d.cert.name, hasTargets(d.cert) ? { name: d.cert.name, result: 'redeployed', decision } : { name: d.cert.name, result: 'not-due', decision });
       }
-      if (item && d.cert.targets.length) toDeploy.push(item);
+      if (item && hasTargets(d.cert)) toDeploy.push(item);
     } catch (thrown) {
       // A call killed by the daemon's pass deadline failed because of that deadline: say so (daemon.ts).
       const err = run.signal.reason instanceof PassTimeoutError && !(thrown instanceof AbortedError) ? run.signal.reason : thrown;

@@ -4,7 +4,7 @@ import type { Config, ResolvedCertificate } from '../config/load.js';
 import { stagingFor } from '../acme/known-cas.js';
 import { configureHttp } from '../acme/http.js';
 import { allCas } from '../config/ca-chain.js';
-import { deployCertificates, deployedMatches, recoverDeploys } from '../deploy/deployer.js';
+import { recoverDeploys } from '../deploy/deployer.js';
 import { challengeRouter } from '../propagation/alias.js';
 import { DnsProviders } from '../dns/instances.js';
 import { dnsLookupsForPass, type DnsLookups } from '../propagation/lookups.js';
@@ -12,6 +12,7 @@ import { pendingTxtForPass, type PendingHooks } from '../dns/pending.js';
 import { observeDns, type Observer } from '../ops/events.js';
 import { CertificateStore } from '../store/certs.js';
 import { StateStore } from '../store/state.js';
+import { openDeployer } from '../targets/deployer.js';
 import type { PassDeps } from './ports.js';
 
 export interface WiringOptions {
@@ -53,11 +54,8 @@ export async function openPassDeps(config: Config, logger: Logger, opts: WiringO
       random: opts.random,
       challenges: (cert) => challengeDeps(config, cert, { providers, dnsLookups, pending: pendingTxt(cert.name), logger, observer: opts.observer }),
     }),
-    deployer: {
-      matches: deployedMatches,
-      deploy: (items) => deployCertificates(items, config.deploy, logger, { dataDir: config.dataDir }),
-      reloads: (server) => Boolean(config.deploy[server]?.reload),
-    },
+    // Files (per server, tested and reloaded once) and cloud targets side by side (src/targets/deployer.ts).
+    deployer: await openDeployer(config, logger, { env: opts.env, now: opts.now, signal }),
   };
 }
 

@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
-import { deployCertificates, recoverDeploys, type DeployItem } from '../../deploy/deployer.js';
+import { recoverDeploys, type DeployItem } from '../../deploy/deployer.js';
 import { UsageError, oneLine } from '../../errors.js';
 import { said } from '../../i18n/errors.js';
 import { CertificateStore } from '../../store/certs.js';
 import { acquireLock } from '../../store/lock.js';
+import { hasTargets } from '../../targets/config.js';
+import { openDeployer, type TargetOutcome } from '../../targets/deployer.js';
 import { EXIT, configFor, loggerFor, type CliContext } from '../context.js';
 import { parseSeconds } from './renew.js';
 import { renderTable } from '../table.js';
@@ -30,7 +32,7 @@ export function register(program: Command, ctx: CliContext): void {
       try {
         for (const cert of selected) {
           const stored = await store.read(cert.name);
-          if (!cert.targets.length) rows.push([cert.name, 'no targets configured']);
+          if (!hasTargets(cert)) rows.push([cert.name, 'no targets configured']);
           else if (stored.state === 'missing') {
             rows.push([cert.name, 'FAILED: not issued yet; run certkeeper renew first']);
             failed = true;
@@ -40,8 +42,11 @@ export function register(program: Command, ctx: CliContext): void {
           } else items.push({ cert, stored: stored.cert });
         }
         await recoverDeploys(config.dataDir, logger);
-        for (const o of await deployCertificates(items, config.deploy, logger, { dataDir: config.dataDir })) {
+        const deployer = await openDeployer(config, logger, { env: ctx.env, now: ctx.now });
+        for (const o of await deployer.deploy(items)) {
           rows.push([o.name, o.ok ? 'deployed' : `FAILED: ${oneLine(o.error)}`]);
+          // A cloud target also says what it bound where.
+          for (const t of o.targets.filter((x) => x.ok && x.changed !== undefined)) rows.push([`  ${t.id}`, cloudSummary(t)]);
           failed ||= !o.ok;
         }
       } finally {
@@ -50,4 +55,9 @@ export function register(program: Command, ctx: CliContext): void {
       ctx.stderr.write(rows.length ? renderTable(['NAME', 'RESULT'], rows) : 'no certificates configured\n');
       process.exitCode = failed ? EXIT.failed : EXIT.ok;
     });
+}
+
+/** "clb lb-1/lbl-2 (ap-guangzhou): bound; deleted AbC123" */
+function cloudSummary(t: TargetOutcome): string {
+  return [...(t.bound ?? []), ...(t.removed ?? [])].join('; ');
 }

@@ -8,6 +8,9 @@ import { configFor, messagesFor, type CliContext } from '../context.js';
 import { colorEnabled, palette } from '../render/color.js';
 import { renderStatus, type StatusEntry } from '../render/status.js';
 import { StateStore, type CertState } from '../../store/state.js';
+import { TargetRecordFile, type TargetRecord } from '../../store/targets.js';
+import type { ResolvedCertificate } from '../../config/load.js';
+import type { TargetStatus } from '../render/status.js';
 
 export type { StatusEntry } from '../render/status.js';
 
@@ -22,6 +25,7 @@ export function register(program: Command, ctx: CliContext): void {
       const now = ctx.now();
       const state = await StateStore.open(config.dataDir, undefined, { readOnly: true }).catch(() => undefined).then((s) => s ?? { get: () => ({ failures: 0 }) as CertState });
       const issuerOf = issuerIdentities(config.dataDir);
+      const records = await TargetRecordFile.open(config.dataDir, { readOnly: true }).catch(() => undefined);
       const entries: StatusEntry[] = await mapLimit(
         config.certificates,
         64,
@@ -43,6 +47,7 @@ export function register(program: Command, ctx: CliContext): void {
             renewAt: due.renewAt?.toISOString() ?? null,
             nextAttempt: deferredUntil?.toISOString() ?? null,
             humanAction: humanAction ?? null,
+            targets: targetStatus(c, info?.serial, records ? await records.all(c.name) : {}),
           };
         },
       );
@@ -55,4 +60,13 @@ export function register(program: Command, ctx: CliContext): void {
       }
       ctx.stdout.write(renderStatus(entries, messagesFor(cmd, ctx), palette(colorEnabled(ctx.stdout, ctx.env)), unconfigured));
     });
+}
+
+/** Each configured target with its last recorded deploy; "current" when it was of the serial stored now. */
+function targetStatus(cert: ResolvedCertificate, serial: string | undefined, records: Record<string, TargetRecord>): TargetStatus[] {
+  const ids = [...cert.targets.map((t) => ({ id: t.id, type: t.layout })), ...(cert.cloudTargets ?? []).map((t) => ({ id: t.id, type: t.type }))];
+  return ids.map(({ id, type }) => {
+    const r = records[id];
+    return { id, type, result: r?.result ?? null, at: r?.at ?? null, current: r !== undefined && r.serial === serial, where: r?.bound ?? [], error: r?.error ?? null };
+  });
 }

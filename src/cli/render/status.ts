@@ -20,6 +20,21 @@ export interface StatusEntry {
   nextAttempt: string | null;
   /** Set when retrying cannot fix the last failure: what a person must do. */
   humanAction: string | null;
+  /** The last deploy of each target (file layouts and cloud targets), in configured order. */
+  targets?: TargetStatus[];
+}
+
+export interface TargetStatus {
+  id: string;
+  type: string;
+  /** null: never deployed. */
+  result: 'ok' | 'failed' | null;
+  at: string | null;
+  /** Whether the last deploy was of the certificate stored now. */
+  current: boolean;
+  /** What was bound where, or the files written. */
+  where: string[];
+  error: string | null;
 }
 
 /** Fewer days than this is an emergency whatever the renewal window says. */
@@ -47,5 +62,22 @@ export function renderStatus(entries: StatusEntry[], m: Messages, pal: Palette, 
     if (e.daysLeft === null || e.daysLeft < URGENT_DAYS || e.humanAction) return pal.red(text);
     return e.due ? pal.yellow(text) : pal.green(text);
   });
-  return table + extra;
+  const targets = entries.flatMap((e) => e.targets ?? []);
+  return (targets.some((t) => t.result !== null) ? `${table}\n${renderTargets(targets, m, pal)}` : table) + extra;
+}
+
+/** One row per target: when it was last deployed, how that went, and where the certificate went (or why not). */
+function renderTargets(targets: TargetStatus[], m: Messages, pal: Palette): string {
+  const t = m.status.targets;
+  const rows = targets.map((x) => [
+    x.id,
+    x.at?.slice(0, 16).replace('T', ' ') ?? '-',
+    x.result === null ? '-' : x.result === 'failed' ? t.failed : x.current ? t.ok : t.older,
+    x.error ?? (x.where.join(', ') || '-'),
+  ]);
+  return renderTable([...t.headers], rows, (text, row, col) => {
+    if (col !== 2) return text;
+    const x = targets[row]!;
+    return x.result === 'failed' ? pal.red(text) : x.result === 'ok' && x.current ? pal.green(text) : pal.yellow(text);
+  });
 }
