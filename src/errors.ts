@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'ACME_RATE_LIMITED'
   | 'DEPLOY'
   | 'STORE'
+  | 'STORE_UNAVAILABLE'
   | 'LOCKED'
   | 'ABORTED';
 
@@ -92,6 +93,16 @@ export class DeployError extends CertkeeperError {
 export class StoreError extends CertkeeperError {
   constructor(message: string, opts: { cause?: unknown } = {}) {
     super('STORE', message, opts);
+  }
+}
+
+/**
+ * The shared store (PostgreSQL) cannot be reached right now. Nothing about the certificate is wrong:
+ * the store retries and alerts once for the outage, so this is never a certificate's own alert.
+ */
+export class StoreUnavailableError extends CertkeeperError {
+  constructor(message: string, opts: { cause?: unknown } = {}) {
+    super('STORE_UNAVAILABLE', message, opts);
   }
 }
 

@@ -1,36 +1,25 @@
-import { mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import * as acme from 'acme-client';
 import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
-import { writeFileAtomic } from '../store/atomic.js';
-import { accountDir } from './account-file.js';
+import type { AccountRepo } from '../store/store.js';
 import { AcmeSession, configureHttp } from './session.js';
 
 /**
- * Opens the ACME account for the configured CA, creating its key (0600) and registering it the first
- * time. Accounts are kept per directory URL, so switching CA never reuses a key registered elsewhere.
+ * Opens the ACME account for the configured CA, creating its key and registering it the first time.
+ * Accounts are kept per directory URL, so switching CA never reuses a key registered elsewhere. Hosts
+ * sharing a store that start together keep one key (the first one stored) and so one account: the
+ * CA answers a registration with a known key with the existing account.
  */
-export async function openAccount(acmeCfg: Config['acme'], dataDir: string, logger: Logger, directoryUrl = acmeCfg.directory): Promise<AcmeSession> {
+export async function openAccount(acmeCfg: Config['acme'], accounts: AccountRepo, logger: Logger, directoryUrl = acmeCfg.directory): Promise<AcmeSession> {
   configureHttp(acmeCfg.caBundle);
-  const dir = accountDir(dataDir, directoryUrl);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const keyPath = join(dir, 'key.pem');
-  const metaPath = join(dir, 'account.json');
+  let key = await accounts.readKey(directoryUrl);
+  if (!key) key = await accounts.saveKey(directoryUrl, (await acme.crypto.createPrivateEcdsaKey('P-256')).toString());
+  const record = (await accounts.read(directoryUrl)) ?? { directory: directoryUrl };
 
-  let key = await readFile(keyPath, 'utf8').catch(() => undefined);
-  if (!key) {
-    key = (await acme.crypto.createPrivateEcdsaKey('P-256')).toString();
-    await writeFileAtomic(keyPath, key, { mode: 0o600 });
-  }
-  const meta = await readFile(metaPath, 'utf8')
-    .then((t) => JSON.parse(t) as { url?: string })
-    .catch(() => ({}) as { url?: string });
-
-  const session = new AcmeSession(directoryUrl, key, meta.url, acmeCfg.eab);
-  if (!meta.url) {
+  const session = new AcmeSession(directoryUrl, key, record.url, acmeCfg.eab);
+  if (!record.url) {
     const url = await session.ensureAccount(acmeCfg.email);
-    await writeFileAtomic(metaPath, `${JSON.stringify({ url, directory: directoryUrl, email: acmeCfg.email }, null, 2)}\n`, { mode: 0o600 });
+    await accounts.save({ ...record, url, directory: directoryUrl, email: acmeCfg.email });
     logger.info({ directory: directoryUrl, account: url }, 'ACME account registered');
   }
   return session;

@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
 import type { Config, ResolvedCertificate } from '../config/load.js';
 import type { Issuer } from '../scheduler/ports.js';
+import type { AccountRepo } from '../store/store.js';
 import type { OrderDeps } from './order.js';
 import type { AcmeSession } from './session.js';
-import { registeredAccount } from './account-file.js';
 import { checkedProfile, directoryLoader, renewalInfoFor } from './renewal-info.js';
 
 /** The DNS side of one certificate's order: where its records go and how their propagation is checked. */
@@ -11,7 +11,7 @@ export type ChallengeDeps = Pick<OrderDeps, 'route' | 'pending' | 'propagation'>
 
 export interface AcmeIssuerOptions {
   acme: Config['acme'];
-  dataDir: string;
+  accounts: AccountRepo;
   /** Where orders go (the staging directory for --dry-run); renewal information comes from acme.directory. */
   orderDirectory: string;
   logger: Logger;
@@ -33,21 +33,18 @@ export function acmeIssuer(opts: AcmeIssuerOptions): Issuer {
   let profile: Promise<string | undefined> | undefined;
   let order: Promise<typeof import('./order.js')> | undefined;
 
-  // One CA and one account for every certificate: read account.json once per pass.
-  let account: string | null | undefined | false = false;
+  // One CA and one account for every certificate: read the account record once per pass.
+  let account: Promise<string | null | undefined> | undefined;
 
   return {
-    identity: async () => {
-      if (account === false) account = registeredAccount(opts.dataDir, acme.directory);
-      return { directory: acme.directory, account };
-    },
+    identity: async () => ({ directory: acme.directory, account: await (account ??= opts.accounts.registered(acme.directory)) }),
 
     renewalInfo: (name, stored, known, { refresh }) => renewalInfoFor(name, stored.fullchainPem, known, directory, { now: opts.now, logger, random: opts.random, refresh }),
 
     async issue(req, { signal, onStep }) {
       order ??= import('./order.js');
       const chosenProfile = await (profile ??= checkedProfile(acme.profile, orderDirectory, opts.orderDirectory));
-      session ??= import('./account.js').then(({ openAccount }) => openAccount(acme, opts.dataDir, logger, opts.orderDirectory));
+      session ??= import('./account.js').then(({ openAccount }) => openAccount(acme, opts.accounts, logger, opts.orderDirectory));
       const s = await session;
       // `replaces` means something only to the CA and account that issued the certificate it names.
       const hint = req.replaces;

@@ -9,6 +9,7 @@ import { resolveTarget, type ResolvedTarget } from '../deploy/layouts.js';
 import { interpolateEnv } from './interpolate.js';
 import { yamlSyntaxIssue } from './yaml-error.js';
 import { configSchema, type CertificateConfig, type RawConfig } from './schema.js';
+import { nodeOf, resolveStore, type StoreConfig } from './store-schema.js';
 
 export interface DnsInstance {
   type: string;
@@ -20,11 +21,14 @@ export interface DnsInstance {
 
 export type ResolvedCertificate = Omit<CertificateConfig, 'targets'> & { dns: string | Record<string, string>; deploy?: string; targets: ResolvedTarget[] };
 
-export interface Config extends Omit<RawConfig, 'dns' | 'certificates'> {
+export interface Config extends Omit<RawConfig, 'dns' | 'certificates' | 'store' | 'node'> {
   file: string;
   baseDir: string;
   dns: Record<string, DnsInstance>;
   certificates: ResolvedCertificate[];
+  store: StoreConfig;
+  /** This host's name in the fleet (`node:`, else the hostname). */
+  node: string;
 }
 
 /** `--config`, else `$CERTKEEPER_CONFIG`, else `./certkeeper.yaml`, else `/etc/certkeeper/certkeeper.yaml`. */
@@ -112,9 +116,13 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
     }
     return list;
   });
+  const store = resolveStore(cfg.store, baseDir, issues);
   if (issues.length) throw new ConfigError(issues);
+  const node = nodeOf(cfg.node);
   return {
     ...cfg,
+    store,
+    node,
     file: resolve(file),
     baseDir,
     dataDir: at(cfg.dataDir),
@@ -122,7 +130,8 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
     dns,
     certificates: cfg.certificates.map((c, i) => ({
       ...c,
-      targets: targets[i]!,
+      // A certificate meant for other hosts is kept in the store here, never deployed.
+      targets: c.nodes && !c.nodes.includes(node) ? [] : targets[i]!,
       dns: c.dns ?? onlyDns!,
       deploy: c.files ? (c.deploy ?? onlyDeploy) : c.deploy,
       files: c.files && { cert: at(c.files.cert), key: at(c.files.key) },

@@ -1,24 +1,12 @@
 import cron from 'node-cron';
 import { z } from 'zod';
-import { parseDuration } from './duration.js';
+import { duration } from './duration-schema.js';
 import { checkDomainName, notInPublicDns } from './names.js';
 import { notifySchema } from '../notify/config.js';
 import { serverSchema } from '../server/config.js';
+import { nodeName, storeSchema } from './store-schema.js';
 
-/** A duration written as "30s", "5m", "2h", "1d" or a number of seconds; parsed to milliseconds. */
-export const duration = (def: string) =>
-  z
-    .union([z.string(), z.number()])
-    .default(def)
-    .transform((v, ctx) => {
-      const ms = parseDuration(v);
-      if (ms === undefined) {
-        ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration; write e.g. 30s, 5m, 2h or 1d` });
-        return z.NEVER;
-      }
-      return ms;
-    })
-    .meta({ title: 'duration', description: 'a number of seconds, or a number with ms, s, m, h or d' });
+export { duration };
 
 /** An external command as an argument array: never a shell string, so config values stay inert. */
 export const command = z
@@ -144,6 +132,7 @@ const certificate = z
       .describe('where to deploy; omit to only keep the certificate in dataDir'),
     targets: z.array(deployTargetFiles).default([]).describe('places to deploy to, each with a file layout'),
     deploy: z.string().optional().describe('name of the deploy: entry to test and reload (default: the only one)'),
+    nodes: z.array(nodeName).min(1).optional().describe('deploy only on these hosts of the fleet (their node: names); default: every host whose configuration lists the certificate'),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -204,7 +193,9 @@ const dnsEntry = z
 export const configSchema = z
   .object({
     $schema: z.string().optional(),
-    dataDir: z.string().default('./data').describe('folder for account keys, issued certificates (dataDir/certs/NAME) and state'),
+    dataDir: z.string().default('./data').describe('folder for account keys, issued certificates (dataDir/certs/NAME) and state; with store type postgres only what is this host\'s own (deploy journal, lock, alert state)'),
+    store: storeSchema,
+    node: nodeName.optional().describe("this host's name in the fleet, in status, metrics and deploy records (default: the hostname)"),
     acme: z
       .object({
         directory,

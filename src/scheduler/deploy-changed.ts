@@ -1,29 +1,35 @@
 import type { DeployItem, DeployOutcome } from '../deploy/deployer.js';
 import { DeployError, oneLine } from '../errors.js';
 import { emit } from '../events.js';
+import type { DeployRecord } from '../store/shared.js';
 import type { Decided } from './decide.js';
 import { failResult, type PassRun, type Results } from './run.js';
 
 /**
  * Step 4: deploys what changed in one go per server: the certificates just renewed, and those not
  * due whose deployed files differ from the stored ones (a new target, a restored server, an earlier
- * failed deploy) — state, not events.
+ * failed deploy, a version another host stored) — state, not events. Returns what each certificate
+ * now has deployed here, for a shared store's fleet view.
  */
-export async function deployChanged(run: PassRun, decided: Decided[], renewed: DeployItem[], results: Results): Promise<void> {
+export async function deployChanged(run: PassRun, decided: Pick<Decided, 'cert' | 'stored' | 'decision'>[], renewed: DeployItem[], results: Results): Promise<DeployRecord[]> {
   const { deployer } = run.deps;
   const toDeploy = [...renewed];
+  const records: DeployRecord[] = [];
   for (const d of decided) {
     if (d.decision.due || d.stored.state !== 'ok' || !d.cert.targets.length) continue;
     const same = await deployer.matches(d.cert, d.stored.cert).catch((err: unknown) => {
       run.logger.warn({ cert: d.cert.name, err: oneLine(err) }, 'cannot compare the deployed files; deploying again');
       return false;
     });
-    if (same) continue;
+    if (same) {
+      records.push({ name: d.cert.name, serial: d.stored.cert.info.serial, ok: true });
+      continue;
+    }
     run.logger.info({ cert: d.cert.name }, 'deployed files differ from the stored certificate; deploying again');
     toDeploy.push({ cert: d.cert, stored: d.stored.cert });
     results.set(d.cert.name, { name: d.cert.name, result: 'redeployed', decision: d.decision });
   }
-  if (!toDeploy.length) return;
+  if (!toDeploy.length) return records;
   // The deployer reports per certificate; anything it throws is every one's failure, never the pass's.
   const outcomes: DeployOutcome[] = await deployer.deploy(toDeploy).catch((err: unknown) => toDeploy.map((i) => ({ name: i.cert.name, ok: false, error: new DeployError(oneLine(err)) })));
   emitDeploys(run, toDeploy, outcomes);
@@ -31,6 +37,7 @@ export async function deployChanged(run: PassRun, decided: Decided[], renewed: D
     const item = toDeploy.find((i) => i.cert.name === o.name);
     const r = results.get(o.name);
     if (!item || !r) continue;
+    records.push({ name: o.name, serial: item.stored.info.serial, ok: o.ok, ...(o.ok ? {} : { error: oneLine(o.error ?? 'deploy failed') }) });
     if (o.ok) {
       if (r.result === 'renewed') r.deployed = true;
       run.logger.info({ cert: o.name }, 'deployed');
@@ -41,6 +48,15 @@ export async function deployChanged(run: PassRun, decided: Decided[], renewed: D
     const prev = decided.find((d) => d.cert.name === o.name)?.stored;
     failResult(run, results, { cert: item.cert, error: o.error ?? new DeployError('deploy failed'), stage: 'deploy', ms: r.result === 'renewed' ? r.ms : 0, decision: r.decision, notAfter: prev?.state === 'ok' ? prev.cert.info.notAfter : undefined });
   }
+  return records;
+}
+
+/**
+ * A shared store learns what this host deployed, and (for a pass over every configured certificate)
+ * which certificates it deploys at all. Best effort: the fleet view lags, nothing else is affected.
+ */
+export async function recordDeploys(run: PassRun, records: DeployRecord[], deploys?: string[]): Promise<void> {
+  await run.deps.store.recordDeploys?.(records, deploys).catch((err: unknown) => run.logger.warn({ err: oneLine(err) }, 'could not record the deploys in the store; the fleet view lags until the next pass'));
 }
 
 /** One deploy event per server; every certificate deployed to it shares one test and one reload. */

@@ -6,10 +6,10 @@ import { deployCertificates, deployedMatches, recoverDeploys } from '../deploy/d
 import { challengeRouter, cnameLookup } from '../dns/alias.js';
 import { DnsProviders } from '../dns/instances.js';
 import { pendingTxtForPass, type PendingHooks } from '../dns/pending.js';
+import { DeployGate } from '../deploy/gate.js';
 import { observeDns, type Observer } from '../events.js';
-import { CertificateStore } from '../store/certs.js';
-import { StateStore } from '../store/state.js';
-import type { PassDeps } from './ports.js';
+import type { Store } from '../store/store.js';
+import type { Deployer, PassDeps } from './ports.js';
 
 export interface WiringOptions {
   dryRun?: boolean;
@@ -17,6 +17,8 @@ export interface WiringOptions {
   now: () => Date;
   random?: () => number;
   observer?: Observer;
+  /** With a shared store: serialises this host's deploys (the daemon passes its own, shared with its deploys of other hosts' versions). */
+  deployGate?: DeployGate;
 }
 
 /** Staging directory for --dry-run: the CA's own test endpoint where one exists, else the configured CA. */
@@ -27,33 +29,54 @@ export function dryRunDirectory(directory: string): string {
 }
 
 /**
- * The real dependencies of a pass, from the configuration: the file store in dataDir, one ACME CA
- * and account, the DNS providers, and the deployer. Called with the dataDir lock held.
+ * The real dependencies of a pass, from the configuration: the store (files in dataDir, or a
+ * database several hosts share), one ACME CA and account, the DNS providers, and the deployer.
+ * Called with the dataDir lock held, or, with a shared store, certificates held one at a time.
  */
-export async function openPassDeps(config: Config, logger: Logger, opts: WiringOptions, signal: AbortSignal): Promise<PassDeps> {
+export async function openPassDeps(config: Config, logger: Logger, opts: WiringOptions, signal: AbortSignal, store: Store): Promise<PassDeps> {
+  const shared = store.shared;
+  const gate = shared ? (opts.deployGate ?? new DeployGate(config.dataDir, logger)) : undefined;
   // Settle a deploy a crash left half done before comparing deployed files with the store: recovery
   // may put the old files back, and the comparison must see the files as they will stay.
-  await recoverDeploys(config.dataDir, logger);
-  const state = await StateStore.open(config.dataDir, logger);
+  await (gate ? gate.run(() => recoverDeploys(config.dataDir, logger)) : recoverDeploys(config.dataDir, logger));
+  const state = await store.openState({ logger });
   const providers = new DnsProviders(config, logger, opts.env);
-  // Challenge records a killed run left in DNS go first, before new orders write at the same names.
-  const pendingTxt = await pendingTxtForPass(config.dataDir, config.dns, (e) => providers.get(e), logger, signal);
+  // Challenge records a killed run left in DNS go first, before new orders write at the same names;
+  // in a shared store only those of certificates no host is ordering now.
+  const pendingTxt = await pendingTxtForPass(() => store.openPendingTxt(logger), config.dns, (e) => providers.get(e), logger, {
+    signal,
+    node: shared?.node,
+    claim: shared && (async (cert) => {
+      const answer = await shared.claim(cert);
+      return 'claim' in answer ? () => answer.claim.release() : undefined;
+    }),
+  });
   return {
-    store: { certs: new CertificateStore(config.dataDir), state },
+    store: {
+      certs: store.certs,
+      state,
+      ...(shared ? { claim: (name: string) => shared.claim(name), recordDeploys: shared.recordDeploys.bind(shared) } : {}),
+    },
     issuer: acmeIssuer({
       acme: config.acme,
-      dataDir: config.dataDir,
+      accounts: store.accounts,
       orderDirectory: opts.dryRun ? dryRunDirectory(config.acme.directory) : config.acme.directory,
       logger,
       now: opts.now,
       random: opts.random,
       challenges: (cert) => challengeDeps(config, cert, { providers, pending: pendingTxt(cert.name), logger, observer: opts.observer }),
     }),
-    deployer: {
-      matches: deployedMatches,
-      deploy: (items) => deployCertificates(items, config.deploy, logger, { dataDir: config.dataDir }),
-      reloads: (server) => Boolean(config.deploy[server]?.reload),
-    },
+    deployer: deployerFor(config, logger, gate),
+  };
+}
+
+/** The deployer for this host's targets; through the gate when there is one (a shared store). */
+export function deployerFor(config: Config, logger: Logger, gate?: DeployGate): Deployer {
+  const deploy = (items: Parameters<Deployer['deploy']>[0]) => deployCertificates(items, config.deploy, logger, { dataDir: config.dataDir });
+  return {
+    matches: deployedMatches,
+    deploy: gate ? (items) => gate.run(() => deploy(items)) : deploy,
+    reloads: (server) => Boolean(config.deploy[server]?.reload),
   };
 }
 

@@ -1,32 +1,31 @@
 import type { Command } from 'commander';
-import { registeredAccount } from '../../acme/account-file.js';
 import { deferForBackoff, humanActionNote, orderKey } from '../../scheduler/backoff.js';
 import { renewalDue, daysLeft } from '../../scheduler/due.js';
 import { mapLimit } from '../../scheduler/limit.js';
-import { CertificateStore } from '../../store/certs.js';
-import { configFor, messagesFor, type CliContext } from '../context.js';
+import { openStore } from '../../store/open.js';
+import type { FleetCertificate } from '../../store/shared.js';
+import { configFor, loggerFor, messagesFor, type CliContext } from '../context.js';
 import { colorEnabled, palette } from '../render/color.js';
 import { renderStatus, type StatusEntry } from '../render/status.js';
-import { StateStore, type CertState } from '../../store/state.js';
+import type { CertState } from '../../store/state.js';
 
 export type { StatusEntry } from '../render/status.js';
 
 export function register(program: Command, ctx: CliContext): void {
   program
     .command('status')
-    .description('show every configured certificate: names, issuer, expiry, days left, and whether it is due')
+    .description('show every configured certificate: names, issuer, expiry, days left, whether it is due, and (with a shared store) what each host serves')
     .option('--json', 'print a JSON array')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
       const config = await configFor(cmd, ctx);
-      const store = new CertificateStore(config.dataDir);
-      const now = ctx.now();
-      const state = await StateStore.open(config.dataDir, undefined, { readOnly: true }).catch(() => undefined).then((s) => s ?? { get: () => ({ failures: 0 }) as CertState });
-      const issuer = { directory: config.acme.directory, account: registeredAccount(config.dataDir, config.acme.directory) };
-      const entries: StatusEntry[] = await mapLimit(
-        config.certificates,
-        64,
-        async (c) => {
-          const stored = await store.read(c.name);
+      const store = await openStore(config, await loggerFor(cmd, ctx, 'stderr'));
+      try {
+        const now = ctx.now();
+        const state = await store.openState({ readOnly: true }).catch(() => undefined).then((s) => s ?? { get: () => ({ failures: 0 }) as CertState });
+        const issuer = { directory: config.acme.directory, account: await store.accounts.registered(config.acme.directory) };
+        const fleet = store.shared ? new Map((await store.shared.fleet()).map((f): [string, FleetCertificate] => [f.name, f])) : undefined;
+        const entries: StatusEntry[] = await mapLimit(config.certificates, 64, async (c) => {
+          const stored = await store.certs.read(c.name);
           const st = state.get(c.name);
           // The ARI certID needs an X.509 parse: only worth it when the state holds a window to match.
           let certId: string | undefined;
@@ -51,13 +50,17 @@ export function register(program: Command, ctx: CliContext): void {
             renewAt: due.renewAt?.toISOString() ?? null,
             nextAttempt: deferredUntil?.toISOString() ?? null,
             humanAction: (deferredUntil && humanActionNote(st)) || null,
+            serial: info?.serial ?? null,
+            ...(fleet ? { hosts: fleet.get(c.name)?.hosts ?? [] } : {}),
           };
-        },
-      );
-      if (opts.json) {
-        ctx.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
-        return;
+        });
+        if (opts.json) {
+          ctx.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
+          return;
+        }
+        ctx.stdout.write(renderStatus(entries, messagesFor(cmd, ctx), palette(colorEnabled(ctx.stdout, ctx.env))));
+      } finally {
+        await store.close();
       }
-      ctx.stdout.write(renderStatus(entries, messagesFor(cmd, ctx), palette(colorEnabled(ctx.stdout, ctx.env))));
     });
 }

@@ -1,4 +1,6 @@
 import type { Messages } from '../../i18n/index.js';
+import { fleetSummary } from '../../store/fleet-view.js';
+import type { FleetHost } from '../../store/shared.js';
 import { renderTable } from '../table.js';
 import type { Palette } from './color.js';
 
@@ -16,6 +18,10 @@ export interface StatusEntry {
   nextAttempt: string | null;
   /** Set when retrying cannot fix the last failure: what a person must do. */
   humanAction: string | null;
+  /** The stored certificate's serial (hex). */
+  serial?: string | null;
+  /** With a store several hosts share: what each host serves. */
+  hosts?: FleetHost[];
 }
 
 /** Fewer days than this is an emergency whatever the renewal window says. */
@@ -27,6 +33,7 @@ const URGENT_DAYS = 7;
  */
 export function renderStatus(entries: StatusEntry[], m: Messages, pal: Palette): string {
   if (entries.length === 0) return `${m.status.none}\n`;
+  const fleet = entries.some((e) => e.hosts);
   const rows = entries.map((e) => [
     e.name,
     e.domains.join(','),
@@ -34,9 +41,11 @@ export function renderStatus(entries: StatusEntry[], m: Messages, pal: Palette):
     e.notAfter?.slice(0, 10) ?? '-',
     e.daysLeft === null ? '-' : String(e.daysLeft),
     e.due ? m.status.yes(e.reason) : m.status.no,
+    ...(fleet ? [e.hosts && e.serial ? fleetSummary({ hosts: e.hosts }) : '-'] : []),
   ]);
-  return renderTable([...m.status.headers], rows, (text, row, col) => {
+  return renderTable([...m.status.headers, ...(fleet ? [m.status.hosts] : [])], rows, (text, row, col) => {
     const e = entries[row]!;
+    if (col === 6) return e.hosts?.every((h) => h.state === 'current') ? pal.green(text) : e.hosts?.some((h) => h.state === 'failing') ? pal.red(text) : pal.yellow(text);
     if (col !== 4 && col !== 5) return text;
     if (e.daysLeft === null || e.daysLeft < URGENT_DAYS || e.humanAction) return pal.red(text);
     return e.due ? pal.yellow(text) : pal.green(text);
