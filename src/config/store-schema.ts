@@ -85,3 +85,15 @@ export function nodeOf(configured: string | undefined): string {
   const h = hostname().replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 63);
   return h || 'localhost';
 }
+
+/** The store's secrets (the database password, the encryption key), to cut out of alert texts. */
+export function storeSecrets(store: StoreConfig): string[] {
+  if (store.type === 'file') return [];
+  let password = '';
+  try {
+    password = decodeURIComponent(new URL(store.url).password);
+  } catch {
+    // an unparsable URL has no password to hide
+  }
+  return [password, store.encryptionKey.toString('base64')].filter((s) => s.length >= 6);
+}

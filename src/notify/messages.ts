@@ -6,7 +6,11 @@ export type Notice =
   | { kind: 'success'; name: string; domains: string[]; notAfter: Date; deployed: boolean; at: Date }
   /** `where`: the copy in use that expires first; `reason`: why it is not being replaced. */
   | { kind: 'expiring'; name: string; domains: string[]; notAfter: Date; threshold: number; where: string; reason: string; at: Date }
-  | { kind: 'test'; channel: string; host: string; at: Date };
+  | { kind: 'test'; channel: string; host: string; at: Date }
+  /** The shared store could not be reached by `host` (down), or can again (up). */
+  | { kind: 'store'; host: string; where: string; down: boolean; since: Date; reason?: string; at: Date }
+  /** `node` still serves an older version of the certificate, since `since`. */
+  | { kind: 'behind'; name: string; domains: string[]; node: string; serial: string; deployedSerial: string | null; since: Date; error: string | null; at: Date };
 
 export interface Rendered {
   title: string;
@@ -53,6 +57,17 @@ const T = {
     todo: 'What to do',
     testText: (c: string, h: string) => `Channel "${c}" on ${h} works. certkeeper will send alerts here.`,
     nothing: 'nothing; this is for your records',
+    storeDownTitle: (h: string) => `certkeeper: ${h} cannot reach the certificate store`,
+    storeUpTitle: (h: string) => `certkeeper: ${h} reaches the certificate store again`,
+    store: 'Store',
+    since: 'Since',
+    storeDownTodo: 'Deployed certificates stay as they are and certkeeper retries by itself. Check the database (is it up, does the network reach it, is the password right); renewals wait until it is back.',
+    behindTitle: (n: string, node: string) => `certkeeper: ${node} still serves an old ${n}`,
+    host: 'Host',
+    serves: 'Serves serial',
+    current: 'Current serial',
+    none2: 'nothing deployed yet',
+    behindTodo: (node: string) => `On ${node}: check that certkeeper run is running and look at its log (certkeeper status shows every host); a failing deploy names its error above.`,
   },
   zh: {
     failureTitle: (n: string) => `certkeeper：证书 ${n} 续期失败`,
@@ -76,6 +91,17 @@ const T = {
     todo: '处理建议',
     testText: (c: string, h: string) => `${h} 上的通知渠道「${c}」工作正常，certkeeper 会把告警发到这里。`,
     nothing: '无需处理',
+    storeDownTitle: (h: string) => `certkeeper：${h} 无法连接证书存储`,
+    storeUpTitle: (h: string) => `certkeeper：${h} 已恢复连接证书存储`,
+    store: '存储',
+    since: '开始时间',
+    storeDownTodo: '已部署的证书保持不变，certkeeper 会自动重试。请检查数据库（是否运行、网络是否可达、密码是否正确）；恢复前续期会暂停。',
+    behindTitle: (n: string, node: string) => `certkeeper：${node} 仍在使用旧的 ${n} 证书`,
+    host: '主机',
+    serves: '在用序列号',
+    current: '最新序列号',
+    none2: '尚未部署',
+    behindTodo: (node: string) => `请在 ${node} 上确认 certkeeper run 正在运行并查看日志（certkeeper status 可查看每台主机）；若部署失败，错误见上。`,
   },
 } as const;
 
@@ -134,6 +160,28 @@ function block(n: Notice, lang: Language): Block {
       };
     case 'test':
       return { title: t.testTitle, lines: [{ value: t.testText(n.channel, n.host) }] };
+    case 'store':
+      return {
+        title: n.down ? t.storeDownTitle(n.host) : t.storeUpTitle(n.host),
+        lines: [
+          { label: t.store, value: n.where },
+          { label: t.since, value: n.since.toISOString() },
+          ...(n.reason ? [{ label: t.error, value: n.reason }] : []),
+          { label: t.todo, value: n.down ? t.storeDownTodo : t.nothing },
+        ],
+      };
+    case 'behind':
+      return {
+        title: t.behindTitle(n.name, n.node),
+        lines: [
+          { label: t.names, value: n.domains.join(', ') },
+          { label: t.host, value: n.node },
+          { label: t.serves, value: n.deployedSerial ?? t.none2 },
+          { label: t.current, value: `${n.serial} (${t.since} ${n.since.toISOString()})` },
+          ...(n.error ? [{ label: t.error, value: n.error }] : []),
+          { label: t.todo, value: t.behindTodo(n.node) },
+        ],
+      };
   }
 }
 
@@ -165,6 +213,10 @@ export function truncateBytes(s: string, max: number): string {
 
 function asData(n: Notice): Record<string, unknown> {
   if (n.kind === 'test') return { kind: 'test', channel: n.channel, host: n.host, at: n.at.toISOString() };
+  if (n.kind === 'store') return { kind: n.down ? 'store-unavailable' : 'store-available', host: n.host, store: n.where, since: n.since.toISOString(), at: n.at.toISOString(), ...(n.reason ? { error: n.reason } : {}) };
+  if (n.kind === 'behind') {
+    return { kind: 'host-behind', certificate: n.name, domains: n.domains, host: n.node, serial: n.serial, deployedSerial: n.deployedSerial, since: n.since.toISOString(), at: n.at.toISOString(), ...(n.error ? { error: n.error } : {}) };
+  }
   const notAfter = 'notAfter' in n && n.notAfter ? n.notAfter : undefined;
   return {
     kind: n.kind,

@@ -6,7 +6,7 @@ import { emit, type Observer } from '../events.js';
 import { DeployedCopies } from '../deploy/deployed-copies.js';
 import { checkCertificatesInUse } from './expiry-check.js';
 import { configWarnings } from '../config/warnings.js';
-import { renewPass, type CertificateResult } from './pass.js';
+import { renewPass, type CertificateResult, type PassOptions } from './pass.js';
 import { defaultSchedule } from './schedule.js';
 
 export interface DaemonOptions {
@@ -29,9 +29,19 @@ export interface DaemonOptions {
    * metrics) before it takes over; a throw refuses the reload and the running configuration stays.
    */
   applyConfig?: (next: Config) => Promise<void>;
+  /** With a store several hosts share (fleet-link.ts), the current link to it: what passes use, and when they can run. */
+  shared?: () => SharedPasses | undefined;
 }
 
-type Trigger = 'start' | 'schedule' | 'reload' | 'retry';
+/** What the daemon asks of a store several hosts share around each pass. */
+export interface SharedPasses {
+  passOptions(): Pick<PassOptions, 'store' | 'deployGate'>;
+  /** Why no pass can run now (the database is unreachable), or undefined. */
+  blocked(): string | undefined;
+  afterPass(): Promise<void>;
+}
+
+type Trigger = 'start' | 'schedule' | 'reload' | 'retry' | 'store';
 
 /** A pass that ran past renew.passTimeout: /healthz fails until a later pass ends in time. */
 interface Overrun {
@@ -129,6 +139,11 @@ export class Daemon {
     this.task = cron.schedule(expr, () => this.trigger('schedule'), { name: 'certkeeper-renew' });
   }
 
+  /** A pass as soon as none is running: the shared store is reachable again. */
+  requestPass(): void {
+    this.trigger('store');
+  }
+
   private trigger(why: Trigger): void {
     if (this.stopping) return;
     if (this.running) {
@@ -157,6 +172,13 @@ export class Daemon {
       }
     }
     if (this.stopping) return;
+    const shared = this.opts.shared?.();
+    const blocked = shared?.blocked();
+    if (blocked) {
+      // Nothing is read, ordered or deployed: the link asks for a pass once the store is back.
+      this.log.warn({ trigger: why, reason: blocked }, 'pass skipped: the store cannot be reached');
+      return;
+    }
     clearTimeout(this.wakeTimer);
     let earliest: Date | undefined;
     const t0 = Date.now();
@@ -172,6 +194,7 @@ export class Daemon {
         signal: AbortSignal.any([this.passAbort.signal, deadline.signal]),
         random: this.opts.random,
         lock: { waitMs: this.opts.lockWaitMs ?? 600_000 },
+        ...shared?.passOptions(),
         observer: this.opts.observer,
         onStep: (name, step) => steps.set(name, step),
         onWake: (at) => {
@@ -186,7 +209,8 @@ export class Daemon {
     } finally {
       deadline.settle();
     }
-    if (!this.stopping) await checkCertificatesInUse(this.config, results, { observer: this.opts.observer, now: this.now, logger: this.log, copies: this.copies, passError });
+    if (!this.stopping) await checkCertificatesInUse(this.config, results, { observer: this.opts.observer, now: this.now, logger: this.log, copies: this.copies, passError, store: shared?.passOptions().store });
+    if (!this.stopping) await shared?.afterPass();
     this.planWake(earliest);
     const next = [this.task?.getNextRun?.() ?? undefined, earliest].filter((d): d is Date => d instanceof Date && d > this.now());
     if (next.length) emit(this.opts.observer, { type: 'schedule', nextCheck: new Date(Math.min(...next.map((d) => d.getTime()))) });

@@ -3,7 +3,11 @@ import { DeployError, oneLine } from '../errors.js';
 import { emit } from '../events.js';
 import type { DeployRecord } from '../store/shared.js';
 import type { Decided } from './decide.js';
+import type { PassDeps, PassStore } from './ports.js';
 import { failResult, type PassRun, type Results } from './run.js';
+
+/** What deploying needs of a pass; the daemon's deploys of versions other hosts stored need no more. */
+export type DeployRun = Pick<PassRun, 'logger' | 'now' | 'observer' | 'onStep'> & { deps: Pick<PassDeps, 'deployer'> & { store: Pick<PassStore, 'recordDeploys'> } };
 
 /**
  * Step 4: deploys what changed in one go per server: the certificates just renewed, and those not
@@ -11,7 +15,7 @@ import { failResult, type PassRun, type Results } from './run.js';
  * failed deploy, a version another host stored) — state, not events. Returns what each certificate
  * now has deployed here, for a shared store's fleet view.
  */
-export async function deployChanged(run: PassRun, decided: Pick<Decided, 'cert' | 'stored' | 'decision'>[], renewed: DeployItem[], results: Results): Promise<DeployRecord[]> {
+export async function deployChanged(run: DeployRun, decided: Pick<Decided, 'cert' | 'stored' | 'decision'>[], renewed: DeployItem[], results: Results): Promise<DeployRecord[]> {
   const { deployer } = run.deps;
   const toDeploy = [...renewed];
   const records: DeployRecord[] = [];
@@ -55,12 +59,12 @@ export async function deployChanged(run: PassRun, decided: Pick<Decided, 'cert' 
  * A shared store learns what this host deployed, and (for a pass over every configured certificate)
  * which certificates it deploys at all. Best effort: the fleet view lags, nothing else is affected.
  */
-export async function recordDeploys(run: PassRun, records: DeployRecord[], deploys?: string[]): Promise<void> {
+export async function recordDeploys(run: DeployRun, records: DeployRecord[], deploys?: string[]): Promise<void> {
   await run.deps.store.recordDeploys?.(records, deploys).catch((err: unknown) => run.logger.warn({ err: oneLine(err) }, 'could not record the deploys in the store; the fleet view lags until the next pass'));
 }
 
 /** One deploy event per server; every certificate deployed to it shares one test and one reload. */
-function emitDeploys(run: PassRun, items: DeployItem[], outcomes: DeployOutcome[]): void {
+function emitDeploys(run: DeployRun, items: DeployItem[], outcomes: DeployOutcome[]): void {
   const groups = new Map<string, Set<string>>();
   for (const i of items) for (const t of i.cert.targets) groups.set(t.deploy ?? 'files', (groups.get(t.deploy ?? 'files') ?? new Set()).add(i.cert.name));
   for (const [target, names] of groups) {

@@ -70,7 +70,7 @@ export async function runPass(run: PassRun, selected: ResolvedCertificate[]): Pr
  * event's text says when a person must act, so the alert does too.
  */
 export function failResult(
-  run: PassRun,
+  run: Pick<PassRun, 'onStep' | 'now' | 'observer'>,
   results: Results,
   f: { cert: ResolvedCertificate; error: unknown; stage: 'issue' | 'deploy'; ms: number; decision: DueDecision; notAfter?: Date; humanAction?: string },
 ): void {

@@ -23,8 +23,8 @@ export interface SharedStore {
    * returned once across the whole fleet, so exactly one host alerts for it.
    */
   takeBehind(afterMs: number): Promise<BehindHost[]>;
-  /** Notes this host as alive (status shows when each host was last seen). */
-  seen(version: string): Promise<void>;
+  /** Notes this host as alive, with the schema version it runs (status shows when each host was last seen). */
+  seen(): Promise<void>;
   /** Listens for versions stored by any host; see Follower. */
   follow(handlers: FollowHandlers): Follower;
   /** Undefined while the database answers; else since when and why not. */

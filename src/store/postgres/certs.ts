@@ -6,6 +6,8 @@ import { open, seal } from './sealed.js';
 
 /** How many versions of a certificate are kept (the current one and four before it), as in dataDir/archive. */
 const KEEP_VERSIONS = 5;
+/** How long storing a just-issued certificate keeps trying while the database is away. */
+const SAVE_RETRY_MS = 10 * 60_000;
 
 interface Row {
   fullchain: string;
@@ -42,6 +44,7 @@ export class PgCertificates implements CertificateRepo {
     const checked = checkedForStore(name, fullchainPem, keyPem, meta);
     const { info } = checked;
     const sealed = seal(this.key, keyPem, keyAad(name, info.fingerprint256));
+    // An issued certificate is worth waiting for the database (SAVE_RETRY_MS): ordering it again would cost a duplicate at the CA.
     await this.db.tx(async (c) => {
       // The same certificate twice (a save retried after its answer was lost) is one version.
       const added = await c.query(
@@ -55,7 +58,7 @@ export class PgCertificates implements CertificateRepo {
         [name],
       );
       await c.query('SELECT pg_notify($1, $2)', [this.opts.channel, JSON.stringify({ name, serial: info.serial, node: this.opts.node })]);
-    });
+    }, { retryMs: SAVE_RETRY_MS });
     return { name, dir: this.where(name), fullchainPem: checked.fullchainPem, keyPem, info, meta: checked.meta };
   }
 

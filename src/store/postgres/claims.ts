@@ -40,7 +40,7 @@ export class PgClaims {
 
   async claim(name: string): Promise<ClaimAnswer> {
     const held = new HeldClaim(this, name, randomBytes(8).toString('hex'));
-    const first = await this.take(name, held.token, (err) => held.lost(err), false);
+    const first = await this.retrying(() => this.take(name, held.token, (err) => held.lost(err), false));
     if ('busy' in first) return first;
     if ('lostTo' in first) return { busy: first.lostTo };
     held.attach(first.held);
@@ -75,6 +75,21 @@ export class PgClaims {
     } finally {
       // Ending the session frees a lock taken on it (a busy or refused answer).
       if (!keep) await c.end().catch(() => undefined);
+    }
+  }
+
+  /** Retries while the server is away for a short while (a restart), like every other store operation. */
+  private async retrying<T>(fn: () => Promise<T>, ms = 15_000): Promise<T> {
+    const until = Date.now() + ms;
+    let delay = 200;
+    for (;;) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (!isUnavailable(err) || Date.now() + delay > until) throw err;
+        await sleep(delay);
+        delay = Math.min(delay * 2, 2000);
+      }
     }
   }
 

@@ -10,7 +10,7 @@ import { PgClaims } from './claims.js';
 import { Database } from './db.js';
 import { PgFleet } from './fleet.js';
 import { listenForStored } from './listen.js';
-import { migrate, tables, type Tables } from './migrations.js';
+import { migrate, SCHEMA_VERSION, tables, type Tables } from './migrations.js';
 import { PgPendingTxt } from './pending.js';
 import { keyId, keyMatches, makeKeyCheck, type KeyCheck } from './sealed.js';
 import { PgState } from './state.js';
@@ -54,7 +54,7 @@ export class PostgresStore implements Store {
       recordDeploys: (records, deploys) => fleet.recordDeploys(records, deploys),
       fleet: () => fleet.fleet(),
       takeBehind: (afterMs) => fleet.takeBehind(afterMs),
-      seen: (version) => fleet.seen(version),
+      seen: () => fleet.seen(`schema ${SCHEMA_VERSION}`),
       follow: (handlers) => listenForStored({ db, schema: config.schema, node, channel, logger }, handlers),
       get unavailable() {
         return db.unavailable;

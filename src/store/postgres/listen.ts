@@ -13,6 +13,8 @@ export interface ListenOptions {
   logger: Logger;
   /** How often the connection is checked with a round trip (a half-open TCP connection hears nothing). */
   checkMs?: number;
+  /** Reconnecting this long without success makes the store count as unreachable (a restart takes less). */
+  outageMs?: number;
 }
 
 /**
@@ -29,6 +31,7 @@ export function listenForStored(opts: ListenOptions, handlers: FollowHandlers): 
   let check: NodeJS.Timeout | undefined;
   let delay = 1000;
   let first = true;
+  let failingSince: number | undefined;
   let settle!: { resolve: () => void; reject: (e: Error) => void };
   const started = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
 
@@ -55,6 +58,7 @@ export function listenForStored(opts: ListenOptions, handlers: FollowHandlers): 
       if (stopped) return void (await c.end().catch(() => undefined));
       client = c;
       delay = 1000;
+      failingSince = undefined;
       db.markUp();
       logger.info({ store: db.where, first }, first ? 'listening for certificates stored by any host' : 'listening again for stored certificates; catching up on what was missed');
       first = false;
@@ -68,7 +72,8 @@ export function listenForStored(opts: ListenOptions, handlers: FollowHandlers): 
         stopped = true;
         return settle.reject(err);
       }
-      db.markDown(reasonOf((err as { cause?: unknown }).cause ?? err));
+      failingSince ??= Date.now();
+      if (first || Date.now() - failingSince >= (opts.outageMs ?? 15_000)) db.markDown(reasonOf((err as { cause?: unknown }).cause ?? err));
       logger.warn({ store: db.where, err: oneLine(err), retryInMs: delay }, 'cannot listen for stored certificates; retrying');
       // The first attempt failing is an outage, not a reason to refuse to start: go on degraded.
       if (first) settle.resolve();

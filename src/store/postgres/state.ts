@@ -30,6 +30,8 @@ export class PgState implements StateRepo {
 
   async update(name: string, fn: (s: CertState) => CertState): Promise<CertState> {
     const next = await this.db.tx(async (c) => {
+      // A row to lock, also for the first change: two hosts must not both start from "no state".
+      await c.query(`INSERT INTO ${this.t.state} (name, state) VALUES ($1, '{"failures":0}') ON CONFLICT (name) DO NOTHING`, [name]);
       const { rows } = await c.query<{ state: unknown }>(`SELECT state FROM ${this.t.state} WHERE name = $1 FOR UPDATE`, [name]);
       const out = fn(rows[0] ? saneState(rows[0].state) : { failures: 0 });
       await c.query(
