@@ -5,6 +5,9 @@ import { configDefaults, defineConfig } from 'vitest/config';
 // `npx vitest run test/unit` works on a machine without pebble installed.
 export default defineConfig({
   test: {
+    // The resolver guard, in both projects: a test that looks a test name up through the machine's
+    // resolver fails (its child processes get it through NODE_OPTIONS, set by both global setups).
+    setupFiles: ['test/harness/guard-setup.ts'],
     // Two cores: integration tests share one Pebble; keep the fan-out modest.
     maxWorkers: 2,
     testTimeout: 60_000,

@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { duration } from '../src/config/schema.js';
+import { duration } from '../src/config/fields.js';
 import { DnsProviderError } from '../src/errors.js';
 import type { ProviderDescriptor } from '../src/dns/provider.js';
-import { isNetworkError, redact, vendorCode, vendorError, RetriesExhausted, withRetry, type Verdict } from './_retry.js';
-import { cloudDnsBehaviour, txtProvider, type TxtApi } from './_txt.js';
-import { toAscii, type HostedZone } from './_zone.js';
+import { callApi, isNetworkError, redact, vendorCode, vendorError, type Verdict } from './lib/retry.js';
+import { propagationTimeout, retryOptions } from './lib/options.js';
+import { cloudDnsBehaviour, txtProvider, type TxtApi } from './lib/txt-provider.js';
+import { toAscii, type HostedZone } from './lib/zone.js';
 
 const options = z
   .object({
@@ -14,14 +15,13 @@ const options = z
     endpoint: z.url({ protocol: /^https?$/ }).default('https://alidns.aliyuncs.com').describe('Alidns API endpoint'),
     timeout: duration('10s').describe('time limit for each API request'),
     ttl: z.number().int().min(1).max(86400).default(600).describe('TTL of the TXT records (600 is the Free edition minimum; paid editions allow less)'),
-    propagationTimeout: duration('300s').describe('how long the records may take to appear'),
-    retries: z.number().int().min(0).max(10).default(4).describe('retries on throttling, 5xx and network errors'),
-    retryDelay: duration('1s').describe('first pause between retries; doubles each time, with jitter'),
+    propagationTimeout: propagationTimeout(),
+    ...retryOptions(),
   })
   .strict();
 
 export const ALIDNS_AUTH_HINT =
-  'check ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET (or accessKeyId/accessKeySecret) and that the RAM user has the DNS-only policy (README: Alibaba Cloud DNS)';
+  'check ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET (or accessKeyId/accessKeySecret) and that the RAM user has the DNS-only policy (docs/providers/alidns.md)';
 
 // Codes that no retry can fix: the key is wrong, disabled, expired, or lacks the permission.
 const AUTH = /^(InvalidAccessKeyId|SignatureDoesNotMatch|Forbidden|InvalidSecurityToken|NoPermission|IncorrectDomainUser|InvalidAccessKeySecret|UnauthorizedOperation)/;
@@ -95,19 +95,8 @@ export const descriptor: ProviderDescriptor<typeof options> = {
       };
     };
 
-    async function call<T>(action: string, params: Record<string, string | number>, signal: AbortSignal): Promise<T> {
-      try {
-        return await withRetry(
-          `${action}`,
-          () => client.request<T>(action, params, { method: 'POST', timeout: opts.timeout }),
-          classify(action),
-          { attempts: opts.retries + 1, baseDelayMs: opts.retryDelay, maxDelayMs: 20_000, signal, logger },
-        );
-      } catch (err) {
-        if (err instanceof RetriesExhausted) throw new DnsProviderError('alidns', `${err.message}; the API is throttling or unavailable, try again later`);
-        throw err;
-      }
-    }
+    const call = <T>(action: string, params: Record<string, string | number>, signal: AbortSignal): Promise<T> =>
+      callApi('alidns', action, () => client.request<T>(action, params, { method: 'POST', timeout: opts.timeout }), classify(action), { ...opts, signal, logger });
 
     type Rec = { RecordId: unknown; RR: string; Type: string; Value: string };
     const api: TxtApi = {

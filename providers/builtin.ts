@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { duration } from '../src/config/schema.js';
+import { duration } from '../src/config/fields.js';
 import { DnsProviderError } from '../src/errors.js';
 import { parseServer } from '../src/dns/query.js';
 import type { DnsProvider, ProviderDescriptor } from '../src/dns/provider.js';
-import { ChallengeServer } from './_dnsserver.js';
+import { ChallengeServer } from './lib/challenge-server.js';
 
 const FIRST_POLL_MS = 50;
 
@@ -108,7 +108,7 @@ export const descriptor: ProviderDescriptor<typeof options> = {
     };
     return {
       name: 'builtin',
-      hints: { timeoutMs: 60_000, pollIntervalMs: FIRST_POLL_MS, ttl: opts.ttl },
+      hints: { pollIntervalMs: FIRST_POLL_MS, ttl: opts.ttl },
       async present(rec) {
         const s = check(rec.fqdn);
         clearTimeout(idleTimers.get(s));

@@ -1,7 +1,8 @@
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { commandEnv, describeExit, runCommand } from '../src/command.js';
-import { command, duration, passEnv } from '../src/config/schema.js';
+import { command, duration, passEnv } from '../src/config/fields.js';
+import { propagationTimeout } from './lib/options.js';
 import { DnsProviderError } from '../src/errors.js';
 import type { DnsProvider, ProviderDescriptor, TxtRecord } from '../src/dns/provider.js';
 
@@ -12,7 +13,7 @@ const options = z
     command: command.describe('program to call as: COMMAND... present|cleanup FQDN VALUE').meta({ examples: [['./dns-hook.sh']] }),
     timeout: duration('60s').describe('time limit for each call'),
     ttl: z.number().int().positive().default(60).describe('TTL passed to the hook as CERTKEEPER_TTL'),
-    propagationTimeout: duration('300s').describe('how long the records may take to appear'),
+    propagationTimeout: propagationTimeout(),
     passEnv: passEnv.optional().describe("only these variables (besides the minimal set) reach the program; default: certkeeper's whole environment, which your DNS API client usually needs"),
   })
   .strict();

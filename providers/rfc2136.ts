@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { duration } from '../src/config/schema.js';
+import { duration } from '../src/config/fields.js';
+import { propagationTimeout } from './lib/options.js';
 import { DnsProviderError } from '../src/errors.js';
 import { parseServer } from '../src/dns/query.js';
 import type { DnsProvider, ProviderDescriptor, TxtRecord } from '../src/dns/provider.js';
-import { buildUpdate, findZoneBySoa, sendSigned } from './_dnsupdate.js';
-import type { TsigKey } from './_tsig.js';
+import { buildUpdate, findZoneBySoa, sendSigned } from './lib/dns-update.js';
+import type { TsigKey } from './lib/tsig.js';
 
 const FIRST_POLL_MS = 200;
 
@@ -20,7 +21,7 @@ const options = z
       .describe('TSIG secret, base64 (at least 16 bytes)'),
     ttl: z.number().int().positive().default(60).describe('TTL of the TXT records'),
     timeout: duration('10s').describe('time limit for each update'),
-    propagationTimeout: duration('120s').describe('how long the records may take to reach secondaries'),
+    propagationTimeout: propagationTimeout(),
   })
   .strict();
 

@@ -1,12 +1,13 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { z } from 'zod';
-import { duration } from '../src/config/schema.js';
+import { duration } from '../src/config/fields.js';
 import { DnsProviderError } from '../src/errors.js';
 import type { ProviderDescriptor } from '../src/dns/provider.js';
-import { isNetworkError, redact, RetriesExhausted, vendorCode, vendorError, withRetry, type Verdict } from './_retry.js';
-import { cloudDnsBehaviour, txtProvider, type TxtApi } from './_txt.js';
-import { toAscii, type HostedZone } from './_zone.js';
+import { callApi, isNetworkError, redact, vendorCode, vendorError, type Verdict } from './lib/retry.js';
+import { propagationTimeout, retryOptions } from './lib/options.js';
+import { cloudDnsBehaviour, txtProvider, type TxtApi } from './lib/txt-provider.js';
+import { toAscii, type HostedZone } from './lib/zone.js';
 
 const options = z
   .object({
@@ -17,14 +18,13 @@ const options = z
     proxy: z.string().optional().describe('HTTP proxy URL; http_proxy in the environment is NOT used unless given here'),
     timeout: duration('10s').describe('time limit for each API request'),
     ttl: z.number().int().min(1).max(604800).default(600).describe('TTL of the TXT records (600 works on every plan)'),
-    propagationTimeout: duration('300s').describe('how long the records may take to appear'),
-    retries: z.number().int().min(0).max(10).default(4).describe('retries on throttling, 5xx and network errors'),
-    retryDelay: duration('1s').describe('first pause between retries; doubles each time, with jitter'),
+    propagationTimeout: propagationTimeout(),
+    ...retryOptions(),
   })
   .strict();
 
 export const TENCENT_AUTH_HINT =
-  'check TENCENTCLOUD_SECRET_ID / TENCENTCLOUD_SECRET_KEY (or secretId/secretKey) and that the CAM user has the DNSPod-only policy (README: Tencent Cloud DNSPod)';
+  'check TENCENTCLOUD_SECRET_ID / TENCENTCLOUD_SECRET_KEY (or secretId/secretKey) and that the CAM user has the DNSPod-only policy (docs/providers/tencentcloud.md)';
 
 const AUTH = /^(AuthFailure|UnauthorizedOperation|OperationDenied)/;
 // Throttling (default limit 20 requests/s), server-side faults: worth another try.
@@ -120,20 +120,8 @@ export const descriptor: ProviderDescriptor<typeof options> = {
       return { retry: false, error: vendorError('tencentcloud', `${action} failed: ${code ?? 'error'}: ${msg}`, code) };
     };
 
-    async function call<T>(action: string, params: Record<string, unknown>, signal: AbortSignal): Promise<T> {
-      try {
-        return (await withRetry(action, () => client.request(action, params, { signal }), classify(action), {
-          attempts: opts.retries + 1,
-          baseDelayMs: opts.retryDelay,
-          maxDelayMs: 20_000,
-          signal,
-          logger,
-        })) as T;
-      } catch (err) {
-        if (err instanceof RetriesExhausted) throw new DnsProviderError('tencentcloud', `${err.message}; the API is throttling or unavailable, try again later`);
-        throw err;
-      }
-    }
+    const call = async <T>(action: string, params: Record<string, unknown>, signal: AbortSignal): Promise<T> =>
+      (await callApi('tencentcloud', action, () => client.request(action, params, { signal }), classify(action), { ...opts, signal, logger })) as T;
 
     const api: TxtApi = {
       async listZones(signal) {

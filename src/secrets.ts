@@ -1,6 +1,6 @@
 import type { RawConfig } from './config/schema.js';
 import type { CredentialField } from './dns/provider.js';
-import type { ChannelConfig } from './notify/config.js';
+import type { ChannelConfig } from './ops/notify/config.js';
 
 /**
  * What counts as a secret, in one place, for the three places that hide them: log lines (field names),

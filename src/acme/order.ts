@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { KeyType } from '../config/schema.js';
 import { AcmeError, CertkeeperError } from '../errors.js';
 import type { DnsProvider, TxtRecord } from '../dns/provider.js';
-import { waitForPropagation, type PropagationOptions } from '../dns/propagation.js';
+import { waitForPropagation, withDeadline, type PropagationOptions } from '../propagation/wait.js';
 import { SCHEDULES, abortableSleep, pauseBefore } from '../retry.js';
 import { parseRetryAfter, type AcmeSession } from './session.js';
 
@@ -25,14 +25,15 @@ export interface OrderDeps {
   session: AcmeSession;
   /** Writes every record, unless `route` is given. */
   dns?: DnsProvider;
-  /** Alias mode (src/dns/alias.ts): where each record is written and by which provider. */
+  /** Alias mode (src/propagation/alias.ts): where each record is written and by which provider. */
   route?: (record: TxtRecord) => Promise<RoutedTxt>;
   /** Durable note of the records (src/dns/pending.ts): added before present, removed after a clean cleanup. */
   pending?: { add(records: RoutedTxt[]): Promise<void>; remove(records: RoutedTxt[]): Promise<void> };
   propagation: Omit<PropagationOptions, 'signal' | 'logger' | 'firstIntervalMs'>;
   logger: Logger;
   signal: AbortSignal;
-  onStep?: (step: OrderStep) => void;
+  /** Each step as it is reached; `presented` is repeated with a detail while the records propagate. */
+  onStep?: (step: OrderStep, detail?: string) => void;
 }
 
 export interface RoutedTxt {
@@ -116,12 +117,13 @@ export async function issueCertificate(req: OrderRequest, deps: OrderDeps): Prom
       deps.onStep?.('presented');
 
       await waitForPropagation(
-        routed.map((r) => r.record),
+        routed.map((r) => withDeadline(r.record, r.dns, r.entry)),
         {
           ...deps.propagation,
           firstIntervalMs: Math.min(...routed.map((r) => r.dns.hints.pollIntervalMs)),
           signal,
           logger: log.child({ providers: [...new Set(routed.map((r) => r.dns.name))] }),
+          onProgress: (served, total) => deps.onStep?.('presented', `${served}/${total}`),
         },
       );
       deps.onStep?.('propagated');

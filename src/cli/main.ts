@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { CertkeeperError, ConfigError, UsageError, formatIssue } from '../errors.js';
 import { detectLang, langFromArgv, messages } from '../i18n/index.js';
-import { cliClock } from './clock.js';
+import { cliClock } from '../testing/clock.js';
 import { EXIT, type CliContext } from './context.js';
 
 export interface CommandModule {

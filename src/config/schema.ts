@@ -1,23 +1,13 @@
 import cron from 'node-cron';
 import { z } from 'zod';
-import { duration } from './duration-schema.js';
+import { command, duration, passEnv } from './fields.js';
 import { checkDomainName, notInPublicDns } from './names.js';
-import { notifySchema } from '../notify/config.js';
-import { serverSchema } from '../server/config.js';
+import { notifySchema } from '../ops/notify/config.js';
+import { serverSchema } from '../ops/endpoint-config.js';
 import { nodeName, storeSchema } from './store-schema.js';
 
-export { duration };
-
-/** An external command as an argument array: never a shell string, so config values stay inert. */
-export const command = z
-  .array(z.string().min(1, 'an argument is empty'))
-  .min(1, 'give the command as a non-empty list, e.g. ["nginx", "-t"]')
-  .meta({ title: 'command', description: 'a command as a list of arguments; it runs without a shell' });
-
-/** Names of environment variables passed on to external commands, beyond the minimal set (src/command.ts). */
-export const passEnv = z
-  .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'))
-  .describe('environment variables passed to the command besides PATH, HOME, LANG, LC_ALL, TZ, DOCKER_HOST, CERTKEEPER_CONFIG');
+// Shared field types live in fields.ts; re-exported for the modules that imported them from here.
+export { command, duration, optionalDuration, passEnv } from './fields.js';
 
 export const DIRECTORIES: Record<string, string> = {
   letsencrypt: 'https://acme-v02.api.letsencrypt.org/directory',

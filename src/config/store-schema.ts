@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import type { ConfigIssue } from '../errors.js';
-import { duration } from './duration-schema.js';
+import { duration } from './fields.js';
 
 /** A host's name in the fleet: letters, digits, ".", "_" and "-" (a hostname fits). */
 export const nodeName = z

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Config, ResolvedCertificate } from '../config/load.js';
 import { DeployError, oneLine } from '../errors.js';
 import type { StoredCertificate } from '../store/certs.js';
-import { crashPoint } from './crash.js';
+import { crashPoint } from '../testing/crash-points.js';
 import { runHook, type HookContext } from './hooks.js';
 import { SECRET_ROLES, pemContent, type ResolvedTarget } from './layouts.js';
 import { dirAccess, resolveOwner } from './owner.js';

@@ -1,4 +1,4 @@
-import type { Profile } from '../check/facts.js';
+import type { Profile } from '../endpoint-check/facts.js';
 
 export interface NginxConfInput {
   names: string[];

@@ -4,7 +4,7 @@ import { link, lstat, mkdir, open, readFile, readdir, realpath, rename, rm } fro
 import { basename, dirname, join } from 'node:path';
 import { DeployError } from '../errors.js';
 import { fsyncDir, writeFileAtomic, writeFileSynced } from '../store/atomic.js';
-import { crashPoint, pausePoint } from './crash.js';
+import { crashPoint, pausePoint } from '../testing/crash-points.js';
 import { currentIdentity, ownershipProblem, type Identity } from './owner.js';
 
 export interface PlannedFile {

@@ -10,8 +10,8 @@ export interface TxtRecord {
 
 /** How long a provider's changes usually take to show up, so the propagation check can adapt. */
 export interface PropagationHints {
-  /** Give up after this long (ms) unless the config says otherwise. */
-  timeoutMs: number;
+  /** The provider's `propagationTimeout` (ms) when set: its records' deadline instead of `propagation.timeout`. */
+  timeoutMs?: number;
   /** First poll interval (ms); the checker backs off from there. */
   pollIntervalMs: number;
   /** TTL the provider writes (s); the provider minimum unless configured. */

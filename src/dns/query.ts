@@ -1,7 +1,6 @@
 import { createSocket } from 'node:dgram';
 import { randomInt } from 'node:crypto';
-import { connect } from 'node:net';
-import { isIPv6 } from 'node:net';
+import { connect, isIPv6 } from 'node:net';
 import * as dnsPacket from 'dns-packet';
 
 export interface DnsServer {
@@ -14,6 +13,40 @@ export interface TxtAnswer {
   values: string[];
   /** Name a CNAME at the queried name points to, when the server sent one. */
   cname?: string;
+}
+
+export interface DnsResponse {
+  rcode: string;
+  /** AA bit: the server answered for a zone it serves (RFC 1035 §4.1.1). */
+  authoritative: boolean;
+  answers: dnsPacket.Answer[];
+  authorities: dnsPacket.Answer[];
+}
+
+export interface QueryOptions {
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** RD bit: ask a resolver to recurse. Authoritative servers are asked without it. */
+  recursion?: boolean;
+  /** Skip UDP (the server is known to drop it). */
+  tcp?: boolean;
+}
+
+/** Errors that say this host has no route to the address's family or network: nothing was sent. */
+const UNREACHABLE = new Set(['ENETUNREACH', 'EHOSTUNREACH', 'EADDRNOTAVAIL', 'EAFNOSUPPORT', 'EINVAL']);
+
+/** Whether a query error means the address cannot be reached from here (as opposed to a silent or failing server). */
+export function isUnreachable(err: unknown): boolean {
+  return UNREACHABLE.has((err as NodeJS.ErrnoException)?.code ?? '');
+}
+
+/** Whether a query error is the server not answering in time. */
+export function isTimeout(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException)?.code === 'ETIMEOUT';
+}
+
+function queryError(message: string, code: string): Error {
+  return Object.assign(new Error(message), { code });
 }
 
 /** "1.2.3.4", "1.2.3.4:5353", "[::1]:53" → host and port. */
@@ -29,68 +62,108 @@ export function formatServer(s: DnsServer): string {
   return `${s.host.includes(':') ? `[${s.host}]` : s.host}${s.port === 53 ? '' : `:${s.port}`}`;
 }
 
+const bare = (n: string) => n.toLowerCase().replace(/\.$/, '');
+
 /**
- * Asks one server directly for the TXT records at `name`, over UDP with a fallback to TCP when the
- * answer is truncated. No cache sits in between (c-ares keeps one), which is what a propagation
- * check needs: every poll must see what the server says now.
+ * Asks one server directly, over UDP with a fallback to TCP when the answer is truncated (or over TCP
+ * only). No cache sits in between, which is what a propagation check needs: every poll must see what
+ * the server says now. Errors carry a `code`: the socket's (ENETUNREACH, ECONNREFUSED, ...) or
+ * ETIMEOUT when nothing answered.
  */
-export async function queryTxt(server: DnsServer, name: string, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<TxtAnswer> {
+export async function queryDns(server: DnsServer, name: string, type: dnsPacket.RecordType, opts: QueryOptions = {}): Promise<DnsResponse> {
   const query: dnsPacket.Packet = {
     type: 'query',
     id: randomInt(0, 65536),
-    flags: dnsPacket.RECURSION_DESIRED,
-    questions: [{ type: 'TXT', name }],
+    flags: opts.recursion === false ? 0 : dnsPacket.RECURSION_DESIRED,
+    questions: [{ type, name }],
   };
-  let res = await exchangeUdp(server, query, opts.timeoutMs ?? 2000, opts.signal);
-  if (res.flag_tc) res = await exchangeTcp(server, query, opts.timeoutMs ?? 2000, opts.signal);
-  const rcode = (res as unknown as { rcode: string }).rcode;
+  const timeoutMs = opts.timeoutMs ?? 2000;
+  let res = opts.tcp ? await exchangeTcp(server, query, timeoutMs, opts.signal) : await exchangeUdp(server, query, timeoutMs, opts.signal);
+  if (!opts.tcp && res.flag_tc) res = await exchangeTcp(server, query, timeoutMs, opts.signal);
+  return {
+    rcode: (res as unknown as { rcode: string }).rcode,
+    authoritative: Boolean(res.flag_aa),
+    answers: res.answers ?? [],
+    authorities: res.authorities ?? [],
+  };
+}
+
+/** The TXT values at `name` on one server (and the CNAME there, if any). */
+export async function queryTxt(server: DnsServer, name: string, opts: QueryOptions = {}): Promise<TxtAnswer> {
+  const res = await queryDns(server, name, 'TXT', opts);
+  return { rcode: res.rcode, ...txtValues(res.answers, name) };
+}
+
+/** TXT values and the CNAME owned by `name` in an answer section. */
+export function txtValues(answers: dnsPacket.Answer[], name: string): { values: string[]; cname?: string } {
   const values: string[] = [];
   let cname: string | undefined;
-  for (const a of res.answers ?? []) {
-    if (a.type === 'TXT' && a.name.toLowerCase() === name.toLowerCase()) {
+  for (const a of answers) {
+    if (bare(a.name) !== bare(name)) continue;
+    if (a.type === 'TXT') {
       const parts = Array.isArray(a.data) ? a.data : [a.data];
       values.push(parts.map((p) => (typeof p === 'string' ? p : p.toString('utf8'))).join(''));
-    } else if (a.type === 'CNAME' && a.name.toLowerCase() === name.toLowerCase()) {
-      cname = String(a.data).replace(/\.$/, '');
+    } else if (a.type === 'CNAME') {
+      cname = bare(String(a.data));
     }
   }
-  return { rcode, values, cname };
+  return { values, cname };
+}
+
+/** An answer belongs to a query only if id and question match (RFC 5452 §4.3); others are ignored. */
+function answers(res: dnsPacket.DecodedPacket, query: dnsPacket.Packet): boolean {
+  const q = res.questions?.[0];
+  const want = query.questions![0]!;
+  return res.id === query.id && res.type === 'response' && q !== undefined && q.type === want.type && bare(q.name) === bare(want.name);
 }
 
 function exchangeUdp(server: DnsServer, query: dnsPacket.Packet, timeoutMs: number, signal?: AbortSignal): Promise<dnsPacket.DecodedPacket> {
   return new Promise((resolve, reject) => {
     const socket = createSocket(isIPv6(server.host) ? 'udp6' : 'udp4');
+    let settled = false;
     const done = (err: Error | null, res?: dnsPacket.DecodedPacket) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       socket.close();
       if (err) reject(err);
       else resolve(res!);
     };
-    const onAbort = () => done(new Error('aborted'));
-    const timer = setTimeout(() => done(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    const onAbort = () => done(queryError('aborted', 'ABORT_ERR'));
+    const timer = setTimeout(() => done(queryError(`no answer within ${timeoutMs} ms`, 'ETIMEOUT')), timeoutMs);
+    if (signal?.aborted) return onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
+    // ICMP errors (port unreachable → ECONNREFUSED) arrive here on a connected socket.
     socket.on('error', (err) => done(err));
     socket.on('message', (msg) => {
+      let res: dnsPacket.DecodedPacket;
       try {
-        const res = dnsPacket.decode(msg);
-        if (res.id !== query.id) return; // a stray or spoofed answer: keep waiting
-        done(null, res);
+        res = dnsPacket.decode(msg);
       } catch (err) {
-        done(new Error(`malformed answer: ${(err as Error).message}`));
+        return done(queryError(`malformed answer: ${(err as Error).message}`, 'EMALFORMED'));
       }
+      if (answers(res, query)) done(null, res); // else a stray or forged answer: keep waiting
     });
-    socket.send(dnsPacket.encode(query), server.port, server.host);
+    // Connected: the kernel delivers only datagrams from the address and port asked, and reports
+    // "no route" (ENETUNREACH on an IPv4-only host) at once instead of a timeout.
+    socket.connect(server.port, server.host, (err?: Error) => {
+      if (err) return done(err);
+      socket.send(dnsPacket.encode(query), (sendErr) => sendErr && done(sendErr));
+    });
   });
 }
 
 async function exchangeTcp(server: DnsServer, query: dnsPacket.Packet, timeoutMs: number, signal?: AbortSignal): Promise<dnsPacket.DecodedPacket> {
   const reply = await exchangeTcpRaw(server, dnsPacket.encode(query), timeoutMs, signal);
+  let res: dnsPacket.DecodedPacket;
   try {
-    return dnsPacket.decode(reply);
+    res = dnsPacket.decode(reply);
   } catch (err) {
-    throw new Error(`malformed answer: ${(err as Error).message}`);
+    throw queryError(`malformed answer: ${(err as Error).message}`, 'EMALFORMED');
   }
+  if (!answers(res, query)) throw queryError('the TCP answer does not match the question', 'EMALFORMED');
+  return res;
 }
 
 /** One DNS message over TCP (RFC 1035 §4.2.2: a two-byte length, then the message); the raw reply. */
@@ -105,8 +178,8 @@ export function exchangeTcpRaw(server: DnsServer, wire: Buffer, timeoutMs: numbe
       if (err) reject(err);
       else resolve(res!);
     };
-    const onAbort = () => done(new Error('aborted'));
-    const timer = setTimeout(() => done(new Error(`no answer from ${server.host}:${server.port} within ${timeoutMs} ms (TCP)`)), timeoutMs);
+    const onAbort = () => done(queryError('aborted', 'ABORT_ERR'));
+    const timer = setTimeout(() => done(queryError(`no answer from ${server.host}:${server.port} within ${timeoutMs} ms (TCP)`, 'ETIMEOUT')), timeoutMs);
     signal?.addEventListener('abort', onAbort, { once: true });
     socket.on('error', (err) => done(err));
     socket.on('connect', () => socket.write(Buffer.concat([Buffer.from([wire.length >> 8, wire.length & 0xff]), wire])));

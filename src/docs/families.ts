@@ -1,3 +1,4 @@
+import { inputJsonSchema } from '../config/json-schema.js';
 import { loadAllDescriptors } from '../dns/registry.js';
 import type { ProviderDescriptor } from '../dns/provider.js';
 import type { ComponentFamily } from './component-page.js';
@@ -10,6 +11,11 @@ import { anchor } from './markdown.js';
  */
 
 const indent = (text: string, spaces: number) => text.replace(/^/gm, ' '.repeat(spaces));
+/** The propagation deadline: a provider's own `propagationTimeout`, when it has one and it is set, wins. */
+const deadline = (d: ProviderDescriptor) =>
+  inputJsonSchema(d.options).properties?.propagationTimeout
+    ? "`propagation.timeout`, or this entry's `propagationTimeout` for its records when that is set"
+    : '`propagation.timeout`';
 const ms = (n: number) => (n >= 1000 && n % 1000 === 0 ? `${n / 1000} s` : `${n} ms`);
 
 export const dnsProviders: ComponentFamily<ProviderDescriptor> = {
@@ -35,7 +41,7 @@ export const dnsProviders: ComponentFamily<ProviderDescriptor> = {
     const text =
       `After writing the records, certkeeper asks the zone's authoritative nameservers (or ` +
       `\`propagation.resolvers\`) until all of them serve every value: first after ${ms(d.propagation.firstPollMs)}, ` +
-      `then at growing intervals up to \`propagation.interval\`, for at most \`propagation.timeout\` ` +
+      `then at growing intervals up to \`propagation.interval\`, for at most ${deadline(d)} ` +
       `(see the [configuration reference](../configuration.md#${anchor('propagation')})).`;
     return [{ heading: 'Propagation (生效检查)', markdown: [text, d.propagation.note].filter(Boolean).join('\n\n') }];
   },

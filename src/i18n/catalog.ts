@@ -20,6 +20,8 @@ export interface Messages {
     held(name: string, at: string, wait: string, human: boolean): string;
   };
   steps: Record<'waiting' | 'ordering' | 'presented' | 'propagated' | 'validated' | 'issued' | 'deployed' | 'failed' | 'skipped', string>;
+  /** Progress within a step: "1/2" nameservers serve the TXT records. */
+  stepDetail(served: string): string;
   status: { headers: [string, string, string, string, string, string]; hosts: string; yes(reason: string): string; no: string; none: string };
   init: {
     intro: string;
@@ -77,6 +79,7 @@ export const en: Messages = {
     failed: 'failed',
     skipped: 'skipped',
   },
+  stepDetail: (served) => `${served} nameservers`,
   status: { headers: ['NAME', 'DOMAINS', 'ISSUER', 'NOT AFTER', 'DAYS LEFT', 'DUE'], hosts: 'HOSTS', yes: (r) => `yes: ${r}`, no: 'no', none: 'no certificates configured' },
   init: {
     intro: 'This writes a certkeeper configuration. Secrets are not asked for: the file names environment variables that hold them.',
@@ -139,6 +142,7 @@ export const zhCN: Messages = {
     failed: '失败',
     skipped: '已跳过',
   },
+  stepDetail: (served) => `${served} 个权威服务器已生效`,
   status: { headers: ['名称', '域名', '签发者', '到期时间', '剩余天数', '需续期'], hosts: '主机', yes: (r) => `是: ${r}`, no: '否', none: '未配置任何证书' },
   init: {
     intro: '将生成 certkeeper 配置文件。不会询问密钥本身：文件中只写保存密钥的环境变量名。',

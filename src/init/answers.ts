@@ -3,7 +3,7 @@ import { zodIssues } from '../config/load.js';
 import { DIRECTORIES } from '../config/schema.js';
 import type { ProviderDescriptor } from '../dns/provider.js';
 import type { Messages } from '../i18n/index.js';
-import { checkCa, checkCertName, checkDomains, checkEmail, checkEnvName, parseCommand, splitList } from './check.js';
+import { checkCa, checkCertName, checkDomains, checkEmail, checkEnvName, parseCommand, splitList } from './validate.js';
 import { RELOAD_MODES, type DeployEntry } from './deploy-modes.js';
 import type { Ask } from './source.js';
 

@@ -1,5 +1,5 @@
 import type { Messages } from '../i18n/index.js';
-import { parseCommand } from './check.js';
+import { parseCommand } from './validate.js';
 import type { Ask } from './source.js';
 
 /** A `deploy:` entry as init writes it. */

@@ -2,10 +2,10 @@ import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
 import { LockedError, PassTimeoutError, oneLine } from '../errors.js';
-import { emit, type Observer } from '../events.js';
+import { emit, type Observer } from '../ops/events.js';
 import { DeployedCopies } from '../deploy/deployed-copies.js';
 import { checkCertificatesInUse } from './expiry-check.js';
-import { configWarnings } from '../config/warnings.js';
+import { configWarnings } from './warnings.js';
 import { renewPass, type CertificateResult, type PassOptions } from './pass.js';
 import { defaultSchedule } from './schedule.js';
 
@@ -20,7 +20,7 @@ export interface DaemonOptions {
   stopTimeoutMs?: number;
   /** How long a pass waits for a `renew --now` holding the lock. */
   lockWaitMs?: number;
-  /** Metrics, health and alerts (src/operations.ts); receives every pass's events. */
+  /** Metrics, health and alerts (src/ops/operations.ts); receives every pass's events. */
   observer?: Observer;
   /** The pass to run; tests pass their own to check the scheduling alone. */
   pass?: typeof renewPass;

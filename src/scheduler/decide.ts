@@ -1,5 +1,5 @@
 import type { ResolvedCertificate } from '../config/load.js';
-import { emit } from '../events.js';
+import { emit } from '../ops/events.js';
 import type { ReadResult } from '../store/certs.js';
 import { deferForBackoff, orderKey } from './backoff.js';
 import { renewalDue, type DueDecision } from './due.js';

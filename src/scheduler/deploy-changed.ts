@@ -1,6 +1,6 @@
 import type { DeployItem, DeployOutcome } from '../deploy/deployer.js';
 import { DeployError, oneLine } from '../errors.js';
-import { emit } from '../events.js';
+import { emit } from '../ops/events.js';
 import type { DeployRecord } from '../store/shared.js';
 import type { Decided } from './decide.js';
 import type { PassDeps, PassStore } from './ports.js';

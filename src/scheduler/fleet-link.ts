@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
 import { DeployGate } from '../deploy/gate.js';
 import { oneLine } from '../errors.js';
-import { emit, type Observer } from '../events.js';
+import { emit, type Observer } from '../ops/events.js';
 import { isUnavailable } from '../store/postgres/db.js';
 import { openStore, sameStore } from '../store/open.js';
 import type { Follower, SharedStore } from '../store/shared.js';

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
 import type { DeployGate } from '../deploy/gate.js';
 import { oneLine } from '../errors.js';
-import type { Observer } from '../events.js';
+import type { Observer } from '../ops/events.js';
 import type { Store } from '../store/store.js';
 import { deployChanged, recordDeploys, type DeployRun } from './deploy-changed.js';
 import { mapLimit } from './limit.js';

@@ -97,7 +97,7 @@ async function issueOne(run: PassRun, d: Decided, held: Claim | undefined): Prom
       replaces: run.dryRun ? undefined : replaces.hint,
     },
     // A hold lost for good (another host took the certificate over) stops the order like a shutdown.
-    { signal: held ? AbortSignal.any([run.signal, held.signal]) : run.signal, onStep: (step) => run.onStep?.(cert.name, step) },
+    { signal: held ? AbortSignal.any([run.signal, held.signal]) : run.signal, onStep: (step, detail) => run.onStep?.(cert.name, step, detail) },
   );
 }
 

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
 import { UsageError } from '../errors.js';
-import { emit, type Observer } from '../events.js';
+import { emit, type Observer } from '../ops/events.js';
 import type { DeployGate } from '../deploy/gate.js';
 import { acquireLock, type LockOptions } from '../store/lock.js';
 import { openStore } from '../store/open.js';
@@ -22,7 +22,7 @@ export interface PassOptions {
   signal?: AbortSignal;
   now?: () => Date;
   env?: NodeJS.ProcessEnv;
-  onStep?: (name: string, step: PassStep) => void;
+  onStep?: (name: string, step: PassStep, detail?: string) => void;
   /** Lock wait and staleness; the pass always holds dataDir's lock. */
   lock?: Pick<LockOptions, 'waitMs' | 'staleMs' | 'heartbeatMs'>;
   /** Called with each time at which something should be looked at again (backoff end, window, ARI poll). */

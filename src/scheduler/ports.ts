@@ -81,7 +81,8 @@ export interface Issuer {
    * only computes the certID. Never throws for an unreachable CA: renewal information is advice.
    */
   renewalInfo(name: string, stored: StoredCertificate, known: AriState | undefined, opts: { refresh: boolean }): Promise<{ certId?: string; ari?: AriState }>;
-  issue(req: IssueRequest, opts: { signal: AbortSignal; onStep?: (step: OrderStep) => void }): Promise<IssuedSet>;
+  /** `onStep` gets each order step; `presented` repeats with a detail ("1/2" nameservers) while the records propagate. */
+  issue(req: IssueRequest, opts: { signal: AbortSignal; onStep?: (step: OrderStep, detail?: string) => void }): Promise<IssuedSet>;
 }
 
 /** Puts stored certificates where the servers read them (deploy/deployer.ts). */

@@ -1,5 +1,5 @@
 import type { ResolvedCertificate } from '../config/load.js';
-import { emit } from '../events.js';
+import { emit } from '../ops/events.js';
 import type { CertificateResult, PassRun } from './run.js';
 
 /** Step 5: one log line with the counts, a renewed event per certificate, and the pass-end event. */

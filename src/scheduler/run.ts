@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { OrderStep } from '../acme/order.js';
 import type { ResolvedCertificate } from '../config/load.js';
 import { oneLine, type CertkeeperError } from '../errors.js';
-import { emit, type Observer } from '../events.js';
+import { emit, type Observer } from '../ops/events.js';
 import { humanActionNote } from './backoff.js';
 import { decide } from './decide.js';
 import { deployChanged, recordDeploys } from './deploy-changed.js';
@@ -32,7 +32,7 @@ export interface PassRun {
   logger: Logger;
   signal: AbortSignal;
   observer?: Observer;
-  onStep?: (name: string, step: PassStep) => void;
+  onStep?: (name: string, step: PassStep, detail?: string) => void;
   /** Called with each time at which something should be looked at again (backoff end, window, ARI poll). */
   onWake?: (at: Date) => void;
   /** The pass covers every configured certificate: a shared store may learn which ones this host deploys. */

@@ -3,11 +3,12 @@ import { acmeIssuer, type ChallengeDeps } from '../acme/issuer.js';
 import type { Config, ResolvedCertificate } from '../config/load.js';
 import { DIRECTORIES } from '../config/schema.js';
 import { deployCertificates, deployedMatches, recoverDeploys } from '../deploy/deployer.js';
-import { challengeRouter, cnameLookup } from '../dns/alias.js';
+import { challengeRouter } from '../propagation/alias.js';
 import { DnsProviders } from '../dns/instances.js';
+import { dnsLookupsForPass, type DnsLookups } from '../propagation/lookups.js';
 import { pendingTxtForPass, type PendingHooks } from '../dns/pending.js';
 import { DeployGate } from '../deploy/gate.js';
-import { observeDns, type Observer } from '../events.js';
+import { observeDns, type Observer } from '../ops/events.js';
 import type { Store } from '../store/store.js';
 import type { Deployer, PassDeps } from './ports.js';
 
@@ -41,6 +42,7 @@ export async function openPassDeps(config: Config, logger: Logger, opts: WiringO
   await (gate ? gate.run(() => recoverDeploys(config.dataDir, logger)) : recoverDeploys(config.dataDir, logger));
   const state = await store.openState({ logger });
   const providers = new DnsProviders(config, logger, opts.env);
+  const dnsLookups = dnsLookupsForPass(config); // one nameserver cache for the whole pass
   // Challenge records a killed run left in DNS go first, before new orders write at the same names;
   // in a shared store only those of certificates no host is ordering now.
   const pendingTxt = await pendingTxtForPass(() => store.openPendingTxt(logger), config.dns, (e) => providers.get(e), logger, {
@@ -64,7 +66,7 @@ export async function openPassDeps(config: Config, logger: Logger, opts: WiringO
       logger,
       now: opts.now,
       random: opts.random,
-      challenges: (cert) => challengeDeps(config, cert, { providers, pending: pendingTxt(cert.name), logger, observer: opts.observer }),
+      challenges: (cert) => challengeDeps(config, cert, { providers, dnsLookups, pending: pendingTxt(cert.name), logger, observer: opts.observer }),
     }),
     deployer: deployerFor(config, logger, gate),
   };
@@ -84,24 +86,17 @@ export function deployerFor(config: Config, logger: Logger, gate?: DeployGate): 
 function challengeDeps(
   config: Config,
   cert: ResolvedCertificate,
-  ctx: { providers: DnsProviders; pending: PendingHooks | undefined; logger: Logger; observer?: Observer },
+  ctx: { providers: DnsProviders; dnsLookups: DnsLookups; pending: PendingHooks | undefined; logger: Logger; observer?: Observer },
 ): ChallengeDeps {
   return {
     route: challengeRouter({
       dns: cert.dns,
       challengeAlias: cert.challengeAlias,
-      lookup: cnameLookup(config.propagation.resolvers),
+      lookup: ctx.dnsLookups.lookup,
       provider: async (entry) => observeDns(await ctx.providers.get(entry), config.dns[entry]?.type ?? entry, ctx.observer),
       onLookupError: (name, err) => ctx.logger.warn({ cert: cert.name, name, err: err.message }, 'CNAME lookup failed; writing the record at its own name'),
     }),
     pending: ctx.pending,
-    propagation: {
-      resolvers: config.propagation.resolvers,
-      bootstrap: config.propagation.bootstrap,
-      minorityFailure: config.propagation.minorityFailure,
-      doh: config.propagation.doh,
-      timeoutMs: config.propagation.timeout,
-      maxIntervalMs: config.propagation.interval,
-    },
+    propagation: ctx.dnsLookups.propagation,
   };
 }

@@ -25,7 +25,7 @@ providerContract('alidns (pop-core against the Alidns stand-in)', async () => {
       ),
     values: async (fqdn) => valuesAt(fake.records.values(), fqdn),
     zoneOf: (fqdn, value) => [...fake.records.values()].find((r) => r.value === value && `${r.rr}.${r.zone}` === fqdn)?.zone,
-    throttle: (n) => (fake.faults.throttle = n),
+    faults: { throttle: (n) => (fake.faults.throttle = n), serverError: (n) => (fake.faults.serverError = n) },
     requests: () => fake.requests,
     authMessage: /^alidns: DescribeDomains refused: SignatureDoesNotMatch; check ALIBABA_CLOUD_ACCESS_KEY_ID \/ ALIBABA_CLOUD_ACCESS_KEY_SECRET .*DNS-only policy/,
     stop: () => fake.stop(),

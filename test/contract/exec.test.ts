@@ -5,12 +5,15 @@ import { REPO } from '../harness/cli.js';
 import { tempDir, uniqueDomain } from '../harness/scenario.js';
 import { providerContract, silentLogger } from './provider-contract.js';
 
-// exec has no API of its own: no zones, throttling or credentials to test; the rest of the contract applies.
 providerContract('exec (a hook that stores one file per value)', async () => {
   const dir = await tempDir('ck-filedns-');
   return {
     zone: uniqueDomain('exec'),
     idnZone: `bücher-${uniqueDomain('exec')}`,
+    // exec has no API of its own: the hook decides where a name goes and holds any credentials.
+    subZone: { notApplicable: 'the hook picks the zone; certkeeper passes only the name' },
+    faults: { notApplicable: 'a failing hook is reported, not retried: the hook talks to its DNS host and retries as it sees fit' },
+    authMessage: { notApplicable: 'no credentials: the hook holds them' },
     create: async () =>
       descriptor.create(descriptor.options.parse({ command: ['/bin/sh', join(REPO, 'test/fixtures/file-dns-hook.sh')] }), {
         logger: silentLogger,

@@ -29,7 +29,7 @@ providerContract('tencentcloud (DNSPod SDK against the DNSPod stand-in)', async 
       ),
     values: async (fqdn) => valuesAt(fake.records.values(), fqdn),
     zoneOf: (fqdn, value) => [...fake.records.values()].find((r) => r.value === value && `${r.rr}.${r.zone}` === fqdn)?.zone,
-    throttle: (n) => (fake.faults.throttle = n),
+    faults: { throttle: (n) => (fake.faults.throttle = n), serverError: (n) => (fake.faults.serverError = n) },
     requests: () => fake.requests,
     authMessage: /^tencentcloud: DescribeDomainList refused: AuthFailure\.SignatureFailure; check TENCENTCLOUD_SECRET_ID \/ TENCENTCLOUD_SECRET_KEY .*DNSPod-only policy/,
     stop: () => fake.stop(),

@@ -8,6 +8,11 @@ import { httpPost } from '../harness/pebble.js';
  * codes 10000 (authentication error), 9109 (invalid access token), 81058 (identical record exists),
  * 81044 (record not found), 1001-style 404s, and page/per_page pagination. TXT records it holds are
  * published to pebble-challtestsrv, so Pebble sees exactly what the API was told.
+ *
+ * Faults on demand (`faults`): `throttle` N answers the next N authenticated requests with HTTP 429 and a
+ * `retry-after` header, as the API does past its limit of 1200 requests per five minutes
+ * (developers.cloudflare.com/fundamentals/api/reference/limits); the body's code 971 is **[unverified]**.
+ * `serverError` N answers with a 502 HTML page, as Cloudflare's edge does when the API behind it fails.
  */
 export interface FakeCloudflare {
   url: string;
@@ -15,6 +20,7 @@ export interface FakeCloudflare {
   zones: { id: string; name: string }[];
   records: Map<string, { id: string; zoneId: string; type: string; name: string; content: string; ttl: number }>;
   requests: { method: string; path: string }[];
+  faults: { throttle: number; serverError: number; retryAfterSeconds: number };
   stop(): Promise<void>;
 }
 
@@ -23,6 +29,7 @@ export async function startFakeCloudflare(opts: { zones: string[]; challtestsrvU
   const zones = opts.zones.map((name) => ({ id: randomBytes(16).toString('hex'), name }));
   const records: FakeCloudflare['records'] = new Map();
   const requests: FakeCloudflare['requests'] = [];
+  const faults: FakeCloudflare['faults'] = { throttle: 0, serverError: 0, retryAfterSeconds: 1 };
   const allowed = new Set((opts.tokenZones ?? opts.zones).map((n) => zones.find((z) => z.name === n)!.id));
 
   const send = (res: ServerResponse, status: number, body: Record<string, unknown>) => {
@@ -50,6 +57,16 @@ export async function startFakeCloudflare(opts: { zones: string[]; challtestsrvU
     const auth = req.headers.authorization;
     if (!auth) return fail(res, 400, 10000, 'Authentication error');
     if (auth !== `Bearer ${token}`) return fail(res, 400, 9109, 'Invalid access token');
+    if (faults.throttle > 0) {
+      faults.throttle--;
+      res.setHeader('retry-after', String(faults.retryAfterSeconds));
+      return fail(res, 429, 971, 'Please wait and consider throttling your request speed');
+    }
+    if (faults.serverError > 0) {
+      faults.serverError--;
+      res.writeHead(502, { 'content-type': 'text/html' });
+      return res.end('<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>cloudflare</center></body></html>\n');
+    }
     const path = url.pathname.replace(/^\/client\/v4/, '');
     if (req.method === 'GET' && path === '/zones') {
       const name = url.searchParams.get('name');
@@ -105,6 +122,7 @@ export async function startFakeCloudflare(opts: { zones: string[]; challtestsrvU
     zones,
     records,
     requests,
+    faults,
     stop: () => new Promise((r) => server.close(() => r())),
   };
 }

@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { buildUpdate, findZoneBySoa, sendSigned } from '../../providers/lib/dns-update.js';
+import { parseServer } from '../../src/dns/query.js';
 
 /** Faults a test can ask a stand-in for; counters count down as requests consume them. */
 export interface Faults {
@@ -29,25 +31,56 @@ export interface FakeZone {
   punycode: string;
 }
 
+/** A DNS primary that takes TSIG-signed RFC 2136 updates (the test world's, see test/harness/world). */
+export interface Rfc2136Target {
+  server: string;
+  key: { name: string; algorithm: 'hmac-sha256' | 'hmac-sha512'; secret: string };
+}
+
 /**
- * Publishes every TXT value the stand-in holds to pebble-challtestsrv, so Pebble (and our
- * propagation check) see what the "cloud" has. challtestsrv's /clear-txt removes every value at a
- * name, so after each change the name is cleared and its remaining values set again, one name at a time.
+ * Publishes every TXT value the stand-in holds, so the CA (and our propagation check) see what the
+ * "cloud" has: to pebble-challtestsrv (whose /clear-txt removes every value at a name, so after each
+ * change the name is cleared and its remaining values set again), or into a real DNS primary by RFC
+ * 2136 updates of exactly the values that came and went — as the vendors' own servers publish.
+ * One name at a time, in order.
  */
 export class DnsPublisher {
   private chain = new Map<string, Promise<void>>();
-  constructor(private readonly url: string | undefined) {}
+  private published = new Map<string, string[]>();
+  constructor(
+    private readonly url: string | undefined,
+    private readonly rfc2136?: Rfc2136Target,
+  ) {}
 
   publish(fqdn: string, values: string[]): Promise<void> {
-    if (!this.url) return Promise.resolve();
+    if (!this.url && !this.rfc2136) return Promise.resolve();
     const host = `${fqdn}.`;
     const prev = this.chain.get(host) ?? Promise.resolve();
     const next = prev.then(async () => {
+      if (this.rfc2136) return this.update(this.rfc2136, fqdn, values);
       await post(`${this.url}/clear-txt`, { host });
       for (const value of values) await post(`${this.url}/set-txt`, { host, value });
     });
     this.chain.set(host, next.catch(() => undefined));
     return next;
+  }
+
+  private async update(target: Rfc2136Target, fqdn: string, values: string[]): Promise<void> {
+    const server = parseServer(target.server);
+    const key = { ...target.key, secret: Buffer.from(target.key.secret, 'base64') };
+    const signal = AbortSignal.timeout(10_000);
+    const zone = await findZoneBySoa(server, fqdn, 5000, signal);
+    if (!zone) throw new Error(`${target.server} has no zone for ${fqdn}`);
+    const before = this.published.get(fqdn) ?? [];
+    const changes = [
+      ...values.filter((v) => !before.includes(v)).map((v) => ['add', v] as const),
+      ...before.filter((v) => !values.includes(v)).map((v) => ['delete', v] as const),
+    ];
+    for (const [action, value] of changes) {
+      const r = await sendSigned(server, buildUpdate(zone, action, fqdn, value, 600), key, 5000, signal);
+      if (r.rcode !== 'NOERROR' || r.tsigProblem) throw new Error(`RFC 2136 ${action} of ${fqdn} at ${target.server}: ${r.rcode} ${r.tsigProblem ?? ''}`);
+    }
+    this.published.set(fqdn, values);
   }
 }
 

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { domainToASCII } from 'node:url';
 import { CredentialStore, verifyTc3 } from './vendor-auth.js';
-import { close, DnsPublisher, listen, noFaults, readBody, valuesAt, type FakeRecord, type FakeZone, type Faults } from './common.js';
+import { close, DnsPublisher, listen, noFaults, readBody, valuesAt, type FakeRecord, type FakeZone, type Faults, type Rfc2136Target } from './common.js';
 
 /**
  * Stand-in for DNSPod API 3.0 (2021-03-23), written from Tencent Cloud's public references: POST /
@@ -21,6 +21,8 @@ export interface DnspodFakeOptions {
   credentials?: CredentialStore;
   zones: string[];
   challtestsrvUrl?: string;
+  /** Publish into a DNS primary by RFC 2136 instead (the test world). */
+  rfc2136?: Rfc2136Target;
   now?: () => number;
 }
 
@@ -42,7 +44,7 @@ export async function startDnspodFake(opts: DnspodFakeOptions): Promise<DnspodFa
   const credentials = (opts.credentials ?? new CredentialStore(now)).addStatic(opts.secretId, opts.secretKey);
   const faults = noFaults();
   const calls: string[] = [];
-  const publisher = new DnsPublisher(opts.challtestsrvUrl);
+  const publisher = new DnsPublisher(opts.challtestsrvUrl, opts.rfc2136);
   const state = { requests: 0 };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

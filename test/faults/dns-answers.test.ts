@@ -2,7 +2,7 @@ import * as dnsPacket from 'dns-packet';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PropagationError } from '../../src/errors.js';
-import { waitForPropagation } from '../../src/dns/propagation.js';
+import { waitForPropagation } from '../../src/propagation/wait.js';
 import { startFakeDns, type FakeDns } from './harness/dns-server.js';
 
 const logger = pino({ level: 'silent' });

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { guardChildProcesses } from './guard-children.js';
 
 /** Tests run the built CLI (dist/): say how to build it instead of failing file by file. */
 export function requireBuild(): void {
@@ -7,6 +8,8 @@ export function requireBuild(): void {
   }
 }
 
+/** The unit project's global setup: the build, and the resolver guard in every process a test starts. */
 export default function setup(): void {
   requireBuild();
+  guardChildProcesses();
 }

@@ -15,7 +15,8 @@ import { makeCa, makeLeaf } from './tls.js';
 import { servedCertificate } from './tls-probe.js';
 import { freePort, waitFor } from './ports.js';
 
-const dir = join(REPO, '.demo');
+// CERTKEEPER_DEMO_DIR: where the test of the demo runs it (default .demo/ in the repository).
+const dir = process.env.CERTKEEPER_DEMO_DIR ?? join(REPO, '.demo');
 await rm(dir, { recursive: true, force: true });
 await mkdir(join(dir, 'ssl'), { recursive: true });
 const say = (s: string) => process.stderr.write(`\n▶ ${s}\n`);

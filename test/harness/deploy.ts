@@ -7,11 +7,14 @@ import { HOOK, writeConfig } from './scenario.js';
 import { makeLeaf, type KeyPair } from './tls.js';
 
 /** A config with the given certificates and deploy entries, loaded through the real loader. */
+/** The private, never-contacted CA of deployConfig; certificates stored by storeLeaf record it, as if it issued them. */
+export const NEVER_CONTACTED_CA = 'https://127.0.0.1:9/directory';
+
 export async function deployConfig(dir: string, parts: { certificates: unknown[]; deploy?: Record<string, unknown> }): Promise<{ file: string; config: Config }> {
   const file = await writeConfig(dir, {
     dataDir: `${dir}/data`,
     // A private CA that is never contacted: its names (uniqueDomain, under .test) need not be public.
-    acme: { directory: 'https://127.0.0.1:9/directory', caBundle: `${dir}/ca.pem` },
+    acme: { directory: NEVER_CONTACTED_CA, caBundle: `${dir}/ca.pem` },
     dns: { hooks: { type: 'exec', command: [process.execPath, HOOK] } },
     deploy: parts.deploy ?? {},
     certificates: parts.certificates,
@@ -19,11 +22,14 @@ export async function deployConfig(dir: string, parts: { certificates: unknown[]
   return { file, config: await loadConfig(file, { ...process.env }) };
 }
 
-/** Stores a fresh leaf for `domains` (chain: the CA) as the current certificate NAME, as a renewal would. */
-export async function storeLeaf(dataDir: string, name: string, ca: KeyPair, domains: string[], base: string): Promise<StoredCertificate> {
+/**
+ * Stores a fresh leaf for `domains` (chain: the CA) as the current certificate NAME, as a renewal from
+ * `directory` would (a certificate from another directory than the configured one is due at once).
+ */
+export async function storeLeaf(dataDir: string, name: string, ca: KeyPair, domains: string[], base: string, directory = NEVER_CONTACTED_CA): Promise<StoredCertificate> {
   const leaf = await makeLeaf(dirname(ca.cert), ca, domains, { base });
   const [cert, caPem, key] = await Promise.all([readFile(leaf.cert, 'utf8'), readFile(ca.cert, 'utf8'), readFile(leaf.key, 'utf8')]);
-  return new CertificateStore(dataDir).save(name, cert + caPem, key, { domains, keyType: 'ecdsa-p256', issuedAt: new Date().toISOString(), directory: 'test' });
+  return new CertificateStore(dataDir).save(name, cert + caPem, key, { domains, keyType: 'ecdsa-p256', issuedAt: new Date().toISOString(), directory });
 }
 
 /** A logger that keeps every line in memory, for assertions on what was logged. */

@@ -1,6 +1,7 @@
 import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
 import { requireBuild } from './build-check.js';
+import { guardChildProcesses } from './guard-children.js';
 import { startPebble, type PebbleInfo } from './pebble.js';
 
 declare module 'vitest' {
@@ -15,6 +16,7 @@ declare module 'vitest' {
  */
 export default async function setup(project: TestProject) {
   requireBuild();
+  guardChildProcesses();
   const pebble = await startPebble();
   project.provide('pebble', {
     directoryUrl: pebble.directoryUrl,

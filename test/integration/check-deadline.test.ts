@@ -3,7 +3,7 @@ import { createServer as createTcpServer, type Server, type Socket } from 'node:
 import { createServer as createTlsServer } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gatherFacts } from '../../src/check/gather.js';
+import { gatherFacts } from '../../src/endpoint-check/gather.js';
 import { tempDir } from '../harness/scenario.js';
 import { makeCa, makeLeaf } from '../harness/tls.js';
 

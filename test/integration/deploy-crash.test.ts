@@ -1,7 +1,7 @@
 import { copyFile, mkdir, readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { crashPointsFor } from '../../src/deploy/crash.js';
+import { crashPointsFor } from '../../src/testing/crash-points.js';
 import { recoverJournals } from '../../src/deploy/transaction.js';
 import { CertificateStore } from '../../src/store/certs.js';
 import { logLines, runCertkeeper } from '../harness/cli.js';

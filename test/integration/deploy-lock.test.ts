@@ -61,7 +61,7 @@ describe('deploy recovery and deploys hold the dataDir lock', () => {
         { name: 'other', domains: [otherDomain], deploy: 'plain', targets: [{ dir: join(dir, 'other') }] },
       ],
     });
-    await storeLeaf(join(dir, 'data'), 'other', ca, [otherDomain], 'other');
+    await storeLeaf(join(dir, 'data'), 'other', ca, [otherDomain], 'other', pebble.directoryUrl);
   });
   afterEach(() => {
     for (const p of running.splice(0)) if (p.proc.exitCode === null) p.proc.kill('SIGKILL');
@@ -73,7 +73,7 @@ describe('deploy recovery and deploys hold the dataDir lock', () => {
   /** A new certificate for `site`, and `certkeeper deploy --only site` held inside its transaction. */
   async function deployHeldMidTransaction() {
     await Promise.all(['gate', 'gate.waiting'].map((g) => rm(join(dir, g), { force: true })));
-    const stored = await storeLeaf(join(dir, 'data'), 'site', ca, [domain], `new-${round++}`);
+    const stored = await storeLeaf(join(dir, 'data'), 'site', ca, [domain], `new-${round++}`, pebble.directoryUrl);
     const holder = start(['deploy', '--only', 'site']);
     await waitFor(async () => existsSync(join(dir, 'gate.waiting')), 'the deploy to reach its nginx -t');
     expect(await journal()).toHaveLength(1);

@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { notifySchema } from '../../src/notify/config.js';
-import { Notifier } from '../../src/notify/notifier.js';
+import { notifySchema } from '../../src/ops/notify/config.js';
+import { Notifier } from '../../src/ops/notify/notifier.js';
 import { runCertkeeper } from '../harness/cli.js';
 import { waitFor } from '../harness/ports.js';
 import { tempDir, writeConfig } from '../harness/scenario.js';

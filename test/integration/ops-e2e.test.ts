@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
-import { startOperations, type Operations } from '../../src/operations.js';
+import { startOperations, type Operations } from '../../src/ops/operations.js';
 import { renewPass } from '../../src/scheduler/pass.js';
 import { readCertificateInfo } from '../../src/store/x509.js';
 import { runCertkeeper } from '../harness/cli.js';

@@ -4,7 +4,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { descriptor } from '../../providers/rfc2136.js';
 import type { DnsProvider } from '../../src/dns/provider.js';
-import { waitForPropagation, type PropagationOptions } from '../../src/dns/propagation.js';
+import { waitForPropagation, type PropagationOptions } from '../../src/propagation/wait.js';
 import { makeKey, startBind, type RunningBind } from '../harness/bind.js';
 import { freePort } from '../harness/ports.js';
 
@@ -93,7 +93,8 @@ describe('propagation check against three real BIND nameservers of one zone (one
     const capture = pino({ level: 'info' }, { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) });
     await waitForPropagation([rec], opts({ resolvers: undefined, bootstrap: [a.server], nameserverPort: a.port, logger: capture }));
     const done = lines.find((l) => l.msg === 'TXT records propagated') as { servers: Record<string, string> };
-    expect(done.servers).toEqual({ [`${rec.fqdn} @ ${a.server}`]: 'ok' });
+    // Nameservers are named by their NS name; the bootstrap zone's one is ns1 → 127.0.0.1.
+    expect(done.servers).toEqual({ [`${rec.fqdn} @ ns1.${zone}`]: 'ok' });
   });
 
   it('falls back to DNS-over-HTTPS when the nameservers cannot be found', async () => {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { chmod, cp, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -7,9 +7,9 @@ import { CLI, REPO } from '../harness/cli.js';
 import { runnableBlocks } from '../harness/readme-blocks.js';
 import { tempDir } from '../harness/scenario.js';
 
-// Both READMEs, plus the README drafts under docs/ until the lead folds them in.
-const docs = existsSync(join(REPO, 'docs')) ? readdirSync(join(REPO, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`) : [];
-const files = ['README.md', 'README.zh-CN.md', ...docs].filter((f) => existsSync(join(REPO, f)));
+// Both READMEs and every page under docs/ (the convention is in docs/README.md).
+const docs = readdirSync(join(REPO, 'docs'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`);
+const files = ['README.md', 'README.zh-CN.md', ...docs];
 const blocks = files.flatMap((f) => runnableBlocks(readFileSync(join(REPO, f), 'utf8'), f).map((b) => ({ file: f, ...b })));
 
 /** Runs one block with `sh -e` in a fresh directory holding a copy of config/, `certkeeper` on PATH. */

@@ -3,7 +3,7 @@ import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, REPO, logLines, type CliRun } from '../harness/cli.js';
-import { storeLeaf } from '../harness/deploy.js';
+import { NEVER_CONTACTED_CA, storeLeaf } from '../harness/deploy.js';
 import { inNewPidNamespace, nsenterArgv, pidNamespacesUnavailable, type NamespacedProcess } from '../harness/namespaces.js';
 import { writeNginxConfig, type NginxSetup } from '../harness/nginx.js';
 import { freePort, waitFor } from '../harness/ports.js';
@@ -60,6 +60,8 @@ describe.skipIf(unavailable)('signal mode against Nginx running as PID 1 of its 
   async function deploy(sub: string, entry: Record<string, unknown>, argvFor = (cli: string[]) => nsenterArgv(ns.initPid, REPO, cli)) {
     const file = await writeConfig(join(dir, sub), {
       dataDir: join(dir, 'data'),
+      // A private CA that is never contacted: the .test names need not be public.
+      acme: { directory: NEVER_CONTACTED_CA, caBundle: join(dir, 'ca.pem') },
       dns: { hooks: { type: 'exec', command: [process.execPath, HOOK] } },
       deploy: { nginx: { mode: 'signal', ...entry } },
       certificates: [{ name: 'site', domains: [domain], targets: [{ dir: ssl() }] }],

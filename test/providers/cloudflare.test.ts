@@ -4,11 +4,10 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { descriptor } from '../../providers/cloudflare.js';
 import type { DnsProvider } from '../../src/dns/provider.js';
-import { parseServer, queryTxt } from '../../src/dns/query.js';
 import { CertkeeperError } from '../../src/errors.js';
 import { readCertificateInfo } from '../../src/store/x509.js';
 import { runCertkeeper } from '../harness/cli.js';
-import { providerContract } from '../harness/contract.js';
+import { providerContract } from '../contract/provider-contract.js';
 import { tempDir, uniqueDomain, writeConfig } from '../harness/scenario.js';
 import { startFakeCloudflare, type FakeCloudflare } from '../fakes/cloudflare.js';
 
@@ -18,14 +17,15 @@ const logger = pino({ level: 'silent' });
 describe('cloudflare provider against a stand-in of API v4', () => {
   const zone = uniqueDomain('cf');
   const sub = `sub.${zone}`;
+  const idnZone = `bücher-${zone}`;
   let cf: FakeCloudflare;
   let provider: DnsProvider;
   const make = (o: Record<string, unknown> = {}) =>
     descriptor.create(descriptor.options.parse({ apiToken: cf.token, endpoint: cf.url, ...o }), { logger, env: {}, baseDir: '/' }) as DnsProvider;
-  const read = async (fqdn: string) => (await queryTxt(parseServer(pebble.dnsServer), fqdn)).values;
 
   beforeAll(async () => {
-    cf = await startFakeCloudflare({ zones: [zone, sub, 'other.test'], challtestsrvUrl: pebble.challtestsrvUrl, tokenZones: [zone, sub] });
+    const idn = new URL(`http://${idnZone}`).hostname;
+    cf = await startFakeCloudflare({ zones: [zone, sub, idn, 'other.test'], challtestsrvUrl: pebble.challtestsrvUrl, tokenZones: [zone, sub, idn] });
     provider = make();
   });
   afterAll(() => cf?.stop());
@@ -59,7 +59,7 @@ describe('cloudflare provider against a stand-in of API v4', () => {
     const err = await bad.present({ fqdn: `_acme-challenge.${zone}`, value: 'x' }, AbortSignal.timeout(5000)).then(() => undefined, (e: unknown) => e);
     expect((err as CertkeeperError).code).toBe('DNS_AUTH');
     expect((err as Error).message).toMatch(/9109 Invalid access token; check CLOUDFLARE_API_TOKEN/);
-    await expect(provider.present({ fqdn: '_acme-challenge.other.test', value: 'x' }, AbortSignal.timeout(5000))).rejects.toThrow(/no zone for _acme-challenge\.other\.test/);
+    await expect(provider.present({ fqdn: '_acme-challenge.other.test', value: 'x' }, AbortSignal.timeout(5000))).rejects.toThrow(/no zone in this account holds _acme-challenge\.other\.test/);
   });
 
   it('issues a certificate end to end with the token from CLOUDFLARE_API_TOKEN', async () => {
@@ -78,5 +78,31 @@ describe('cloudflare provider against a stand-in of API v4', () => {
     expect(r.stdout).not.toContain(cf.token);
   });
 
-  providerContract(() => ({ provider, zone, read }));
+  it('with zoneId set, writes into that zone without listing zones (DNS Edit alone is enough)', async () => {
+    const zoneId = cf.zones.find((z) => z.name === zone)!.id;
+    const pinned = make({ zoneId });
+    const before = cf.requests.length;
+    const rec = { fqdn: `_acme-challenge.pinned.${zone}`, value: 'pinned' };
+    await pinned.present(rec, AbortSignal.timeout(5000));
+    await pinned.cleanup(rec, AbortSignal.timeout(5000));
+    const made = cf.requests.slice(before);
+    expect(made.map((r) => r.method)).toEqual(['POST', 'DELETE']);
+    expect(made.every((r) => r.path.includes(`/zones/${zoneId}/`))).toBe(true);
+  });
+
+  providerContract('cloudflare (API v4 stand-in)', async () => ({
+    zone,
+    subZone: sub,
+    idnZone,
+    create: async (o = {}) => make({ retryDelay: '10ms', ...(o.badSecret ? { apiToken: 'wrong-token' } : {}) }),
+    values: async (fqdn) => [...cf.records.values()].filter((r) => r.type === 'TXT' && r.name === fqdn).map((r) => r.content),
+    zoneOf: (fqdn, value) => {
+      const rec = [...cf.records.values()].find((r) => r.name === fqdn && r.content === value);
+      return cf.zones.find((z) => z.id === rec?.zoneId)?.name;
+    },
+    faults: { throttle: (n) => (cf.faults.throttle = n), serverError: (n) => (cf.faults.serverError = n) },
+    requests: () => cf.requests.length,
+    authMessage: /^cloudflare: listing zones: 9109 Invalid access token; check CLOUDFLARE_API_TOKEN and that it has Zone:DNS:Edit/,
+    stop: async () => undefined, // the stand-in is this file's; afterAll above stops it
+  }));
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aliasTarget, challengeRouter, followCnames, pickDnsEntry } from '../../src/dns/alias.js';
+import { aliasTarget, challengeRouter, followCnames, pickDnsEntry } from '../../src/propagation/alias.js';
 import type { DnsProvider } from '../../src/dns/provider.js';
 
 const table = (m: Record<string, string>) => async (n: string) => m[n];

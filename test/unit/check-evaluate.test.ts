@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { evaluate } from '../../src/check/evaluate.js';
-import type { EndpointFacts } from '../../src/check/facts.js';
-import type { CertificateFacts } from '../../src/check/x509-facts.js';
+import { evaluate } from '../../src/endpoint-check/evaluate.js';
+import type { EndpointFacts } from '../../src/endpoint-check/facts.js';
+import type { CertificateFacts } from '../../src/endpoint-check/x509-facts.js';
 
 const now = new Date('2026-06-01T00:00:00Z');
 const leaf: CertificateFacts = {

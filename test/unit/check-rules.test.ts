@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { matchingName, miniProgramHostPolicy, nameCovers, parseSubjectAltName } from '../../src/check/names.js';
-import { parseTarget } from '../../src/check/target.js';
+import { matchingName, miniProgramHostPolicy, nameCovers, parseSubjectAltName } from '../../src/endpoint-check/names.js';
+import { parseTarget } from '../../src/endpoint-check/target.js';
 import { certificatesFromHandshake } from '../../src/tls/wire.js';
 
 describe('nameCovers (wildcards as clients apply them)', () => {

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import { parseConfig } from '../../src/config/load.js';
-import { configWarnings } from '../../src/config/warnings.js';
+import { configWarnings } from '../../src/scheduler/warnings.js';
 import { Daemon } from '../../src/scheduler/daemon.js';
 import { memoryLogger } from '../harness/deploy.js';
 import { tempDir, writeConfig } from '../harness/scenario.js';

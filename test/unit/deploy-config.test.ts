@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
-import { crashPointsFor } from '../../src/deploy/crash.js';
+import { crashPointsFor } from '../../src/testing/crash-points.js';
 import { demux } from '../../src/deploy/docker.js';
 import { layoutFiles, pemContent } from '../../src/deploy/layouts.js';
 import { parseAddress, verifyServername } from '../../src/deploy/verify.js';

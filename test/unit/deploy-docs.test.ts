@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseConfig } from '../../src/config/load.js';
-import { configWarnings } from '../../src/config/warnings.js';
+import { configWarnings } from '../../src/scheduler/warnings.js';
 import { configDumpCommand } from '../../src/deploy/server.js';
 import { REPO } from '../harness/cli.js';
 
@@ -20,20 +20,21 @@ function yamlBlocks(markdown: string, heading: RegExp): string[] {
 }
 
 /**
- * The setups the README walks through (systemd service, Docker sidecar in both modes) are valid
- * configurations that reload Nginx and have a served-certificate check that can run: `config check`
- * would print no warning for them. The tests that run these modes are test/integration/signal-pid1,
- * deploy-modes (docker through a socket proxy) and served-check (the service's configDump route).
+ * The setups the guides walk through (docs/service.md: systemd service; docs/docker.md: Docker sidecar
+ * in both modes), in English and in Chinese, are valid configurations that reload Nginx and have a
+ * served-certificate check that can run: `config check` would print no warning for them. The tests
+ * that run these modes are test/integration/signal-pid1, deploy-modes (docker through a socket proxy)
+ * and served-check (the service's configDump route).
  */
 describe.each([
-  ['README.md', /^## Run as a service/, /^## Run next to Nginx in Docker/],
-  ['README.zh-CN.md', /^## 作为服务运行/, /^## 在 Docker 中与 Nginx 一起运行/],
-])('%s: the documented deploy setups', (file, service, docker) => {
-  const text = readFileSync(join(REPO, file), 'utf8');
+  ['docs/service.md', /^## 2\. Configure/, 'docs/docker.md', /^## Step by step/],
+  ['docs/zh-CN/service.md', /^## 2\. 配置/, 'docs/zh-CN/docker.md', /^## 分步说明/],
+])('%s and its Docker guide: the documented deploy setups', (serviceFile, service, dockerFile, docker) => {
+  const read = (file: string) => readFileSync(join(REPO, file), 'utf8');
   const load = (yaml: string) => parseConfig(yaml, '/etc/certkeeper/certkeeper.yaml', env);
 
   it('the service configuration reads nginx -T from the file the test unit writes', async () => {
-    const [yaml] = yamlBlocks(text, service);
+    const [yaml] = yamlBlocks(read(serviceFile), service);
     const config = await load(yaml!);
     expect(configWarnings(config)).toEqual([]);
     expect(configDumpCommand(config.deploy.nginx!)).toEqual(['cat', '/var/lib/certkeeper/nginx-effective.conf']);
@@ -41,7 +42,7 @@ describe.each([
   });
 
   it('the sidecar configuration works in mode 1 (signal, PID 1) and, uncommented, in mode 2 (docker through the proxy)', async () => {
-    const [yaml] = yamlBlocks(text, docker);
+    const [yaml] = yamlBlocks(read(dockerFile), docker);
     const mode1 = await load(yaml!);
     expect(mode1.deploy.nginx).toMatchObject({ mode: 'signal', pid: 1 });
     expect(configWarnings(mode1)).toEqual([]);
@@ -61,7 +62,7 @@ describe('config/docker-compose.example.yml', () => {
     const { nginx, certkeeper, 'certkeeper-api': api } = compose.services;
     expect(certkeeper).toMatchObject({ pid: 'service:nginx', user: '0:0', cap_drop: ['ALL'], cap_add: ['KILL', 'DAC_OVERRIDE'] });
     for (const s of [nginx!, certkeeper!, api!]) expect(s.volumes.some((v: string) => /^\.\/certs:\/certs(:ro)?$/.test(v))).toBe(true);
-    // The deploy entries its comments give are the README's.
+    // The deploy entries its comments give are docs/docker.md's.
     expect(parse(/#\s+nginx: (\{ mode: signal.*\})/.exec(text)![1]!)).toEqual({ mode: 'signal', pid: 1 });
     expect(parse(/#\s+nginx: (\{ mode: docker.*\})/.exec(text)![1]!)).toEqual({ mode: 'docker', container: 'web-nginx-1', socket: 'tcp://docker-proxy:2375' });
   });

@@ -5,7 +5,7 @@ import type { ProviderDescriptor } from '../../src/dns/provider.js';
 import { parseConfig } from '../../src/config/load.js';
 import { en } from '../../src/i18n/catalog.js';
 import { collectAnswers } from '../../src/init/answers.js';
-import { checkDomains, checkEmail, parseCommand } from '../../src/init/check.js';
+import { checkDomains, checkEmail, parseCommand } from '../../src/init/validate.js';
 import { renderConfig } from '../../src/init/render.js';
 import { flagAsk } from '../../src/init/source.js';
 import { UsageError } from '../../src/errors.js';

@@ -6,7 +6,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { stringify } from 'yaml';
 import { parseConfig, type Config } from '../../src/config/load.js';
 import { AcmeError, DnsProviderError, StoreError } from '../../src/errors.js';
-import type { CertkeeperEvent } from '../../src/events.js';
+import type { CertkeeperEvent } from '../../src/ops/events.js';
 import { mapLimit } from '../../src/scheduler/limit.js';
 import { renewPass, type PassOptions } from '../../src/scheduler/pass.js';
 import type { IssueRequest, IssuedSet } from '../../src/scheduler/ports.js';

@@ -36,6 +36,19 @@ describe('progress renderer', () => {
     ]);
   });
 
+  it('shows how many nameservers serve the TXT records while they propagate, in place', () => {
+    const waiting: ProgressEvent[] = [
+      { at: 0, name: 'api', step: 'ordering' },
+      { at: 900, name: 'api', step: 'presented' },
+      { at: 1000, name: 'api', step: 'presented', detail: '1/2' },
+      { at: 2500, name: 'api', step: 'presented', detail: '2/2' },
+    ];
+    expect(progressFrame(waiting.slice(0, 3), 1500, en, plain)).toEqual(['… api  ordering → TXT written (1/2 nameservers)  1.5s']);
+    expect(progressFrame(waiting, 3000, zhCN, plain)).toEqual(['… api  下单中 → TXT 已写入 (2/2 个权威服务器已生效)  3.0s']);
+    expect(progressFrame([...waiting, { at: 2600, name: 'api', step: 'propagated' }], 3000, en, plain)).toEqual(['… api  ordering → TXT written → propagated  3.0s']);
+    expect(plainLine(waiting, waiting[2]!, en)).toBe('[   1.0s] api: TXT written (1/2 nameservers)');
+  });
+
   it('freezes the clock of a certificate that failed or was deployed', () => {
     expect(progressFrame(recorded, 90_000, en, plain)).toEqual([
       '✓ api          ordering → TXT written → propagated → validated → issued → deployed  31.8s',

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { nameSatisfied } from '../../src/dns/propagation.js';
+import { nameSatisfied } from '../../src/propagation/wait.js';
 
-const ns = (ok: boolean, failed = false) => ({ ok, failed, server: { host: '192.0.2.1', port: 53 } });
-const doh = (ok: boolean) => ({ ok, failed: false, server: { doh: 'https://dns.alidns.com/dns-query' } });
+// One entry per nameserver (by name, whatever its addresses), or per DoH resolver.
+const ns = (ok: boolean, failed = false) => ({ ok, failed });
+const doh = (ok: boolean) => ({ ok, failed: false, doh: true });
 
 describe('propagation policy (nameSatisfied)', () => {
   it('needs every server when none failed; a lagging server is always waited for', () => {

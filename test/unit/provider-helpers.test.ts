@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { redact, RetriesExhausted, withRetry } from '../../providers/_retry.js';
-import { findZone, toAscii } from '../../providers/_zone.js';
+import { redact, RetriesExhausted, withRetry } from '../../providers/lib/retry.js';
+import { findZone, toAscii } from '../../providers/lib/zone.js';
 
 const zones = ['example.test', 'sub.example.test', 'xn--bcher-kva.test', 'other.test'].map((z) => ({ ascii: z, apiName: z }));
 

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { componentJsonSchema, configJsonSchema, inputJsonSchema } from '../../src/config/json-schema.js';
 import { parseConfig } from '../../src/config/load.js';
-import { duration } from '../../src/config/schema.js';
+import { duration } from '../../src/config/fields.js';
 import type { ProviderDescriptor } from '../../src/dns/provider.js';
 import { loadAllDescriptors } from '../../src/dns/registry.js';
 import { componentPage, familyIndex } from '../../src/docs/component-page.js';

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { ProviderDescriptor } from '../../src/dns/provider.js';
 import { parseConfig } from '../../src/config/load.js';
 import { loadAllDescriptors } from '../../src/dns/registry.js';
-import { dnsSecrets } from '../../src/notify/scrub.js';
+import { dnsSecrets } from '../../src/ops/notify/scrub.js';
 import { createLogger, type LogOptions } from '../../src/log.js';
 import { CHANNEL_SECRET_FIELDS, redactFields, scrubText, secretFieldNames } from '../../src/secrets.js';
 

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { certificateFacts } from '../../src/check/x509-facts.js';
+import { certificateFacts } from '../../src/endpoint-check/x509-facts.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ck-x509-'));
 const rsaKey = join(dir, 'rsa.key');

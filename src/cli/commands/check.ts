@@ -1,10 +1,10 @@
 import { Option, type Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { evaluate } from '../../check/evaluate.js';
-import { PROFILES, type Profile } from '../../check/facts.js';
-import { gatherFacts, UnreachableError } from '../../check/gather.js';
-import { renderReport } from '../../check/render.js';
-import { parseTarget } from '../../check/target.js';
+import { evaluate } from '../../endpoint-check/evaluate.js';
+import { PROFILES, type Profile } from '../../endpoint-check/facts.js';
+import { gatherFacts, UnreachableError } from '../../endpoint-check/gather.js';
+import { renderReport } from '../render/check-report.js';
+import { parseTarget } from '../../endpoint-check/target.js';
 import { EXIT, type CliContext } from '../context.js';
 
 interface CheckOptions {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { configJsonSchemaText } from '../../config/json-schema.js';
-import { configWarnings } from '../../config/warnings.js';
+import { configWarnings } from '../../scheduler/warnings.js';
 import { formatIssue } from '../../errors.js';
 import { loadAllDescriptors } from '../../dns/registry.js';
 import { configFor, messagesFor, type CliContext } from '../context.js';

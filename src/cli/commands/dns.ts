@@ -4,7 +4,8 @@ import { pino } from 'pino';
 import { parseDuration } from '../../config/duration.js';
 import { oneLine, UsageError } from '../../errors.js';
 import { DnsProviders } from '../../dns/instances.js';
-import { waitForPropagation } from '../../dns/propagation.js';
+import { dnsLookupsForPass } from '../../propagation/lookups.js';
+import { waitForPropagation, withDeadline } from '../../propagation/wait.js';
 import type { DnsProvider, TxtRecord } from '../../dns/provider.js';
 import { EXIT, configFor, loggerFor, type CliContext } from '../context.js';
 
@@ -27,10 +28,11 @@ export function register(program: Command, ctx: CliContext): void {
       }
       const domain = (opts.domain ?? config.certificates.find((c) => c.dns === name)?.domains[0])?.replace(/^\*\./, '');
       if (!domain) throw new UsageError(`no certificate uses dns entry "${name}"; pass --domain DOMAIN`);
-      const timeoutMs = opts.timeout === undefined ? config.propagation.timeout : parseDuration(opts.timeout);
-      if (timeoutMs === undefined) throw new UsageError(`--timeout "${opts.timeout}" is not a duration; write e.g. 30s or 5m`);
+      const timeoutMs = opts.timeout === undefined ? undefined : parseDuration(opts.timeout);
+      if (opts.timeout !== undefined && timeoutMs === undefined) throw new UsageError(`--timeout "${opts.timeout}" is not a duration; write e.g. 30s or 5m`);
       const logger = cmd.optsWithGlobals().logLevel ? await loggerFor(cmd, ctx, 'stderr') : pino({ level: 'silent' });
-      const signal = AbortSignal.timeout(timeoutMs + 120_000);
+      const own = config.dns[name]!.options.propagationTimeout;
+      const signal = AbortSignal.timeout((timeoutMs ?? (typeof own === 'number' ? own : config.propagation.timeout)) + 120_000);
       const out = (s: string) => ctx.stdout.write(`${s}\n`);
       const record: TxtRecord = { fqdn: `_acme-challenge.certkeeper-test.${domain}`, value: randomBytes(32).toString('base64url').slice(0, 43) };
 
@@ -57,7 +59,14 @@ export function register(program: Command, ctx: CliContext): void {
         presented = true;
         await step(
           `wait until ${config.propagation.resolvers?.length ? config.propagation.resolvers.join(', ') : 'the authoritative servers'} serve it`,
-          () => waitForPropagation([record], { resolvers: config.propagation.resolvers, timeoutMs, firstIntervalMs: p.hints.pollIntervalMs, maxIntervalMs: config.propagation.interval, signal, logger }),
+          // The same settings and code path as a renewal, so a passing test means renewal will pass too.
+          () =>
+            waitForPropagation([timeoutMs === undefined ? withDeadline(record, p, name) : { ...record, deadline: { ms: timeoutMs, setting: '--timeout' } }], {
+              ...dnsLookupsForPass(config).propagation,
+              firstIntervalMs: p.hints.pollIntervalMs,
+              signal,
+              logger,
+            }),
           (r) => `${r.polls} check${r.polls === 1 ? '' : 's'}`,
         );
       } catch {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { urlFor } from '../../server/http.js';
+import { urlFor } from '../../ops/endpoint.js';
 import { EXIT, configFor, type CliContext } from '../context.js';
 
 export function register(program: Command, ctx: CliContext): void {

@@ -68,7 +68,7 @@ export function register(program: Command, ctx: CliContext): void {
       if (existsSync(file) && !opts.force) throw new UsageError(m.init.exists(file));
       const descriptors = await loadAllDescriptors();
       if (opts.dnsName) {
-        const { checkEntryName } = await import('../../init/check.js');
+        const { checkEntryName } = await import('../../init/validate.js');
         const err = checkEntryName(opts.dnsName);
         if (err) throw new UsageError(`--dns-name: ${err}`);
       }

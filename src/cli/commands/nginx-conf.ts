@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { PROFILES, type Profile } from '../../check/facts.js';
+import { PROFILES, type Profile } from '../../endpoint-check/facts.js';
 import { renderNginxConf } from '../../deploy/nginx-conf.js';
 import { CertificateStore } from '../../store/certs.js';
 import { configFor, type CliContext } from '../context.js';

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { Notifier } from '../../notify/notifier.js';
-import { dnsSecrets } from '../../notify/scrub.js';
+import { Notifier } from '../../ops/notify/notifier.js';
+import { dnsSecrets } from '../../ops/notify/scrub.js';
 import { EXIT, configFor, loggerFor, type CliContext } from '../context.js';
 
 export function register(program: Command, ctx: CliContext): void {

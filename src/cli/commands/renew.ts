@@ -5,8 +5,8 @@ import { UsageError } from '../../errors.js';
 import { checkCertificatesInUse } from '../../scheduler/expiry-check.js';
 import { renewPass, type CertificateResult } from '../../scheduler/pass.js';
 import { EXIT, configFor, globalOptions, loggerFor, messagesFor, type CliContext } from '../context.js';
-import { Notifier } from '../../notify/notifier.js';
-import { dnsSecrets } from '../../notify/scrub.js';
+import { Notifier } from '../../ops/notify/notifier.js';
+import { dnsSecrets } from '../../ops/notify/scrub.js';
 import { storeSecrets } from '../../config/store-schema.js';
 import { colorEnabled, palette } from '../render/color.js';
 import { plainProgress, ttyProgress } from '../render/progress.js';
@@ -48,7 +48,7 @@ export function register(program: Command, ctx: CliContext): void {
           now: ctx.now,
           env: ctx.env,
           signal: abort.signal,
-          onStep: (name, step) => progress.step(name, step),
+          onStep: (name, step, detail) => progress.step(name, step, detail),
           observer: notifier,
           lock: { waitMs: opts.wait * 1000 },
         });

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { findConfigFile, loadConfig, type Config } from '../../config/load.js';
 import { oneLine } from '../../errors.js';
-import { startOperations } from '../../operations.js';
+import { startOperations } from '../../ops/operations.js';
 import { Daemon } from '../../scheduler/daemon.js';
 import { FleetLink } from '../../scheduler/fleet-link.js';
 import { EXIT, globalOptions, loggerFor, type CliContext } from '../context.js';

@@ -10,11 +10,15 @@ export interface ProgressEvent {
   at: number;
   name: string;
   step: ProgressStep;
+  /** How far the step is, e.g. "1/2" nameservers serving the TXT records while they propagate. */
+  detail?: string;
 }
 
 interface CertLine {
   name: string;
   steps: ProgressStep[];
+  /** Detail of the last step, if it sent one. */
+  detail?: string;
   startedAt: number;
   lastAt: number;
 }
@@ -26,9 +30,11 @@ export function foldEvents(events: ProgressEvent[]): CertLine[] {
   const byName = new Map<string, CertLine>();
   for (const e of events) {
     const line = byName.get(e.name);
-    if (!line) byName.set(e.name, { name: e.name, steps: [e.step], startedAt: e.at, lastAt: e.at });
+    if (!line) byName.set(e.name, { name: e.name, steps: [e.step], startedAt: e.at, lastAt: e.at, detail: e.detail });
     else {
-      line.steps.push(e.step);
+      // The same step again only brings news about it (propagation progress), not a new step.
+      if (line.steps.at(-1) !== e.step || e.detail === undefined) line.steps.push(e.step);
+      line.detail = e.detail;
       line.lastAt = e.at;
     }
   }
@@ -56,7 +62,7 @@ export function progressFrame(events: ProgressEvent[], now: number, m: Messages,
     const elapsed = formatElapsed((frozen ? l.lastAt : now) - l.startedAt);
     const chain = l.steps
       .map((s, i) => {
-        const text = m.steps[s];
+        const text = i === l.steps.length - 1 && l.detail ? `${m.steps[s]} (${m.stepDetail(l.detail)})` : m.steps[s];
         if (s === 'failed') return pal.red(text);
         if (i === l.steps.length - 1) return frozen ? pal.green(text) : pal.bold(text);
         return pal.dim(text);
@@ -71,7 +77,7 @@ export function progressFrame(events: ProgressEvent[], now: number, m: Messages,
 /** A plain log line for one event (not a terminal): `[  4.2s] site: TXT written`. */
 export function plainLine(events: ProgressEvent[], event: ProgressEvent, m: Messages): string {
   const first = events.find((e) => e.name === event.name) ?? event;
-  return `[${formatElapsed(event.at - first.at).padStart(7)}] ${event.name}: ${m.steps[event.step]}`;
+  return `[${formatElapsed(event.at - first.at).padStart(7)}] ${event.name}: ${m.steps[event.step]}${event.detail ? ` (${m.stepDetail(event.detail)})` : ''}`;
 }
 
 // Cutting a coloured line would leave an escape open; drop colour from lines that must be cut.
@@ -86,7 +92,7 @@ function truncate(line: string, columns: number): string {
 }
 
 export interface ProgressSink {
-  step(name: string, step: ProgressStep): void;
+  step(name: string, step: ProgressStep, detail?: string): void;
   finish(): void;
 }
 
@@ -107,8 +113,8 @@ export function ttyProgress(out: NodeJS.WritableStream & { columns?: number }, m
   const timer = setInterval(() => drawn > 0 && draw(), 1000);
   timer.unref();
   return {
-    step(name, step) {
-      events.push({ at: clock(), name, step });
+    step(name, step, detail) {
+      events.push({ at: clock(), name, step, detail });
       draw();
     },
     finish() {
@@ -122,8 +128,8 @@ export function ttyProgress(out: NodeJS.WritableStream & { columns?: number }, m
 export function plainProgress(out: NodeJS.WritableStream, m: Messages, clock: () => number = Date.now): ProgressSink {
   const events: ProgressEvent[] = [];
   return {
-    step(name, step) {
-      const e = { at: clock(), name, step };
+    step(name, step, detail) {
+      const e = { at: clock(), name, step, detail };
       events.push(e);
       out.write(`${plainLine(events, e, m)}\n`);
     },

@@ -46,7 +46,7 @@ export async function makeSite(pebble: PebbleInfo, opts: SiteOptions = {}): Prom
   const base: Record<string, unknown> = {
     dataDir,
     acme: { directory: opts.directoryUrl ?? pebble.directoryUrl, caBundle: pebble.caBundle, email: 'ops@example.com' },
-    dns: { hook: { type: 'exec', command: [process.execPath, FAULT_HOOK], timeout: '15s', propagationTimeout: '5s' } },
+    dns: { hook: { type: 'exec', command: [process.execPath, FAULT_HOOK], timeout: '15s' } },
     propagation: { resolvers: [pebble.dnsServer], timeout: '5s', interval: '250ms' },
     certificates: [
       { name: 'site', domains: opts.wildcard ? [domain, `*.${domain}`] : [domain], files: { cert: certFile, key: keyFile } },

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+
+/**
+ * Field types that several schemas share: the main configuration, the DNS providers' options and the
+ * deploy entries. Kept apart from schema.ts so that a provider file loads zod and this module only,
+ * not the whole configuration (node-cron, the notify channels, the endpoint).
+ */
+
+const DURATION = { title: 'duration', description: 'a number of seconds, or a number with ms, s, m, h or d' };
+
+/** A duration written as "30s", "5m", "2h", "1d" or a number of seconds; parsed to milliseconds. */
+export const duration = (def: string) => z.union([z.string(), z.number()]).default(def).transform(toMs).meta(DURATION);
+
+/** A duration with no default: undefined when not written (a setting that falls back to another). */
+export const optionalDuration = () => z.union([z.string(), z.number()]).optional().transform((v, ctx) => (v === undefined ? undefined : toMs(v, ctx))).meta(DURATION);
+
+function toMs(v: string | number, ctx: z.RefinementCtx): number {
+  const ms = parseDuration(v);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration; write e.g. 30s, 5m, 2h or 1d` });
+    return z.NEVER;
+  }
+  return ms;
+}
+
+/** An external command as an argument array: never a shell string, so config values stay inert. */
+export const command = z
+  .array(z.string().min(1, 'an argument is empty'))
+  .min(1, 'give the command as a non-empty list, e.g. ["nginx", "-t"]')
+  .meta({ title: 'command', description: 'a command as a list of arguments; it runs without a shell' });
+
+/** Names of environment variables passed on to external commands, beyond the minimal set (src/command.ts). */
+export const passEnv = z
+  .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'))
+  .describe('environment variables passed to the command besides PATH, HOME, LANG, LC_ALL, TZ, DOCKER_HOST, CERTKEEPER_CONFIG');
