@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
@@ -48,7 +48,8 @@ export interface FleetOptions {
   nodes: string[];
   /** Every certificate any test of the world will use: each Nginx gets a server block per name up front. */
   names: string[];
-  webhook: string;
+  /** Base URL of a webhook fake the hosts send failure alerts to (none when absent). */
+  webhook?: string;
   behindAlert: string;
 }
 
@@ -59,6 +60,8 @@ export interface Fleet {
   env: NodeJS.ProcessEnv;
   /** The current serial of each certificate in the store (upper-case hex). */
   storedSerials(): Promise<Map<string, string>>;
+  /** Writes each host's log lines so far to NODE.log in the fleet's directory; returns the directory. */
+  dumpLogs(): Promise<string>;
   stop(): Promise<void>;
   killAll(): void;
 }
@@ -102,7 +105,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       propagation: { resolvers: [opts.pebble.dnsServer], timeout: '30s', interval: '300ms' },
       deploy: { nginx: { test: [...setup.base, '-t', '-q'], reload: [...setup.base, '-s', 'reload'] } },
       server: { listen: `127.0.0.1:${opsPort}` },
-      notify: [{ type: 'webhook', url: `${opts.webhook}/hook`, headers: { Authorization: 'Bearer fleet-token-123' }, on: ['failure'] }],
+      ...(opts.webhook ? { notify: [{ type: 'webhook', url: `${opts.webhook}/hook`, headers: { Authorization: 'Bearer fleet-token-123' }, on: ['failure'] }] } : {}),
     };
     const host: FleetHost = {
       node,
@@ -139,6 +142,10 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       } finally {
         await c.end();
       }
+    },
+    dumpLogs: async () => {
+      for (const h of hosts) await writeFile(join(root, `${h.node}.log`), (h.proc?.logs ?? []).map((l) => JSON.stringify(l)).join('\n') + `\n${h.proc?.stderr() ?? ''}`);
+      return root;
     },
     killAll: () => procs.killAll(),
     async stop() {

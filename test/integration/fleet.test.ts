@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseServer, queryTxt } from '../../src/dns/query.js';
 import { startCaProxy, type CaProxy } from '../faults/harness/ca-proxy.js';
 import { startWebhookFake } from '../fakes/notify-webhook.js';
@@ -45,6 +46,9 @@ describe('three hosts sharing a PostgreSQL store', { timeout: 180_000 }, () => {
     fleet = await startFleet({ db, pebble, directoryUrl: proxy.directoryUrl, nodes: ['web-1', 'web-2', 'web-3'], names: NAMES, webhook: hook.base, behindAlert: '4s' });
     [web1, web2, web3] = fleet.hosts as [FleetHost, FleetHost, FleetHost];
   }, 120_000);
+  afterEach(async ({ task }) => {
+    if (task.result?.state === 'fail') console.error(`host logs: ${await fleet.dumpLogs()}`);
+  });
   afterAll(async () => {
     await fleet?.stop();
     await Promise.all([proxy?.stop(), hook?.close()]);
@@ -82,7 +86,7 @@ describe('three hosts sharing a PostgreSQL store', { timeout: 180_000 }, () => {
     web1.proc!.signal('SIGTERM');
     await web1.proc!.exited;
     const hung = web1.start({ HANG_ON: kill.domain });
-    await waitFor(async () => (await txt(kill.domain)).length === 1, 'web-1 to write the TXT record and hang');
+    await waitFor(async () => (await txt(kill.domain)).length === 1, 'web-1 to write the TXT record and hang', 60_000);
     const pending = await pendingRows(kill.name);
     expect(pending).toEqual([{ node: 'web-1', fqdn: `_acme-challenge.${kill.domain}` }]);
     hung.proc.kill('SIGKILL');
@@ -156,8 +160,10 @@ describe('three hosts sharing a PostgreSQL store', { timeout: 180_000 }, () => {
   it('a host with a wrong encryption key refuses to start with one line; the others are unharmed', async () => {
     const dir = web3.dir;
     const wrong = join(dir, 'wrong.yaml');
-    const text = (await readFile(web3.configFile, 'utf8')).replace(fleet.key, Buffer.alloc(32, 7).toString('base64')).replace('node: web-3', 'node: web-4');
-    await writeFile(wrong, text);
+    // web-3's configuration as a fourth host with another key (and no endpoint: web-3's port is taken).
+    const config = parse(await readFile(web3.configFile, 'utf8')) as Record<string, any>;
+    delete config.server;
+    await writeFile(wrong, stringify({ ...config, node: 'web-4', store: { ...config.store, encryptionKey: Buffer.alloc(32, 7).toString('base64') } }));
     const r = await runCertkeeper(['run', '--config', wrong], { env: fleet.env, timeoutMs: 60_000 });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^error: config: store\.encryptionKey: this key \(id [0-9a-f]{12}\) is not the one the store postgres:\/\/certkeeper@127\.0\.0\.1:\d+\/certkeeper was set up with \(id [0-9a-f]{12}\); give every host the same key\n$/);
