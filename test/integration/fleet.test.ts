@@ -86,7 +86,7 @@ describe('three hosts sharing a PostgreSQL store', { timeout: 180_000 }, () => {
     web1.proc!.signal('SIGTERM');
     await web1.proc!.exited;
     const hung = web1.start({ HANG_ON: kill.domain });
-    await waitFor(async () => (await txt(kill.domain)).length === 1, 'web-1 to write the TXT record and hang', 60_000);
+    await waitFor(async () => (await txt(kill.domain)).length === 1, 'web-1 to write the TXT record and hang', 90_000);
     const pending = await pendingRows(kill.name);
     expect(pending).toEqual([{ node: 'web-1', fqdn: `_acme-challenge.${kill.domain}` }]);
     hung.proc.kill('SIGKILL');
@@ -166,7 +166,7 @@ describe('three hosts sharing a PostgreSQL store', { timeout: 180_000 }, () => {
     await writeFile(wrong, stringify({ ...config, node: 'web-4', store: { ...config.store, encryptionKey: Buffer.alloc(32, 7).toString('base64') } }));
     const r = await runCertkeeper(['run', '--config', wrong], { env: fleet.env, timeoutMs: 60_000 });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^error: config: store\.encryptionKey: this key \(id [0-9a-f]{12}\) is not the one the store postgres:\/\/certkeeper@127\.0\.0\.1:\d+\/certkeeper was set up with \(id [0-9a-f]{12}\); give every host the same key\n$/);
+    expect(r.stderr).toMatch(/^certkeeper: config: store\.encryptionKey: this key \(id [0-9a-f]{12}\) is not the one the store postgres:\/\/certkeeper@127\.0\.0\.1:\d+\/certkeeper was set up with \(id [0-9a-f]{12}\); give every host the same key\n$/);
     for (const h of fleet.hosts) expect((await get(`${h.ops}/healthz`)).text).toMatch(/^ok: /);
   });
 
