@@ -1,15 +1,8 @@
-import { runCertkeeper } from '../test/harness/cli.js';
+import pg from 'pg';
 import { everyHostServes, startFleet } from '../test/harness/fleet.js';
 import { startPebble } from '../test/harness/pebble.js';
 import { startPostgres } from '../test/harness/postgres.js';
 import { markdownTable, percentile } from './measure.js';
-
-interface FleetView {
-  name: string;
-  storedAt: string;
-  storedBy: string;
-  hosts: { node: string; deployedAt: string | null }[];
-}
 
 /**
  * `--fleet`: several `certkeeper run` hosts sharing one private PostgreSQL store, each with its own
@@ -28,21 +21,27 @@ export async function measureFleet(count: number, hostCount: number): Promise<st
     await everyHostServes(fleet, names, fleet.hosts, 600_000);
     const everywhereMs = performance.now() - t0;
     // The last deploy records land just after Nginx serves the files.
-    let view: FleetView[] = [];
-    const recorded = () => view.length === count && view.every((c) => c.hosts.length === hostCount && c.hosts.every((h) => h.deployedAt));
-    for (let i = 0; i < 50 && !recorded(); i++) {
-      const r = await runCertkeeper(['status', '--json', '--config', fleet.hosts[0]!.configFile]);
-      view = JSON.parse(r.stdout) as FleetView[];
-      if (!recorded()) await new Promise((res) => setTimeout(res, 200));
-    }
-    const own: number[] = [];
-    const followed: number[] = [];
-    for (const c of view) {
-      for (const h of c.hosts) {
-        if (!h.deployedAt) continue;
-        (h.node === c.storedBy ? own : followed).push(Date.parse(h.deployedAt) - Date.parse(c.storedAt));
+    const lags = async () => {
+      const c = new pg.Client({ connectionString: db.url });
+      await c.connect();
+      try {
+        const { rows } = await c.query<{ own: boolean; ms: number }>(
+          `WITH cur AS (SELECT DISTINCT ON (name) name, serial, stored_at, stored_by FROM certkeeper.certificates ORDER BY name, version DESC)
+           SELECT d.node = cur.stored_by AS own, extract(epoch FROM d.deployed_at - cur.stored_at) * 1000 AS ms
+           FROM cur JOIN certkeeper.deployments d ON d.name = cur.name AND d.deployed_serial = cur.serial`,
+        );
+        return rows;
+      } finally {
+        await c.end();
       }
+    };
+    let rows = await lags();
+    for (let i = 0; i < 50 && rows.length < count * hostCount; i++) {
+      await new Promise((res) => setTimeout(res, 200));
+      rows = await lags();
     }
+    const own = rows.filter((r) => r.own).map((r) => Number(r.ms));
+    const followed = rows.filter((r) => !r.own).map((r) => Number(r.ms));
     const row = (what: string, lags: number[]) => [what, lags.length, ...(lags.length ? [50, 95, 100].map((p) => `${(percentile(lags, p) / 1000).toFixed(2)} s`) : ['', '', ''])];
     return [
       `Fleet: ${hostCount} hosts sharing one PostgreSQL store, ${count} certificates, every Nginx serving every certificate after ${(everywhereMs / 1000).toFixed(1)} s`,
