@@ -1,25 +1,39 @@
 import * as acme from 'acme-client';
 import type { Logger } from 'pino';
-import type { Config } from '../config/load.js';
+import type { CaSettings } from '../config/ca-chain.js';
+import type { AccountRecord as StoredAccount } from '../store/store.js';
 import type { AccountRepo } from '../store/store.js';
-import { AcmeSession, configureHttp } from './session.js';
+import { configureHttp } from './http.js';
+import { isZeroSsl } from './known-cas.js';
+import { AcmeSession } from './session.js';
 
 /**
- * Opens the ACME account for the configured CA, creating its key and registering it the first time.
- * Accounts are kept per directory URL, so switching CA never reuses a key registered elsewhere. Hosts
- * sharing a store that start together keep one key (the first one stored) and so one account: the
- * CA answers a registration with a known key with the existing account.
+ * Opens the ACME account at one CA, creating its key (0600) and registering it the first time.
+ * Accounts are kept per directory URL, so switching CA never reuses a key registered elsewhere.
+ * ZeroSSL without configured EAB: the credentials are fetched by the account e-mail, once, and kept
+ * with the account.
  */
-export async function openAccount(acmeCfg: Config['acme'], accounts: AccountRepo, logger: Logger, directoryUrl = acmeCfg.directory): Promise<AcmeSession> {
-  configureHttp(acmeCfg.caBundle);
-  let key = await accounts.readKey(directoryUrl);
-  if (!key) key = await accounts.saveKey(directoryUrl, (await acme.crypto.createPrivateEcdsaKey('P-256')).toString());
-  const record = (await accounts.read(directoryUrl)) ?? { directory: directoryUrl };
+export async function openAccount(ca: CaSettings, store: AccountRepo, logger: Logger, directoryUrl = ca.directory): Promise<AcmeSession> {
+  configureHttp([{ ...ca, directory: directoryUrl }]);
+  let key = await store.readKey(directoryUrl);
+  // Hosts sharing a store that start together keep one key (the first stored), so one account.
+  if (!key) key = await store.saveKey(directoryUrl, (await acme.crypto.createPrivateEcdsaKey('P-256')).toString());
+  const record: StoredAccount = (await store.read(directoryUrl)) ?? { directory: directoryUrl };
+  let eab = ca.eab ?? record.eab;
+  if (!record.url && !eab && isZeroSsl(directoryUrl)) {
+    const { fetchZeroSslEab } = await import('./zerossl-eab.js');
+    const fetched = await fetchZeroSslEab(ca.email);
+    eab = fetched;
+    // Kept before registering: a failed registration must not cost another set of credentials.
+    record.eab = { ...fetched, source: 'zerossl' };
+    await store.save(record);
+    logger.info({ directory: directoryUrl, kid: fetched.kid }, 'EAB credentials fetched from ZeroSSL by the account e-mail');
+  }
 
-  const session = new AcmeSession(directoryUrl, key, record.url, acmeCfg.eab);
+  const session = new AcmeSession(directoryUrl, key, record.url, eab);
   if (!record.url) {
-    const url = await session.ensureAccount(acmeCfg.email);
-    await accounts.save({ ...record, url, directory: directoryUrl, email: acmeCfg.email });
+    const url = await session.ensureAccount(ca.email);
+    await store.save({ ...record, url, directory: directoryUrl, email: ca.email });
     logger.info({ directory: directoryUrl, account: url }, 'ACME account registered');
   }
   return session;

@@ -1,23 +1,24 @@
 import type { Logger } from 'pino';
 import { AcmeError, oneLine } from '../errors.js';
 import type { AriState } from './ari.js';
+import type { HttpSettings } from './http.js';
 
 export type Directory = { renewalInfo?: string; meta?: { profiles?: Record<string, string> } } & Record<string, unknown>;
 
 /** Fetches the ACME directory once per pass (unauthenticated GET), so ARI and profile checks need no account. */
-export function directoryLoader(url: string, caBundle?: string): () => Promise<Directory> {
+export function directoryLoader(url: string, http: HttpSettings = {}): () => Promise<Directory> {
   let cached: Promise<Directory> | undefined;
   return () =>
     (cached ??= (async () => {
       // Loaded here, not at module load: a pass with nothing due and no ARI-capable CA stays light.
-      const [acme, { configureHttp }] = await Promise.all([import('acme-client'), import('./session.js')]);
-      configureHttp(caBundle);
+      const [acme, { configureHttp }] = await Promise.all([import('acme-client'), import('./http.js')]);
+      configureHttp([{ ...http, directory: url }]);
       const axios = acme.axios as unknown as { get(u: string, c: Record<string, unknown>): Promise<{ status: number; data: unknown }> };
       const resp = await axios.get(url, { validateStatus: () => true, timeout: 30_000 }).catch((err: Error) => {
-        throw new AcmeError(`fetching the ACME directory ${url}: ${err.message}`, { cause: err });
+        throw new AcmeError(`fetching the ACME directory ${url}: ${err.message}`, { cause: err, unreachable: true });
       });
       if (resp.status !== 200 || typeof resp.data !== 'object' || resp.data === null) {
-        throw new AcmeError(`fetching the ACME directory ${url}: HTTP ${resp.status}`);
+        throw new AcmeError(`fetching the ACME directory ${url}: HTTP ${resp.status}`, { status: resp.status });
       }
       return resp.data as Directory;
     })());

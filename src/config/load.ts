@@ -10,6 +10,7 @@ import { interpolateEnv } from './interpolate.js';
 import { yamlSyntaxIssue } from './yaml-error.js';
 import { configSchema, type CertificateConfig, type RawConfig } from './schema.js';
 import { nodeOf, resolveStore, type StoreConfig } from './store-schema.js';
+import { caChain, type CaSettings } from './ca-chain.js';
 
 export interface DnsInstance {
   type: string;
@@ -19,7 +20,13 @@ export interface DnsInstance {
   credentialKeys: string[];
 }
 
-export type ResolvedCertificate = Omit<CertificateConfig, 'targets'> & { dns: string | Record<string, string>; deploy?: string; targets: ResolvedTarget[] };
+export type ResolvedCertificate = Omit<CertificateConfig, 'targets' | 'acme'> & {
+  dns: string | Record<string, string>;
+  deploy?: string;
+  targets: ResolvedTarget[];
+  /** The CAs this certificate is ordered from, in order (src/config/ca-chain.ts); at least one. */
+  cas: CaSettings[];
+};
 
 export interface Config extends Omit<RawConfig, 'dns' | 'certificates' | 'store' | 'node'> {
   file: string;
@@ -119,6 +126,8 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
   const store = resolveStore(cfg.store, baseDir, issues);
   if (issues.length) throw new ConfigError(issues);
   const node = nodeOf(cfg.node);
+  const withBundle = <T extends { caBundle?: string }>(e: T): T => ({ ...e, caBundle: e.caBundle === undefined ? undefined : at(e.caBundle) });
+  const acmeBlock = { ...withBundle(cfg.acme), fallback: cfg.acme.fallback.map(withBundle) };
   return {
     ...cfg,
     store,
@@ -126,10 +135,11 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
     file: resolve(file),
     baseDir,
     dataDir: at(cfg.dataDir),
-    acme: { ...cfg.acme, caBundle: cfg.acme.caBundle === undefined ? undefined : at(cfg.acme.caBundle) },
+    acme: acmeBlock,
     dns,
-    certificates: cfg.certificates.map((c, i) => ({
+    certificates: cfg.certificates.map(({ acme, ...c }, i) => ({
       ...c,
+      cas: caChain(acmeBlock, acme && { ...withBundle(acme), fallback: acme.fallback?.map(withBundle) }),
       // A certificate meant for other hosts is kept in the store here, never deployed.
       targets: c.nodes && !c.nodes.includes(node) ? [] : targets[i]!,
       dns: c.dns ?? onlyDns!,

@@ -7,7 +7,10 @@ import type { PassDeps, PassStore } from './ports.js';
 import { failResult, type PassRun, type Results } from './run.js';
 
 /** What deploying needs of a pass; the daemon's deploys of versions other hosts stored need no more. */
-export type DeployRun = Pick<PassRun, 'logger' | 'now' | 'observer' | 'onStep'> & { deps: Pick<PassDeps, 'deployer'> & { store: Pick<PassStore, 'recordDeploys'> } };
+export type DeployRun = Pick<PassRun, 'logger' | 'now' | 'observer' | 'onStep'> & {
+  /** `state`: where the deployed file paths are noted (a pass); a follower's deploy notes none. */
+  deps: Pick<PassDeps, 'deployer'> & { store: Pick<PassStore, 'recordDeploys'> & Partial<Pick<PassStore, 'state'>> };
+};
 
 /**
  * Step 4: deploys what changed in one go per server: the certificates just renewed, and those not
@@ -44,6 +47,7 @@ export async function deployChanged(run: DeployRun, decided: Pick<Decided, 'cert
     records.push({ name: o.name, serial: item.stored.info.serial, ok: o.ok, ...(o.ok ? {} : { error: oneLine(o.error ?? 'deploy failed') }) });
     if (o.ok) {
       if (r.result === 'renewed') r.deployed = true;
+      await rememberDeployed(run, item.cert);
       run.logger.info({ cert: o.name }, 'deployed');
       run.onStep?.(o.name, 'deployed');
       continue;
@@ -61,6 +65,21 @@ export async function deployChanged(run: DeployRun, decided: Pick<Decided, 'cert
  */
 export async function recordDeploys(run: DeployRun, records: DeployRecord[], deploys?: string[]): Promise<void> {
   await run.deps.store.recordDeploys?.(records, deploys).catch((err: unknown) => run.logger.warn({ err: oneLine(err) }, 'could not record the deploys in the store; the fleet view lags until the next pass'));
+}
+
+/**
+ * Keeps the deployed file paths with the certificate's state, so `certkeeper remove --files` can find
+ * them once the certificate has left the configuration. Written only when they changed.
+ */
+async function rememberDeployed(run: DeployRun, cert: DeployItem['cert']): Promise<void> {
+  const { state } = run.deps.store;
+  if (!state) return;
+  const files = cert.targets.flatMap((t) => t.files.map((f) => f.path)).sort();
+  const known = state.get(cert.name).deployedFiles ?? [];
+  if (known.join('\0') === files.join('\0')) return;
+  await state
+    .update(cert.name, (s) => ({ ...s, deployedFiles: files }))
+    .catch((err: unknown) => run.logger.warn({ cert: cert.name, err: oneLine(err) }, 'could not note the deployed files; certkeeper remove --files will not list them'));
 }
 
 /** One deploy event per server; every certificate deployed to it shares one test and one reload. */

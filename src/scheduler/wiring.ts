@@ -1,7 +1,9 @@
 import type { Logger } from 'pino';
 import { acmeIssuer, type ChallengeDeps } from '../acme/issuer.js';
 import type { Config, ResolvedCertificate } from '../config/load.js';
-import { DIRECTORIES } from '../config/schema.js';
+import { stagingFor } from '../acme/known-cas.js';
+import { configureHttp } from '../acme/http.js';
+import { allCas } from '../config/ca-chain.js';
 import { deployCertificates, deployedMatches, recoverDeploys } from '../deploy/deployer.js';
 import { challengeRouter } from '../propagation/alias.js';
 import { DnsProviders } from '../dns/instances.js';
@@ -22,11 +24,9 @@ export interface WiringOptions {
   deployGate?: DeployGate;
 }
 
-/** Staging directory for --dry-run: the CA's own test endpoint where one exists, else the configured CA. */
-export function dryRunDirectory(directory: string): string {
-  if (directory === DIRECTORIES.letsencrypt) return DIRECTORIES['letsencrypt-staging']!;
-  if (directory === DIRECTORIES.google) return DIRECTORIES['google-staging']!;
-  return directory;
+/** Staging directory for --dry-run: the CA's own test endpoint where one exists, else the configured CA (null: none, ZeroSSL). */
+export function dryRunDirectory(directory: string): string | null {
+  return stagingFor(directory);
 }
 
 /**
@@ -53,6 +53,8 @@ export async function openPassDeps(config: Config, logger: Logger, opts: WiringO
       return 'claim' in answer ? () => answer.claim.release() : undefined;
     }),
   });
+  // Every CA of every certificate is trusted and routed (proxy) before the first request to any of them.
+  configureHttp(allCas(config.acme, config.certificates.map((c) => c.cas)), { defaultProxy: config.acme.proxy });
   return {
     store: {
       certs: store.certs,
@@ -60,10 +62,10 @@ export async function openPassDeps(config: Config, logger: Logger, opts: WiringO
       ...(shared ? { claim: (name: string) => shared.claim(name), recordDeploys: shared.recordDeploys.bind(shared) } : {}),
     },
     issuer: acmeIssuer({
-      acme: config.acme,
       accounts: store.accounts,
-      orderDirectory: opts.dryRun ? dryRunDirectory(config.acme.directory) : config.acme.directory,
+      dryRun: opts.dryRun,
       logger,
+      observer: opts.observer,
       now: opts.now,
       random: opts.random,
       challenges: (cert) => challengeDeps(config, cert, { providers, dnsLookups, pending: pendingTxt(cert.name), logger, observer: opts.observer }),

@@ -1,57 +1,39 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { accountDir } from '../acme/account-file.js';
-import { writeFileAtomic } from './atomic.js';
+import { AccountStore } from './accounts.js';
 import type { AccountRecord, AccountRepo } from './store.js';
 
-/** ACME accounts under dataDir/accounts/<hash of the directory URL>/: key.pem and account.json, both 0600. */
+/**
+ * The file store's accounts, as the Store interface has them: dataDir/accounts/<hash>/ through
+ * AccountStore (accounts.ts), which the lifecycle commands use for rollover and retirement.
+ */
 export class FileAccounts implements AccountRepo {
-  constructor(readonly dataDir: string) {}
+  private readonly files: AccountStore;
 
-  async readKey(directory: string): Promise<string | undefined> {
-    return readFile(join(accountDir(this.dataDir, directory), 'key.pem'), 'utf8').catch(() => undefined);
+  constructor(readonly dataDir: string) {
+    this.files = new AccountStore(dataDir);
+  }
+
+  readKey(directory: string): Promise<string | undefined> {
+    return this.files.readKey(directory);
   }
 
   async saveKey(directory: string, pem: string): Promise<string> {
-    const dir = accountDir(this.dataDir, directory);
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    await writeFileAtomic(join(dir, 'key.pem'), pem, { mode: 0o600 });
+    await this.files.saveKey(directory, pem);
     return pem;
   }
 
-  async read(directory: string): Promise<AccountRecord | undefined> {
-    const text = await readFile(join(accountDir(this.dataDir, directory), 'account.json'), 'utf8').catch(() => undefined);
-    if (text === undefined) return undefined;
-    try {
-      const r = JSON.parse(text) as AccountRecord;
-      return { ...r, directory: typeof r.directory === 'string' ? r.directory : directory };
-    } catch {
-      return undefined;
-    }
+  read(directory: string): Promise<AccountRecord | undefined> {
+    return this.files.read(directory);
   }
 
-  async save(record: AccountRecord): Promise<void> {
-    const dir = accountDir(this.dataDir, record.directory);
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    await writeFileAtomic(join(dir, 'account.json'), `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
+  save(record: AccountRecord): Promise<void> {
+    return this.files.save(record);
   }
 
   async registered(directory: string): Promise<string | null | undefined> {
-    const dir = accountDir(this.dataDir, directory);
-    let text: string;
-    try {
-      // Synchronous: one small file, read once per pass.
-      text = readFileSync(join(dir, 'account.json'), 'utf8');
-    } catch (err) {
-      return (err as NodeJS.ErrnoException).code === 'ENOENT' && !existsSync(join(dir, 'key.pem')) ? null : undefined;
-    }
-    try {
-      const url = (JSON.parse(text) as { url?: unknown }).url;
-      return typeof url === 'string' && url ? url : null;
-    } catch {
-      return undefined;
-    }
+    return this.files.registered(directory);
   }
 
   /** The directories whose account.json names them; a key without one cannot be attributed to a CA. */

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { PendingTxtLog } from '../dns/pending.js';
 import type { CertificateMeta, ReadResult, StoredCertificate } from './certs.js';
+import type { AccountRecord } from './accounts.js';
 import type { SharedStore } from './shared.js';
 import type { CertState } from './state.js';
 
@@ -49,13 +50,8 @@ export interface StateRepo {
   entries(): [string, CertState][];
 }
 
-/** What is kept about the ACME account at one CA besides its key: its URL, e-mail, and whatever else an issuer notes. */
-export interface AccountRecord {
-  directory: string;
-  url?: string;
-  email?: string;
-  [field: string]: unknown;
-}
+/** What is kept about the ACME account at one CA besides its key (accounts.ts); either store keeps it whole. */
+export type { AccountRecord } from './accounts.js';
 
 /** ACME accounts, one per CA directory URL: switching CA never reuses a key registered elsewhere. */
 export interface AccountRepo {

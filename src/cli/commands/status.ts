@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { caName } from '../../acme/known-cas.js';
+import type { CaSettings } from '../../config/ca-chain.js';
 import { deferForBackoff, humanActionNote, orderKey } from '../../scheduler/backoff.js';
 import { renewalDue, daysLeft } from '../../scheduler/due.js';
 import { mapLimit } from '../../scheduler/limit.js';
@@ -22,11 +24,17 @@ export function register(program: Command, ctx: CliContext): void {
       try {
         const now = ctx.now();
         const state = await store.openState({ readOnly: true }).catch(() => undefined).then((s) => s ?? { get: () => ({ failures: 0 }) as CertState });
-        const issuer = { directory: config.acme.directory, account: await store.accounts.registered(config.acme.directory) };
+        const known = new Map<string, Promise<string | null | undefined>>();
+        const identityOf = async (ca: CaSettings) => {
+          if (!known.has(ca.directory)) known.set(ca.directory, store.accounts.registered(ca.directory));
+          return { directory: ca.directory, account: await known.get(ca.directory) };
+        };
         const fleet = store.shared ? new Map((await store.shared.fleet()).map((f): [string, FleetCertificate] => [f.name, f])) : undefined;
         const entries: StatusEntry[] = await mapLimit(config.certificates, 64, async (c) => {
           const stored = await store.certs.read(c.name);
           const st = state.get(c.name);
+          const [first, ...rest] = await Promise.all(c.cas.map(identityOf));
+          const issuer = { ...first!, also: rest };
           // The ARI certID needs an X.509 parse: only worth it when the state holds a window to match.
           let certId: string | undefined;
           try {
@@ -42,7 +50,9 @@ export function register(program: Command, ctx: CliContext): void {
             name: c.name,
             domains: c.domains,
             state: stored.state,
+            ca: stored.state === 'ok' ? caName(stored.cert.meta.directory) : null,
             issuer: info?.issuer ?? null,
+            revoked: stored.state === 'ok' && stored.cert.meta.revoked ? `${stored.cert.meta.revoked.at} (${stored.cert.meta.revoked.reason})` : null,
             notAfter: info?.notAfter.toISOString() ?? null,
             daysLeft: info ? daysLeft(info.notAfter, now) : null,
             due: due.due,
@@ -54,11 +64,14 @@ export function register(program: Command, ctx: CliContext): void {
             ...(fleet ? { hosts: fleet.get(c.name)?.hosts ?? [] } : {}),
           };
         });
+        // Certificates dropped from the configuration stay in the store until `certkeeper remove`.
+        const unconfigured = (await store.certs.list()).filter((n) => !config.certificates.some((c) => c.name === n));
         if (opts.json) {
-          ctx.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
+          const leftovers = unconfigured.map((name) => ({ name, configured: false }));
+          ctx.stdout.write(`${JSON.stringify([...entries.map((e) => ({ ...e, configured: true })), ...leftovers], null, 2)}\n`);
           return;
         }
-        ctx.stdout.write(renderStatus(entries, messagesFor(cmd, ctx), palette(colorEnabled(ctx.stdout, ctx.env))));
+        ctx.stdout.write(renderStatus(entries, messagesFor(cmd, ctx), palette(colorEnabled(ctx.stdout, ctx.env)), unconfigured));
       } finally {
         await store.close();
       }

@@ -10,7 +10,9 @@ export type Notice =
   /** The shared store could not be reached by `host` (down), or can again (up). */
   | { kind: 'store'; host: string; where: string; down: boolean; since: Date; reason?: string; at: Date }
   /** `node` still serves an older version of the certificate, since `since`. */
-  | { kind: 'behind'; name: string; domains: string[]; node: string; serial: string; deployedSerial: string | null; since: Date; error: string | null; at: Date };
+  | { kind: 'behind'; name: string; domains: string[]; node: string; serial: string; deployedSerial: string | null; since: Date; error: string | null; at: Date }
+  /** Issued by a fallback CA after a CA-side failure: nothing failed, but a person may want to know. */
+  | { kind: 'fallback'; name: string; domains: string[]; from: string; to: string; error: string; at: Date };
 
 export interface Rendered {
   title: string;
@@ -68,6 +70,10 @@ const T = {
     current: 'Current serial',
     none2: 'nothing deployed yet',
     behindTodo: (node: string) => `On ${node}: check that certkeeper run is running and look at its log (certkeeper status shows every host); a failing deploy names its error above.`,
+    fallbackTitle: (n: string) => `certkeeper: ${n} was issued by a fallback CA`,
+    fallbackFrom: 'CA that failed',
+    fallbackTo: 'Issued by',
+    fallbackTodo: 'Nothing for now; the next renewal tries the first CA again. If this repeats, check the first CA (status page, network, proxy).',
   },
   zh: {
     failureTitle: (n: string) => `certkeeper：证书 ${n} 续期失败`,
@@ -102,6 +108,10 @@ const T = {
     current: '最新序列号',
     none2: '尚未部署',
     behindTodo: (node: string) => `请在 ${node} 上确认 certkeeper run 正在运行并查看日志（certkeeper status 可查看每台主机）；若部署失败，错误见上。`,
+    fallbackTitle: (n: string) => `certkeeper：证书 ${n} 由备用 CA 签发`,
+    fallbackFrom: '失败的 CA',
+    fallbackTo: '签发 CA',
+    fallbackTodo: '暂无需处理，下次续期会先试第一个 CA。如反复出现，请检查第一个 CA（状态页、网络、代理）。',
   },
 } as const;
 
@@ -182,6 +192,17 @@ function block(n: Notice, lang: Language): Block {
           { label: t.todo, value: t.behindTodo(n.node) },
         ],
       };
+    case 'fallback':
+      return {
+        title: t.fallbackTitle(n.name),
+        lines: [
+          { label: t.names, value: n.domains.join(', ') },
+          { label: t.fallbackFrom, value: n.from },
+          { label: t.error, value: n.error },
+          { label: t.fallbackTo, value: n.to },
+          { label: t.todo, value: t.fallbackTodo },
+        ],
+      };
   }
 }
 
@@ -228,5 +249,6 @@ function asData(n: Notice): Record<string, unknown> {
     ...(n.kind === 'failure' ? { stage: n.stage, code: n.code } : {}),
     ...(n.kind === 'expiring' ? { threshold: n.threshold, where: n.where, reason: n.reason } : {}),
     ...(n.kind === 'success' ? { deployed: n.deployed } : {}),
+    ...(n.kind === 'fallback' ? { from: n.from, to: n.to } : {}),
   };
 }

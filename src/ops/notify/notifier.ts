@@ -82,6 +82,9 @@ export class Notifier implements Observer {
       this.push('failure', { kind: 'store', host: e.node, where: e.where, down, since: down ? e.since : e.downSince, ...(down ? { reason: this.clean(e.reason) } : {}), at: e.at });
     } else if (e.type === 'host-behind') {
       this.push('failure', { kind: 'behind', name: e.name, domains: e.domains, node: e.node, serial: e.serial, deployedSerial: e.deployedSerial, since: e.since, error: e.error && this.clean(e.error), at: e.at });
+    } else if (e.type === 'ca-fallback') {
+      // Sent where failures go: a CA failed, even though the certificate did not.
+      this.push('failure', { kind: 'fallback', name: e.name, domains: e.domains, from: e.from, to: e.to, error: this.clean(e.error), at: e.at });
     } else if (e.type === 'certificate-renewed') {
       this.push('success', { kind: 'success', name: e.name, domains: e.domains, notAfter: e.notAfter, deployed: e.deployed, at: e.at });
     } else if (e.type === 'certificate-in-use') {
