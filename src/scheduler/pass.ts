@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
 import { UsageError } from '../errors.js';
+import { said } from '../i18n/errors.js';
 import { emit, type Observer } from '../ops/events.js';
 import type { DeployGate } from '../deploy/gate.js';
 import { acquireLock, type LockOptions } from '../store/lock.js';
@@ -48,7 +49,7 @@ export async function renewPass(config: Config, logger: Logger, opts: PassOption
   const now = opts.now ?? (() => new Date());
   const unknown = (opts.only ?? []).filter((n) => !config.certificates.some((c) => c.name === n));
   if (unknown.length) {
-    throw new UsageError(`--only ${unknown.join(', ')}: no such certificate; configured: ${config.certificates.map((c) => c.name).join(', ') || 'none'}`);
+    throw new UsageError(said('noSuchCertificates', unknown, config.certificates.map((c) => c.name)));
   }
   const selected = config.certificates.filter((c) => !opts.only?.length || opts.only.includes(c.name));
   const passStart = Date.now();

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { PendingTxtJournal, type PendingTxtLog } from '../dns/pending.js';
+import { PendingTxtJournal, type PendingTxtLog } from './pending-txt.js';
 import { CertificateStore } from './certs.js';
 import { FileAccounts } from './file-accounts.js';
 import { StateStore } from './state.js';

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { PendingTxtLog } from '../dns/pending.js';
+import type { PendingTxtLog } from './pending-txt.js';
 import type { CertificateMeta, ReadResult, StoredCertificate } from './certs.js';
 import type { AccountRecord } from './accounts.js';
 import type { SharedStore } from './shared.js';

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { StoreConfig } from '../../config/store-schema.js';
 import { ConfigError } from '../../errors.js';
-import type { PendingTxtLog } from '../../dns/pending.js';
+import type { PendingTxtLog } from '../pending-txt.js';
 import type { SharedStore } from '../shared.js';
 import type { Store } from '../store.js';
 import { PgAccounts } from './accounts.js';

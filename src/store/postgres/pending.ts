@@ -1,4 +1,4 @@
-import type { PendingTxt, PendingTxtLog } from '../../dns/pending.js';
+import type { PendingTxt, PendingTxtLog } from '../pending-txt.js';
 import type { Database } from './db.js';
 import type { Tables } from './migrations.js';
 
