@@ -179,6 +179,8 @@ describe('three hosts sharing a PostgreSQL store', { timeout: 300_000 }, () => {
     const snapshot = async () => Promise.all(fleet.hosts.map(async (h) => Promise.all((await readdir(h.ssl)).sort().map(async (f) => createHash('sha256').update(await readFile(join(h.ssl, f))).digest('hex')))));
     const files = await snapshot();
     const marks = fleet.hosts.map((h) => h.proc!.logs.length);
+    // A slow restart earlier in the file may have been an outage of its own: count this one's alerts.
+    const earlier = { down: alerts(hook, 'store-unavailable').length, up: alerts(hook, 'store-available').length };
     await db.stop('fast');
     for (const h of fleet.hosts) {
       await waitFor(async () => (await get(`${h.ops}/healthz`)).text.startsWith('degraded: '), `${h.node} to report degraded`, 60_000);
@@ -187,7 +189,7 @@ describe('three hosts sharing a PostgreSQL store', { timeout: 300_000 }, () => {
       expect(health.text).toMatch(/^degraded: the store postgres:\/\/certkeeper@127\.0\.0\.1:\d+\/certkeeper is unreachable since \S+ \(.+\); retrying with backoff; deployed certificates are left as they are\n$/);
       expect((await get(`${h.ops}/readyz`)).status).toBe(503);
     }
-    await waitFor(async () => new Set(alerts(hook, 'store-unavailable').map((e) => e.host)).size === 3, 'one store alert from each host', 30_000);
+    await waitFor(async () => new Set(alerts(hook, 'store-unavailable').slice(earlier.down).map((e) => e.host)).size === 3, 'one store alert from each host', 30_000);
     // A pass while it is away does nothing at all.
     web1.proc!.signal('SIGHUP');
     await web1.proc!.waitLog(is('pass skipped: the store cannot be reached'), 'the skipped pass', { from: marks[0] });
@@ -198,8 +200,8 @@ describe('three hosts sharing a PostgreSQL store', { timeout: 300_000 }, () => {
 
     await db.start();
     for (const h of fleet.hosts) await waitFor(async () => (await get(`${h.ops}/healthz`)).text.startsWith('ok: '), `${h.node} to recover`, 60_000);
-    await waitFor(async () => new Set(alerts(hook, 'store-available').map((e) => e.host)).size === 3, 'one recovery alert from each host', 30_000);
-    expect(alerts(hook, 'store-unavailable')).toHaveLength(3);
+    await waitFor(async () => new Set(alerts(hook, 'store-available').slice(earlier.up).map((e) => e.host)).size === 3, 'one recovery alert from each host', 30_000);
+    expect(alerts(hook, 'store-unavailable').slice(earlier.down)).toHaveLength(3);
     // And it works again end to end: a renewal reaches every host.
     const forced = await runCertkeeper(['renew', '--now', '--force', '--only', 'f02', '--config', web2.configFile], { env: fleet.env });
     expect(forced.code, forced.stderr).toBe(0);
