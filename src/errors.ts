@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'DEPLOY'
   | 'CREDENTIALS'
   | 'STORE'
+  | 'STORE_UNAVAILABLE'
   | 'LOCKED'
   | 'ABORTED';
 
@@ -126,6 +127,16 @@ export class CredentialsError extends CertkeeperError {
 export class StoreError extends CertkeeperError {
   constructor(message: string, opts: { cause?: unknown } = {}) {
     super('STORE', message, opts);
+  }
+}
+
+/**
+ * The shared store (PostgreSQL) cannot be reached right now. Nothing about the certificate is wrong:
+ * the store retries and alerts once for the outage, so this is never a certificate's own alert.
+ */
+export class StoreUnavailableError extends CertkeeperError {
+  constructor(message: string, opts: { cause?: unknown } = {}) {
+    super('STORE_UNAVAILABLE', message, opts);
   }
 }
 

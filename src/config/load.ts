@@ -12,6 +12,7 @@ import { interpolateEnv } from './interpolate.js';
 import { yamlSyntaxIssue } from './yaml-error.js';
 import { resolveCloudTargets, type ResolvedCloudTarget } from '../targets/config.js';
 import { configSchema, isCloudTarget, type CertificateConfig, type RawConfig } from './schema.js';
+import { nodeOf, resolveStore, type StoreConfig } from './store-schema.js';
 import { caChain, type CaSettings } from './ca-chain.js';
 
 export interface DnsInstance {
@@ -35,11 +36,14 @@ export type ResolvedCertificate = Omit<CertificateConfig, 'targets' | 'acme'> & 
   cas: CaSettings[];
 };
 
-export interface Config extends Omit<RawConfig, 'dns' | 'certificates'> {
+export interface Config extends Omit<RawConfig, 'dns' | 'certificates' | 'store' | 'node'> {
   file: string;
   baseDir: string;
   dns: Record<string, DnsInstance>;
   certificates: ResolvedCertificate[];
+  store: StoreConfig;
+  /** This host's name in the fleet (`node:`, else the hostname). */
+  node: string;
 }
 
 /** `--config`, else `$CERTKEEPER_CONFIG`, else `./certkeeper.yaml`, else `/etc/certkeeper/certkeeper.yaml`. */
@@ -142,11 +146,15 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
       issues,
     ),
   );
+  const store = resolveStore(cfg.store, baseDir, issues);
   if (issues.length) throw new ConfigError(issues);
+  const node = nodeOf(cfg.node);
   const withBundle = <T extends { caBundle?: string }>(e: T): T => ({ ...e, caBundle: e.caBundle === undefined ? undefined : at(e.caBundle) });
   const acmeBlock = { ...withBundle(cfg.acme), fallback: cfg.acme.fallback.map(withBundle) };
   return {
     ...cfg,
+    store,
+    node,
     file: resolve(file),
     baseDir,
     dataDir: at(cfg.dataDir),
@@ -155,8 +163,9 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
     certificates: cfg.certificates.map(({ acme, ...c }, i) => ({
       ...c,
       cas: caChain(acmeBlock, acme && { ...withBundle(acme), fallback: acme.fallback?.map(withBundle) }),
-      targets: targets[i]!,
-      cloudTargets: clouds[i]!,
+      // A certificate meant for other hosts is kept in the store here, never deployed.
+      targets: c.nodes && !c.nodes.includes(node) ? [] : targets[i]!,
+      cloudTargets: c.nodes && !c.nodes.includes(node) ? [] : clouds[i]!,
       dns: c.dns ?? onlyDns!,
       deploy: c.files ? (c.deploy ?? onlyDeploy) : c.deploy,
       files: c.files && { cert: at(c.files.cert), key: at(c.files.key) },

@@ -5,6 +5,7 @@ import { said } from '../i18n/errors.js';
 import { checkDomainName, publicDnsProblem } from './names.js';
 import { notifySchema } from '../ops/notify/config.js';
 import { serverSchema } from '../ops/endpoint-config.js';
+import { nodeName, storeSchema } from './store-schema.js';
 import { caChain } from './ca-chain.js';
 
 // Shared field types live in fields.ts; re-exported for the modules that imported them from here.
@@ -162,6 +163,7 @@ const certificate = z
       .default([])
       .describe('places to deploy to: files in a layout, or a cloud load balancer, CDN or certificate service (an entry with type:)'),
     deploy: z.string().optional().describe('name of the deploy: entry to test and reload (default: the only one)'),
+    nodes: z.array(nodeName).min(1).optional().describe('deploy only on these hosts of the fleet (their node: names); default: every host whose configuration lists the certificate'),
     acme: z
       .object({ directory: directoryRequired.optional(), ...caFields, fallback: fallback.optional() })
       .strict()
@@ -224,7 +226,9 @@ const dnsEntry = z
 export const configSchema = z
   .object({
     $schema: z.string().optional(),
-    dataDir: z.string().default('./data').describe('folder for account keys, issued certificates (dataDir/certs/NAME) and state'),
+    dataDir: z.string().default('./data').describe('folder for account keys, issued certificates (dataDir/certs/NAME) and state; with store type postgres only what is this host\'s own (deploy journal, lock, alert state)'),
+    store: storeSchema,
+    node: nodeName.optional().describe("this host's name in the fleet, in status, metrics and deploy records (default: the hostname)"),
     acme: z
       .object({ directory, ...caFields, fallback: fallback.default([]) })
       .strict()

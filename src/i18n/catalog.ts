@@ -32,6 +32,7 @@ export interface Messages {
     yes(reason: string): string;
     no: string;
     none: string;
+    hosts: string;
     unconfigured(names: string): string;
     /** The table of each target's last deploy. */
     targets: { headers: [string, string, string, string]; ok: string; failed: string; older: string };
@@ -100,6 +101,7 @@ export const en: Messages = {
     yes: (r) => `yes: ${r}`,
     no: 'no',
     none: 'no certificates configured',
+    hosts: 'HOSTS',
     unconfigured: (n) => `stored but no longer configured: ${n} (certkeeper remove NAME deletes one)`,
     targets: { headers: ['TARGET', 'LAST DEPLOY', 'RESULT', 'WHERE'], ok: 'ok', failed: 'FAILED', older: 'ok, older certificate' },
   },
@@ -172,6 +174,7 @@ export const zhCN: Messages = {
     yes: (r) => `是: ${r}`,
     no: '否',
     none: '未配置任何证书',
+    hosts: '主机',
     unconfigured: (n) => `已保存但不在配置中：${n}（用 certkeeper remove 名称 删除）`,
     targets: { headers: ['部署目标', '上次部署', '结果', '位置'], ok: '成功', failed: '失败', older: '成功（旧证书）' },
   },

@@ -1,4 +1,6 @@
 import type { Messages } from '../../i18n/index.js';
+import { fleetSummary } from '../../store/fleet-view.js';
+import type { FleetHost } from '../../store/shared.js';
 import { renderTable } from '../table.js';
 import type { Palette } from './color.js';
 
@@ -22,6 +24,10 @@ export interface StatusEntry {
   humanAction: string | null;
   /** The last deploy of each target (file layouts and cloud targets), in configured order. */
   targets?: TargetStatus[];
+  /** The stored certificate's serial (hex). */
+  serial?: string | null;
+  /** With a store several hosts share: what each host serves. */
+  hosts?: FleetHost[];
 }
 
 export interface TargetStatus {
@@ -47,6 +53,7 @@ const URGENT_DAYS = 7;
 export function renderStatus(entries: StatusEntry[], m: Messages, pal: Palette, unconfigured: string[] = []): string {
   const extra = unconfigured.length ? `${m.status.unconfigured(unconfigured.join(', '))}\n` : '';
   if (entries.length === 0) return `${m.status.none}\n${extra}`;
+  const fleet = entries.some((e) => e.hosts);
   const rows = entries.map((e) => [
     e.name,
     e.domains.join(','),
@@ -55,9 +62,11 @@ export function renderStatus(entries: StatusEntry[], m: Messages, pal: Palette, 
     e.notAfter?.slice(0, 10) ?? '-',
     e.daysLeft === null ? '-' : String(e.daysLeft),
     e.due ? m.status.yes(e.reason) : m.status.no,
+    ...(fleet ? [e.hosts && e.serial ? fleetSummary({ hosts: e.hosts }) : '-'] : []),
   ]);
-  const table = renderTable([...m.status.headers], rows, (text, row, col) => {
+  const table = renderTable([...m.status.headers, ...(fleet ? [m.status.hosts] : [])], rows, (text, row, col) => {
     const e = entries[row]!;
+    if (col === 7) return e.hosts?.every((h) => h.state === 'current') ? pal.green(text) : e.hosts?.some((h) => h.state === 'failing') ? pal.red(text) : pal.yellow(text);
     if (col !== 5 && col !== 6) return text;
     if (e.daysLeft === null || e.daysLeft < URGENT_DAYS || e.humanAction) return pal.red(text);
     return e.due ? pal.yellow(text) : pal.green(text);
