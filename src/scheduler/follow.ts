@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
 import type { DeployGate } from '../deploy/gate.js';
 import { oneLine } from '../errors.js';
-import type { Observer } from '../ops/events.js';
+import { emit, type Observer } from '../ops/events.js';
 import type { Store } from '../store/store.js';
 import { deployChanged, recordDeploys, type DeployRun } from './deploy-changed.js';
 import { mapLimit } from './limit.js';
@@ -40,6 +40,15 @@ export async function deployStored(deps: FollowDeps, names?: ReadonlySet<string>
       return undefined;
     }
   });
-  const records = await deployChanged(run, decided.filter((d) => d !== undefined), [], new Map());
+  const found = decided.filter((d) => d !== undefined);
+  const records = await deployChanged(run, found, [], new Map());
   await recordDeploys(run, records);
+  // What this host now serves is another host's certificate: metrics and the dashboard learn its dates
+  // here, not at this host's next pass.
+  for (const r of records.filter((x) => x.ok)) {
+    const d = found.find((x) => x.cert.name === r.name);
+    if (d?.stored.state !== 'ok' || d.stored.cert.info.serial !== r.serial) continue;
+    const { info, meta } = d.stored.cert;
+    emit(deps.observer, { type: 'certificate-state', at: deps.now(), name: r.name, domains: d.cert.domains, notAfter: info.notAfter, issuedAt: new Date(meta.issuedAt), due: false });
+  }
 }
