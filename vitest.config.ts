@@ -8,8 +8,9 @@ export default defineConfig({
     // The resolver guard, in both projects: a test that looks a test name up through the machine's
     // resolver fails (its child processes get it through NODE_OPTIONS, set by both global setups).
     setupFiles: ['test/harness/guard-setup.ts'],
-    // Two cores: integration tests share one Pebble; keep the fan-out modest.
-    maxWorkers: 2,
+    // Two cores, but most e2e time is spent waiting on Pebble, Nginx, BIND and PostgreSQL, not computing:
+    // four files at once keep both cores busy without starving any of them.
+    maxWorkers: 4,
     testTimeout: 60_000,
     hookTimeout: 60_000,
     reporters: ['default', 'json'],
