@@ -77,6 +77,7 @@ export async function openPassDeps(config: Config, logger: Logger, opts: WiringO
   };
 }
 
+/** The deployer with its deploys run through the gate, when there is one (a shared store). */
 function gated<D extends Deployer>(deployer: D, gate?: DeployGate): D {
   if (!gate) return deployer;
   return { ...deployer, deploy: ((items) => gate.run(() => deployer.deploy(items))) as D['deploy'] };
@@ -84,12 +85,12 @@ function gated<D extends Deployer>(deployer: D, gate?: DeployGate): D {
 
 /** The file deployer for what another host ordered (a follower does not push cloud targets: the host that ordered did). */
 export function deployerFor(config: Config, logger: Logger, gate?: DeployGate): Deployer {
-  const deploy = (items: Parameters<Deployer['deploy']>[0]) => deployCertificates(items, config.deploy, logger, { dataDir: config.dataDir });
-  return {
+  const files: Deployer = {
     matches: deployedMatches,
-    deploy: gate ? (items) => gate.run(() => deploy(items)) : deploy,
+    deploy: (items) => deployCertificates(items, config.deploy, logger, { dataDir: config.dataDir }),
     reloads: (server) => Boolean(config.deploy[server]?.reload),
   };
+  return gated(files, gate);
 }
 
 /** The DNS side of one certificate's order: which provider writes each record, and the propagation check. */
