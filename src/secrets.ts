@@ -53,7 +53,7 @@ function isSecretName(name: string, extra: ReadonlySet<string> = new Set()): boo
  * descriptor, every channel secret field and the EAB key. Built from the descriptors, so a provider
  * whose credential has an unusual name is covered without touching this file.
  */
-export function secretFieldNames(descriptors: ReadonlyArray<{ credentials: readonly CredentialField[] }>): ReadonlySet<string> {
+export function secretFieldNames(descriptors: ReadonlyArray<{ credentials: ReadonlyArray<Pick<CredentialField, 'key'>> }>): ReadonlySet<string> {
   const names = [
     ...descriptors.flatMap((d) => d.credentials.map((c) => c.key)),
     ...Object.values(CHANNEL_SECRET_FIELDS).flat(),
@@ -62,10 +62,23 @@ export function secretFieldNames(descriptors: ReadonlyArray<{ credentials: reado
   return new Set(names.map(normalize));
 }
 
-/** secretFieldNames for the providers in providers/: imports every provider file once (their SDKs stay unloaded). */
-export async function installedSecretFieldNames(): Promise<ReadonlySet<string>> {
-  const { loadAllDescriptors } = await import('./dns/registry.js');
-  return secretFieldNames(await loadAllDescriptors());
+/**
+ * The credential field names of the providers in providers/, by type. Listed here rather than read from
+ * the descriptors so that creating a logger imports no provider file (start-up of every command); a
+ * unit test fails when a descriptor names a credential missing here.
+ */
+export const PROVIDER_CREDENTIAL_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  alidns: ['accessKeyId', 'accessKeySecret', 'securityToken'],
+  builtin: [],
+  cloudflare: ['apiToken'],
+  exec: [],
+  rfc2136: ['secret', 'keyName'],
+  tencentcloud: ['secretId', 'secretKey', 'sessionToken'],
+};
+
+/** secretFieldNames for the providers in providers/, without loading them. */
+export function installedSecretFieldNames(): ReadonlySet<string> {
+  return secretFieldNames(Object.values(PROVIDER_CREDENTIAL_FIELDS).map((keys) => ({ credentials: keys.map((key) => ({ key })) })));
 }
 
 /**

@@ -4,7 +4,8 @@ import type { Issuer } from '../scheduler/ports.js';
 import type { OrderDeps } from './order.js';
 import type { AcmeSession } from './session.js';
 import { registeredAccount } from './account-file.js';
-import { checkedProfile, directoryLoader, renewalInfoFor } from './renewal-info.js';
+import { directoryLoader } from './directory.js';
+import { checkedProfile, renewalInfoFor } from './renewal-info.js';
 
 /** The DNS side of one certificate's order: where its records go and how their propagation is checked. */
 export type ChallengeDeps = Pick<OrderDeps, 'route' | 'pending' | 'propagation'>;
@@ -17,7 +18,7 @@ export interface AcmeIssuerOptions {
   logger: Logger;
   now: () => Date;
   random?: () => number;
-  challenges: (cert: ResolvedCertificate) => ChallengeDeps;
+  challenges: (cert: ResolvedCertificate) => Promise<ChallengeDeps>;
 }
 
 /**
@@ -27,8 +28,9 @@ export interface AcmeIssuerOptions {
  */
 export function acmeIssuer(opts: AcmeIssuerOptions): Issuer {
   const { acme, logger } = opts;
-  const directory = directoryLoader(acme.directory, acme.caBundle);
-  const orderDirectory = opts.orderDirectory === acme.directory ? directory : directoryLoader(opts.orderDirectory, acme.caBundle);
+  const cache = { dataDir: opts.dataDir, now: opts.now };
+  const directory = directoryLoader(acme.directory, acme.caBundle, cache);
+  const orderDirectory = opts.orderDirectory === acme.directory ? directory : directoryLoader(opts.orderDirectory, acme.caBundle, cache);
   let session: Promise<AcmeSession> | undefined;
   let profile: Promise<string | undefined> | undefined;
   let order: Promise<typeof import('./order.js')> | undefined;
@@ -42,7 +44,7 @@ export function acmeIssuer(opts: AcmeIssuerOptions): Issuer {
       return { directory: acme.directory, account };
     },
 
-    renewalInfo: (name, stored, known, { refresh }) => renewalInfoFor(name, stored.fullchainPem, known, directory, { now: opts.now, logger, random: opts.random, refresh }),
+    renewalInfo: (name, stored, known, { refresh }) => renewalInfoFor(name, stored, known, directory, { now: opts.now, logger, random: opts.random, refresh }),
 
     async issue(req, { signal, onStep }) {
       order ??= import('./order.js');
@@ -54,7 +56,7 @@ export function acmeIssuer(opts: AcmeIssuerOptions): Issuer {
       const replaces = hint && hint.directory === opts.orderDirectory && hint.account === s.accountUrl ? hint.certId : undefined;
       const request = { name: req.cert.name, domains: req.cert.domains, keyType: req.cert.keyType, keyPem: req.keyPem, replaces, profile: chosenProfile };
       logger.info({ cert: req.cert.name, replaces, profile: request.profile }, 'order started');
-      const deps: OrderDeps = { session: s, ...opts.challenges(req.cert), logger, signal, onStep };
+      const deps: OrderDeps = { session: s, ...(await opts.challenges(req.cert)), logger, signal, onStep };
       const issued = await (await order).issueCertificate(request, deps);
       return { ...issued, directory: opts.orderDirectory, account: s.accountUrl };
     },

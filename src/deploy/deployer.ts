@@ -8,7 +8,6 @@ import { crashPoint } from '../testing/crash-points.js';
 import { runHook, type HookContext } from './hooks.js';
 import { SECRET_ROLES, pemContent, type ResolvedTarget } from './layouts.js';
 import { dirAccess, resolveOwner } from './owner.js';
-import { buildPfx } from './pfx.js';
 import { serverOps, type StepResult } from './server.js';
 import { FileSetTransaction, inspect, recoverJournals, type PlannedFile } from './transaction.js';
 import { checkServed } from './served.js';
@@ -156,7 +155,8 @@ async function planFiles(u: Unit): Promise<PlannedFile[]> {
   const out: PlannedFile[] = [];
   for (const f of t.files) {
     const secret = SECRET_ROLES.has(f.role);
-    const content = f.role === 'pfx' ? await buildPfx(fullchainPem, keyPem, { password: pfxPassword(t), friendlyName: u.item.cert.name, legacy: t.pfxLegacy }) : pemContent(f.role, fullchainPem, keyPem);
+    // The PKCS#12 code (an ASN.1 stack that takes longer to load than a pass with nothing due) only for pfx.
+    const content = f.role === 'pfx' ? await (await import('./pfx.js')).buildPfx(fullchainPem, keyPem, { password: pfxPassword(t), friendlyName: u.item.cert.name, legacy: t.pfxLegacy }) : pemContent(f.role, fullchainPem, keyPem);
     out.push({
       path: f.path,
       content,

@@ -3,9 +3,8 @@ import { acmeIssuer, type ChallengeDeps } from '../acme/issuer.js';
 import type { Config, ResolvedCertificate } from '../config/load.js';
 import { DIRECTORIES } from '../config/schema.js';
 import { deployCertificates, deployedMatches, recoverDeploys } from '../deploy/deployer.js';
-import { challengeRouter } from '../propagation/alias.js';
 import { DnsProviders } from '../dns/instances.js';
-import { dnsLookupsForPass, type DnsLookups } from '../propagation/lookups.js';
+import type { DnsLookups } from '../propagation/lookups.js';
 import { pendingTxtForPass, type PendingHooks } from '../dns/pending.js';
 import { observeDns, type Observer } from '../ops/events.js';
 import { CertificateStore } from '../store/certs.js';
@@ -37,7 +36,10 @@ export async function openPassDeps(config: Config, logger: Logger, opts: WiringO
   await recoverDeploys(config.dataDir, logger);
   const state = await StateStore.open(config.dataDir, logger);
   const providers = new DnsProviders(config, logger, opts.env);
-  const dnsLookups = dnsLookupsForPass(config); // one nameserver cache for the whole pass
+  // One nameserver cache for the whole pass, built (with the DNS code) by the first order: a pass
+  // with nothing due loads none of it.
+  let dnsLookups: Promise<DnsLookups> | undefined;
+  const lookups = () => (dnsLookups ??= import('../propagation/lookups.js').then((m) => m.dnsLookupsForPass(config)));
   // Challenge records a killed run left in DNS go first, before new orders write at the same names.
   const pendingTxt = await pendingTxtForPass(config.dataDir, config.dns, (e) => providers.get(e), logger, signal);
   return {
@@ -49,7 +51,7 @@ export async function openPassDeps(config: Config, logger: Logger, opts: WiringO
       logger,
       now: opts.now,
       random: opts.random,
-      challenges: (cert) => challengeDeps(config, cert, { providers, dnsLookups, pending: pendingTxt(cert.name), logger, observer: opts.observer }),
+      challenges: async (cert) => challengeDeps(config, cert, { providers, dnsLookups: await lookups(), pending: pendingTxt(cert.name), logger, observer: opts.observer }),
     }),
     deployer: {
       matches: deployedMatches,
@@ -60,11 +62,12 @@ export async function openPassDeps(config: Config, logger: Logger, opts: WiringO
 }
 
 /** The DNS side of one certificate's order: which provider writes each record, and the propagation check. */
-function challengeDeps(
+async function challengeDeps(
   config: Config,
   cert: ResolvedCertificate,
   ctx: { providers: DnsProviders; dnsLookups: DnsLookups; pending: PendingHooks | undefined; logger: Logger; observer?: Observer },
-): ChallengeDeps {
+): Promise<ChallengeDeps> {
+  const { challengeRouter } = await import('../propagation/alias.js');
   return {
     route: challengeRouter({
       dns: cert.dns,

@@ -27,7 +27,7 @@ export interface CertificateMeta {
    * Facts about fullchain.pem, written at save time with its SHA-256, so that reading the store does
    * not parse X.509 (10,000 certificates: no 1 s of parsing per pass). Absent in older versions.
    */
-  cached?: { sha256: string; keySha256?: string; names: string[]; issuer: string; notBefore: string; notAfter: string; serial: string; keyType: string; fingerprint256: string };
+  cached?: { sha256: string; keySha256?: string; names: string[]; issuer: string; notBefore: string; notAfter: string; serial: string; keyType: string; fingerprint256: string; certId?: string };
 }
 
 // Errors that say nothing about the stored files themselves: reading again later can succeed. They
@@ -99,6 +99,7 @@ export class CertificateStore {
         serial: info.serial,
         keyType: info.keyType,
         fingerprint256: info.fingerprint256,
+        ...(info.certId ? { certId: info.certId } : {}),
       },
     };
     const archive = join(this.dataDir, 'archive', name);

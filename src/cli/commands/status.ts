@@ -4,6 +4,7 @@ import { deferForBackoff, humanActionNote, orderKey } from '../../scheduler/back
 import { renewalDue, daysLeft } from '../../scheduler/due.js';
 import { mapLimit } from '../../scheduler/limit.js';
 import { CertificateStore } from '../../store/certs.js';
+import { certIdOf } from '../../store/x509.js';
 import { configFor, messagesFor, type CliContext } from '../context.js';
 import { colorEnabled, palette } from '../render/color.js';
 import { renderStatus, type StatusEntry } from '../render/status.js';
@@ -28,10 +29,10 @@ export function register(program: Command, ctx: CliContext): void {
         async (c) => {
           const stored = await store.read(c.name);
           const st = state.get(c.name);
-          // The ARI certID needs an X.509 parse: only worth it when the state holds a window to match.
+          // Stored facts carry the ARI certID; older ones need an X.509 parse, only when there is a window to match.
           let certId: string | undefined;
           try {
-            certId = stored.state === 'ok' && st.ari ? (await import('../../acme/ari.js')).certIdOf(stored.cert.fullchainPem) : undefined;
+            certId = stored.state === 'ok' && st.ari ? (stored.cert.info.certId ?? certIdOf(stored.cert.fullchainPem)) : undefined;
           } catch {
             certId = undefined;
           }
