@@ -52,12 +52,15 @@ export function directoryLoader(url: string, caBundle?: string, cache?: Director
       .then(() => writeFileAtomic(file, `${JSON.stringify(entry)}\n`))
       .catch(() => undefined);
   };
+  let kept: Entry | undefined | false = false; // read once per loader: a pass asks for every certificate
+  let keptError: AcmeError | undefined;
   return async (use = 'cached') => {
     if (!file || use === 'fresh') return fetchOnce();
-    const entry = readEntry(file, url);
+    if (kept === false) kept = readEntry(file, url);
+    const entry = kept;
     const age = entry ? cache!.now().getTime() - Date.parse('fetchedAt' in entry ? entry.fetchedAt : entry.failedAt) : Infinity;
     if (entry && 'directory' in entry && age >= 0 && age < KEEP_MS) return entry.directory;
-    if (entry && 'error' in entry && use === 'ari' && age >= 0 && age < FAILURE_MS) throw new AcmeError(entry.error);
+    if (entry && 'error' in entry && use === 'ari' && age >= 0 && age < FAILURE_MS) throw (keptError ??= new AcmeError(entry.error));
     return fetchOnce();
   };
 }

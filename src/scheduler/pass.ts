@@ -67,6 +67,7 @@ export async function renewPass(config: Config, logger: Logger, opts: PassOption
       onWake: opts.onWake,
     };
     const results = await runPass(run, selected);
+    await Promise.all([deps.store.certs.flush?.(), deps.deployer.flush?.()]);
     reportPass(run, selected, results, Date.now() - passStart);
     return results;
   } finally {

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { acmeIssuer, type ChallengeDeps } from '../acme/issuer.js';
 import type { Config, ResolvedCertificate } from '../config/load.js';
@@ -7,6 +8,7 @@ import { DnsProviders } from '../dns/instances.js';
 import type { DnsLookups } from '../propagation/lookups.js';
 import { pendingTxtForPass, type PendingHooks } from '../dns/pending.js';
 import { observeDns, type Observer } from '../ops/events.js';
+import { DeployedStamps } from '../deploy/deployed-stamps.js';
 import { CertificateStore } from '../store/certs.js';
 import { StateStore } from '../store/state.js';
 import type { PassDeps } from './ports.js';
@@ -35,6 +37,7 @@ export async function openPassDeps(config: Config, logger: Logger, opts: WiringO
   // may put the old files back, and the comparison must see the files as they will stay.
   await recoverDeploys(config.dataDir, logger);
   const state = await StateStore.open(config.dataDir, logger);
+  const stamps = new DeployedStamps(join(config.dataDir, 'deployed.json'));
   const providers = new DnsProviders(config, logger, opts.env);
   // One nameserver cache for the whole pass, built (with the DNS code) by the first order: a pass
   // with nothing due loads none of it.
@@ -54,7 +57,8 @@ export async function openPassDeps(config: Config, logger: Logger, opts: WiringO
       challenges: async (cert) => challengeDeps(config, cert, { providers, dnsLookups: await lookups(), pending: pendingTxt(cert.name), logger, observer: opts.observer }),
     }),
     deployer: {
-      matches: deployedMatches,
+      matches: (cert, stored) => deployedMatches(cert, stored, stamps),
+      flush: () => stamps.flush(),
       deploy: (items) => deployCertificates(items, config.deploy, logger, { dataDir: config.dataDir }),
       reloads: (server) => Boolean(config.deploy[server]?.reload),
     },

@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { mkdir, readdir, readlink, rename, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StoreError } from '../errors.js';
 import { fsyncDir, writeFileSynced } from './atomic.js';
+import { FactsIndex } from './facts-index.js';
 import { keyMatchesCertificate, readCertificateInfo, splitPem, type CertificateInfo } from './x509.js';
 
 export interface StoredCertificate {
@@ -44,7 +45,16 @@ const KEEP_VERSIONS = 5;
  * rename. A crash therefore leaves either the whole old set or the whole new set, never a mix.
  */
 export class CertificateStore {
-  constructor(readonly dataDir: string) {}
+  private readonly index: FactsIndex;
+
+  constructor(readonly dataDir: string) {
+    this.index = new FactsIndex(join(dataDir, 'index.json'));
+  }
+
+  /** Writes the facts index when reads or saves changed it (end of a pass, of `status`). */
+  flush(): Promise<void> {
+    return this.index.flush();
+  }
 
   currentDir(name: string): string {
     return join(this.dataDir, 'certs', name);
@@ -52,6 +62,14 @@ export class CertificateStore {
 
   async read(name: string): Promise<ReadResult> {
     const dir = this.currentDir(name);
+    let target: string | undefined;
+    try {
+      target = readlinkSync(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { state: 'missing' };
+    }
+    const indexed = target === undefined ? undefined : this.index.get(name, target);
+    if (indexed?.cached?.keySha256) return { state: 'ok', cert: indexedCertificate(name, dir, join(this.dataDir, 'certs', target!), indexed) };
     let fullchainPem: string, keyPem: string, metaText: string;
     try {
       // Synchronous on purpose: three small files, and the promise API costs an open, a stat, a read
@@ -73,6 +91,8 @@ export class CertificateStore {
       // A damaged or swapped key would otherwise be deployed as is and break the server's next start.
       // Facts cached at save time carry the key's hash too, so the costly check runs only without them.
       if (!cached && !keyMatchesCertificate(fullchainPem, keyPem)) throw new Error('privkey.pem is damaged or does not belong to fullchain.pem');
+      // Checked now: the next reads take the facts from the index (a version directory never changes).
+      if (target !== undefined) this.index.set(name, target, cached ? meta : withFacts(meta, info, fullchainPem, keyPem));
       return { state: 'ok', cert: { name, dir, fullchainPem, keyPem, info, meta } };
     } catch (err) {
       return { state: 'corrupt', reason: `${dir}: ${(err as Error).message}` };
@@ -87,21 +107,7 @@ export class CertificateStore {
     if (!keyMatchesCertificate(fullchainPem, keyPem)) throw new StoreError(`${name}: the private key does not belong to the certificate; nothing was stored`);
     const info = readCertificateInfo(fullchainPem);
     const full = certs.join('');
-    meta = {
-      ...meta,
-      cached: {
-        sha256: sha256(full),
-        keySha256: sha256(keyPem),
-        names: info.names,
-        issuer: info.issuer,
-        notBefore: info.notBefore.toISOString(),
-        notAfter: info.notAfter.toISOString(),
-        serial: info.serial,
-        keyType: info.keyType,
-        fingerprint256: info.fingerprint256,
-        ...(info.certId ? { certId: info.certId } : {}),
-      },
-    };
+    meta = withFacts(meta, info, full, keyPem);
     const archive = join(this.dataDir, 'archive', name);
     const version = `${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomBytes(3).toString('hex')}`;
     const dir = join(archive, version);
@@ -123,6 +129,7 @@ export class CertificateStore {
         throw err;
       });
       linked = true;
+      this.index.set(name, join('..', 'archive', name, version), meta);
       await fsyncDir(join(this.dataDir, 'certs'));
     } catch (err) {
       // Never leave a half-written version behind (it would fill the disk further and confuse a
@@ -155,4 +162,55 @@ function cachedInfo(meta: CertificateMeta, fullchainPem: string, keyPem: string)
   if (!c || !c.keySha256 || c.sha256 !== sha256(fullchainPem) || c.keySha256 !== sha256(keyPem)) return undefined;
   const { sha256: _chain, keySha256: _key, ...facts } = c;
   return { ...facts, notBefore: new Date(c.notBefore), notAfter: new Date(c.notAfter) };
+}
+
+/** meta with the facts of this exact certificate and key cached in it (their hashes say which). */
+function withFacts(meta: CertificateMeta, info: CertificateInfo, fullchainPem: string, keyPem: string): CertificateMeta {
+  return {
+    ...meta,
+    cached: {
+      sha256: sha256(fullchainPem),
+      keySha256: sha256(keyPem),
+      names: info.names,
+      issuer: info.issuer,
+      notBefore: info.notBefore.toISOString(),
+      notAfter: info.notAfter.toISOString(),
+      serial: info.serial,
+      keyType: info.keyType,
+      fingerprint256: info.fingerprint256,
+      ...(info.certId ? { certId: info.certId } : {}),
+    },
+  };
+}
+
+/**
+ * A stored certificate from the index: facts at once, the PEM files read when first used (deploying,
+ * comparing deployed files) from the version the index names, and checked against their hashes then.
+ */
+function indexedCertificate(name: string, dir: string, versionDir: string, meta: CertificateMeta): StoredCertificate {
+  const c = meta.cached!;
+  const { sha256: _chain, keySha256: _key, ...facts } = c;
+  const pem = (file: string, hash: string | undefined): (() => string) => {
+    let text: string | undefined;
+    return () => {
+      if (text !== undefined) return text;
+      const read = readFileSync(join(versionDir, file), 'utf8');
+      if (sha256(read) !== hash) throw new StoreError(`${name}: ${join(versionDir, file)} changed after it was stored; renew it: certkeeper renew --now --force --only ${name}`);
+      return (text = read);
+    };
+  };
+  const fullchain = pem('fullchain.pem', c.sha256);
+  const key = pem('privkey.pem', c.keySha256);
+  return {
+    name,
+    dir,
+    get fullchainPem() {
+      return fullchain();
+    },
+    get keyPem() {
+      return key();
+    },
+    info: { ...facts, notBefore: new Date(c.notBefore), notAfter: new Date(c.notAfter) },
+    meta,
+  };
 }

@@ -55,6 +55,7 @@ export function register(program: Command, ctx: CliContext): void {
           };
         },
       );
+      await store.flush();
       if (opts.json) {
         ctx.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
         return;
