@@ -3,7 +3,7 @@
  * Pebble (no VA sleep, no authorization reuse) resolves through a real BIND that accepts TSIG-signed
  * RFC 2136 updates; all three clients write their TXT records there. Prints Markdown tables.
  *
- *   npm run bench -- [--n 1,10,50] [--with-200] [--repeat 3] [--skip lego,certbot] [--big] [--idle]
+ *   npm run bench -- [--n 1,10,50] [--with-200] [--repeat 3] [--skip lego,certbot] [--big] [--idle] [--no-op-only]
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -16,7 +16,7 @@ import { startPebble, type RunningPebble } from '../test/harness/pebble.js';
 import { CLI, REPO } from '../test/harness/cli.js';
 import { inParallel, markdownTable, measure, median, type Measurement } from './measure.js';
 import { productionFootprint } from './footprint.js';
-import { measureBigStore, measureIdle, measureNothingDue } from './extra.js';
+import { measureIdle, measureNoOp } from './extra.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -26,6 +26,7 @@ const { values: flags } = parseArgs({
     skip: { type: 'string', default: '' },
     big: { type: 'boolean', default: false },
     idle: { type: 'boolean', default: false },
+    'no-op-only': { type: 'boolean', default: false },
   },
 });
 const sizes = flags.n.split(',').map(Number).concat(flags['with-200'] ? [200] : []);
@@ -142,6 +143,11 @@ async function main(): Promise<void> {
   if (!existsSync(CLI)) throw new Error('build first: npm run build');
   await rm(work, { recursive: true, force: true });
   await mkdir(work, { recursive: true });
+  const machine = `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; ${new Date().toISOString().slice(0, 10)}`;
+  if (flags['no-op-only']) {
+    process.stdout.write(`${machine}\n\n${await measureNoOp(flags.big)}\n`);
+    return;
+  }
   const bind = await startBind([{ name: ZONE, updatable: true }]);
   const pebble = await startPebble({ dnsServer: bind.server, dir: join(work, 'pebble') });
   const rows: Row[] = [];
@@ -167,10 +173,9 @@ async function main(): Promise<void> {
     await bind.stop();
   }
   const out: string[] = [];
-  out.push(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; ${new Date().toISOString().slice(0, 10)}`);
+  out.push(machine);
   out.push('', summarise(rows));
-  out.push('', await measureNothingDue());
-  if (flags.big) out.push('', await measureBigStore(join(work, 'big'), 10_000));
+  out.push('', await measureNoOp(flags.big));
   if (flags.idle) out.push('', await measureIdle(join(work, 'idle')));
   const fp = productionFootprint(REPO);
   out.push('', `Production node_modules (npm ci --omit=dev): ${(fp.bytes / 2 ** 20).toFixed(1)} MB in ${fp.packages} packages`);
