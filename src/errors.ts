@@ -76,10 +76,16 @@ export class AcmeError extends CertkeeperError {
   readonly problem?: string;
   /** Earliest time a retry makes sense, from the CA's Retry-After. */
   readonly retryAfter?: Date;
-  constructor(message: string, opts: { cause?: unknown; problem?: string; retryAfter?: Date; noRetry?: boolean } = {}) {
+  /** HTTP status of the CA's answer, when there was one. */
+  readonly status?: number;
+  /** No answer at all: connection refused or reset, timeout, TLS failure. */
+  readonly unreachable: boolean;
+  constructor(message: string, opts: { cause?: unknown; problem?: string; retryAfter?: Date; noRetry?: boolean; status?: number; unreachable?: boolean } = {}) {
     super(opts.problem === 'rateLimited' ? 'ACME_RATE_LIMITED' : 'ACME', message, opts);
     this.problem = opts.problem;
     this.retryAfter = opts.retryAfter;
+    this.status = opts.status;
+    this.unreachable = opts.unreachable ?? false;
   }
 }
 

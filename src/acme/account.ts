@@ -1,36 +1,41 @@
-import { mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import * as acme from 'acme-client';
 import type { Logger } from 'pino';
-import type { Config } from '../config/load.js';
-import { writeFileAtomic } from '../store/atomic.js';
-import { accountDir } from './account-file.js';
-import { AcmeSession, configureHttp } from './session.js';
+import type { CaSettings } from '../config/ca-chain.js';
+import { AccountStore } from '../store/accounts.js';
+import { configureHttp } from './http.js';
+import { isZeroSsl } from './known-cas.js';
+import { AcmeSession } from './session.js';
 
 /**
- * Opens the ACME account for the configured CA, creating its key (0600) and registering it the first
- * time. Accounts are kept per directory URL, so switching CA never reuses a key registered elsewhere.
+ * Opens the ACME account at one CA, creating its key (0600) and registering it the first time.
+ * Accounts are kept per directory URL, so switching CA never reuses a key registered elsewhere.
+ * ZeroSSL without configured EAB: the credentials are fetched by the account e-mail, once, and kept
+ * with the account.
  */
-export async function openAccount(acmeCfg: Config['acme'], dataDir: string, logger: Logger, directoryUrl = acmeCfg.directory): Promise<AcmeSession> {
-  configureHttp(acmeCfg.caBundle);
-  const dir = accountDir(dataDir, directoryUrl);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const keyPath = join(dir, 'key.pem');
-  const metaPath = join(dir, 'account.json');
-
-  let key = await readFile(keyPath, 'utf8').catch(() => undefined);
+export async function openAccount(ca: CaSettings, dataDir: string, logger: Logger, directoryUrl = ca.directory): Promise<AcmeSession> {
+  configureHttp([{ ...ca, directory: directoryUrl }]);
+  const store = new AccountStore(dataDir);
+  let key = await store.readKey(directoryUrl);
   if (!key) {
     key = (await acme.crypto.createPrivateEcdsaKey('P-256')).toString();
-    await writeFileAtomic(keyPath, key, { mode: 0o600 });
+    await store.saveKey(directoryUrl, key);
   }
-  const meta = await readFile(metaPath, 'utf8')
-    .then((t) => JSON.parse(t) as { url?: string })
-    .catch(() => ({}) as { url?: string });
+  const record = (await store.read(directoryUrl)) ?? { directory: directoryUrl };
+  let eab = ca.eab ?? record.eab;
+  if (!record.url && !eab && isZeroSsl(directoryUrl)) {
+    const { fetchZeroSslEab } = await import('./zerossl-eab.js');
+    const fetched = await fetchZeroSslEab(ca.email);
+    eab = fetched;
+    // Kept before registering: a failed registration must not cost another set of credentials.
+    record.eab = { ...fetched, source: 'zerossl' };
+    await store.save(record);
+    logger.info({ directory: directoryUrl, kid: fetched.kid }, 'EAB credentials fetched from ZeroSSL by the account e-mail');
+  }
 
-  const session = new AcmeSession(directoryUrl, key, meta.url, acmeCfg.eab);
-  if (!meta.url) {
-    const url = await session.ensureAccount(acmeCfg.email);
-    await writeFileAtomic(metaPath, `${JSON.stringify({ url, directory: directoryUrl, email: acmeCfg.email }, null, 2)}\n`, { mode: 0o600 });
+  const session = new AcmeSession(directoryUrl, key, record.url, eab);
+  if (!record.url) {
+    const url = await session.ensureAccount(ca.email);
+    await store.save({ ...record, url, directory: directoryUrl, email: ca.email });
     logger.info({ directory: directoryUrl, account: url }, 'ACME account registered');
   }
   return session;

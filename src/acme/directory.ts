@@ -4,6 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AcmeError } from '../errors.js';
 import { writeFileAtomic } from '../store/atomic.js';
+import type { HttpSettings } from './http.js';
 
 export type Directory = { renewalInfo?: string; meta?: { profiles?: Record<string, string> } } & Record<string, unknown>;
 
@@ -31,11 +32,11 @@ export interface DirectoryCache {
  * `dataDir/cache/` for a day, so a pass that needs no renewal information loads no ACME code and
  * makes no request. Without `cache` it is fetched once per loader, as before.
  */
-export function directoryLoader(url: string, caBundle?: string, cache?: DirectoryCache): DirectoryLoader {
+export function directoryLoader(url: string, http: HttpSettings = {}, cache?: DirectoryCache): DirectoryLoader {
   let fetched: Promise<Directory> | undefined;
   const file = cache && join(cache.dataDir, 'cache', `directory-${createHash('sha256').update(url).digest('hex').slice(0, 16)}.json`);
   const fetchOnce = () =>
-    (fetched ??= fetchDirectory(url, caBundle).then(
+    (fetched ??= fetchDirectory(url, http).then(
       async (directory) => {
         await remember({ url, fetchedAt: stamp(cache), directory });
         return directory;
@@ -77,16 +78,16 @@ function readEntry(file: string, url: string): Entry | undefined {
   }
 }
 
-async function fetchDirectory(url: string, caBundle: string | undefined): Promise<Directory> {
-  // Loaded here, not at module load: a pass with nothing due and the directory cached stays light.
-  const [acme, { configureHttp }] = await Promise.all([import('acme-client'), import('./session.js')]);
-  configureHttp(caBundle);
+async function fetchDirectory(url: string, http: HttpSettings): Promise<Directory> {
+  // Loaded here, not at module load: a pass with nothing due and the directory kept stays light.
+  const [acme, { configureHttp }] = await Promise.all([import('acme-client'), import('./http.js')]);
+  configureHttp([{ ...http, directory: url }]);
   const axios = acme.axios as unknown as { get(u: string, c: Record<string, unknown>): Promise<{ status: number; data: unknown }> };
   const resp = await axios.get(url, { validateStatus: () => true, timeout: 30_000 }).catch((err: Error) => {
-    throw new AcmeError(`fetching the ACME directory ${url}: ${err.message}`, { cause: err });
+    throw new AcmeError(`fetching the ACME directory ${url}: ${err.message}`, { cause: err, unreachable: true });
   });
   if (resp.status !== 200 || typeof resp.data !== 'object' || resp.data === null) {
-    throw new AcmeError(`fetching the ACME directory ${url}: HTTP ${resp.status}`);
+    throw new AcmeError(`fetching the ACME directory ${url}: HTTP ${resp.status}`, { status: resp.status });
   }
   return resp.data as Directory;
 }

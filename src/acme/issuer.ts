@@ -1,64 +1,131 @@
 import type { Logger } from 'pino';
-import type { Config, ResolvedCertificate } from '../config/load.js';
-import type { Issuer } from '../scheduler/ports.js';
-import type { OrderDeps } from './order.js';
+import type { CaSettings } from '../config/ca-chain.js';
+import { sameUrl } from '../config/ca-chain.js';
+import type { ResolvedCertificate } from '../config/load.js';
+import { AcmeError, oneLine } from '../errors.js';
+import { emit, type Observer } from '../ops/events.js';
+import type { IssuedSet, Issuer, IssuerIdentity, IssueRequest } from '../scheduler/ports.js';
+import { AccountStore } from '../store/accounts.js';
+import { dryRunChain, orderInTurn, type Failed } from './fallback.js';
+import { caName } from './known-cas.js';
+import type { OrderDeps, OrderStep } from './order.js';
+import type { DirectoryLoader } from './directory.js';
+import { checkedProfile, directoryLoader, renewalInfoFor } from './renewal-info.js';
 import type { AcmeSession } from './session.js';
-import { registeredAccount } from './account-file.js';
-import { directoryLoader } from './directory.js';
-import { checkedProfile, renewalInfoFor } from './renewal-info.js';
 
 /** The DNS side of one certificate's order: where its records go and how their propagation is checked. */
 export type ChallengeDeps = Pick<OrderDeps, 'route' | 'pending' | 'propagation'>;
 
 export interface AcmeIssuerOptions {
-  acme: Config['acme'];
   dataDir: string;
-  /** Where orders go (the staging directory for --dry-run); renewal information comes from acme.directory. */
-  orderDirectory: string;
+  /** Orders go to each CA's staging directory (--dry-run); renewal information comes from production. */
+  dryRun?: boolean;
   logger: Logger;
   now: () => Date;
   random?: () => number;
+  observer?: Observer;
   challenges: (cert: ResolvedCertificate) => Promise<ChallengeDeps>;
 }
 
+/** One CA directory during one pass: its directory document, account and profile checks, each fetched once. */
+class CaEndpoint {
+  readonly directory: DirectoryLoader;
+  private session?: Promise<AcmeSession>;
+  private readonly profiles = new Map<string, Promise<string | undefined>>();
+
+  constructor(
+    readonly ca: CaSettings,
+    private readonly opts: AcmeIssuerOptions,
+  ) {
+    // Kept in dataDir for a day: a pass that needs no renewal information makes no request.
+    this.directory = directoryLoader(ca.directory, ca, { dataDir: opts.dataDir, now: opts.now });
+  }
+
+  profile(name: string | undefined): Promise<string | undefined> {
+    const key = name ?? '';
+    if (!this.profiles.has(key)) this.profiles.set(key, checkedProfile(name, this.directory, this.ca.directory));
+    return this.profiles.get(key)!;
+  }
+
+  open(): Promise<AcmeSession> {
+    return (this.session ??= import('./account.js').then(({ openAccount }) => openAccount(this.ca, this.opts.dataDir, this.opts.logger)));
+  }
+}
+
 /**
- * One CA and one account, as the pass's Issuer. The ACME stack (acme-client, axios, forge) loads on
- * the first order only, and the account is opened and the profile checked once per pass: a pass with
- * nothing due starts in a fraction of the time.
+ * The pass's Issuer over each certificate's list of CAs (config/ca-chain.ts). An order that fails
+ * for a CA-side reason (acme/fallback.ts) goes to the next CA in the same pass; any other failure
+ * ends there, as every CA would repeat it. The switch is logged and reported once (a `ca-fallback`
+ * event, which alerts). The ACME stack loads on the first order only; each CA's directory, account
+ * and profile are fetched once per pass.
  */
 export function acmeIssuer(opts: AcmeIssuerOptions): Issuer {
-  const { acme, logger } = opts;
-  const cache = { dataDir: opts.dataDir, now: opts.now };
-  const directory = directoryLoader(acme.directory, acme.caBundle, cache);
-  const orderDirectory = opts.orderDirectory === acme.directory ? directory : directoryLoader(opts.orderDirectory, acme.caBundle, cache);
-  let session: Promise<AcmeSession> | undefined;
-  let profile: Promise<string | undefined> | undefined;
+  const { logger } = opts;
+  const accounts = new AccountStore(opts.dataDir);
+  const endpoints = new Map<string, CaEndpoint>();
+  const endpoint = (ca: CaSettings) => {
+    const key = ca.directory.replace(/\/+$/, '');
+    if (!endpoints.has(key)) endpoints.set(key, new CaEndpoint(ca, opts));
+    return endpoints.get(key)!;
+  };
+  // Account files are read once per CA per pass.
+  const known = new Map<string, string | null | undefined>();
+  const identityOf = (directory: string): IssuerIdentity => {
+    if (!known.has(directory)) known.set(directory, accounts.registered(directory));
+    return { directory, account: known.get(directory) };
+  };
   let order: Promise<typeof import('./order.js')> | undefined;
+  // Which CA settings each directory has, for renewal information about a stored certificate.
+  const settingsOf = new Map<string, CaSettings>();
 
-  // One CA and one account for every certificate: read account.json once per pass.
-  let account: string | null | undefined | false = false;
+  async function orderAt(ca: CaSettings, req: IssueRequest, signal: AbortSignal, onStep?: (step: OrderStep) => void): Promise<IssuedSet> {
+    order ??= import('./order.js');
+    const e = endpoint(ca);
+    const profile = await e.profile(ca.profile);
+    const s = await e.open();
+    // `replaces` means something only to the CA and account that issued the certificate it names.
+    const hint = req.replaces;
+    const replaces = hint && sameUrl(hint.directory, ca.directory) && hint.account === s.accountUrl ? hint.certId : undefined;
+    const request = { name: req.cert.name, domains: req.cert.domains, keyType: req.cert.keyType, keyPem: req.keyPem, replaces, profile, preferredChain: ca.preferredChain };
+    logger.info({ cert: req.cert.name, ca: caName(ca.directory), replaces, profile }, 'order started');
+    const deps: OrderDeps = { session: s, ...(await opts.challenges(req.cert)), logger, signal, onStep };
+    const issued = await (await order).issueCertificate(request, deps);
+    return { ...issued, directory: ca.directory, account: s.accountUrl };
+  }
 
   return {
-    identity: async () => {
-      if (account === false) account = registeredAccount(opts.dataDir, acme.directory);
-      return { directory: acme.directory, account };
+    identity: async (cert) => {
+      for (const ca of cert.cas) settingsOf.set(ca.directory, ca);
+      const [primary, ...rest] = cert.cas.map((ca) => identityOf(ca.directory));
+      return { ...primary!, also: rest };
     },
 
-    renewalInfo: (name, stored, known, { refresh }) => renewalInfoFor(name, stored, known, directory, { now: opts.now, logger, random: opts.random, refresh }),
+    renewalInfo: (name, stored, knownAri, { refresh }) => {
+      const ca = settingsOf.get(stored.meta.directory) ?? { directory: stored.meta.directory };
+      return renewalInfoFor(name, stored, knownAri, endpoint(ca).directory, { now: opts.now, logger, random: opts.random, refresh });
+    },
 
     async issue(req, { signal, onStep }) {
-      order ??= import('./order.js');
-      const chosenProfile = await (profile ??= checkedProfile(acme.profile, orderDirectory, opts.orderDirectory));
-      session ??= import('./account.js').then(({ openAccount }) => openAccount(acme, opts.dataDir, logger, opts.orderDirectory));
-      const s = await session;
-      // `replaces` means something only to the CA and account that issued the certificate it names.
-      const hint = req.replaces;
-      const replaces = hint && hint.directory === opts.orderDirectory && hint.account === s.accountUrl ? hint.certId : undefined;
-      const request = { name: req.cert.name, domains: req.cert.domains, keyType: req.cert.keyType, keyPem: req.keyPem, replaces, profile: chosenProfile };
-      logger.info({ cert: req.cert.name, replaces, profile: request.profile }, 'order started');
-      const deps: OrderDeps = { session: s, ...(await opts.challenges(req.cert)), logger, signal, onStep };
-      const issued = await (await order).issueCertificate(request, deps);
-      return { ...issued, directory: opts.orderDirectory, account: s.accountUrl };
+      const { chain, skipped } = opts.dryRun ? dryRunChain(req.cert.cas) : { chain: req.cert.cas, skipped: [] };
+      if (skipped.length) logger.warn({ cert: req.cert.name, skipped: skipped.map(caName) }, 'dry run: leaving out CAs without a staging directory (an order there would be real)');
+      if (!chain.length) {
+        throw new AcmeError(
+          `${req.cert.name}: --dry-run: ${skipped.map(caName).join(', ')} has no staging directory, so a dry run would issue a real certificate; add a fallback CA with staging (letsencrypt, google) or renew without --dry-run`,
+          { noRetry: true },
+        );
+      }
+      return orderInTurn(req.cert.name, chain, (ca) => orderAt(ca, req, signal, onStep), {
+        signal,
+        onNext: (f, next) => logger.warn({ cert: req.cert.name, ca: caName(f.ca.directory), next: caName(next.directory), err: oneLine(f.error) }, 'CA-side failure; trying the next CA'),
+        onFallback: (failed, by) => reportFallback(opts, req.cert, failed, by),
+      });
     },
   };
+}
+
+/** The switch to a fallback CA: one log line and one event (alerted) for this order. */
+function reportFallback(opts: AcmeIssuerOptions, cert: ResolvedCertificate, failed: Failed[], to: CaSettings): void {
+  const error = failed.map((f) => `${caName(f.ca.directory)}: ${oneLine(f.error)}`).join('; ');
+  opts.logger.warn({ cert: cert.name, from: failed.map((f) => caName(f.ca.directory)), to: caName(to.directory), err: error }, 'issued by a fallback CA');
+  emit(opts.observer, { type: 'ca-fallback', at: opts.now(), name: cert.name, domains: cert.domains, from: failed[0]!.ca.directory, to: to.directory, error });
 }

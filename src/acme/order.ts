@@ -19,6 +19,8 @@ export interface OrderRequest {
   replaces?: string;
   /** ACME profile name, already checked against the directory's meta.profiles. */
   profile?: string;
+  /** Issuer common name whose alternate chain to take when the CA offers several. */
+  preferredChain?: string;
 }
 
 export interface OrderDeps {
@@ -155,10 +157,34 @@ export async function issueCertificate(req: OrderRequest, deps: OrderDeps): Prom
   if (order.status !== 'valid') order = await pollStatus(session, orderUrl, ['processing', 'ready', 'pending'], `${req.name}: finalizing the order`, signal);
   if (order.status !== 'valid' || !order.certificate) throw new AcmeError(`${req.name}: the order ended as ${order.status}`);
   const certResp = await session.post(order.certificate, null, [200], `${req.name}: downloading the certificate`, signal);
-  const fullchainPem = typeof certResp.data === 'string' ? certResp.data : Buffer.from(certResp.data).toString();
+  let fullchainPem = pemText(certResp.data);
+  if (req.preferredChain) fullchainPem = await preferredChain(session, req, fullchainPem, certResp.headers.link, signal, log);
   deps.onStep?.('issued');
   log.info({ order: orderUrl }, 'certificate issued');
   return { fullchainPem, keyPem, orderUrl };
+}
+
+function pemText(data: unknown): string {
+  return typeof data === 'string' ? data : Buffer.from(data as ArrayBuffer).toString();
+}
+
+/**
+ * The chain that ends in the configured issuer name, among the default and the alternates the CA
+ * links to (RFC 8555 §7.4.2); the default chain, with a warning, when none does.
+ */
+async function preferredChain(session: AcmeSession, req: OrderRequest, defaultPem: string, link: string | undefined, signal: AbortSignal, log: Logger): Promise<string> {
+  const { alternateLinks, pickChain } = await import('./chains.js');
+  const chains = [defaultPem];
+  for (const url of alternateLinks(link)) {
+    chains.push(pemText((await session.post(url, null, [200], `${req.name}: downloading an alternate chain`, signal)).data));
+  }
+  const i = pickChain(chains, req.preferredChain!);
+  if (i === undefined) {
+    log.warn({ preferredChain: req.preferredChain, offered: chains.length }, 'no chain offered by the CA ends in the preferred issuer; keeping the default chain');
+    return defaultPem;
+  }
+  if (i > 0) log.info({ preferredChain: req.preferredChain }, 'taking the alternate chain of the preferred issuer');
+  return chains[i]!;
 }
 
 /** Problems a CA sends for reasons of its own, never because of `replaces`. */

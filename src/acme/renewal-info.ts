@@ -5,7 +5,7 @@ import { certIdOf } from '../store/x509.js';
 import type { AriState } from './ari.js';
 import type { DirectoryLoader } from './directory.js';
 
-export type { Directory } from './directory.js';
+export { directoryLoader, type Directory } from './directory.js';
 
 const directoryFailureLogged = new WeakSet<DirectoryLoader>();
 

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { Agent } from 'node:https';
 import * as acme from 'acme-client';
 import { AcmeError } from '../errors.js';
 import { NoRetryError, SCHEDULES, withRetry } from '../retry.js';
@@ -25,26 +23,8 @@ interface AcmeResponse {
   data: any;
 }
 interface AcmeInternals {
-  api: { apiRequest(url: string, payload: unknown, valid?: number[]): Promise<AcmeResponse> };
+  api: { apiRequest(url: string, payload: unknown, valid?: number[], opts?: { includeJwsKid?: boolean }): Promise<AcmeResponse> };
   http: { getResourceUrl(name: string): Promise<string>; getDirectory(): Promise<void>; directory: Record<string, any>; maxBadNonceRetries: number };
-}
-
-let configuredCa: string | undefined | null = null;
-
-/**
- * acme-client's HTTP settings are process-wide. We keep connections alive (one TLS handshake per pass,
- * not per request), trust an extra CA bundle when configured, and turn off its own retry loop: that
- * loop sleeps for whatever Retry-After says (an hour on a rate limit) and crashes with a TypeError
- * when the CA is unreachable (upstream issue #101). Retries happen here, bounded, instead.
- */
-export function configureHttp(caBundle?: string): void {
-  if (configuredCa === (caBundle ?? undefined)) return;
-  const ca = caBundle ? readFileSync(caBundle) : undefined;
-  const axios = acme.axios as unknown as { defaults: Record<string, any> };
-  axios.defaults.httpsAgent = new Agent({ keepAlive: true, maxSockets: 16, ...(ca ? { ca } : {}) });
-  axios.defaults.acmeSettings.retryMaxAttempts = 0;
-  axios.defaults.timeout = 30_000;
-  configuredCa = caBundle ?? undefined;
 }
 
 export const BAD_NONCE_RETRIES = 20;
@@ -67,6 +47,7 @@ export function problemError(resp: AcmeResponse, what: string, now = Date.now())
   return new AcmeError(`${what}: ${detail}${hint}`, {
     problem,
     retryAfter,
+    status: resp.status,
     noRetry: problem === 'rejectedIdentifier' || problem === 'unauthorized' || problem === 'externalAccountRequired',
   });
 }
@@ -131,13 +112,14 @@ export class AcmeSession {
    * A signed POST (or POST-as-GET when payload is null). Network failures and 5xx are retried on the
    * shared schedule (a 5xx's Retry-After is honoured up to 10 s); 4xx problems are typed errors at once.
    */
-  post(url: string, payload: unknown, ok: number[], what: string, signal?: AbortSignal): Promise<AcmeResponse> {
+  post(url: string, payload: unknown, ok: number[], what: string, signal?: AbortSignal, opts: { jwk?: boolean } = {}): Promise<AcmeResponse> {
     return withRetry(
       what,
       async () => {
         let resp: AcmeResponse;
         try {
-          resp = await this.internals.api.apiRequest(url, payload);
+          // `jwk`: signed with the key itself, not as an account (a revocation by the certificate's key, RFC 8555 §7.6).
+          resp = await this.internals.api.apiRequest(url, payload, [], opts.jwk ? { includeJwsKid: false } : undefined);
         } catch (err) {
           throw new NetworkFailure(err);
         }
@@ -163,6 +145,34 @@ export class AcmeSession {
     );
   }
 
+  /**
+   * Revokes a certificate (RFC 8555 §7.6) with a reason code (RFC 5280 §5.3.1), signed by this
+   * session's account, or with `byCertificateKey` by the certificate's own key (this session's key).
+   */
+  async revoke(leafPem: string, reason: number, byCertificateKey = false): Promise<void> {
+    const url = await this.resourceUrl('revokeCert');
+    await this.post(url, { certificate: acme.crypto.getPemBodyAsB64u(leafPem), reason }, [200], 'revoking the certificate', undefined, { jwk: byCertificateKey });
+  }
+
+  /** The account object at the CA: fetched by POST-as-GET, or as answered to an update (RFC 8555 §7.3.2). */
+  async account(changes?: Record<string, unknown>): Promise<Record<string, any>> {
+    return (await this.post(this.accountUrl, changes ?? null, [200], changes ? 'updating the account' : 'fetching the account')).data ?? {};
+  }
+
+  /** Account key rollover (RFC 8555 §7.3.5); the session signs with the new key afterwards. */
+  async rollover(newKeyPem: string): Promise<void> {
+    await this.guard('changing the account key', async () => {
+      try {
+        await this.client.updateAccountKey(newKeyPem);
+      } catch (err) {
+        // acme-client throws the CA's problem as text; keep it as the message, not "no response".
+        const e = err as { response?: unknown; message?: string };
+        if (!e.response && e.message && !(err instanceof TypeError)) throw new AcmeError(`changing the account key: ${e.message.split('\n')[0]}`, { cause: err });
+        throw err;
+      }
+    });
+  }
+
   private async guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
@@ -180,6 +190,7 @@ export class AcmeSession {
     if (reason === undefined) return new AcmeError(`${what}: ${(e.message ?? String(err)).split('\n')[0]}`, { cause: err });
     return new AcmeError(`${what}: cannot reach the CA at ${this.directoryUrl} (${reason}); check the network or acme.directory`, {
       cause: err,
+      unreachable: true,
     });
   }
 }

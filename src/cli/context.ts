@@ -11,6 +11,8 @@ export interface CliContext {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   now: () => Date;
+  /** Where a confirmation is read from (only when it is a terminal); absent in tests that pass their own context. */
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
 }
 
 export interface GlobalOptions {

@@ -95,6 +95,7 @@ if (isMain) {
     cwd: process.cwd(),
     stdout: process.stdout,
     stderr: process.stderr,
+    stdin: process.stdin,
     now: cliClock(process.env),
   });
   process.exitCode = code;

@@ -9,6 +9,7 @@ import { resolveTarget, type ResolvedTarget } from '../deploy/layouts.js';
 import { interpolateEnv } from './interpolate.js';
 import { yamlSyntaxIssue } from './yaml-error.js';
 import { configSchema, type CertificateConfig, type RawConfig } from './schema.js';
+import { caChain, type CaSettings } from './ca-chain.js';
 
 export interface DnsInstance {
   type: string;
@@ -18,7 +19,13 @@ export interface DnsInstance {
   credentialKeys: string[];
 }
 
-export type ResolvedCertificate = Omit<CertificateConfig, 'targets'> & { dns: string | Record<string, string>; deploy?: string; targets: ResolvedTarget[] };
+export type ResolvedCertificate = Omit<CertificateConfig, 'targets' | 'acme'> & {
+  dns: string | Record<string, string>;
+  deploy?: string;
+  targets: ResolvedTarget[];
+  /** The CAs this certificate is ordered from, in order (src/config/ca-chain.ts); at least one. */
+  cas: CaSettings[];
+};
 
 export interface Config extends Omit<RawConfig, 'dns' | 'certificates'> {
   file: string;
@@ -113,15 +120,18 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
     return list;
   });
   if (issues.length) throw new ConfigError(issues);
+  const withBundle = <T extends { caBundle?: string }>(e: T): T => ({ ...e, caBundle: e.caBundle === undefined ? undefined : at(e.caBundle) });
+  const acmeBlock = { ...withBundle(cfg.acme), fallback: cfg.acme.fallback.map(withBundle) };
   return {
     ...cfg,
     file: resolve(file),
     baseDir,
     dataDir: at(cfg.dataDir),
-    acme: { ...cfg.acme, caBundle: cfg.acme.caBundle === undefined ? undefined : at(cfg.acme.caBundle) },
+    acme: acmeBlock,
     dns,
-    certificates: cfg.certificates.map((c, i) => ({
+    certificates: cfg.certificates.map(({ acme, ...c }, i) => ({
       ...c,
+      cas: caChain(acmeBlock, acme && { ...withBundle(acme), fallback: acme.fallback?.map(withBundle) }),
       targets: targets[i]!,
       dns: c.dns ?? onlyDns!,
       deploy: c.files ? (c.deploy ?? onlyDeploy) : c.deploy,

@@ -4,6 +4,7 @@ import { command, duration, passEnv } from './fields.js';
 import { checkDomainName, notInPublicDns } from './names.js';
 import { notifySchema } from '../ops/notify/config.js';
 import { serverSchema } from '../ops/endpoint-config.js';
+import { caChain } from './ca-chain.js';
 
 // Shared field types live in fields.ts; re-exported for the modules that imported them from here.
 export { command, duration, optionalDuration, passEnv } from './fields.js';
@@ -16,19 +17,58 @@ export const DIRECTORIES: Record<string, string> = {
   'google-staging': 'https://dv.acme-v02.test-api.pki.goog/directory',
 };
 
-const directory = z
-  .string()
-  .default('letsencrypt')
-  .transform((v, ctx) => {
-    if (DIRECTORIES[v]) return DIRECTORIES[v];
-    if (/^https:\/\/[^/\s]+/.test(v)) return v;
-    ctx.addIssue({
-      code: 'custom',
-      message: `"${v}" is neither a known CA (${Object.keys(DIRECTORIES).join(', ')}) nor an https:// directory URL`,
-    });
-    return z.NEVER;
+/** A CA name from DIRECTORIES or an https:// directory URL, as the URL. */
+function directoryUrl(v: string, ctx: z.RefinementCtx): string {
+  if (DIRECTORIES[v]) return DIRECTORIES[v];
+  if (/^https:\/\/[^/\s]+/.test(v)) return v;
+  ctx.addIssue({
+    code: 'custom',
+    message: `"${v}" is neither a known CA (${Object.keys(DIRECTORIES).join(', ')}) nor an https:// directory URL`,
+  });
+  return z.NEVER;
+}
+
+const DIRECTORY_TEXT = 'ACME directory: letsencrypt, letsencrypt-staging, zerossl, google, google-staging, or an https URL';
+const directory = z.string().default('letsencrypt').transform(directoryUrl).describe(DIRECTORY_TEXT);
+const directoryRequired = z.string().transform(directoryUrl).describe(DIRECTORY_TEXT);
+
+const eab = z
+  .object({
+    kid: z.string().min(1).describe('key identifier the CA gave you'),
+    hmacKey: z.string().min(1).describe('HMAC key the CA gave you; write "${VAR}" to take it from the environment'),
   })
-  .describe('ACME directory: letsencrypt, letsencrypt-staging, zerossl, google, google-staging, or an https URL');
+  .strict()
+  .describe('External Account Binding (ZeroSSL, Google); for zerossl it is fetched by the account e-mail when omitted');
+
+/** The settings one CA entry may carry besides its directory (acme, acme.fallback[], certificates[].acme). */
+const caFields = {
+  email: z.email('is not an e-mail address').optional().describe('contact address for the CA account'),
+  caBundle: z
+    .string()
+    .optional()
+    .describe("extra CA certificates to trust for the ACME server's own TLS; a custom directory that needs it is taken as a private CA, which may issue for names outside public DNS"),
+  eab: eab.optional(),
+  profile: z.string().min(1).optional().describe("ACME profile for new orders (e.g. classic, tlsserver, shortlived); must be listed in the CA's directory"),
+  preferredChain: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('common name of the root (or intermediate) whose chain to take when the CA offers alternate chains, e.g. "ISRG Root X1"; an unknown name keeps the default chain with a warning'),
+  proxy: z
+    .url({ protocol: /^https?$/, error: 'write an http:// or https:// proxy URL, e.g. http://proxy.internal:3128' })
+    .optional()
+    .describe('HTTP proxy (CONNECT) for requests to the CA only; DNS API requests never use it'),
+};
+
+const fallbackCa = z
+  .object({ directory: directoryRequired, ...caFields })
+  .strict()
+  .describe('a CA to try when the one before it fails for a CA-side reason; email, caBundle, proxy and preferredChain default to the acme block\'s');
+
+const fallback = z
+  .array(fallbackCa)
+  .max(5, 'list at most 5 fallback CAs')
+  .describe('CAs tried in order, in the same pass, when an order fails for a CA-side reason (unreachable, 5xx, rateLimited); the next renewal starts with the first CA again');
 
 export const KEY_TYPES = ['ecdsa-p256', 'ecdsa-p384', 'rsa-2048', 'rsa-3072', 'rsa-4096'] as const;
 export type KeyType = (typeof KEY_TYPES)[number];
@@ -121,6 +161,11 @@ const certificate = z
       .describe('where to deploy; omit to only keep the certificate in dataDir'),
     targets: z.array(deployTargetFiles).default([]).describe('places to deploy to, each with a file layout'),
     deploy: z.string().optional().describe('name of the deploy: entry to test and reload (default: the only one)'),
+    acme: z
+      .object({ directory: directoryRequired.optional(), ...caFields, fallback: fallback.optional() })
+      .strict()
+      .optional()
+      .describe('this certificate\'s own CA settings: any acme field given here replaces the acme block\'s for it'),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -183,23 +228,7 @@ export const configSchema = z
     $schema: z.string().optional(),
     dataDir: z.string().default('./data').describe('folder for account keys, issued certificates (dataDir/certs/NAME) and state'),
     acme: z
-      .object({
-        directory,
-        email: z.email('is not an e-mail address').optional().describe('contact address for the CA account'),
-        caBundle: z
-          .string()
-          .optional()
-          .describe("extra CA certificates to trust for the ACME server's own TLS; a custom directory that needs it is taken as a private CA, which may issue for names outside public DNS"),
-        eab: z
-          .object({
-            kid: z.string().min(1).describe('key identifier the CA gave you'),
-            hmacKey: z.string().min(1).describe('HMAC key the CA gave you; write "${VAR}" to take it from the environment'),
-          })
-          .strict()
-          .optional()
-          .describe('External Account Binding (ZeroSSL, Google)'),
-        profile: z.string().min(1).optional().describe("ACME profile for new orders (e.g. classic, tlsserver, shortlived); must be listed in the CA's directory"),
-      })
+      .object({ directory, ...caFields, fallback: fallback.default([]) })
       .strict()
       .prefault({})
       .describe('the certificate authority (CA) and the account there'),
@@ -256,8 +285,9 @@ export const configSchema = z
     const deployNames = Object.keys(cfg.deploy);
     // Public CAs issue only for names in public DNS. A CA whose own TLS needs acme.caBundle is taken
     // as private (Pebble, step-ca, a company CA), which may issue for internal names.
-    const publicCa = Object.values(DIRECTORIES).includes(cfg.acme.directory) || cfg.acme.caBundle === undefined;
     cfg.certificates.forEach((c, i) => {
+      // Every CA the certificate may go to must be able to issue its names.
+      const publicCa = caChain(cfg.acme, c.acme).some((ca) => Object.values(DIRECTORIES).includes(ca.directory) || ca.caBundle === undefined);
       c.domains.forEach((d, j) => {
         const why = publicCa ? notInPublicDns(d) : undefined;
         if (why) ctx.addIssue({ code: 'custom', path: ['certificates', i, 'domains', j], message: why });

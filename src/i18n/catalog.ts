@@ -22,7 +22,7 @@ export interface Messages {
   steps: Record<'waiting' | 'ordering' | 'presented' | 'propagated' | 'validated' | 'issued' | 'deployed' | 'failed' | 'skipped', string>;
   /** Progress within a step: "1/2" nameservers serve the TXT records. */
   stepDetail(served: string): string;
-  status: { headers: [string, string, string, string, string, string]; yes(reason: string): string; no: string; none: string };
+  status: { headers: [string, string, string, string, string, string, string]; yes(reason: string): string; no: string; none: string; unconfigured(names: string): string };
   init: {
     intro: string;
     email: string;
@@ -80,7 +80,13 @@ export const en: Messages = {
     skipped: 'skipped',
   },
   stepDetail: (served) => `${served} nameservers`,
-  status: { headers: ['NAME', 'DOMAINS', 'ISSUER', 'NOT AFTER', 'DAYS LEFT', 'DUE'], yes: (r) => `yes: ${r}`, no: 'no', none: 'no certificates configured' },
+  status: {
+    headers: ['NAME', 'DOMAINS', 'CA', 'ISSUER', 'NOT AFTER', 'DAYS LEFT', 'DUE'],
+    yes: (r) => `yes: ${r}`,
+    no: 'no',
+    none: 'no certificates configured',
+    unconfigured: (n) => `stored but no longer configured: ${n} (certkeeper remove NAME deletes one)`,
+  },
   init: {
     intro: 'This writes a certkeeper configuration. Secrets are not asked for: the file names environment variables that hold them.',
     email: 'Contact e-mail for the CA account (optional)',
@@ -143,7 +149,13 @@ export const zhCN: Messages = {
     skipped: '已跳过',
   },
   stepDetail: (served) => `${served} 个权威服务器已生效`,
-  status: { headers: ['名称', '域名', '签发者', '到期时间', '剩余天数', '需续期'], yes: (r) => `是: ${r}`, no: '否', none: '未配置任何证书' },
+  status: {
+    headers: ['名称', '域名', 'CA', '签发者', '到期时间', '剩余天数', '需续期'],
+    yes: (r) => `是: ${r}`,
+    no: '否',
+    none: '未配置任何证书',
+    unconfigured: (n) => `已保存但不在配置中：${n}（用 certkeeper remove 名称 删除）`,
+  },
   init: {
     intro: '将生成 certkeeper 配置文件。不会询问密钥本身：文件中只写保存密钥的环境变量名。',
     email: 'CA 账户联系邮箱（可选）',

@@ -23,6 +23,8 @@ export type CertkeeperEvent =
       /** Expiry of the certificate still in use, if there is one. */
       notAfter?: Date;
     }
+  /** An order went to a fallback CA after a CA-side failure at `from` (and any CA before it). */
+  | { type: 'ca-fallback'; at: Date; name: string; domains: string[]; from: string; to: string; error: string }
   /**
    * The certificate actually in use, checked after every pass whatever the pass did: the deployed copy
    * (file or served) that expires first, or the stored one when nothing is deployed.

@@ -5,7 +5,7 @@ import { deferForBackoff, orderKey } from './backoff.js';
 import { renewalDue, type DueDecision } from './due.js';
 import { mapLimit } from './limit.js';
 import type { IssuerIdentity } from './ports.js';
-import { sameDirectory } from './replaces.js';
+import { issuingCa } from './replaces.js';
 import { failResult, type PassRun, type Results } from './run.js';
 
 export interface Decided {
@@ -45,8 +45,8 @@ async function decideOne(run: PassRun, cert: ResolvedCertificate): Promise<Decid
   const stored = await store.certs.read(cert.name);
   const identity = await issuer.identity(cert);
   let certId: string | undefined;
-  // Renewal information comes from the CA that issued the certificate; another CA knows nothing of it.
-  if (stored.state === 'ok' && sameDirectory(stored.cert.meta.directory, identity.directory)) {
+  // Renewal information comes from the CA that issued the certificate (the first or a fallback); another CA knows nothing of it.
+  if (stored.state === 'ok' && issuingCa(identity, stored.cert.meta.directory)) {
     const known = store.state.get(cert.name).ari;
     const info = await issuer.renewalInfo(cert.name, stored.cert, known, { refresh: !run.force });
     certId = info.certId;

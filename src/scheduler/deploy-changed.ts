@@ -33,6 +33,7 @@ export async function deployChanged(run: PassRun, decided: Decided[], renewed: D
     if (!item || !r) continue;
     if (o.ok) {
       if (r.result === 'renewed') r.deployed = true;
+      await rememberDeployed(run, item.cert);
       run.logger.info({ cert: o.name }, 'deployed');
       run.onStep?.(o.name, 'deployed');
       continue;
@@ -41,6 +42,19 @@ export async function deployChanged(run: PassRun, decided: Decided[], renewed: D
     const prev = decided.find((d) => d.cert.name === o.name)?.stored;
     failResult(run, results, { cert: item.cert, error: o.error ?? new DeployError('deploy failed'), stage: 'deploy', ms: r.result === 'renewed' ? r.ms : 0, decision: r.decision, notAfter: prev?.state === 'ok' ? prev.cert.info.notAfter : undefined });
   }
+}
+
+/**
+ * Keeps the deployed file paths with the certificate's state, so `certkeeper remove --files` can find
+ * them once the certificate has left the configuration. Written only when they changed.
+ */
+async function rememberDeployed(run: PassRun, cert: DeployItem['cert']): Promise<void> {
+  const files = cert.targets.flatMap((t) => t.files.map((f) => f.path)).sort();
+  const known = run.deps.store.state.get(cert.name).deployedFiles ?? [];
+  if (known.join('\0') === files.join('\0')) return;
+  await run.deps.store.state
+    .update(cert.name, (s) => ({ ...s, deployedFiles: files }))
+    .catch((err: unknown) => run.logger.warn({ cert: cert.name, err: oneLine(err) }, 'could not note the deployed files; certkeeper remove --files will not list them'));
 }
 
 /** One deploy event per server; every certificate deployed to it shares one test and one reload. */

@@ -1,7 +1,7 @@
 import type { AriWindow } from '../acme/ari.js';
 import type { ReadResult } from '../store/certs.js';
 import type { IssuerIdentity } from './ports.js';
-import { sameDirectory } from './replaces.js';
+import { issuingCa } from './replaces.js';
 
 export interface RenewalPolicy {
   beforeDays: number;
@@ -48,14 +48,23 @@ export function renewalDue(
   if (meta.keyType !== configured.keyType) {
     return { due: true, reason: `key type changed from ${meta.keyType} to ${configured.keyType}` };
   }
-  const issuer = facts.issuer;
-  if (issuer && !sameDirectory(meta.directory, issuer.directory)) {
-    return { due: true, reason: `issued by another CA (${meta.directory}); acme.directory is now ${issuer.directory}` };
+  if (meta.revoked) return { due: true, reason: `revoked at ${meta.revoked.at} (${meta.revoked.reason})` };
+  // A certificate from one of its fallback CAs is kept until it is due; that renewal starts at the first CA.
+  const issuer = facts.issuer && issuingCa(facts.issuer, meta.directory);
+  if (facts.issuer && !issuer) {
+    return { due: true, reason: `issued by another CA (${meta.directory}); acme.directory is now ${facts.issuer.directory}` };
   }
   // Certificates stored before accounts were recorded carry none: nothing to compare, nothing due.
   if (issuer && meta.account && issuer.account !== undefined && meta.account !== issuer.account) {
     return { due: true, reason: `issued to another ACME account (${meta.account}); this installation now uses ${issuer.account ?? 'a new account'}` };
   }
+  const byFallback = facts.issuer && issuer !== facts.issuer ? `; issued by the fallback CA ${meta.directory}, the next renewal tries ${facts.issuer.directory} first` : '';
+  const d = byLifetime(info, policy, now, facts);
+  return byFallback ? { ...d, reason: d.reason + byFallback } : d;
+}
+
+/** Due by the CA's renewal window for this certificate when there is one, else by its lifetime. */
+function byLifetime(info: { notBefore: Date; notAfter: Date }, policy: RenewalPolicy, now: Date, facts: { window?: AriWindow; certId?: string }): DueDecision {
   const lifetime = info.notAfter.getTime() - info.notBefore.getTime();
   const left = (info.notAfter.getTime() - now.getTime()) / DAY;
   if (left <= 0) return { due: true, renewAt: info.notAfter, reason: `expired ${(-left).toFixed(1)} days ago` };

@@ -6,7 +6,7 @@ import { afterFailure, humanActionNote, orderKey } from './backoff.js';
 import type { Decided } from './decide.js';
 import { mapLimit } from './limit.js';
 import type { IssuedSet } from './ports.js';
-import { replacesFor } from './replaces.js';
+import { issuingCa, replacesFor } from './replaces.js';
 import { failResult, type PassRun, type Results } from './run.js';
 
 /**
@@ -68,7 +68,8 @@ async function claimed<T>(run: PassRun, d: Decided, fn: (renewedElsewhere: Deplo
 async function issueOne(run: PassRun, d: Decided): Promise<IssuedSet> {
   if (run.signal.aborted) throw new AbortedError('stopping: order not started');
   const { cert, stored } = d;
-  const replaces = replacesFor(stored, d.certId, d.issuer, cert.domains, run.now());
+  // Judged against the CA that issued the stored certificate, which may be a fallback CA.
+  const replaces = replacesFor(stored, d.certId, (stored.state === 'ok' && issuingCa(d.issuer, stored.cert.meta.directory)) || d.issuer, cert.domains, run.now());
   if (stored.state === 'ok') run.logger.info({ cert: cert.name, replaces: replaces.hint?.certId, why: replaces.reason }, replaces.hint ? 'the order names the certificate it replaces' : 'the order does not name the certificate it replaces');
   return run.deps.issuer.issue(
     {
@@ -95,7 +96,7 @@ async function storeIssued(run: PassRun, d: Decided, issued: IssuedSet): Promise
   });
   run.logger.info({ cert: cert.name, notAfter: saved.info.notAfter.toISOString(), ms: Date.now() - t0 }, 'certificate stored');
   await run.deps.store.state
-    .update(cert.name, () => ({ failures: 0 }))
+    .update(cert.name, (s) => ({ failures: 0, ...(s.deployedFiles ? { deployedFiles: s.deployedFiles } : {}) }))
     .catch((err: unknown) => run.logger.warn({ cert: cert.name, err: oneLine(err) }, 'could not clear the failure count; the certificate is stored and will be deployed'));
   return { cert, stored: saved };
 }

@@ -41,6 +41,11 @@ export interface IssuerIdentity {
   directory: string;
   /** Account URL; null when none is registered yet (the next order registers one); undefined when unknown. */
   account: string | null | undefined;
+  /**
+   * The certificate's fallback CAs, in order. A certificate one of them issued is as good as one
+   * from the first CA (not renewed early); the next renewal still starts with the first.
+   */
+  also?: { directory: string; account: string | null | undefined }[];
 }
 
 /** A certificate a new order may say it replaces (RFC 9773 §5), valid only at this CA and account. */
@@ -69,7 +74,7 @@ export interface IssuedSet {
 
 /** Orders certificates from a CA (acme/issuer.ts). */
 export interface Issuer {
-  /** Which CA and account would issue `cert` now, from local data only (no network). */
+  /** Which CA and account would issue `cert` now, and its fallbacks, from local data only (no network). */
   identity(cert: ResolvedCertificate): Promise<IssuerIdentity>;
   /**
    * The CA's renewal information (RFC 9773) for a stored certificate: its certID when the CA speaks

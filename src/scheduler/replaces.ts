@@ -25,6 +25,14 @@ export function replacesFor(
   return { hint: { certId, directory: issuer.directory, account: meta.account }, reason: 'same CA and account, a name carries over' };
 }
 
+/**
+ * The CA among a certificate's configured ones (the first, then its fallbacks) whose directory
+ * issued a stored certificate; undefined when none did.
+ */
+export function issuingCa(identity: IssuerIdentity, directory: string | undefined): { directory: string; account: string | null | undefined } | undefined {
+  return [identity, ...(identity.also ?? [])].find((i) => sameDirectory(directory, i.directory));
+}
+
 /** Directory URLs compare without a trailing slash. */
 export function sameDirectory(a: string | undefined, b: string | undefined): boolean {
   return a !== undefined && b !== undefined && a.replace(/\/+$/, '') === b.replace(/\/+$/, '');

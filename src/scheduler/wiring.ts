@@ -2,7 +2,9 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { acmeIssuer, type ChallengeDeps } from '../acme/issuer.js';
 import type { Config, ResolvedCertificate } from '../config/load.js';
-import { DIRECTORIES } from '../config/schema.js';
+import { stagingFor } from '../acme/known-cas.js';
+import { configureHttp } from '../acme/http.js';
+import { allCas } from '../config/ca-chain.js';
 import { deployCertificates, deployedMatches, recoverDeploys } from '../deploy/deployer.js';
 import { DnsProviders } from '../dns/instances.js';
 import type { DnsLookups } from '../propagation/lookups.js';
@@ -21,11 +23,9 @@ export interface WiringOptions {
   observer?: Observer;
 }
 
-/** Staging directory for --dry-run: the CA's own test endpoint where one exists, else the configured CA. */
-export function dryRunDirectory(directory: string): string {
-  if (directory === DIRECTORIES.letsencrypt) return DIRECTORIES['letsencrypt-staging']!;
-  if (directory === DIRECTORIES.google) return DIRECTORIES['google-staging']!;
-  return directory;
+/** Staging directory for --dry-run: the CA's own test endpoint where one exists, else the configured CA (null: none, ZeroSSL). */
+export function dryRunDirectory(directory: string): string | null {
+  return stagingFor(directory);
 }
 
 /**
@@ -45,13 +45,15 @@ export async function openPassDeps(config: Config, logger: Logger, opts: WiringO
   const lookups = () => (dnsLookups ??= import('../propagation/lookups.js').then((m) => m.dnsLookupsForPass(config)));
   // Challenge records a killed run left in DNS go first, before new orders write at the same names.
   const pendingTxt = await pendingTxtForPass(config.dataDir, config.dns, (e) => providers.get(e), logger, signal);
+  // Every CA of every certificate is trusted and routed (proxy) before the first request to any of them.
+  configureHttp(allCas(config.acme, config.certificates.map((c) => c.cas)), { defaultProxy: config.acme.proxy });
   return {
     store: { certs: new CertificateStore(config.dataDir), state },
     issuer: acmeIssuer({
-      acme: config.acme,
       dataDir: config.dataDir,
-      orderDirectory: opts.dryRun ? dryRunDirectory(config.acme.directory) : config.acme.directory,
+      dryRun: opts.dryRun,
       logger,
+      observer: opts.observer,
       now: opts.now,
       random: opts.random,
       challenges: async (cert) => challengeDeps(config, cert, { providers, dnsLookups: await lookups(), pending: pendingTxt(cert.name), logger, observer: opts.observer }),

@@ -3,7 +3,7 @@ import { readFileSync, readlinkSync } from 'node:fs';
 import { mkdir, readdir, readlink, rename, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StoreError } from '../errors.js';
-import { fsyncDir, writeFileSynced } from './atomic.js';
+import { fsyncDir, writeFileAtomic, writeFileSynced } from './atomic.js';
 import { FactsIndex } from './facts-index.js';
 import { keyMatchesCertificate, readCertificateInfo, splitPem, type CertificateInfo } from './x509.js';
 
@@ -24,6 +24,8 @@ export interface CertificateMeta {
   /** ACME account URL that ordered it (absent in older versions). */
   account?: string;
   orderUrl?: string;
+  /** Set by `certkeeper revoke`: the CA revoked it, so it is due at once. */
+  revoked?: { at: string; reason: string };
   /**
    * Facts about fullchain.pem, written at save time with its SHA-256, so that reading the store does
    * not parse X.509 (10,000 certificates: no 1 s of parsing per pass). Absent in older versions.
@@ -139,6 +141,38 @@ export class CertificateStore {
     }
     await this.prune(name, version).catch(() => undefined);
     return { name, dir: this.currentDir(name), fullchainPem: full, keyPem, info, meta };
+  }
+
+  /** Names of every stored certificate, configured or not (from certs/). */
+  async list(): Promise<string[]> {
+    const names = await readdir(join(this.dataDir, 'certs')).catch(() => [] as string[]);
+    return names.filter((n) => !n.startsWith('.') && !n.endsWith('.tmp')).sort();
+  }
+
+  /** Marks the current certificate revoked (meta.json of its version, rewritten atomically). */
+  async markRevoked(name: string, revoked: { at: string; reason: string }): Promise<void> {
+    const file = join(this.currentDir(name), 'meta.json');
+    try {
+      const meta = JSON.parse(readFileSync(file, 'utf8')) as CertificateMeta;
+      await writeFileAtomic(file, `${JSON.stringify({ ...meta, revoked }, null, 2)}\n`, { mode: 0o644 });
+      // The one change to a stored version: its index entry goes, and the next read takes meta.json again.
+      this.index.drop(name);
+      await this.index.flush();
+    } catch (err) {
+      throw new StoreError(`${name}: cannot mark the certificate revoked in ${file}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /** What `remove` deletes: the current link and every archived version. */
+  entries(name: string): string[] {
+    return [this.currentDir(name), join(this.dataDir, 'archive', name)];
+  }
+
+  /** Deletes a certificate from the store: the link first (it is gone for readers at once), then its archive. */
+  async remove(name: string): Promise<void> {
+    await rm(this.currentDir(name), { force: true });
+    await fsyncDir(join(this.dataDir, 'certs')).catch(() => undefined);
+    await rm(join(this.dataDir, 'archive', name), { recursive: true, force: true });
   }
 
   /** Keeps the newest versions; never the current one. */

@@ -11,8 +11,8 @@ interface Entry {
 /**
  * meta.json (with its cached X.509 facts) of every current certificate in one file, `dataDir/index.json`,
  * so that `status` and a pass over thousands of certificates read one file and a link each instead of
- * three files each. An archive version is never changed once written, so an entry is valid exactly as
- * long as `certs/NAME` still points at its `target`; anything else is read from the files and the entry
+ * three files each. An archive version does not change once written, so an entry is valid as long as
+ * `certs/NAME` still points at its `target` (marking it revoked drops the entry); anything else is read from the files and the entry
  * replaced. Only a cache: lost, stale or unreadable, it costs time, never correctness.
  */
 export class FactsIndex {
@@ -30,6 +30,13 @@ export class FactsIndex {
     const entries = this.load();
     if (entries[name]?.target === target) return;
     entries[name] = { target, meta };
+    this.dirty = true;
+  }
+
+  drop(name: string): void {
+    const entries = this.load();
+    if (!(name in entries)) return;
+    delete entries[name];
     this.dirty = true;
   }
 

@@ -16,6 +16,8 @@ export interface CertState {
   /** Set when the last failure is one retrying cannot fix (bad credentials, a refused name): what a person must fix. */
   humanAction?: string;
   ari?: AriState;
+  /** Files the last successful deploy wrote, so `certkeeper remove --files` finds them after the certificate left the configuration. */
+  deployedFiles?: string[];
 }
 
 interface StateFile {
@@ -67,10 +69,27 @@ export class StateStore {
     return this.certs.get(name) ?? { failures: 0 };
   }
 
+  /** Names with an entry. */
+  names(): string[] {
+    return [...this.certs.keys()];
+  }
+
+  /** Forgets one certificate's entry (certkeeper remove). */
+  async delete(name: string): Promise<void> {
+    if (!this.certs.has(name)) return;
+    this.certs.delete(name);
+    await this.persist();
+  }
+
   /** Applies `fn` to one certificate's state and persists the whole file. */
   async update(name: string, fn: (s: CertState) => CertState): Promise<CertState> {
     const next = fn({ ...this.get(name) });
     this.certs.set(name, next);
+    await this.persist();
+    return next;
+  }
+
+  private async persist(): Promise<void> {
     // Object.fromEntries defines own properties, so "__proto__" is written as a key, not a prototype.
     const snapshot = `${JSON.stringify({ version: 1, certs: Object.fromEntries(this.certs) } satisfies StateFile, null, 2)}\n`;
     this.writing = this.writing.catch(() => undefined).then(async () => {
@@ -78,7 +97,6 @@ export class StateStore {
       await writeFileAtomic(this.path, snapshot, { mode: 0o600 });
     });
     await this.writing;
-    return next;
   }
 }
 
@@ -94,6 +112,7 @@ function sane(v: unknown): CertState {
   if (isTime(e.lastFailure)) out.lastFailure = e.lastFailure;
   if (typeof e.humanAction === 'string') out.humanAction = e.humanAction;
   if (typeof e.ordered === 'string') out.ordered = e.ordered;
+  if (Array.isArray(e.deployedFiles) && e.deployedFiles.every((f) => typeof f === 'string')) out.deployedFiles = e.deployedFiles as string[];
   const a = e.ari as Record<string, unknown> | undefined;
   if (a && typeof a.certId === 'string' && isTime(a.start) && isTime(a.end) && isTime(a.selected) && isTime(a.nextPoll)) {
     out.ari = { certId: a.certId, start: a.start, end: a.end, selected: a.selected, nextPoll: a.nextPoll, ...(typeof a.explanationUrl === 'string' ? { explanationUrl: a.explanationUrl } : {}) };

@@ -20,7 +20,7 @@ export interface MadeCertificate {
  * signed by a throwaway issuer. `publicKey` (SPKI DER) puts someone else's key in it — the way a
  * tampered CA answer would look to the client that holds that key.
  */
-export async function makeCertificate(names: string[], opts: { notBefore?: Date; days?: number; publicKey?: ArrayBuffer | Uint8Array } = {}): Promise<MadeCertificate> {
+export async function makeCertificate(names: string[], opts: { notBefore?: Date; days?: number; publicKey?: ArrayBuffer | Uint8Array; issuerName?: string } = {}): Promise<MadeCertificate> {
   const notBefore = opts.notBefore ?? new Date(Date.now() - 60_000);
   const issuerKeys = (await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify'])) as KeyPair;
   const leafKeys = opts.publicKey ? undefined : ((await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify'])) as KeyPair);
@@ -28,7 +28,7 @@ export async function makeCertificate(names: string[], opts: { notBefore?: Date;
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: Buffer.from(webcrypto.getRandomValues(new Uint8Array(8))).toString('hex').replace(/^[89a-f]/, '1'),
     subject: `CN=${names[0]}`,
-    issuer: 'CN=certkeeper test issuer',
+    issuer: `CN=${opts.issuerName ?? 'certkeeper test issuer'}`,
     notBefore,
     notAfter: new Date(notBefore.getTime() + (opts.days ?? 90) * DAY),
     signingAlgorithm: SIGN,

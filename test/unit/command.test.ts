@@ -36,13 +36,14 @@ describe('runCommand', () => {
   it("kills the command's whole process group on timeout: no child outlives it", async () => {
     const marker = `ck-group-${randomBytes(4).toString('hex')}`;
     // `; true` keeps sh from exec'ing sleep, so sleep is a child that would survive a kill of sh alone.
-    const running = runCommand(['sh', '-c', `sleep 60; true # ${marker}`], { timeoutMs: 500 });
+    // The timeout leaves room to see both processes first, even on a loaded machine.
+    const running = runCommand(['sh', '-c', `sleep 60; true # ${marker}`], { timeoutMs: 5_000 });
     let pids: number[] = [];
     await waitFor(async () => (pids = [...(await processesOf(marker)).keys()]).length === 2, 'sh and its sleep child to start');
     expect(await running).toMatchObject({ code: null, timedOut: true });
     // SIGKILL lands at once but a process takes a moment to die: await that, bounded, per pid.
     for (const pid of pids) await waitFor(() => isGone(pid), `process ${pid} to be gone`, 10_000);
-  }, 20_000);
+  }, 30_000);
 
   it('an abort kills the group too', async () => {
     const marker = `ck-abort-${randomBytes(4).toString('hex')}`;

@@ -80,7 +80,7 @@ describe('renewal pass, with a fake store, issuer and deployer', () => {
     w.failIssue.clear();
     const forced = await pass(config, { now: () => new Date(now.getTime() + 60_000), force: true, only: ['a'] });
     expect(forced.map((r) => r.result)).toEqual(['renewed']);
-    expect(w.state.get('a')).toEqual({ failures: 0 });
+    expect(w.state.get('a')).toEqual({ failures: 0, deployedFiles: [expect.stringMatching(/fullchain\.pem$/), expect.stringMatching(/privkey\.pem$/)] });
   });
 
   it('a failed deploy is that certificate\'s failure, stage deploy; the stored certificate stays', async () => {

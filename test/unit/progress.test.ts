@@ -124,14 +124,14 @@ describe('summary and status tables', () => {
 
   it('status: days left coloured by urgency; plain without colour', () => {
     const entry = (name: string, daysLeft: number | null, due: boolean) => ({
-      name, domains: [`${name}.example.com`], state: 'ok' as const, issuer: 'R11', notAfter: '2026-02-01T00:00:00Z', daysLeft, due, reason: due ? 'inside the renewal window' : 'ok', renewAt: null, nextAttempt: null, humanAction: null,
+      name, domains: [`${name}.example.com`], state: 'ok' as const, ca: 'letsencrypt', issuer: 'R11', revoked: null, notAfter: '2026-02-01T00:00:00Z', daysLeft, due, reason: due ? 'inside the renewal window' : 'ok', renewAt: null, nextAttempt: null, humanAction: null,
     });
     const entries = [entry('a', 60, false), entry('b', 20, true), entry('c', 3, true)];
     const coloured = renderStatus(entries, en, palette(true));
     expect(coloured).toMatch(/\x1b\[32m60\x1b\[39m/);
     expect(coloured).toMatch(/\x1b\[33m20\x1b\[39m/);
     expect(coloured).toMatch(/\x1b\[31m3\x1b\[39m/);
-    expect(renderStatus(entries, en, plain).split('\n')[0]).toBe('NAME  DOMAINS        ISSUER  NOT AFTER   DAYS LEFT  DUE');
+    expect(renderStatus(entries, en, plain).split('\n')[0]).toBe('NAME  DOMAINS        CA           ISSUER  NOT AFTER   DAYS LEFT  DUE');
     expect(renderStatus(entries, en, plain)).not.toMatch(/\x1b/);
   });
 });

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import { registeredAccount } from '../../acme/account-file.js';
+import { caName } from '../../acme/known-cas.js';
+import type { CaSettings } from '../../config/ca-chain.js';
+import { AccountStore } from '../../store/accounts.js';
 import { deferForBackoff, humanActionNote, orderKey } from '../../scheduler/backoff.js';
 import { renewalDue, daysLeft } from '../../scheduler/due.js';
 import { mapLimit } from '../../scheduler/limit.js';
@@ -22,13 +24,20 @@ export function register(program: Command, ctx: CliContext): void {
       const store = new CertificateStore(config.dataDir);
       const now = ctx.now();
       const state = await StateStore.open(config.dataDir, undefined, { readOnly: true }).catch(() => undefined).then((s) => s ?? { get: () => ({ failures: 0 }) as CertState });
-      const issuer = { directory: config.acme.directory, account: registeredAccount(config.dataDir, config.acme.directory) };
+      const accounts = new AccountStore(config.dataDir);
+      const known = new Map<string, string | null | undefined>();
+      const identityOf = (ca: CaSettings) => {
+        if (!known.has(ca.directory)) known.set(ca.directory, accounts.registered(ca.directory));
+        return { directory: ca.directory, account: known.get(ca.directory) };
+      };
       const entries: StatusEntry[] = await mapLimit(
         config.certificates,
         64,
         async (c) => {
           const stored = await store.read(c.name);
           const st = state.get(c.name);
+          const [first, ...rest] = c.cas.map(identityOf);
+          const issuer = { ...first!, also: rest };
           // Stored facts carry the ARI certID; older ones need an X.509 parse, only when there is a window to match.
           let certId: string | undefined;
           try {
@@ -44,7 +53,9 @@ export function register(program: Command, ctx: CliContext): void {
             name: c.name,
             domains: c.domains,
             state: stored.state,
+            ca: stored.state === 'ok' ? caName(stored.cert.meta.directory) : null,
             issuer: info?.issuer ?? null,
+            revoked: stored.state === 'ok' && stored.cert.meta.revoked ? `${stored.cert.meta.revoked.at} (${stored.cert.meta.revoked.reason})` : null,
             notAfter: info?.notAfter.toISOString() ?? null,
             daysLeft: info ? daysLeft(info.notAfter, now) : null,
             due: due.due,
@@ -56,10 +67,13 @@ export function register(program: Command, ctx: CliContext): void {
         },
       );
       await store.flush();
+      // Certificates dropped from the configuration stay in the store until `certkeeper remove`.
+      const unconfigured = (await store.list()).filter((n) => !config.certificates.some((c) => c.name === n));
       if (opts.json) {
-        ctx.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
+        const leftovers = unconfigured.map((name) => ({ name, configured: false }));
+        ctx.stdout.write(`${JSON.stringify([...entries.map((e) => ({ ...e, configured: true })), ...leftovers], null, 2)}\n`);
         return;
       }
-      ctx.stdout.write(renderStatus(entries, messagesFor(cmd, ctx), palette(colorEnabled(ctx.stdout, ctx.env))));
+      ctx.stdout.write(renderStatus(entries, messagesFor(cmd, ctx), palette(colorEnabled(ctx.stdout, ctx.env)), unconfigured));
     });
 }

@@ -6,7 +6,9 @@ export type Notice =
   | { kind: 'success'; name: string; domains: string[]; notAfter: Date; deployed: boolean; at: Date }
   /** `where`: the copy in use that expires first; `reason`: why it is not being replaced. */
   | { kind: 'expiring'; name: string; domains: string[]; notAfter: Date; threshold: number; where: string; reason: string; at: Date }
-  | { kind: 'test'; channel: string; host: string; at: Date };
+  | { kind: 'test'; channel: string; host: string; at: Date }
+  /** Issued by a fallback CA after a CA-side failure: nothing failed, but a person may want to know. */
+  | { kind: 'fallback'; name: string; domains: string[]; from: string; to: string; error: string; at: Date };
 
 export interface Rendered {
   title: string;
@@ -53,6 +55,10 @@ const T = {
     todo: 'What to do',
     testText: (c: string, h: string) => `Channel "${c}" on ${h} works. certkeeper will send alerts here.`,
     nothing: 'nothing; this is for your records',
+    fallbackTitle: (n: string) => `certkeeper: ${n} was issued by a fallback CA`,
+    fallbackFrom: 'CA that failed',
+    fallbackTo: 'Issued by',
+    fallbackTodo: 'Nothing for now; the next renewal tries the first CA again. If this repeats, check the first CA (status page, network, proxy).',
   },
   zh: {
     failureTitle: (n: string) => `certkeeper：证书 ${n} 续期失败`,
@@ -76,6 +82,10 @@ const T = {
     todo: '处理建议',
     testText: (c: string, h: string) => `${h} 上的通知渠道「${c}」工作正常，certkeeper 会把告警发到这里。`,
     nothing: '无需处理',
+    fallbackTitle: (n: string) => `certkeeper：证书 ${n} 由备用 CA 签发`,
+    fallbackFrom: '失败的 CA',
+    fallbackTo: '签发 CA',
+    fallbackTodo: '暂无需处理，下次续期会先试第一个 CA。如反复出现，请检查第一个 CA（状态页、网络、代理）。',
   },
 } as const;
 
@@ -134,6 +144,17 @@ function block(n: Notice, lang: Language): Block {
       };
     case 'test':
       return { title: t.testTitle, lines: [{ value: t.testText(n.channel, n.host) }] };
+    case 'fallback':
+      return {
+        title: t.fallbackTitle(n.name),
+        lines: [
+          { label: t.names, value: n.domains.join(', ') },
+          { label: t.fallbackFrom, value: n.from },
+          { label: t.error, value: n.error },
+          { label: t.fallbackTo, value: n.to },
+          { label: t.todo, value: t.fallbackTodo },
+        ],
+      };
   }
 }
 
@@ -176,5 +197,6 @@ function asData(n: Notice): Record<string, unknown> {
     ...(n.kind === 'failure' ? { stage: n.stage, code: n.code } : {}),
     ...(n.kind === 'expiring' ? { threshold: n.threshold, where: n.where, reason: n.reason } : {}),
     ...(n.kind === 'success' ? { deployed: n.deployed } : {}),
+    ...(n.kind === 'fallback' ? { from: n.from, to: n.to } : {}),
   };
 }

@@ -74,6 +74,9 @@ export class Notifier implements Observer {
     if (this.channels.length === 0) return;
     if (e.type === 'certificate-failed') {
       this.push('failure', { kind: 'failure', name: e.name, domains: e.domains, stage: e.stage, error: this.clean(e.error), code: e.code, notAfter: e.notAfter, at: e.at });
+    } else if (e.type === 'ca-fallback') {
+      // Sent where failures go: a CA failed, even though the certificate did not.
+      this.push('failure', { kind: 'fallback', name: e.name, domains: e.domains, from: e.from, to: e.to, error: this.clean(e.error), at: e.at });
     } else if (e.type === 'certificate-renewed') {
       this.push('success', { kind: 'success', name: e.name, domains: e.domains, notAfter: e.notAfter, deployed: e.deployed, at: e.at });
     } else if (e.type === 'certificate-in-use') {

@@ -1,0 +1,96 @@
+import { readFileSync } from 'node:fs';
+import { Agent as HttpAgent, type ClientRequest } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { rootCertificates } from 'node:tls';
+import * as acme from 'acme-client';
+import { Agent as AgentBase, type AgentConnectOpts } from 'agent-base';
+import { HttpsProxyAgent } from 'https-proxy-agent';
+
+/** What one CA needs from the process-wide HTTP layer. */
+export interface HttpSettings {
+  directory?: string;
+  caBundle?: string;
+  proxy?: string;
+}
+
+// acme-client's axios instance is process-wide, so these are too. They only grow: every CA the
+// configuration names is reachable at once (a primary and its fallbacks in one pass).
+const bundles = new Set<string>();
+const routes = new Map<string, string | undefined>();
+let defaultProxy: string | undefined;
+let applied: string | undefined;
+
+/**
+ * acme-client's HTTP settings. We keep connections alive (one TLS handshake per pass, not per
+ * request), trust the configured CA bundles on top of the public roots, send each CA's requests
+ * through its proxy (an HTTP CONNECT tunnel; other hosts, such as ZeroSSL's EAB API, use
+ * `defaultProxy`), and turn off acme-client's own retry loop: that loop sleeps for whatever
+ * Retry-After says (an hour on a rate limit) and crashes with a TypeError when the CA is unreachable
+ * (upstream issue #101). Retries happen in session.ts instead, bounded. Only ACME traffic goes
+ * through this axios instance; the DNS providers' SDKs never see the proxy.
+ */
+export function configureHttp(cas: HttpSettings[], opts: { defaultProxy?: string } = {}): void {
+  for (const ca of cas) {
+    if (ca.caBundle) bundles.add(ca.caBundle);
+    if (ca.directory) routes.set(originOf(ca.directory), ca.proxy);
+  }
+  if (opts.defaultProxy !== undefined) defaultProxy = opts.defaultProxy;
+  const key = JSON.stringify([[...bundles].sort(), [...routes].sort(), defaultProxy ?? null]);
+  if (key === applied) return;
+  applied = key;
+
+  const ca = bundles.size ? trustedRoots([...bundles]) : undefined;
+  const axios = acme.axios as unknown as { defaults: Record<string, any> };
+  const direct = new HttpsAgent({ keepAlive: true, maxSockets: 16, ...(ca ? { ca } : {}) });
+  const proxied = defaultProxy !== undefined || [...routes.values()].some((p) => p !== undefined);
+  if (proxied) {
+    const agent = new RoutingAgent(ca, direct, (origin) => (routes.has(origin) ? routes.get(origin) : defaultProxy));
+    axios.defaults.httpsAgent = agent;
+    axios.defaults.httpAgent = agent;
+    // The configured proxy, not one from the environment (axios reads HTTPS_PROXY by itself).
+    axios.defaults.proxy = false;
+  } else {
+    axios.defaults.httpsAgent = direct;
+  }
+  axios.defaults.acmeSettings.retryMaxAttempts = 0;
+  axios.defaults.timeout = 30_000;
+}
+
+/** "host:port" of a URL, as an agent sees the request's target. */
+export function originOf(url: string): string {
+  const u = new URL(url);
+  return `${u.hostname.replace(/^\[|\]$/g, '')}:${u.port || (u.protocol === 'http:' ? 80 : 443)}`;
+}
+
+/**
+ * The public roots plus the configured bundles: a private CA's bundle must not stop a public
+ * fallback CA from being trusted. NODE_EXTRA_CA_CERTS is honoured here too, as an explicit `ca` list
+ * replaces Node's default store (extras included).
+ */
+function trustedRoots(files: string[]): string[] {
+  const extra = process.env.NODE_EXTRA_CA_CERTS;
+  return [...rootCertificates, ...[...files, ...(extra ? [extra] : [])].map((f) => readFileSync(f, 'utf8'))];
+}
+
+/** Sends each request direct or through the proxy its target's CA is configured with. */
+class RoutingAgent extends AgentBase {
+  private readonly proxies = new Map<string, HttpsProxyAgent<string>>();
+  private readonly plain = new HttpAgent({ keepAlive: true });
+
+  constructor(
+    private readonly ca: string[] | undefined,
+    private readonly direct: HttpsAgent,
+    private readonly proxyFor: (origin: string) => string | undefined,
+  ) {
+    super({ keepAlive: true, maxSockets: 16 });
+  }
+
+  connect(req: ClientRequest, opts: AgentConnectOpts): Promise<import('node:net').Socket> | HttpAgent {
+    const proxy = this.proxyFor(`${opts.host}:${opts.port}`);
+    if (!proxy) return opts.secureEndpoint ? this.direct : this.plain;
+    let agent = this.proxies.get(proxy);
+    if (!agent) this.proxies.set(proxy, (agent = new HttpsProxyAgent(proxy, { keepAlive: true })));
+    // The tunnel's TLS session is with the CA, so the CA bundle applies to it, not to the proxy.
+    return agent.connect(req, { ...opts, ...(this.ca ? { ca: this.ca } : {}) } as AgentConnectOpts);
+  }
+}
