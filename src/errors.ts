@@ -2,7 +2,10 @@
  * The small set of error classes certkeeper raises. Every failure that reaches a user is one of these:
  * a stable `code`, a one-line message that says what is wrong and what to do, and the original cause.
  * Library errors (acme-client, SDKs, fs) are wrapped at the module boundary that called them.
+ * A message given as a `Said` (a key of the catalog's error section) is also said in the user's language.
  */
+import { english, type Said } from './i18n/errors.js';
+
 export type ErrorCode =
   | 'CONFIG'
   | 'USAGE'
@@ -20,25 +23,36 @@ export class CertkeeperError extends Error {
   readonly code: ErrorCode;
   /** Retrying the same operation cannot help (bad credentials, invalid names, refused by policy). */
   readonly noRetry: boolean;
+  /** The message as a catalog key, when it has one: the CLI says it in the user's language. */
+  readonly said?: Said;
 
-  constructor(code: ErrorCode, message: string, opts: { cause?: unknown; noRetry?: boolean } = {}) {
-    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+  constructor(code: ErrorCode, message: string | Said, opts: { cause?: unknown; noRetry?: boolean } = {}) {
+    super(typeof message === 'string' ? message : english(message), opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = new.target.name;
     this.code = code;
     this.noRetry = opts.noRetry ?? false;
+    if (typeof message !== 'string') this.said = message;
   }
 }
 
 /** One problem in the configuration, located by its path (`certificates[0].domains[1]`). */
 export interface ConfigIssue {
   path: string;
+  /** In English, for logs and tests. */
   message: string;
+  /** The message as a catalog key, when it has one. */
+  said?: Said;
+}
+
+/** A config issue whose message comes from the catalog. */
+export function configIssue(path: string, said: Said): ConfigIssue {
+  return { path, message: english(said), said };
 }
 
 export class ConfigError extends CertkeeperError {
   readonly issues: ConfigIssue[];
-  constructor(issues: ConfigIssue[] | string, opts: { cause?: unknown } = {}) {
-    const list = typeof issues === 'string' ? [{ path: '', message: issues }] : issues;
+  constructor(issues: ConfigIssue[] | string | Said, opts: { cause?: unknown } = {}) {
+    const list = typeof issues === 'string' ? [{ path: '', message: issues }] : Array.isArray(issues) ? issues : [configIssue('', issues)];
     super('CONFIG', list.map(formatIssue).join('\n'), { ...opts, noRetry: true });
     this.issues = list;
   }
@@ -49,7 +63,7 @@ export function formatIssue(issue: ConfigIssue): string {
 }
 
 export class UsageError extends CertkeeperError {
-  constructor(message: string) {
+  constructor(message: string | Said) {
     super('USAGE', message, { noRetry: true });
   }
 }

@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import { UsageError } from '../errors.js';
+import { said } from '../i18n/errors.js';
 import type { CliContext } from './context.js';
 
 /**
@@ -8,7 +9,7 @@ import type { CliContext } from './context.js';
  */
 export async function confirm(ctx: CliContext, question: string, yes: boolean | undefined): Promise<boolean> {
   if (yes) return true;
-  if (!ctx.stdin?.isTTY) throw new UsageError(`${question.replace(/\?$/, '')}: confirm with --yes (no terminal to ask on)`);
+  if (!ctx.stdin?.isTTY) throw new UsageError(said('confirmYes', question.replace(/\?$/, '')));
   const rl = createInterface({ input: ctx.stdin, output: ctx.stderr });
   try {
     return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());

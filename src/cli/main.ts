@@ -3,6 +3,7 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { CertkeeperError, ConfigError, UsageError, formatIssue } from '../errors.js';
+import { sayIn, type Said } from '../i18n/errors.js';
 import { detectLang, langFromArgv, messages } from '../i18n/index.js';
 import { cliClock } from '../testing/clock.js';
 import { EXIT, type CliContext } from './context.js';
@@ -75,15 +76,17 @@ export function reportError(err: unknown, ctx: CliContext, lang?: string): numbe
     // commander has already printed its message (unknown option, missing argument, --help).
     return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
   }
+  // What has a catalog key is said in the chosen language; the rest (a library's words) as it came.
+  const say = (s: Said | undefined, message: string) => (s ? sayIn(m.errors, s) : message);
   if (err instanceof ConfigError) {
-    for (const issue of err.issues) ctx.stderr.write(`${m.errorPrefix}${m.configPrefix}${formatIssue(issue)}\n`);
+    for (const issue of err.issues) ctx.stderr.write(`${m.errorPrefix}${m.configPrefix}${formatIssue({ path: issue.path, message: say(issue.said, issue.message) })}\n`);
     return EXIT.usage;
   }
   if (err instanceof UsageError) {
-    ctx.stderr.write(`${m.errorPrefix}${err.message}\n`);
+    ctx.stderr.write(`${m.errorPrefix}${say(err.said, err.message)}\n`);
     return EXIT.usage;
   }
-  const msg = err instanceof CertkeeperError ? err.message : err instanceof Error ? err.message.split('\n')[0] : String(err);
+  const msg = err instanceof CertkeeperError ? say(err.said, err.message) : err instanceof Error ? err.message.split('\n')[0] : String(err);
   ctx.stderr.write(`${m.errorPrefix}${msg}\n`);
   return EXIT.failed;
 }

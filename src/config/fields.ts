@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
+import { english, said, type Said } from '../i18n/errors.js';
 
 /**
  * Field types that several schemas share: the main configuration, the DNS providers' options and the
@@ -18,7 +19,7 @@ export const optionalDuration = () => z.union([z.string(), z.number()]).optional
 function toMs(v: string | number, ctx: z.RefinementCtx): number {
   const ms = parseDuration(v);
   if (ms === undefined) {
-    ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration; write e.g. 30s, 5m, 2h or 1d` });
+    addSaid(ctx, said('notDuration', String(v)));
     return z.NEVER;
   }
   return ms;
@@ -34,3 +35,8 @@ export const command = z
 export const passEnv = z
   .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'))
   .describe('environment variables passed to the command besides PATH, HOME, LANG, LC_ALL, TZ, DOCKER_HOST, CERTKEEPER_CONFIG');
+
+/** A custom zod issue whose message comes from the catalog, so the CLI can say it in the user's language. */
+export function addSaid<T>(ctx: z.RefinementCtx<T>, s: Said, path?: (string | number)[]): void {
+  ctx.addIssue({ code: 'custom', message: english(s), params: { said: s }, ...(path ? { path } : {}) });
+}

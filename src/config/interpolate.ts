@@ -1,4 +1,5 @@
-import type { ConfigIssue } from '../errors.js';
+import { configIssue, type ConfigIssue } from '../errors.js';
+import { said } from '../i18n/errors.js';
 
 const PATTERN = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-(.*?))?\}/g;
 
@@ -19,13 +20,7 @@ export function interpolateEnv(
       const value = env[name!];
       if (value !== undefined && value !== '') return value;
       if (fallback !== undefined) return fallback;
-      issues.push({
-        path,
-        message:
-          value === undefined
-            ? `environment variable ${name} is not set; set it, or write \${${name}:-default}`
-            : `environment variable ${name} is set but empty; give it a value, or write \${${name}:-default}`,
-      });
+      issues.push(configIssue(path, value === undefined ? said('envUnset', name!) : said('envEmpty', name!)));
       return '';
     });
   }

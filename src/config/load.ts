@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { ConfigError, type ConfigIssue } from '../errors.js';
+import { ConfigError, configIssue, type ConfigIssue } from '../errors.js';
+import { english, said, type Said } from '../i18n/errors.js';
 import { resolveCredentials } from '../dns/credentials.js';
 import { loadDescriptor, providerTypes } from '../dns/registry.js';
 import { resolveTarget, type ResolvedTarget } from '../deploy/layouts.js';
@@ -42,9 +43,7 @@ export function findConfigFile(explicit: string | undefined, env: NodeJS.Process
   if (existsSync(local)) return local;
   const system = '/etc/certkeeper/certkeeper.yaml';
   if (existsSync(system)) return system;
-  throw new ConfigError(
-    'no configuration file found: pass --config FILE, set CERTKEEPER_CONFIG, or create ./certkeeper.yaml (see config/certkeeper.example.yaml)',
-  );
+  throw new ConfigError(said('noConfigFile'));
 }
 
 export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
@@ -53,7 +52,7 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.
     text = readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigError(`${file}: cannot read the configuration file (${code === 'ENOENT' ? 'it does not exist' : code})`);
+    throw new ConfigError(said('cannotRead', file, code === 'ENOENT' ? undefined : code));
   }
   return parseConfig(text, file, env);
 }
@@ -67,17 +66,17 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
     if (hasCycle(raw)) throw new RangeError('cycle');
   } catch (err) {
     // A self-referencing alias (`k: &a [*a]`) or an alias bomb: report it, never a stack overflow.
-    const why = err instanceof RangeError ? 'an alias refers to itself' : (err as Error).message.split('\n')[0];
-    throw new ConfigError(`${file}: the YAML cannot be read (${why}); remove the recursive or repeated aliases (*name)`);
+    const why = err instanceof RangeError ? undefined : (err as Error).message.split('\n')[0];
+    throw new ConfigError(said('yamlUnreadable', file, why));
   }
   if (typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new ConfigError(`${file}: the configuration must be a mapping of keys (dataDir, acme, dns, certificates, ...)`);
+    throw new ConfigError(said('notMapping', file));
   }
   const issues: ConfigIssue[] = [];
   const interpolated = interpolateEnv(raw, env, issues);
   if (issues.length) throw new ConfigError(issues);
 
-  const parsed = configSchema.safeParse(interpolated);
+  const parsed = configSchema.safeParse(interpolated, { reportInput: true }); // tells a missing key from a wrong type
   if (!parsed.success) throw new ConfigError(zodIssues(parsed.error));
   const cfg = parsed.data;
   const baseDir = dirname(resolve(file));
@@ -88,11 +87,11 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
     const { type, ...rest } = entry;
     const descriptor = await loadDescriptor(type);
     if (!descriptor) {
-      issues.push({ path: `dns.${name}.type`, message: `unknown provider "${type}"; available: ${providerTypes().join(', ')}` });
+      issues.push(configIssue(`dns.${name}.type`, said('unknownProvider', type, providerTypes())));
       continue;
     }
     const withCreds = resolveCredentials(descriptor.credentials, rest, env, baseDir, `dns.${name}`, issues);
-    const opts = descriptor.options.safeParse(withCreds);
+    const opts = descriptor.options.safeParse(withCreds, { reportInput: true });
     if (!opts.success) {
       // A missing credential was already reported with the variables that supply it.
       const known = new Set(issues.map((i) => i.path));
@@ -144,8 +143,8 @@ export function zodIssues(error: z.ZodError, prefix = ''): ConfigIssue[] {
   return error.issues.flatMap((i) => {
     const path = joinPath(prefix, i.path);
     // An unknown top-level key has no path of its own; name it, so every line says where to look.
-    if (i.code === 'unrecognized_keys' && path === '') return i.keys.map((k) => ({ path: joinPath('', [k]), message: 'unknown key; check the spelling' }));
-    return [{ path, message: describeIssue(i) }];
+    if (i.code === 'unrecognized_keys' && path === '') return i.keys.map((k) => configIssue(joinPath('', [k]), said('unknownKey')));
+    return [configIssue(path, describeIssue(i))];
   });
 }
 
@@ -160,12 +159,23 @@ function joinPath(prefix: string, path: PropertyKey[]): string {
   return out;
 }
 
-function describeIssue(i: z.core.$ZodIssue): string {
-  if (i.code === 'unrecognized_keys') return `unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}; check the spelling`;
-  if (i.code === 'invalid_type' && i.input === undefined) return `is required`;
-  if (i.code === 'invalid_value') return `must be one of: ${i.values.map(String).join(', ')}`;
-  return i.message;
+/**
+ * A zod issue as a catalog message, so it can be said in the user's language: ours for the common
+ * cases; a custom issue's `said` (fields.ts addSaid); zod's own translation where the schema kept
+ * zod's wording; else the fixed text the schema gave zod, by its English words.
+ */
+function describeIssue(i: z.core.$ZodIssue): Said {
+  if (i.code === 'unrecognized_keys') return said('unknownKeys', i.keys);
+  if (i.code === 'invalid_type') return i.input === undefined ? said('required') : said('wrongType', i.expected);
+  if (i.code === 'invalid_value') return said('oneOf', i.values.map(String));
+  if (i.code === 'custom' && isSaid(i.params?.said)) return i.params.said;
+  // The value itself stays out: it may be a secret, and no message needs it.
+  const { message, path: _path, input: _input, ...raw } = i as z.core.$ZodIssue & { input?: unknown };
+  const zodWords = said('zod', raw as z.core.$ZodRawIssue);
+  return message === english(zodWords) ? zodWords : said('fixed', message);
 }
+
+const isSaid = (v: unknown): v is Said => typeof v === 'object' && v !== null && typeof (v as Said).key === 'string';
 
 /** yaml turns `k: &a [*a]` into a circular object; walking it would never end. */
 function hasCycle(v: unknown, seen = new Set<unknown>()): boolean {

@@ -1,7 +1,8 @@
 import cron from 'node-cron';
 import { z } from 'zod';
-import { command, duration, passEnv } from './fields.js';
-import { checkDomainName, notInPublicDns } from './names.js';
+import { addSaid, command, duration, passEnv } from './fields.js';
+import { said } from '../i18n/errors.js';
+import { checkDomainName, publicDnsProblem } from './names.js';
 import { notifySchema } from '../ops/notify/config.js';
 import { serverSchema } from '../ops/endpoint-config.js';
 import { caChain } from './ca-chain.js';
@@ -21,10 +22,7 @@ export const DIRECTORIES: Record<string, string> = {
 function directoryUrl(v: string, ctx: z.RefinementCtx): string {
   if (DIRECTORIES[v]) return DIRECTORIES[v];
   if (/^https:\/\/[^/\s]+/.test(v)) return v;
-  ctx.addIssue({
-    code: 'custom',
-    message: `"${v}" is neither a known CA (${Object.keys(DIRECTORIES).join(', ')}) nor an https:// directory URL`,
-  });
+  addSaid(ctx, said('unknownDirectory', v, Object.keys(DIRECTORIES)));
   return z.NEVER;
 }
 
@@ -76,7 +74,7 @@ export type KeyType = (typeof KEY_TYPES)[number];
 const domainName = z.string().transform((v, ctx) => {
   const r = checkDomainName(v);
   if ('error' in r) {
-    ctx.addIssue({ code: 'custom', message: r.error });
+    addSaid(ctx, r.said);
     return z.NEVER;
   }
   return r.name;
@@ -171,7 +169,7 @@ const certificate = z
   .superRefine((c, ctx) => {
     const seen = new Set<string>();
     c.domains.forEach((d, i) => {
-      if (seen.has(d)) ctx.addIssue({ code: 'custom', path: ['domains', i], message: `"${d}" is listed twice` });
+      if (seen.has(d)) addSaid(ctx, said('listedTwice', d), ['domains', i]);
       seen.add(d);
     });
   });
@@ -209,13 +207,10 @@ const deployTarget = z
   .strict()
   .superRefine((d, ctx) => {
     if (d.mode === 'signal' && !d.pidFile === (d.pid === undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['pidFile'], message: d.pidFile ? 'give pidFile or pid, not both' : 'signal mode needs pidFile (e.g. /run/nginx.pid) or pid (1 in a sidecar sharing Nginx\'s PID namespace)' });
+      addSaid(ctx, said(d.pidFile ? 'pidBoth' : 'pidNeeded'), ['pidFile']);
     }
-    if (d.signal !== undefined && d.signal !== 'SIGHUP') {
-      const why = d.signal === 'SIGUSR2' ? 'SIGUSR2 makes Nginx start a new binary (an upgrade), it does not reload' : `${d.signal} does not reload Nginx`;
-      ctx.addIssue({ code: 'custom', path: ['signal'], message: `${why}; remove signal: (SIGHUP, the reload signal, is the default and the only choice)` });
-    }
-    if (d.mode === 'docker' && !d.container) ctx.addIssue({ code: 'custom', path: ['container'], message: 'docker mode needs container: the Nginx container name' });
+    if (d.signal !== undefined && d.signal !== 'SIGHUP') addSaid(ctx, said('signalNotReload', d.signal), ['signal']);
+    if (d.mode === 'docker' && !d.container) addSaid(ctx, said('dockerContainer'), ['container']);
   });
 
 const dnsEntry = z
@@ -289,52 +284,38 @@ export const configSchema = z
       // Every CA the certificate may go to must be able to issue its names.
       const publicCa = caChain(cfg.acme, c.acme).some((ca) => Object.values(DIRECTORIES).includes(ca.directory) || ca.caBundle === undefined);
       c.domains.forEach((d, j) => {
-        const why = publicCa ? notInPublicDns(d) : undefined;
-        if (why) ctx.addIssue({ code: 'custom', path: ['certificates', i, 'domains', j], message: why });
+        const why = publicCa ? publicDnsProblem(d) : undefined;
+        if (why) addSaid(ctx, why, ['certificates', i, 'domains', j]);
       });
       if (names.has(c.name)) {
-        ctx.addIssue({ code: 'custom', path: ['certificates', i, 'name'], message: `"${c.name}" is used by two certificates` });
+        addSaid(ctx, said('nameUsedTwice', c.name), ['certificates', i, 'name']);
       }
       names.add(c.name);
       if (c.dns !== undefined && typeof c.dns !== 'string') {
         for (const [suffix, entry] of Object.entries(c.dns)) {
           if (!cfg.dns[entry]) {
-            ctx.addIssue({ code: 'custom', path: ['certificates', i, 'dns', suffix], message: `no dns entry named "${entry}"; defined: ${dnsNames.join(', ') || 'none'}` });
+            addSaid(ctx, said('noDnsEntry', entry, dnsNames), ['certificates', i, 'dns', suffix]);
           }
         }
       } else if (c.dns !== undefined && !cfg.dns[c.dns]) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['certificates', i, 'dns'],
-          message: `no dns entry named "${c.dns}"; defined: ${dnsNames.join(', ') || 'none'}`,
-        });
+        addSaid(ctx, said('noDnsEntry', c.dns, dnsNames), ['certificates', i, 'dns']);
       }
       if (c.dns === undefined && dnsNames.length !== 1) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['certificates', i, 'dns'],
-          message: dnsNames.length
-            ? `say which dns entry to use (${dnsNames.join(', ')})`
-            : 'no dns provider is configured; add one under dns:',
-        });
+        addSaid(ctx, dnsNames.length ? said('whichDns', dnsNames) : said('noDnsProvider'), ['certificates', i, 'dns']);
       }
       if (c.deploy !== undefined && !cfg.deploy[c.deploy]) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['certificates', i, 'deploy'],
-          message: `no deploy entry named "${c.deploy}"; defined: ${deployNames.join(', ') || 'none'}`,
-        });
+        addSaid(ctx, said('noDeployEntry', c.deploy, deployNames), ['certificates', i, 'deploy']);
       }
       c.targets.forEach((t, j) => {
         if (t.deploy !== undefined && !cfg.deploy[t.deploy]) {
-          ctx.addIssue({ code: 'custom', path: ['certificates', i, 'targets', j, 'deploy'], message: `no deploy entry named "${t.deploy}"; defined: ${deployNames.join(', ') || 'none'}` });
+          addSaid(ctx, said('noDeployEntry', t.deploy, deployNames), ['certificates', i, 'targets', j, 'deploy']);
         }
         if (t.deploy === undefined && c.deploy === undefined && deployNames.length > 1) {
-          ctx.addIssue({ code: 'custom', path: ['certificates', i, 'targets', j, 'deploy'], message: `say which deploy entry to use (${deployNames.join(', ')})` });
+          addSaid(ctx, said('whichDeploy', deployNames), ['certificates', i, 'targets', j, 'deploy']);
         }
       });
       if (c.files && c.deploy === undefined && deployNames.length > 1) {
-        ctx.addIssue({ code: 'custom', path: ['certificates', i, 'deploy'], message: `say which deploy entry to use (${deployNames.join(', ')})` });
+        addSaid(ctx, said('whichDeploy', deployNames), ['certificates', i, 'deploy']);
       }
     });
   });

@@ -1,5 +1,6 @@
 import type { YAMLError } from 'yaml';
-import type { ConfigIssue } from '../errors.js';
+import { configIssue, type ConfigIssue } from '../errors.js';
+import { said, type YamlHint } from '../i18n/errors.js';
 
 const FRAME_WIDTH = 100;
 
@@ -20,10 +21,7 @@ export function yamlSyntaxIssue(text: string, file: string, err: YAMLError): Con
   }
   const what = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
   const source = lines[line - 1] ?? '';
-  return {
-    path: '',
-    message: [`${file}:${line}:${col}: ${what}`, ...codeFrame(source, line, col), `  hint: ${hint(err, source)}`].join('\n'),
-  };
+  return configIssue('', said('yamlSyntax', `${file}:${line}:${col}`, what, codeFrame(source, line, col).join('\n'), hint(err, source)));
 }
 
 /** Two lines: the source line (cut to a window around the column) and a caret under the column. */
@@ -39,10 +37,10 @@ function codeFrame(source: string, line: number, col: number): string[] {
 /** An unquoted value that starts with `$` or `{`: in a flow map or list YAML reads `{` as structure. */
 const UNQUOTED_VARIABLE = /(^|[\s,[{])([A-Za-z0-9_.-]+:\s+)?(\$\{[^\s,}\]]*\}?)/;
 
-function hint(err: YAMLError, source: string): string {
-  if (err.code === 'DUPLICATE_KEY') return 'a key may appear only once in a mapping: remove or rename one of them';
-  if (err.code === 'TAB_AS_INDENT') return 'indent with spaces; YAML does not allow tabs for indentation';
+function hint(err: YAMLError, source: string): YamlHint {
+  if (err.code === 'DUPLICATE_KEY') return { kind: 'duplicate' };
+  if (err.code === 'TAB_AS_INDENT') return { kind: 'tab' };
   const m = UNQUOTED_VARIABLE.exec(source);
-  if (m) return `quote values that start with "$" or "{", e.g. ${m[2] ?? ''}"${m[3]}"`;
-  return 'check the indentation and quoting here and on the line above; quote values that start with "$", "{", "[", "@", "*" or "&"';
+  if (m) return { kind: 'quote', example: `${m[2] ?? ''}"${m[3]}"` };
+  return { kind: 'general' };
 }

@@ -1,6 +1,7 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import type { z } from 'zod';
-import type { ConfigIssue } from '../errors.js';
+import { configIssue, type ConfigIssue } from '../errors.js';
+import { said } from '../i18n/errors.js';
 import type { Layout, deployTargetFiles } from '../config/schema.js';
 import { splitPem } from '../store/x509.js';
 
@@ -49,25 +50,25 @@ export function resolveTarget(
   const names = layoutFiles(t.layout, cert.name, cert.domains[0]!);
   const at = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
   for (const role of Object.keys(paths)) {
-    if (!(role in names)) issues.push({ path: `${where}.paths.${role}`, message: `the ${t.layout} layout has no "${role}" file; it has: ${Object.keys(names).join(', ')}` });
+    if (!(role in names)) issues.push(configIssue(`${where}.paths.${role}`, said('layoutNoRole', t.layout, role, Object.keys(names))));
   }
   const files: ResolvedTarget['files'] = [];
   for (const [role, name] of Object.entries(names) as [FileRole, string][]) {
     const explicit = paths[role];
     if (explicit) files.push({ role, path: at(explicit) });
     else if (dir) files.push({ role, path: at(join(dir, name)) });
-    else issues.push({ path: `${where}.dir`, message: `give dir (or paths.${role}) so the ${t.layout} layout knows where to write ${name}` });
+    else issues.push(configIssue(`${where}.dir`, said('layoutNeedsDir', role, t.layout, name)));
   }
   const seen = new Set<string>();
   for (const f of files) {
-    if (seen.has(f.path)) issues.push({ path: where, message: `${f.path} is used for two files` });
+    if (seen.has(f.path)) issues.push(configIssue(where, said('fileTwice', f.path)));
     seen.add(f.path);
   }
   if (t.layout === 'pfx' && !t.passwordEnv && t.password === undefined) {
-    issues.push({ path: `${where}.passwordEnv`, message: 'a pfx target needs a password: set passwordEnv (an environment variable name) or password: "${VAR}"' });
+    issues.push(configIssue(`${where}.passwordEnv`, said('pfxPassword')));
   }
   if (t.layout !== 'pfx' && (t.passwordEnv || t.password !== undefined)) {
-    issues.push({ path: `${where}.password`, message: 'a password only applies to the pfx layout' });
+    issues.push(configIssue(`${where}.password`, said('passwordNotPfx')));
   }
   return { ...rest, id: `${cert.name}#${index}`, files };
 }

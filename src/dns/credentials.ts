@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import type { ConfigIssue } from '../errors.js';
+import { configIssue, type ConfigIssue } from '../errors.js';
+import { said } from '../i18n/errors.js';
 import type { CredentialField } from './provider.js';
 
 /**
@@ -33,10 +34,7 @@ export function resolveCredentials(
     } else if (found) {
       out[field.key] = found.value;
     } else if (field.required) {
-      issues.push({
-        path: `${path}.${field.key}`,
-        message: `missing; set ${field.env.join(' or ')} (or ${field.env[0]}_FILE), or give ${field.key} in the config`,
-      });
+      issues.push(configIssue(`${path}.${field.key}`, said('credentialMissing', field.key, field.env)));
     }
   }
   return out;

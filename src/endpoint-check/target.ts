@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.js';
+import { said } from '../i18n/errors.js';
 
 export interface Target {
   host: string;
@@ -13,12 +14,12 @@ export function parseTarget(input: string, what = 'HOST[:PORT]'): Target {
   let s = input.trim();
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(s);
   if (scheme) {
-    if (scheme[1]!.toLowerCase() !== 'https') throw new UsageError(`${what}: "${input}" is not https; mini-programs and browsers need https`);
+    if (scheme[1]!.toLowerCase() !== 'https') throw new UsageError(said('notHttps', what, input));
     s = s.slice(scheme[0].length).replace(/[/?#].*$/, '');
   }
   const m = /^\[([0-9a-f:.]+)\](?::(\d+))?$/i.exec(s) ?? /^([^:[\]\s/]+)(?::(\d+))?$/.exec(s);
-  if (!m) throw new UsageError(`${what}: "${input}" is not HOST or HOST:PORT`);
+  if (!m) throw new UsageError(said('notHostPort', what, input));
   const port = m[2] === undefined ? 443 : Number(m[2]);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`${what}: port ${m[2]} is out of range (1-65535)`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(said('portRange', what, m[2]!));
   return { host: m[1]!.toLowerCase(), port };
 }

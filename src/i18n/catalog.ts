@@ -1,9 +1,14 @@
+import { errorsEn, errorsZhCN, type ErrorMessages } from './errors.js';
+import { notifyEn, notifyZhCN, type NotifyMessages } from './notify.js';
+
 /**
- * CLI-facing text in English and Simplified Chinese. One object per language with the same shape
- * (the type makes a missing translation a compile error). Config error messages stay English: they
- * quote field names and values that are English anyway, and one wording keeps them searchable.
+ * The one catalog of user-facing text, in English and Simplified Chinese: the CLI's output here, the
+ * alert messages (notify.ts) and the error messages (errors.ts) in their own sections. One object per
+ * language with the same shape (the type makes a missing translation a compile error).
  */
 export interface Messages {
+  notify: NotifyMessages;
+  errors: ErrorMessages;
   errorPrefix: string;
   configPrefix: string;
   configOk(file: string, count: number): string;
@@ -53,6 +58,8 @@ export interface Messages {
 }
 
 export const en: Messages = {
+  notify: notifyEn,
+  errors: errorsEn,
   errorPrefix: 'certkeeper: ',
   configPrefix: 'config: ',
   configOk: (file, n) => `ok: ${file} (${n} certificate${n === 1 ? '' : 's'})`,
@@ -122,6 +129,8 @@ export const en: Messages = {
 };
 
 export const zhCN: Messages = {
+  notify: notifyZhCN,
+  errors: errorsZhCN,
   errorPrefix: 'certkeeper: ',
   configPrefix: '配置: ',
   configOk: (file, n) => `正常: ${file}（${n} 个证书）`,

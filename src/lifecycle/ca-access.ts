@@ -4,6 +4,7 @@ import { allCas, sameUrl, type CaSettings } from '../config/ca-chain.js';
 import type { Config } from '../config/load.js';
 import { DIRECTORIES } from '../config/schema.js';
 import { UsageError } from '../errors.js';
+import { said } from '../i18n/errors.js';
 import { AccountStore } from '../store/accounts.js';
 
 /** Every CA the configuration names: the acme block, its fallbacks and every certificate's own. */
@@ -26,7 +27,7 @@ export function directoryFromOption(config: Config, ca: string | undefined): str
   if (ca === undefined) return config.acme.directory;
   if (DIRECTORIES[ca]) return DIRECTORIES[ca]!;
   if (/^https:\/\/[^/\s]+/.test(ca)) return ca;
-  throw new UsageError(`--ca ${ca}: name a known CA (${Object.keys(DIRECTORIES).join(', ')}) or give its https:// directory URL`);
+  throw new UsageError(said('caFlag', ca, Object.keys(DIRECTORIES)));
 }
 
 /** The account already registered at `directory` (never registers one). */
@@ -34,7 +35,7 @@ export async function existingAccount(config: Config, directory: string): Promis
   const store = new AccountStore(config.dataDir);
   const [key, record] = await Promise.all([store.readKey(directory), store.read(directory)]);
   if (!key || !record?.url) {
-    throw new UsageError(`no ACME account is registered at ${directory} in ${config.dataDir}; the first order there registers one (certkeeper renew)`);
+    throw new UsageError(said('noAccount', directory, config.dataDir));
   }
   prepareHttp(config, caSettingsFor(config, directory));
   return { session: new AcmeSession(directory, key, record.url), store };

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
 import { recoverDeploys } from '../deploy/deployer.js';
 import { UsageError } from '../errors.js';
+import { said } from '../i18n/errors.js';
 import { CertificateStore } from '../store/certs.js';
 import { StateStore } from '../store/state.js';
 
@@ -27,7 +28,7 @@ export interface RemovalPlan {
  */
 export async function planRemoval(config: Config, name: string, opts: { files: boolean }, logger: Logger): Promise<RemovalPlan> {
   if (config.certificates.some((c) => c.name === name)) {
-    throw new UsageError(`${name} is still configured; delete it from certificates: in ${config.file} first, then run certkeeper remove ${name}`);
+    throw new UsageError(said('removeConfigured', name, config.file));
   }
   await recoverDeploys(config.dataDir, logger);
   const store = new CertificateStore(config.dataDir);
@@ -36,7 +37,7 @@ export async function planRemoval(config: Config, name: string, opts: { files: b
   const hasState = state.names().includes(name);
   if (!entries.length && !hasState) {
     const stored = await store.list();
-    throw new UsageError(`${name}: nothing stored under that name in ${config.dataDir}${stored.length ? `; stored: ${stored.join(', ')}` : ''}`);
+    throw new UsageError(said('nothingStored', name, config.dataDir, stored));
   }
   const inUse = new Map<string, string>();
   for (const c of config.certificates) for (const t of c.targets) for (const f of t.files) inUse.set(f.path, c.name);

@@ -1,6 +1,7 @@
 import { AcmeSession } from '../acme/session.js';
 import type { Config } from '../config/load.js';
 import { UsageError } from '../errors.js';
+import { said } from '../i18n/errors.js';
 import type { CertificateStore } from '../store/certs.js';
 import { splitPem } from '../store/x509.js';
 import { caSettingsFor, existingAccount, prepareHttp } from './ca-access.js';
@@ -11,7 +12,7 @@ export type RevocationReason = keyof typeof REVOCATION_REASONS;
 
 export function parseReason(v: string): RevocationReason {
   if (v in REVOCATION_REASONS) return v as RevocationReason;
-  throw new UsageError(`--reason ${v}: use one of ${Object.keys(REVOCATION_REASONS).join(', ')}`);
+  throw new UsageError(said('revokeReason', v, Object.keys(REVOCATION_REASONS)));
 }
 
 /**
@@ -21,9 +22,9 @@ export function parseReason(v: string): RevocationReason {
  */
 export async function revokeStored(config: Config, store: CertificateStore, name: string, reason: RevocationReason, now: Date): Promise<{ directory: string }> {
   const stored = await store.read(name);
-  if (stored.state !== 'ok') throw new UsageError(`${name}: no usable stored certificate to revoke (${stored.state === 'missing' ? 'none is stored' : stored.reason})`);
+  if (stored.state !== 'ok') throw new UsageError(said('nothingToRevoke', name, stored.state === 'missing' ? undefined : stored.reason));
   const { meta, fullchainPem, keyPem } = stored.cert;
-  if (meta.revoked) throw new UsageError(`${name}: already revoked at ${meta.revoked.at} (${meta.revoked.reason}); run certkeeper renew --now --only ${name} for a replacement`);
+  if (meta.revoked) throw new UsageError(said('alreadyRevoked', name, meta.revoked.at, meta.revoked.reason));
   const leaf = splitPem(fullchainPem)[0]!;
   if (reason === 'keyCompromise') {
     // Signed by the compromised key itself (RFC 8555 §7.6): proves possession, needs no account.
@@ -31,7 +32,7 @@ export async function revokeStored(config: Config, store: CertificateStore, name
     await new AcmeSession(meta.directory, keyPem).revoke(leaf, REVOCATION_REASONS[reason], true);
   } else {
     const { session } = await existingAccount(config, meta.directory).catch((err: unknown) => {
-      if (err instanceof UsageError) throw new UsageError(`${name}: the account that ordered it at ${meta.directory} is not in ${config.dataDir}; revoke with --reason keyCompromise, which signs with the certificate's own key`);
+      if (err instanceof UsageError) throw new UsageError(said('revokeNoAccount', name, meta.directory, config.dataDir));
       throw err;
     });
     await session.revoke(leaf, REVOCATION_REASONS[reason]);

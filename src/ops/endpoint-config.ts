@@ -1,4 +1,17 @@
 import { z } from 'zod';
+import { duration } from '../config/fields.js';
+
+const dashboardOptions = z
+  .object({
+    actions: z.boolean().default(false).describe('offer "renew now" and "deploy again" to whoever signs in with the token (default: read-only)'),
+    token: z
+      .string()
+      .min(16, 'use at least 16 characters, e.g. the output of `openssl rand -hex 24`')
+      .optional()
+      .describe('the sign-in token for actions; write "${CERTKEEPER_DASHBOARD_TOKEN}" to take it from the environment'),
+    sessionTtl: duration('8h').describe('how long a sign-in lasts'),
+  })
+  .strict();
 
 export const serverSchema = z
   .object({
@@ -7,7 +20,34 @@ export const serverSchema = z
       .regex(/^(\[[0-9a-fA-F:]+\]|[^:[\]\s]*):\d{1,5}$/, 'write host:port, e.g. 127.0.0.1:9464')
       .optional()
       .describe('serve /healthz, /readyz and /metrics here; off when unset'),
+    dashboard: z
+      .union([z.boolean(), dashboardOptions])
+      .default(false)
+      .describe('a web page at / on server.listen showing every certificate, target and pass: true for read-only, or { actions: true, token } for renew and deploy buttons'),
   })
   .strict()
+  .superRefine((s, ctx) => {
+    if (s.dashboard !== false && !s.listen) ctx.addIssue({ code: 'custom', path: ['listen'], message: 'the dashboard needs an address; set server.listen, e.g. 127.0.0.1:9464' });
+    if (typeof s.dashboard === 'object' && s.dashboard.actions && !s.dashboard.token) {
+      ctx.addIssue({ code: 'custom', path: ['dashboard', 'token'], message: 'actions need a sign-in token; set token: ${CERTKEEPER_DASHBOARD_TOKEN} (at least 16 characters) or remove actions' });
+    }
+  })
   .prefault({})
-  .describe('the HTTP endpoint for health checks and Prometheus metrics');
+  .describe('the HTTP endpoint for health checks, Prometheus metrics and the dashboard');
+
+export type ServerConfig = z.output<typeof serverSchema>;
+
+export interface DashboardSettings {
+  /** Actions are on only with a token: without one the page is read-only and says so. */
+  actions: boolean;
+  token?: string;
+  sessionTtlMs: number;
+}
+
+/** `server.dashboard` as the dashboard uses it; undefined when it is off. */
+export function dashboardSettings(server: ServerConfig): DashboardSettings | undefined {
+  const d = server.dashboard;
+  if (d === false) return undefined;
+  if (d === true) return { actions: false, sessionTtlMs: 8 * 3600_000 };
+  return { actions: d.actions && Boolean(d.token), token: d.token, sessionTtlMs: d.sessionTtl };
+}

@@ -1,8 +1,11 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Metrics } from './metrics.js';
 import type { Check, HealthState } from './health.js';
+
+/** Answers a request it serves (the dashboard) and returns true; false leaves it to the endpoint. */
+export type RouteHook = (req: IncomingMessage, res: ServerResponse) => boolean;
 
 export interface OpsServer {
   /** e.g. http://127.0.0.1:9464 (the real port when listening on port 0). */
@@ -25,11 +28,12 @@ export function urlFor(listen: string): string {
   return `http://${h}:${port}`;
 }
 
-/** Serves /healthz, /readyz and /metrics; GET and HEAD only, nothing else. */
-export async function startOpsServer(listen: string, deps: { health: HealthState; metrics?: Metrics; logger: Logger }): Promise<OpsServer> {
+/** Serves /healthz, /readyz and /metrics, GET and HEAD only, and whatever `routes` (the dashboard) takes. */
+export async function startOpsServer(listen: string, deps: { health: HealthState; metrics?: Metrics; logger: Logger; routes?: RouteHook }): Promise<OpsServer> {
   const { host, port } = parseListen(listen);
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
+    if (deps.routes?.(req, res)) return;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;

@@ -7,12 +7,17 @@ import { Notifier } from './notify/notifier.js';
 import { dnsSecrets } from './notify/scrub.js';
 import { HealthState, type Check } from './health.js';
 import { startOpsServer, type OpsServer } from './endpoint.js';
+import { PassHistory } from '../dashboard/history.js';
+import { dashboardHandler, type PassStarter } from '../dashboard/routes.js';
+import type { ExtraSources } from '../dashboard/gather.js';
 
 export interface Operations {
   /** Pass this as `observer` to renewPass; emit `{type:'schedule'}` after planning the next pass. */
   observer: Observer;
   metrics: Metrics;
   health: HealthState;
+  /** The last passes, attempts and alerts since start, for the dashboard. */
+  history: PassHistory;
   /** The alert channels of the configuration in force (replaced by `reconfigure`). */
   readonly notifier: Notifier;
   /** Present when `server.listen` is set. */
@@ -30,6 +35,10 @@ interface Options {
   now?: () => Date;
   liveness?: () => Check;
   serve?: boolean;
+  /** The daemon, for the dashboard's actions (absent: the dashboard stays read-only). */
+  passes?: () => PassStarter | undefined;
+  /** Facts the dashboard shows beside this host's files: cloud targets, fleet hosts. */
+  dashboardSources?: ExtraSources;
 }
 
 /**
@@ -46,6 +55,7 @@ export async function startOperations(config: Config, logger: Logger, opts: Opti
 class RunningOperations implements Operations {
   readonly metrics: Metrics;
   readonly health: HealthState;
+  readonly history = new PassHistory();
   notifier: Notifier;
   listening?: { listen: string; server: OpsServer };
   /** Replaced notifiers still sending what they had queued; close() waits for them too. */
@@ -54,7 +64,7 @@ class RunningOperations implements Operations {
   private config: Config;
 
   // The observer is fixed for the daemon's life; it forwards to whichever notifier is current.
-  readonly observer: Observer = { emit: (e: CertkeeperEvent) => [this.metrics, this.health, this.notifier].forEach((o) => emit(o, e)) };
+  readonly observer: Observer = { emit: (e: CertkeeperEvent) => [this.metrics, this.health, this.history, this.notifier].forEach((o) => emit(o, e)) };
 
   constructor(
     config: Config,
@@ -74,7 +84,9 @@ class RunningOperations implements Operations {
   }
 
   async listen(listen: string): Promise<{ listen: string; server: OpsServer }> {
-    return { listen, server: await startOpsServer(listen, { health: this.health, metrics: this.metrics, logger: this.logger }) };
+    // The dashboard is always routed; it answers only while server.dashboard is on in the configuration in force.
+    const routes = dashboardHandler({ config: () => this.config, history: this.history, logger: this.logger.child({ component: 'dashboard' }), passes: this.opts.passes, extra: this.opts.dashboardSources, now: this.now });
+    return { listen, server: await startOpsServer(listen, { health: this.health, metrics: this.metrics, logger: this.logger, routes }) };
   }
 
   async reconfigure(next: Config): Promise<void> {

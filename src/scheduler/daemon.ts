@@ -31,7 +31,21 @@ export interface DaemonOptions {
   applyConfig?: (next: Config) => Promise<void>;
 }
 
-type Trigger = 'start' | 'schedule' | 'reload' | 'retry';
+type Trigger = 'start' | 'schedule' | 'reload' | 'retry' | 'action';
+
+/** A pass a person asked for (the dashboard): renew one certificate now, or deploy it again. */
+export interface PassAction {
+  kind: 'renew' | 'deploy';
+  name: string;
+}
+
+export interface PassOutcome {
+  results?: CertificateResult[];
+  /** One line when the whole pass failed (another process held the lock, a stop). */
+  error?: string;
+}
+
+export type ActionStart = { started: true; done: Promise<PassOutcome> } | { started: false; reason: 'busy' | 'stopping' | 'unknown' };
 
 /** A pass that ran past renew.passTimeout: /healthz fails until a later pass ends in time. */
 interface Overrun {
@@ -56,6 +70,7 @@ export class Daemon {
   private task?: ScheduledTask;
   private scheduleExpr?: string;
   private wakeTimer?: NodeJS.Timeout;
+  private wakeAt?: Date;
   private delayAbort = new AbortController();
   private passAbort = new AbortController();
   private running?: Promise<void>;
@@ -107,7 +122,7 @@ export class Daemon {
     this.stopping = true;
     this.log.info('stopping: no new passes; aborting the order in flight at a safe point');
     this.task?.destroy();
-    clearTimeout(this.wakeTimer);
+    this.clearWake();
     this.delayAbort.abort();
     this.passAbort.abort();
     const limit = this.opts.stopTimeoutMs ?? 90_000;
@@ -135,7 +150,33 @@ export class Daemon {
       this.pending ??= why;
       return;
     }
-    this.running = this.pass(why).finally(() => {
+    this.hold(this.pass(why));
+  }
+
+  /**
+   * Runs one pass for a person, at once, with the same logging, events and alerts as any other; refused
+   * (not queued) while a pass runs, so what they see on the page is what happened. Triggers that
+   * arrive meanwhile run after it, as they would after any pass.
+   */
+  runAction(action: PassAction): ActionStart {
+    if (this.stopping) return { started: false, reason: 'stopping' };
+    if (this.running) return { started: false, reason: 'busy' };
+    if (!this.config.certificates.some((c) => c.name === action.name)) return { started: false, reason: 'unknown' };
+    const done = this.pass('action', action);
+    this.hold(done);
+    return { started: true, done };
+  }
+
+  /** True while a pass of this daemon runs. */
+  get busy(): boolean {
+    return this.running !== undefined;
+  }
+
+  private hold(pass: Promise<unknown>): void {
+    this.running = pass.then(
+      () => undefined,
+      () => undefined,
+    ).finally(() => {
       this.running = undefined;
       const again = this.pending;
       this.pending = undefined;
@@ -143,7 +184,7 @@ export class Daemon {
     });
   }
 
-  private async pass(why: Trigger): Promise<void> {
+  private async pass(why: Trigger, action?: PassAction): Promise<PassOutcome> {
     // Scheduled passes start after a random delay so installations sharing a slot spread out.
     if (why === 'schedule' || why === 'retry') {
       const delay = Math.floor((this.opts.random ?? Math.random)() * this.config.renew.randomDelay);
@@ -153,14 +194,15 @@ export class Daemon {
           const t = setTimeout(() => resolve(true), delay);
           this.delayAbort.signal.addEventListener('abort', () => (clearTimeout(t), resolve(false)), { once: true });
         });
-        if (!ok) return;
+        if (!ok) return {};
       }
     }
-    if (this.stopping) return;
-    clearTimeout(this.wakeTimer);
+    if (this.stopping) return { error: 'stopping' };
+    // A pass over every certificate plans the wake-up afresh; one for a single certificate only adds to it.
+    if (!action) this.clearWake();
     let earliest: Date | undefined;
     const t0 = Date.now();
-    this.log.info({ trigger: why }, 'pass started');
+    this.log.info({ trigger: why, ...(action ? { action: action.kind, cert: action.name } : {}) }, 'pass started');
     const steps = new Map<string, string>();
     const deadline = this.deadline(steps);
     let results: CertificateResult[] | undefined;
@@ -171,7 +213,9 @@ export class Daemon {
         env: this.opts.env,
         signal: AbortSignal.any([this.passAbort.signal, deadline.signal]),
         random: this.opts.random,
-        lock: { waitMs: this.opts.lockWaitMs ?? 600_000 },
+        // A person waits on the page: another process mid-pass refuses the action at once.
+        lock: { waitMs: action ? 0 : (this.opts.lockWaitMs ?? 600_000) },
+        ...(action ? { only: [action.name], force: action.kind === 'renew', redeploy: action.kind === 'deploy' } : {}),
         observer: this.opts.observer,
         onStep: (name, step) => steps.set(name, step),
         onWake: (at) => {
@@ -190,6 +234,7 @@ export class Daemon {
     this.planWake(earliest);
     const next = [this.task?.getNextRun?.() ?? undefined, earliest].filter((d): d is Date => d instanceof Date && d > this.now());
     if (next.length) emit(this.opts.observer, { type: 'schedule', nextCheck: new Date(Math.min(...next.map((d) => d.getTime()))) });
+    return passError === undefined ? { results } : { error: oneLine(passError) };
   }
 
   /**
@@ -231,12 +276,21 @@ export class Daemon {
     return { ok: true, reason: `scheduled: ${this.scheduleExpr}` };
   }
 
+  private clearWake(): void {
+    clearTimeout(this.wakeTimer);
+    this.wakeTimer = undefined;
+    this.wakeAt = undefined;
+  }
+
   /** A timer for the earliest moment something becomes due, when that comes before the next cron run. */
   private planWake(at: Date | undefined): void {
     if (!at || this.stopping) return;
     const next = this.task?.getNextRun?.();
     const delay = at.getTime() - this.now().getTime() + 1000;
     if (next && next.getTime() - Date.now() <= delay) return;
+    if (this.wakeAt && this.wakeAt <= at) return;
+    this.clearWake();
+    this.wakeAt = at;
     // setTimeout holds at most ~24.8 days; a longer wait is re-planned by the passes in between.
     this.wakeTimer = setTimeout(() => this.trigger('retry'), Math.min(Math.max(delay, 1000), 2 ** 31 - 1));
     this.wakeTimer.unref();

@@ -7,19 +7,19 @@ import { failResult, type PassRun, type Results } from './run.js';
 /**
  * Step 4: deploys what changed in one go per server: the certificates just renewed, and those not
  * due whose deployed files differ from the stored ones (a new target, a restored server, an earlier
- * failed deploy) — state, not events.
+ * failed deploy) — state, not events — or all of them when the pass was asked to deploy again.
  */
 export async function deployChanged(run: PassRun, decided: Decided[], renewed: DeployItem[], results: Results): Promise<void> {
   const { deployer } = run.deps;
   const toDeploy = [...renewed];
   for (const d of decided) {
     if (d.decision.due || d.stored.state !== 'ok' || !d.cert.targets.length) continue;
-    const same = await deployer.matches(d.cert, d.stored.cert).catch((err: unknown) => {
+    const same = !run.redeploy && await deployer.matches(d.cert, d.stored.cert).catch((err: unknown) => {
       run.logger.warn({ cert: d.cert.name, err: oneLine(err) }, 'cannot compare the deployed files; deploying again');
       return false;
     });
     if (same) continue;
-    run.logger.info({ cert: d.cert.name }, 'deployed files differ from the stored certificate; deploying again');
+    run.logger.info({ cert: d.cert.name }, run.redeploy ? 'deploying again as asked' : 'deployed files differ from the stored certificate; deploying again');
     toDeploy.push({ cert: d.cert, stored: d.stored.cert });
     results.set(d.cert.name, { name: d.cert.name, result: 'redeployed', decision: d.decision });
   }

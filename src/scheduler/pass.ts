@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
 import { UsageError } from '../errors.js';
+import { said } from '../i18n/errors.js';
 import { emit, type Observer } from '../ops/events.js';
 import { acquireLock, type LockOptions } from '../store/lock.js';
 import type { PassDeps } from './ports.js';
@@ -13,6 +14,8 @@ export { dryRunDirectory } from './wiring.js';
 
 export interface PassOptions {
   force?: boolean;
+  /** Deploy the selected certificates again even when their deployed files match the store. */
+  redeploy?: boolean;
   only?: string[];
   dryRun?: boolean;
   concurrency?: number;
@@ -40,7 +43,7 @@ export async function renewPass(config: Config, logger: Logger, opts: PassOption
   const now = opts.now ?? (() => new Date());
   const unknown = (opts.only ?? []).filter((n) => !config.certificates.some((c) => c.name === n));
   if (unknown.length) {
-    throw new UsageError(`--only ${unknown.join(', ')}: no such certificate; configured: ${config.certificates.map((c) => c.name).join(', ') || 'none'}`);
+    throw new UsageError(said('noSuchCertificates', unknown, config.certificates.map((c) => c.name)));
   }
   const selected = config.certificates.filter((c) => !opts.only?.length || opts.only.includes(c.name));
   const passStart = Date.now();
@@ -57,6 +60,7 @@ export async function renewPass(config: Config, logger: Logger, opts: PassOption
       policy: config.renew,
       concurrency: opts.concurrency ?? config.renew.concurrency,
       force: Boolean(opts.force),
+      redeploy: Boolean(opts.redeploy),
       dryRun: Boolean(opts.dryRun),
       now,
       random: opts.random,

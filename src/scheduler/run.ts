@@ -26,6 +26,8 @@ export interface PassRun {
   policy: RenewalPolicy;
   concurrency: number;
   force: boolean;
+  /** Deploy the selected certificates even when the deployed files match the store ("deploy again"). */
+  redeploy?: boolean;
   dryRun: boolean;
   now: () => Date;
   random?: () => number;

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { deactivateAccount, rolloverKey, showAccount, updateEmail } from '../../lifecycle/account.js';
 import { directoryFromOption } from '../../lifecycle/ca-access.js';
 import { UsageError } from '../../errors.js';
+import { said } from '../../i18n/errors.js';
 import { acquireLock } from '../../store/lock.js';
 import { confirm } from '../confirm.js';
 import { EXIT, configFor, loggerFor, type CliContext } from '../context.js';
@@ -41,7 +42,7 @@ export function register(program: Command, ctx: CliContext): void {
     .requiredOption('--email <address>', 'the new contact address')
     .option(...CA_OPTION)
     .action(async (opts: { email: string; ca?: string }, cmd: Command) => {
-      if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(opts.email)) throw new UsageError(`--email ${opts.email}: not an e-mail address`);
+      if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(opts.email)) throw new UsageError(said('emailFlag', opts.email));
       const config = await configFor(cmd, ctx);
       const directory = directoryFromOption(config, opts.ca);
       const contact = await withLock(cmd, config.dataDir, () => updateEmail(config, directory, opts.email));

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { UsageError } from '../../errors.js';
+import { said } from '../../i18n/errors.js';
 import { evaluate } from '../../endpoint-check/evaluate.js';
 import { PROFILES, type Profile } from '../../endpoint-check/facts.js';
 import { gatherFacts, UnreachableError } from '../../endpoint-check/gather.js';
@@ -36,9 +37,9 @@ export function register(program: Command, ctx: CliContext): void {
       const name = opts.servername ? parseTarget(opts.servername, '--servername').host : target.host;
       const connect = opts.connect ? parseTarget(opts.connect, '--connect') : undefined;
       const timeoutMs = Number(opts.timeout);
-      if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new UsageError(`--timeout: "${opts.timeout}" is not a positive number of milliseconds`);
+      if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new UsageError(said('positiveMs', '--timeout', String(opts.timeout)));
       const httpPort = opts.httpPort === undefined ? 80 : Number(opts.httpPort);
-      if (!Number.isInteger(httpPort) || httpPort < 1 || httpPort > 65535) throw new UsageError(`--http-port: "${opts.httpPort}" is not a port number`);
+      if (!Number.isInteger(httpPort) || httpPort < 1 || httpPort > 65535) throw new UsageError(said('notPort', '--http-port', String(opts.httpPort)));
       const now = ctx.now();
       let facts;
       try {
@@ -59,7 +60,7 @@ export function register(program: Command, ctx: CliContext): void {
           process.exitCode = EXIT.usage;
           return;
         }
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT' && opts.ca) throw new UsageError(`--ca: cannot read ${opts.ca}`);
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT' && opts.ca) throw new UsageError(said('cannotReadFlag', '--ca', opts.ca));
         throw err;
       }
       const verdict = evaluate(facts, opts.profile, now);

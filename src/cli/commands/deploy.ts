@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { deployCertificates, recoverDeploys, type DeployItem } from '../../deploy/deployer.js';
 import { UsageError, oneLine } from '../../errors.js';
+import { said } from '../../i18n/errors.js';
 import { CertificateStore } from '../../store/certs.js';
 import { acquireLock } from '../../store/lock.js';
 import { EXIT, configFor, loggerFor, type CliContext } from '../context.js';
@@ -17,7 +18,7 @@ export function register(program: Command, ctx: CliContext): void {
       const config = await configFor(cmd, ctx);
       const logger = await loggerFor(cmd, ctx);
       const unknown = (opts.only ?? []).filter((n) => !config.certificates.some((c) => c.name === n));
-      if (unknown.length) throw new UsageError(`--only ${unknown.join(', ')}: no such certificate; configured: ${config.certificates.map((c) => c.name).join(', ') || 'none'}`);
+      if (unknown.length) throw new UsageError(said('noSuchCertificates', unknown, config.certificates.map((c) => c.name)));
       const selected = config.certificates.filter((c) => !opts.only?.length || opts.only.includes(c.name));
       const store = new CertificateStore(config.dataDir);
       const rows: string[][] = [];

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { pino } from 'pino';
 import { parseDuration } from '../../config/duration.js';
 import { oneLine, UsageError } from '../../errors.js';
+import { said } from '../../i18n/errors.js';
 import { DnsProviders } from '../../dns/instances.js';
 import { dnsLookupsForPass } from '../../propagation/lookups.js';
 import { waitForPropagation, withDeadline } from '../../propagation/wait.js';
@@ -24,12 +25,12 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (name: string, opts: { domain?: string; timeout?: string }, cmd: Command) => {
       const config = await configFor(cmd, ctx);
       if (!config.dns[name]) {
-        throw new UsageError(`no dns entry named "${name}"; defined: ${Object.keys(config.dns).join(', ') || 'none'}`);
+        throw new UsageError(said('noDnsEntry', name, Object.keys(config.dns)));
       }
       const domain = (opts.domain ?? config.certificates.find((c) => c.dns === name)?.domains[0])?.replace(/^\*\./, '');
-      if (!domain) throw new UsageError(`no certificate uses dns entry "${name}"; pass --domain DOMAIN`);
+      if (!domain) throw new UsageError(said('noCertificateUsesDns', name));
       const timeoutMs = opts.timeout === undefined ? undefined : parseDuration(opts.timeout);
-      if (opts.timeout !== undefined && timeoutMs === undefined) throw new UsageError(`--timeout "${opts.timeout}" is not a duration; write e.g. 30s or 5m`);
+      if (opts.timeout !== undefined && timeoutMs === undefined) throw new UsageError(said('durationFlag', '--timeout', opts.timeout));
       const logger = cmd.optsWithGlobals().logLevel ? await loggerFor(cmd, ctx, 'stderr') : pino({ level: 'silent' });
       const own = config.dns[name]!.options.propagationTimeout;
       const signal = AbortSignal.timeout((timeoutMs ?? (typeof own === 'number' ? own : config.propagation.timeout)) + 120_000);

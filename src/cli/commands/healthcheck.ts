@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
+import { said } from '../../i18n/errors.js';
 import { urlFor } from '../../ops/endpoint.js';
 import { EXIT, configFor, type CliContext } from '../context.js';
 
@@ -13,7 +14,7 @@ export function register(program: Command, ctx: CliContext): void {
       let base = opts.url ?? ctx.env.CERTKEEPER_HEALTH_URL;
       if (!base) {
         const config = await configFor(cmd, ctx);
-        if (!config.server.listen) throw new UsageError('server.listen is not set in the configuration; set it (e.g. 127.0.0.1:9464) or pass --url');
+        if (!config.server.listen) throw new UsageError(said('noServerListen'));
         base = urlFor(config.server.listen);
       }
       const url = `${base.replace(/\/+$/, '')}/healthz`;

@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { loadAllDescriptors } from '../../dns/registry.js';
 import { UsageError } from '../../errors.js';
+import { said } from '../../i18n/errors.js';
 import { DIRECTORIES } from '../../config/schema.js';
 import { collectAnswers, type InitAnswers } from '../../init/answers.js';
 import { RELOAD_MODES } from '../../init/deploy-modes.js';
@@ -121,7 +122,7 @@ function flagValues(o: InitOptions): Record<string, string | undefined> {
   for (const [prefix, list, flag] of [['credential', o.credential, '--credential'], ['option', o.dnsOption, '--dns-option']] as const) {
     for (const item of list ?? []) {
       const eq = item.indexOf('=');
-      if (eq <= 0) throw new UsageError(`${flag} ${item}: write KEY=VALUE`);
+      if (eq <= 0) throw new UsageError(said('keyValue', flag, item));
       v[`${prefix}.${item.slice(0, eq)}`] = item.slice(eq + 1);
     }
   }

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { UsageError } from '../../errors.js';
+import { said } from '../../i18n/errors.js';
 import { PROFILES, type Profile } from '../../endpoint-check/facts.js';
 import { renderNginxConf } from '../../deploy/nginx-conf.js';
 import { CertificateStore } from '../../store/certs.js';
@@ -31,19 +32,16 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (name: string, opts: NginxConfOptions, cmd: Command) => {
       const config = await configFor(cmd, ctx);
       const cert = config.certificates.find((c) => c.name === name);
-      if (!cert) {
-        const known = config.certificates.map((c) => c.name).join(', ') || 'none';
-        throw new UsageError(`no certificate named "${name}" in the configuration; configured: ${known}`);
-      }
+      if (!cert) throw new UsageError(said('noCertificateNamed', name, config.certificates.map((c) => c.name)));
       let upstream: URL;
       try {
         upstream = new URL(opts.upstream);
       } catch {
-        throw new UsageError(`--upstream: "${opts.upstream}" is not a URL; write e.g. http://127.0.0.1:8080`);
+        throw new UsageError(said('notUrl', '--upstream', opts.upstream));
       }
-      if (upstream.protocol !== 'http:' && upstream.protocol !== 'https:') throw new UsageError(`--upstream: use an http:// or https:// URL, not ${upstream.protocol}`);
+      if (upstream.protocol !== 'http:' && upstream.protocol !== 'https:') throw new UsageError(said('httpUrlOnly', '--upstream', upstream.protocol));
       for (const [flag, v] of [['--listen', opts.listen], ['--http-listen', opts.httpListen]] as const) {
-        if (!LISTEN.test(v)) throw new UsageError(`${flag}: "${v}" is not PORT or ADDRESS:PORT`);
+        if (!LISTEN.test(v)) throw new UsageError(said('notListen', flag, v));
       }
       // Point at what nginx should read: the deployed files when the certificate is deployed, else the store.
       const live = new CertificateStore(config.dataDir).currentDir(cert.name);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
+import { said } from '../../i18n/errors.js';
 import { Notifier } from '../../ops/notify/notifier.js';
 import { dnsSecrets } from '../../ops/notify/scrub.js';
 import { EXIT, configFor, loggerFor, type CliContext } from '../context.js';
@@ -11,7 +12,7 @@ export function register(program: Command, ctx: CliContext): void {
     .description('send a test message to every channel under notify:; exit 1 if any channel fails')
     .action(async (_opts: unknown, cmd: Command) => {
       const config = await configFor(cmd, ctx);
-      if (config.notify.channels.length === 0) throw new UsageError('no channels under notify: in the configuration; see config/certkeeper.example.yaml');
+      if (config.notify.channels.length === 0) throw new UsageError(said('noChannels'));
       const logger = await loggerFor(cmd, ctx, 'stderr');
       const notifier = new Notifier(config.notify, config.dataDir, logger, { now: ctx.now, secrets: dnsSecrets(config.dns) });
       const results = await notifier.test();

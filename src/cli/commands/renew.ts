@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { createLogger } from '../../log.js';
 import { UsageError } from '../../errors.js';
+import { said } from '../../i18n/errors.js';
 import { checkCertificatesInUse } from '../../scheduler/expiry-check.js';
 import { renewPass, type CertificateResult } from '../../scheduler/pass.js';
 import { EXIT, configFor, globalOptions, loggerFor, messagesFor, type CliContext } from '../context.js';
@@ -91,6 +92,6 @@ function formatHeld(line: string): string {
 
 export function parseSeconds(v: string): number {
   const n = Number(v);
-  if (!/^\d+(\.\d+)?$/.test(v) || !Number.isFinite(n)) throw new UsageError(`--wait ${v}: give a number of seconds, e.g. --wait 300`);
+  if (!/^\d+(\.\d+)?$/.test(v) || !Number.isFinite(n)) throw new UsageError(said('waitSeconds', v));
   return n;
 }

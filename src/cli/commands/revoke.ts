@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { caName } from '../../acme/known-cas.js';
 import { UsageError } from '../../errors.js';
+import { said } from '../../i18n/errors.js';
 import { REVOCATION_REASONS, parseReason, revokeStored, type RevocationReason } from '../../lifecycle/revoke.js';
 import { renewPass } from '../../scheduler/pass.js';
 import { CertificateStore } from '../../store/certs.js';
@@ -20,7 +21,7 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (name: string, opts: { reason: RevocationReason; renew?: boolean; wait: number }, cmd: Command) => {
       const config = await configFor(cmd, ctx);
       const logger = await loggerFor(cmd, ctx, 'stderr');
-      if (opts.renew && !config.certificates.some((c) => c.name === name)) throw new UsageError(`${name}: --renew needs the certificate in the configuration; it is not configured`);
+      if (opts.renew && !config.certificates.some((c) => c.name === name)) throw new UsageError(said('renewNeedsConfig', name));
       const store = new CertificateStore(config.dataDir);
       const lock = await acquireLock(config.dataDir, { waitMs: opts.wait * 1000, logger });
       let directory: string;

@@ -15,7 +15,7 @@ export function register(program: Command, ctx: CliContext): void {
       const first = await loadConfig(file, ctx.env);
       let daemon: Daemon | undefined;
       // Metrics, health endpoint and alerts follow the configuration: SIGHUP reconfigures them with the rest.
-      const ops = await startOperations(first, logger, { now: ctx.now, liveness: () => daemon?.liveness() ?? { ok: false, reason: 'starting' } });
+      const ops = await startOperations(first, logger, { now: ctx.now, liveness: () => daemon?.liveness() ?? { ok: false, reason: 'starting' }, passes: () => daemon });
       let initial: Config | undefined = first;
       daemon = new Daemon({
         loadConfig: async () => {

@@ -1,12 +1,9 @@
 import type { Command } from 'commander';
 import { caName } from '../../acme/known-cas.js';
-import type { CaSettings } from '../../config/ca-chain.js';
-import { AccountStore } from '../../store/accounts.js';
-import { deferForBackoff, humanActionNote, orderKey } from '../../scheduler/backoff.js';
-import { renewalDue, daysLeft } from '../../scheduler/due.js';
+import { daysLeft } from '../../scheduler/due.js';
+import { issuerIdentities, standing } from '../../scheduler/standing.js';
 import { mapLimit } from '../../scheduler/limit.js';
 import { CertificateStore } from '../../store/certs.js';
-import { certIdOf } from '../../store/x509.js';
 import { configFor, messagesFor, type CliContext } from '../context.js';
 import { colorEnabled, palette } from '../render/color.js';
 import { renderStatus, type StatusEntry } from '../render/status.js';
@@ -24,30 +21,13 @@ export function register(program: Command, ctx: CliContext): void {
       const store = new CertificateStore(config.dataDir);
       const now = ctx.now();
       const state = await StateStore.open(config.dataDir, undefined, { readOnly: true }).catch(() => undefined).then((s) => s ?? { get: () => ({ failures: 0 }) as CertState });
-      const accounts = new AccountStore(config.dataDir);
-      const known = new Map<string, string | null | undefined>();
-      const identityOf = (ca: CaSettings) => {
-        if (!known.has(ca.directory)) known.set(ca.directory, accounts.registered(ca.directory));
-        return { directory: ca.directory, account: known.get(ca.directory) };
-      };
+      const issuerOf = issuerIdentities(config.dataDir);
       const entries: StatusEntry[] = await mapLimit(
         config.certificates,
         64,
         async (c) => {
           const stored = await store.read(c.name);
-          const st = state.get(c.name);
-          const [first, ...rest] = c.cas.map(identityOf);
-          const issuer = { ...first!, also: rest };
-          // Stored facts carry the ARI certID; older ones need an X.509 parse, only when there is a window to match.
-          let certId: string | undefined;
-          try {
-            certId = stored.state === 'ok' && st.ari ? (stored.cert.info.certId ?? certIdOf(stored.cert.fullchainPem)) : undefined;
-          } catch {
-            certId = undefined;
-          }
-          // The pass's own policy: due as it would decide, then held by a backoff or waiting for a person.
-          const due = renewalDue(c, stored, config.renew, now, { window: st.ari, certId, issuer });
-          const { decision, deferredUntil } = deferForBackoff(due, st, now, orderKey(c, issuer.directory));
+          const { due, decision, deferredUntil, humanAction } = await standing(c, stored, state.get(c.name), config.renew, now, issuerOf(c.cas));
           const info = stored.state === 'ok' ? stored.cert.info : undefined;
           return {
             name: c.name,
@@ -62,7 +42,7 @@ export function register(program: Command, ctx: CliContext): void {
             reason: decision.reason,
             renewAt: due.renewAt?.toISOString() ?? null,
             nextAttempt: deferredUntil?.toISOString() ?? null,
-            humanAction: (deferredUntil && humanActionNote(st)) || null,
+            humanAction: humanAction ?? null,
           };
         },
       );

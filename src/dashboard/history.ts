@@ -1,0 +1,122 @@
+import type { CertkeeperEvent, Observer } from '../ops/events.js';
+
+export interface PassRecord {
+  startedAt: Date;
+  endedAt?: Date;
+  ms?: number;
+  certificates: number;
+  renewed: string[];
+  failed: string[];
+}
+
+export interface Attempt {
+  at: Date;
+  outcome: 'renewed' | 'failed';
+  /** From the moment the pass found it due to the outcome. */
+  ms?: number;
+  stage?: 'issue' | 'deploy';
+  error?: string;
+}
+
+export interface AlertRecord {
+  at: Date;
+  kind: 'failure' | 'deploy-failed' | 'expiring';
+  name: string;
+  text: string;
+}
+
+/** The certificate in use as the last check after a pass found it. */
+export interface InUse {
+  at: Date;
+  notAfter: Date;
+  where: string;
+}
+
+const KEEP_PASSES = 20;
+const KEEP_ATTEMPTS = 5;
+const KEEP_ALERTS = 50;
+const EXPIRING_DAYS = 14;
+const DAY = 86_400_000;
+
+/**
+ * What the daemon saw since it started, for the dashboard: the last passes, each certificate's last
+ * attempts, the alert-worthy events and the next scheduled pass. In memory only and bounded: the
+ * lasting facts (certificates, backoff, last error) come from the store and state.json.
+ */
+export class PassHistory implements Observer {
+  readonly passes: PassRecord[] = [];
+  readonly alerts: AlertRecord[] = [];
+  nextCheck?: Date;
+  private readonly attempts = new Map<string, Attempt[]>();
+  private readonly dueSince = new Map<string, Date>();
+  private readonly inUse = new Map<string, InUse>();
+  private readonly expiringDays = new Map<string, number>();
+
+  emit(e: CertkeeperEvent): void {
+    switch (e.type) {
+      case 'pass-start':
+        push(this.passes, { startedAt: e.at, certificates: e.certificates.length, renewed: [], failed: [] }, KEEP_PASSES);
+        break;
+      case 'pass-end': {
+        const p = this.passes.at(-1);
+        if (p && !p.endedAt) Object.assign(p, { endedAt: e.at, ms: e.ms, renewed: e.renewed, failed: e.failed });
+        break;
+      }
+      case 'certificate-state':
+        if (e.due) this.dueSince.set(e.name, e.at);
+        break;
+      case 'certificate-renewed':
+        this.attempt(e.name, { at: e.at, outcome: 'renewed', ms: this.elapsed(e.name, e.at) });
+        break;
+      case 'certificate-failed':
+        this.attempt(e.name, { at: e.at, outcome: 'failed', stage: e.stage, error: e.error, ms: this.elapsed(e.name, e.at) });
+        push(this.alerts, { at: e.at, kind: e.stage === 'deploy' ? 'deploy-failed' : 'failure', name: e.name, text: e.error }, KEEP_ALERTS);
+        break;
+      case 'certificate-in-use': {
+        this.inUse.set(e.name, { at: e.at, notAfter: e.notAfter, where: e.where });
+        const days = Math.floor((e.notAfter.getTime() - e.at.getTime()) / DAY);
+        // One entry per day count, not one per pass.
+        if (days < EXPIRING_DAYS && this.expiringDays.get(e.name) !== days) push(this.alerts, { at: e.at, kind: 'expiring', name: e.name, text: `${days} days left (${e.where})` }, KEEP_ALERTS);
+        this.expiringDays.set(e.name, days);
+        break;
+      }
+      case 'schedule':
+        this.nextCheck = e.nextCheck;
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** Newest first. */
+  attemptsOf(name: string): Attempt[] {
+    return [...(this.attempts.get(name) ?? [])].reverse();
+  }
+
+  inUseOf(name: string): InUse | undefined {
+    return this.inUse.get(name);
+  }
+
+  /** A pass has started and not ended (as far as the events tell). */
+  get running(): boolean {
+    const p = this.passes.at(-1);
+    return Boolean(p && !p.endedAt);
+  }
+
+  private attempt(name: string, a: Attempt): void {
+    const list = this.attempts.get(name) ?? [];
+    push(list, a, KEEP_ATTEMPTS);
+    this.attempts.set(name, list);
+    this.dueSince.delete(name);
+  }
+
+  private elapsed(name: string, at: Date): number | undefined {
+    const since = this.dueSince.get(name);
+    return since ? at.getTime() - since.getTime() : undefined;
+  }
+}
+
+function push<T>(list: T[], item: T, keep: number): void {
+  list.push(item);
+  if (list.length > keep) list.splice(0, list.length - keep);
+}

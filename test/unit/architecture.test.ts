@@ -1,0 +1,142 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, posix } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO } from '../harness/cli.js';
+
+// The import rules of ARCHITECTURE.md ("Rules no module breaks"), checked on the sources' import
+// statements. A module is named by its path from the repository root without the extension.
+
+interface Import {
+  from: string;
+  to: string;
+  /** `import type …`, or every name imported with `type`: no code of `to` runs. */
+  typeOnly: boolean;
+}
+
+const STATIC = /^[ \t]*(?:import|export)\s+(type\s+)?([^'";]*?)\s*from\s*['"]([^'"]+)['"]|^[ \t]*import\s*['"]([^'"]+)['"]/gm;
+const DYNAMIC = /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;
+
+/** The imports of one file; package imports are left out, relative ones resolved to module names. */
+export function importsOf(file: string, source: string): Import[] {
+  const text = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+  const found: { spec: string; typeOnly: boolean }[] = [];
+  for (const m of text.matchAll(STATIC)) {
+    const names = m[2] ?? '';
+    const allTyped = /^\{[^}]*\}$/.test(names.trim()) && names.replace(/[{}\s]/g, '').split(',').filter(Boolean).every((n) => n.startsWith('type'));
+    found.push({ spec: (m[3] ?? m[4])!, typeOnly: Boolean(m[1]) || (names.trim() !== '' && allTyped) });
+  }
+  for (const m of text.matchAll(DYNAMIC)) found.push({ spec: m[1]!, typeOnly: false });
+  const from = file.replace(/\.ts$/, '');
+  return found
+    .filter((f) => f.spec.startsWith('.'))
+    .map((f) => ({ from, to: posix.normalize(posix.join(posix.dirname(file), f.spec)).replace(/\.(js|ts)$/, ''), typeOnly: f.typeOnly }));
+}
+
+const inside = (module: string, ...dirs: string[]) => dirs.some((d) => module === d || module.startsWith(`${d}/`));
+
+/** What `providers/` may import from `src/`: the provider interface, shared field types, cross-cutting modules. */
+const FOR_PROVIDERS = ['src/dns/provider', 'src/dns/query', 'src/config/fields', 'src/config/descriptor', 'src/errors', 'src/log', 'src/retry', 'src/secrets', 'src/command'];
+/** The schema or descriptor parts of other components that `src/config` assembles. */
+const FOR_CONFIG = ['src/errors', 'src/dns/registry', 'src/dns/credentials', 'src/dns/provider', 'src/deploy/layouts', 'src/ops/notify/config', 'src/ops/endpoint-config'];
+/** The real implementations behind the pass's ports, and the other things only a composition root builds. */
+const CONCRETE = ['src/acme/issuer', 'src/deploy/deployer', 'src/store/certs', 'src/store/state', 'src/dns/instances', 'src/ops/notify/notifier'];
+const ROOTS = ['src/scheduler/wiring', 'src/scheduler/expiry-check', 'src/ops/operations', 'src/lifecycle'];
+
+interface Rule {
+  name: string;
+  breaks(i: Import): boolean;
+}
+
+export const RULES: Rule[] = [
+  { name: 'only src/cli imports src/cli', breaks: (i) => inside(i.to, 'src/cli') && !inside(i.from, 'src/cli') },
+  {
+    name: 'only src/cli and src/scheduler import src/scheduler (an implementation may import its port as a type)',
+    breaks: (i) => inside(i.to, 'src/scheduler') && !inside(i.from, 'src/cli', 'src/scheduler') && !(i.typeOnly && i.to === 'src/scheduler/ports'),
+  },
+  { name: 'providers import only the provider interface from src/', breaks: (i) => inside(i.from, 'providers') && inside(i.to, 'src') && !FOR_PROVIDERS.includes(i.to) },
+  { name: 'src/config imports no flow module', breaks: (i) => inside(i.from, 'src/config') && !inside(i.to, 'src/config', 'src/i18n') && !FOR_CONFIG.includes(i.to) },
+  {
+    name: 'only src/cli and the composition root build the real issuer, deployer, stores, providers and notifier',
+    breaks: (i) => CONCRETE.includes(i.to) && !i.typeOnly && !inside(i.from, 'src/cli', ...ROOTS, dirname(i.to)),
+  },
+  {
+    name: 'the store never calls the CA or reaches up the flow',
+    breaks: (i) => inside(i.from, 'src/store') && ((inside(i.to, 'src/acme') && !i.typeOnly) || inside(i.to, 'src/scheduler', 'src/deploy', 'src/ops', 'src/dns', 'src/propagation')),
+  },
+  { name: 'acme never imports deploy, nor ops beyond the events it emits', breaks: (i) => inside(i.from, 'src/acme') && inside(i.to, 'src/deploy', 'src/ops') && i.to !== 'src/ops/events' },
+  { name: 'deploy never imports acme, dns or propagation', breaks: (i) => inside(i.from, 'src/deploy') && inside(i.to, 'src/acme', 'src/dns', 'src/propagation') },
+  {
+    name: 'cross-cutting modules import from folders only types (and the catalog and the descriptor registry)',
+    breaks: (i) => /^src\/[^/]+$/.test(i.from) && /^src\/[^/]+\//.test(i.to) && !i.typeOnly && !inside(i.to, 'src/i18n') && i.to !== 'src/dns/registry',
+  },
+  { name: 'src/i18n imports nothing outside itself', breaks: (i) => inside(i.from, 'src/i18n') && !inside(i.to, 'src/i18n') },
+  { name: 'src/testing is imported only by src/cli and src/deploy', breaks: (i) => inside(i.to, 'src/testing') && !inside(i.from, 'src/cli', 'src/deploy', 'src/testing') },
+  { name: 'shipped code never imports test/', breaks: (i) => inside(i.to, 'test') && !inside(i.from, 'test') },
+];
+
+export function violations(imports: Import[]): string[] {
+  return imports.flatMap((i) => RULES.filter((r) => r.breaks(i)).map((r) => `${i.from} -> ${i.to}${i.typeOnly ? ' (type)' : ''}: ${r.name}`));
+}
+
+function sources(dir: string): string[] {
+  return readdirSync(join(REPO, dir)).flatMap((name) => {
+    const path = `${dir}/${name}`;
+    if (statSync(join(REPO, path)).isDirectory()) return sources(path);
+    return path.endsWith('.ts') && !path.endsWith('.d.ts') ? [path] : [];
+  });
+}
+
+describe('the import rules of ARCHITECTURE.md', () => {
+  const all = ['src', 'providers'].flatMap(sources).flatMap((f) => importsOf(f, readFileSync(join(REPO, f), 'utf8')));
+
+  it('the scan sees the imports, including type-only and dynamic ones', () => {
+    expect(all.length).toBeGreaterThan(300);
+    expect(all).toContainEqual({ from: 'src/scheduler/wiring', to: 'src/acme/issuer', typeOnly: false });
+    expect(all).toContainEqual({ from: 'src/acme/issuer', to: 'src/scheduler/ports', typeOnly: true });
+    expect(all).toContainEqual({ from: 'src/acme/renewal-info', to: 'src/acme/ari', typeOnly: false }); // await import('./ari.js')
+  });
+
+  it('no module of src/ or providers/ breaks one', () => {
+    expect(violations(all)).toEqual([]);
+  });
+
+  it('each rule catches an import that breaks it', () => {
+    const bad: [string, string][] = [
+      ['src/ops/evil.ts', "import { runCli } from '../cli/main.js';"],
+      ['src/acme/evil.ts', "import { renewPass } from '../scheduler/pass.js';"],
+      ['providers/evil.ts', "import type {\n  PassDeps,\n} from '../src/scheduler/ports.js';"],
+      ['providers/lib/evil.ts', "const { CertificateStore } = await import('../../src/store/certs.js');"],
+      ['src/config/evil.ts', "import { waitForPropagation } from '../propagation/wait.js';"],
+      ['src/scheduler/decide.ts', "import { StateStore, type CertState } from '../store/state.js';"],
+      ['src/store/evil.ts', "import { fetchRenewalInfo } from '../acme/ari.js';"],
+      ['src/acme/evil.ts', "export { Metrics } from '../ops/metrics.js';"],
+      ['src/deploy/evil.ts', "import { DnsProviders } from '../dns/instances.js';"],
+      ['src/evil.ts', "import './store/atomic.js';"],
+      ['src/store/evil.ts', "import { crashPoint } from '../testing/crash-points.js';"],
+      ['src/evil.ts', "import { world } from '../test/harness/world/index.js';"],
+      ['providers/lib/evil.ts', "import { world } from '../../test/harness/world/index.js';"],
+      ['src/i18n/evil.ts', "import type { Config } from '../config/load.js';"],
+    ];
+    const found = bad.map(([file, source]) => violations(importsOf(file, source)));
+    for (const [n, v] of found.entries()) expect(v, bad[n]![1]).not.toEqual([]);
+    // Every rule is exercised by at least one of the bad imports.
+    const named = new Set(found.flat().map((v) => v.slice(v.indexOf(': ') + 2)));
+    expect([...named].sort()).toEqual(RULES.map((r) => r.name).sort());
+  });
+
+  it('what the rules allow stays allowed', () => {
+    const ok: [string, string][] = [
+      ['src/acme/issuer.ts', "import type { Issuer } from '../scheduler/ports.js';"],
+      ['src/store/state.ts', "import type { AriState } from '../acme/ari.js';"],
+      ['src/scheduler/decide.ts', "import { type ReadResult } from '../store/certs.js';"],
+      ['src/secrets.ts', "import type { RawConfig } from './config/schema.js';"],
+      ['src/errors.ts', "import { english, type Said } from './i18n/errors.js';"],
+      ['src/config/load.ts', "import { said } from '../i18n/errors.js';"],
+      ['src/cli/commands/renew.ts', "import { Notifier } from '../../ops/notify/notifier.js';"],
+      ['src/acme/issuer.ts', "import { emit } from '../ops/events.js';"],
+      ['src/lifecycle/remove.ts', "import { StateStore } from '../store/state.js';"],
+      ['providers/alidns.ts', "import { duration } from '../src/config/fields.js';\n// import { x } from '../src/scheduler/pass.js';"],
+    ];
+    for (const [file, source] of ok) expect(violations(importsOf(file, source)), source).toEqual([]);
+  });
+});
