@@ -91,6 +91,7 @@ export const rulesEn: RuleMessages = {
 
 /** The fixed messages of the schemas (config, notify, endpoint, providers), by their English words. */
 const FIXED_ZH: Record<string, string> = {
+  'use at least 16 characters, e.g. the output of `openssl rand -hex 24`': '至少 16 个字符，例如 `openssl rand -hex 24` 的输出',
   'an argument is empty': '有一个参数为空',
   'give the command as a non-empty list, e.g. ["nginx", "-t"]': '请把命令写成非空列表，如 ["nginx", "-t"]',
   'an environment variable name': '应为环境变量名',
