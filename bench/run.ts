@@ -3,7 +3,7 @@
  * Pebble (no VA sleep, no authorization reuse) resolves through a real BIND that accepts TSIG-signed
  * RFC 2136 updates; all three clients write their TXT records there. Prints Markdown tables.
  *
- *   npm run bench -- [--n 1,10,50] [--with-200] [--repeat 3] [--skip lego,certbot] [--big] [--idle] [--no-op-only]
+ *   npm run bench -- [--n 1,10,50] [--with-200] [--repeat 3] [--skip lego,certbot] [--big] [--idle] [--no-op-only] [--fleet 20]
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -17,6 +17,7 @@ import { CLI, REPO } from '../test/harness/cli.js';
 import { inParallel, markdownTable, measure, median, type Measurement } from './measure.js';
 import { productionFootprint } from './footprint.js';
 import { measureIdle, measureNoOp } from './extra.js';
+import { measureFleet } from './fleet.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -27,9 +28,11 @@ const { values: flags } = parseArgs({
     big: { type: 'boolean', default: false },
     idle: { type: 'boolean', default: false },
     'no-op-only': { type: 'boolean', default: false },
+    fleet: { type: 'string' },
   },
 });
-const sizes = flags.n.split(',').map(Number).concat(flags['with-200'] ? [200] : []);
+// `--n ''` with `--fleet N` measures the fleet alone.
+const sizes = flags.n.split(',').map(Number).filter((n) => n > 0).concat(flags['with-200'] ? [200] : []);
 const repeat = Math.max(1, Number(flags.repeat));
 const skip = new Set(flags.skip.split(',').filter(Boolean));
 const work = join(REPO, 'bench', '.work');
@@ -177,6 +180,7 @@ async function main(): Promise<void> {
   out.push('', summarise(rows));
   out.push('', await measureNoOp(flags.big));
   if (flags.idle) out.push('', await measureIdle(join(work, 'idle')));
+  if (flags.fleet) out.push('', await measureFleet(Number(flags.fleet), 3));
   const fp = productionFootprint(REPO);
   out.push('', `Production node_modules (npm ci --omit=dev): ${(fp.bytes / 2 ** 20).toFixed(1)} MB in ${fp.packages} packages`);
   process.stdout.write(`${out.join('\n')}\n`);

@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { ALIYUN_RULES } from '../src/cloud/rules.js';
 import { duration } from '../src/config/fields.js';
-import { DnsProviderError } from '../src/errors.js';
+import { aliyunKeyOptions, aliyunKeySource, ALIYUN_CREDENTIALS, checkAliyunKey, popCredentials } from '../src/credentials/aliyun.js';
+import { CredentialsError, DnsProviderError } from '../src/errors.js';
 import type { ProviderDescriptor } from '../src/dns/provider.js';
 import { callApi, isNetworkError, redact, vendorCode, vendorError, type Verdict } from './lib/retry.js';
 import { propagationTimeout, retryOptions } from './lib/options.js';
@@ -9,23 +11,18 @@ import { toAscii, type HostedZone } from './lib/zone.js';
 
 const options = z
   .object({
-    accessKeyId: z.string().min(1).describe('RAM user AccessKey ID'),
-    accessKeySecret: z.string().min(1).describe('RAM user AccessKey secret'),
-    securityToken: z.string().min(1).optional().describe('STS security token, with temporary keys'),
+    ...aliyunKeyOptions,
     endpoint: z.url({ protocol: /^https?$/ }).default('https://alidns.aliyuncs.com').describe('Alidns API endpoint'),
     timeout: duration('10s').describe('time limit for each API request'),
     ttl: z.number().int().min(1).max(86400).default(600).describe('TTL of the TXT records (600 is the Free edition minimum; paid editions allow less)'),
     propagationTimeout: propagationTimeout(),
     ...retryOptions(),
   })
-  .strict();
+  .strict()
+  .superRefine(checkAliyunKey);
 
 export const ALIDNS_AUTH_HINT =
   'check ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET (or accessKeyId/accessKeySecret) and that the RAM user has the DNS-only policy (docs/providers/alidns.md)';
-
-// Codes that no retry can fix: the key is wrong, disabled, expired, or lacks the permission.
-const AUTH = /^(InvalidAccessKeyId|SignatureDoesNotMatch|Forbidden|InvalidSecurityToken|NoPermission|IncorrectDomainUser|InvalidAccessKeySecret|UnauthorizedOperation)/;
-const RETRY = /^(Throttling|ServiceUnavailable|InternalError|UnknownError|SignatureNonceUsed|LastOperationNotFinished)/;
 
 const FIRST_POLL_MS = 2000;
 
@@ -58,35 +55,38 @@ export const descriptor: ProviderDescriptor<typeof options> = {
   propagation: { firstPollMs: FIRST_POLL_MS },
   guide: [cloudDnsBehaviour],
   links: [{ title: 'RAM authorization for Alibaba Cloud DNS', url: 'https://www.alibabacloud.com/help/en/dns/api-alidns-2015-01-09-ram' }],
-  credentials: [
-    { key: 'accessKeyId', env: ['ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALICLOUD_ACCESS_KEY'], description: 'AccessKey ID', required: true, secret: false },
-    { key: 'accessKeySecret', env: ['ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'ALICLOUD_SECRET_KEY'], description: 'AccessKey secret', required: true, secret: true },
-    { key: 'securityToken', env: ['ALIBABA_CLOUD_SECURITY_TOKEN'], description: 'STS token (temporary keys only)', required: false, secret: true },
-  ],
+  credentials: ALIYUN_CREDENTIALS,
   options,
   async create(opts, ctx) {
     const { default: RPCClient } = await import('@alicloud/pop-core');
+    // A configured key, else the ECS instance RAM role (refreshed before it expires).
+    const keys = aliyunKeySource(opts, { env: ctx.env, logger: ctx.logger });
     const client = new RPCClient({
       endpoint: opts.endpoint.replace(/\/+$/, ''),
       apiVersion: '2015-01-09',
-      accessKeyId: opts.accessKeyId,
-      accessKeySecret: opts.accessKeySecret,
-      ...(opts.securityToken ? { securityToken: opts.securityToken } : {}),
-    });
+      credentialsProvider: popCredentials(keys),
+    } as unknown as ConstructorParameters<typeof RPCClient>[0]);
     const secrets = [opts.accessKeyId, opts.accessKeySecret, opts.securityToken];
     const logger = ctx.logger;
+    const hint = keys.temporary ? `check that the ${keys.label} has the DNS-only policy (docs/providers/alidns.md)` : ALIDNS_AUTH_HINT;
 
     const classify = (action: string) => (err: unknown): Verdict => {
+      if (err instanceof CredentialsError) return err.transient ? { retry: true, reason: err.message } : { retry: false, error: new DnsProviderError('alidns', err.message, { auth: true }) };
       const e = err as { code?: unknown; data?: { Message?: unknown; RequestId?: unknown }; name?: string; message?: string };
       const code = typeof e.code === 'string' ? e.code : undefined;
       const vendorMsg = redact(String(e.data?.Message ?? e.message ?? err), secrets);
-      if (code && AUTH.test(code)) {
-        return { retry: false, error: new DnsProviderError('alidns', `${action} refused: ${code}; ${ALIDNS_AUTH_HINT}`, { auth: true }) };
+      // A temporary key the service already considers expired (clock skew): fetch a new one and try again.
+      if (code === 'InvalidSecurityToken.Expired' && keys.temporary) {
+        keys.invalidate();
+        return { retry: true, reason: code };
+      }
+      if (code && ALIYUN_RULES.auth.test(code)) {
+        return { retry: false, error: new DnsProviderError('alidns', `${action} refused: ${code}; ${hint}`, { auth: true }) };
       }
       if (code === 'InvalidTimeStamp.Expired') {
         return { retry: false, error: new DnsProviderError('alidns', `${action} refused: ${code}; the system clock is off by more than 15 minutes, fix NTP`, { noRetry: true }) };
       }
-      if (code && RETRY.test(code)) return { retry: true, reason: code };
+      if (code && ALIYUN_RULES.retry.test(code)) return { retry: true, reason: code };
       // A gateway's HTML error page fails JSON parsing inside pop-core: transient.
       if (!code && (e.name === 'SyntaxError' || isNetworkError(err))) return { retry: true, reason: vendorMsg };
       return {

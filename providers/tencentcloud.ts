@@ -1,8 +1,10 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { z } from 'zod';
+import { TENCENT_RULES } from '../src/cloud/rules.js';
 import { duration } from '../src/config/fields.js';
-import { DnsProviderError } from '../src/errors.js';
+import { checkTencentKey, TENCENT_CREDENTIALS, tencentCredential, tencentKeyOptions, tencentKeySource } from '../src/credentials/tencent.js';
+import { CredentialsError, DnsProviderError } from '../src/errors.js';
 import type { ProviderDescriptor } from '../src/dns/provider.js';
 import { callApi, isNetworkError, redact, vendorCode, vendorError, type Verdict } from './lib/retry.js';
 import { propagationTimeout, retryOptions } from './lib/options.js';
@@ -11,9 +13,7 @@ import { toAscii, type HostedZone } from './lib/zone.js';
 
 const options = z
   .object({
-    secretId: z.string().min(1).describe('CAM SecretId'),
-    secretKey: z.string().min(1).describe('CAM SecretKey'),
-    sessionToken: z.string().min(1).optional().describe('session token, with temporary keys'),
+    ...tencentKeyOptions,
     endpoint: z.string().default('https://dnspod.tencentcloudapi.com').describe('DNSPod API endpoint (https://host or http://host:port)'),
     proxy: z.string().optional().describe('HTTP proxy URL; http_proxy in the environment is NOT used unless given here'),
     timeout: duration('10s').describe('time limit for each API request'),
@@ -21,14 +21,11 @@ const options = z
     propagationTimeout: propagationTimeout(),
     ...retryOptions(),
   })
-  .strict();
+  .strict()
+  .superRefine(checkTencentKey);
 
 export const TENCENT_AUTH_HINT =
   'check TENCENTCLOUD_SECRET_ID / TENCENTCLOUD_SECRET_KEY (or secretId/secretKey) and that the CAM user has the DNSPod-only policy (docs/providers/tencentcloud.md)';
-
-const AUTH = /^(AuthFailure|UnauthorizedOperation|OperationDenied)/;
-// Throttling (default limit 20 requests/s), server-side faults: worth another try.
-const RETRY = /^(RequestLimitExceeded|InternalError|ResourceUnavailable|FailedOperation\.FrequencyLimit)/;
 
 const FIRST_POLL_MS = 2000;
 
@@ -73,11 +70,7 @@ export const descriptor: ProviderDescriptor<typeof options> = {
     },
   ],
   links: [{ title: 'CAM policy syntax for DNSPod', url: 'https://cloud.tencent.com/document/product/302/105718' }],
-  credentials: [
-    { key: 'secretId', env: ['TENCENTCLOUD_SECRET_ID'], description: 'SecretId', required: true, secret: false },
-    { key: 'secretKey', env: ['TENCENTCLOUD_SECRET_KEY'], description: 'SecretKey', required: true, secret: true },
-    { key: 'sessionToken', env: ['TENCENTCLOUD_SESSION_TOKEN'], description: 'session token (temporary keys only)', required: false, secret: true },
-  ],
+  credentials: TENCENT_CREDENTIALS,
   options,
   async create(opts, ctx) {
     const { dnspod } = await import('tencentcloud-sdk-nodejs-dnspod');
@@ -86,8 +79,10 @@ export const descriptor: ProviderDescriptor<typeof options> = {
     const protocol = m[1] ?? 'https://';
     // An explicit agent stops the SDK from silently routing through $http_proxy.
     const agent = opts.proxy ? undefined : protocol === 'http://' ? new HttpAgent({ keepAlive: true }) : new HttpsAgent({ keepAlive: true });
+    // A configured key, else the CVM instance role (refreshed before it expires).
+    const keys = tencentKeySource(opts, { env: ctx.env, logger: ctx.logger });
     const client = new dnspod.v20210323.Client({
-      credential: { secretId: opts.secretId, secretKey: opts.secretKey, ...(opts.sessionToken ? { token: opts.sessionToken } : {}) },
+      credential: tencentCredential(keys),
       region: '',
       profile: {
         httpProfile: {
@@ -102,15 +97,23 @@ export const descriptor: ProviderDescriptor<typeof options> = {
     const secrets = [opts.secretId, opts.secretKey, opts.sessionToken];
     const logger = ctx.logger;
 
+    const hint = keys.temporary ? `check that the ${keys.label} has the DNSPod-only policy (docs/providers/tencentcloud.md)` : TENCENT_AUTH_HINT;
+
     const classify = (action: string) => (err: unknown): Verdict => {
+      if (err instanceof CredentialsError) return err.transient ? { retry: true, reason: err.message } : { retry: false, error: new DnsProviderError('tencentcloud', err.message, { auth: true }) };
       const e = err as { code?: unknown; httpCode?: unknown; message?: unknown };
       const code = typeof e.code === 'string' && e.code ? e.code : undefined;
       const msg = redact(String(e.message ?? err), secrets);
-      if (code && AUTH.test(code)) {
-        const clock = code === 'AuthFailure.SignatureExpire' ? '; the system clock is off by more than 5 minutes, fix NTP' : `; ${TENCENT_AUTH_HINT}`;
+      // A temporary key the service already considers expired (clock skew): fetch a new one and try again.
+      if (code === 'AuthFailure.TokenFailure' && keys.temporary) {
+        keys.invalidate();
+        return { retry: true, reason: code };
+      }
+      if (code && TENCENT_RULES.auth.test(code)) {
+        const clock = code === 'AuthFailure.SignatureExpire' ? '; the system clock is off by more than 5 minutes, fix NTP' : `; ${hint}`;
         return { retry: false, error: new DnsProviderError('tencentcloud', `${action} refused: ${code}${clock}`, { auth: true }) };
       }
-      if (code && RETRY.test(code)) return { retry: true, reason: code };
+      if (code && TENCENT_RULES.retry.test(code)) return { retry: true, reason: code };
       // The SDK drops the code on non-200 answers; a 5xx from a gateway is transient.
       if (!code && typeof e.httpCode === 'number') {
         if (e.httpCode >= 500 || e.httpCode === 429) return { retry: true, reason: `HTTP ${e.httpCode}` };
@@ -120,8 +123,9 @@ export const descriptor: ProviderDescriptor<typeof options> = {
       return { retry: false, error: vendorError('tencentcloud', `${action} failed: ${code ?? 'error'}: ${msg}`, code) };
     };
 
+    // The key is fetched first: inside request() the SDK would turn a credentials error into its own.
     const call = async <T>(action: string, params: Record<string, unknown>, signal: AbortSignal): Promise<T> =>
-      (await callApi('tencentcloud', action, () => client.request(action, params, { signal }), classify(action), { ...opts, signal, logger })) as T;
+      (await callApi('tencentcloud', action, async () => (await keys.get(signal), client.request(action, params, { signal })), classify(action), { ...opts, signal, logger })) as T;
 
     const api: TxtApi = {
       async listZones(signal) {

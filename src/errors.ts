@@ -15,7 +15,9 @@ export type ErrorCode =
   | 'ACME'
   | 'ACME_RATE_LIMITED'
   | 'DEPLOY'
+  | 'CREDENTIALS'
   | 'STORE'
+  | 'STORE_UNAVAILABLE'
   | 'LOCKED'
   | 'ABORTED';
 
@@ -109,9 +111,32 @@ export class DeployError extends CertkeeperError {
   }
 }
 
+/**
+ * No usable cloud credentials: the instance role is missing or was revoked, the metadata service or
+ * STS cannot be reached, or nothing is configured. `transient` marks what a later try may fix
+ * (a timeout, a 5xx), so callers retry only that.
+ */
+export class CredentialsError extends CertkeeperError {
+  readonly transient: boolean;
+  constructor(message: string, opts: { cause?: unknown; transient?: boolean } = {}) {
+    super('CREDENTIALS', message, { cause: opts.cause, noRetry: !opts.transient });
+    this.transient = opts.transient ?? false;
+  }
+}
+
 export class StoreError extends CertkeeperError {
   constructor(message: string, opts: { cause?: unknown } = {}) {
     super('STORE', message, opts);
+  }
+}
+
+/**
+ * The shared store (PostgreSQL) cannot be reached right now. Nothing about the certificate is wrong:
+ * the store retries and alerts once for the outage, so this is never a certificate's own alert.
+ */
+export class StoreUnavailableError extends CertkeeperError {
+  constructor(message: string, opts: { cause?: unknown } = {}) {
+    super('STORE_UNAVAILABLE', message, opts);
   }
 }
 

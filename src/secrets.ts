@@ -63,9 +63,9 @@ export function secretFieldNames(descriptors: ReadonlyArray<{ credentials: Reado
 }
 
 /**
- * The credential field names of the providers in providers/, by type. Listed here rather than read from
- * the descriptors so that creating a logger imports no provider file (start-up of every command); a
- * unit test fails when a descriptor names a credential missing here.
+ * The credential field names of the DNS providers in providers/ and of the cloud deploy targets, by type.
+ * Listed here rather than read from the descriptors so that creating a logger imports no provider or
+ * target file (start-up of every command); a unit test fails when a descriptor names a credential missing here.
  */
 export const PROVIDER_CREDENTIAL_FIELDS: Readonly<Record<string, readonly string[]>> = {
   alidns: ['accessKeyId', 'accessKeySecret', 'securityToken'],
@@ -74,9 +74,15 @@ export const PROVIDER_CREDENTIAL_FIELDS: Readonly<Record<string, readonly string
   exec: [],
   rfc2136: ['secret', 'keyName'],
   tencentcloud: ['secretId', 'secretKey', 'sessionToken'],
+  'aliyun-cas': ['accessKeyId', 'accessKeySecret', 'securityToken'],
+  'aliyun-cdn': ['accessKeyId', 'accessKeySecret', 'securityToken'],
+  'aliyun-slb': ['accessKeyId', 'accessKeySecret', 'securityToken'],
+  'tencentcloud-cdn': ['secretId', 'secretKey', 'sessionToken'],
+  'tencentcloud-clb': ['secretId', 'secretKey', 'sessionToken'],
+  'tencentcloud-ssl': ['secretId', 'secretKey', 'sessionToken'],
 };
 
-/** secretFieldNames for the providers in providers/, without loading them. */
+/** secretFieldNames for the providers in providers/ and the cloud targets, without loading them. */
 export function installedSecretFieldNames(): ReadonlySet<string> {
   return secretFieldNames(Object.values(PROVIDER_CREDENTIAL_FIELDS).map((keys) => ({ credentials: keys.map((key) => ({ key })) })));
 }

@@ -1,7 +1,8 @@
 import * as acme from 'acme-client';
 import type { Logger } from 'pino';
 import type { CaSettings } from '../config/ca-chain.js';
-import { AccountStore } from '../store/accounts.js';
+import type { AccountRecord as StoredAccount } from '../store/store.js';
+import type { AccountRepo } from '../store/store.js';
 import { configureHttp } from './http.js';
 import { isZeroSsl } from './known-cas.js';
 import { AcmeSession } from './session.js';
@@ -12,15 +13,12 @@ import { AcmeSession } from './session.js';
  * ZeroSSL without configured EAB: the credentials are fetched by the account e-mail, once, and kept
  * with the account.
  */
-export async function openAccount(ca: CaSettings, dataDir: string, logger: Logger, directoryUrl = ca.directory): Promise<AcmeSession> {
+export async function openAccount(ca: CaSettings, store: AccountRepo, logger: Logger, directoryUrl = ca.directory): Promise<AcmeSession> {
   configureHttp([{ ...ca, directory: directoryUrl }]);
-  const store = new AccountStore(dataDir);
   let key = await store.readKey(directoryUrl);
-  if (!key) {
-    key = (await acme.crypto.createPrivateEcdsaKey('P-256')).toString();
-    await store.saveKey(directoryUrl, key);
-  }
-  const record = (await store.read(directoryUrl)) ?? { directory: directoryUrl };
+  // Hosts sharing a store that start together keep one key (the first stored), so one account.
+  if (!key) key = await store.saveKey(directoryUrl, (await acme.crypto.createPrivateEcdsaKey('P-256')).toString());
+  const record: StoredAccount = (await store.read(directoryUrl)) ?? { directory: directoryUrl };
   let eab = ca.eab ?? record.eab;
   if (!record.url && !eab && isZeroSsl(directoryUrl)) {
     const { fetchZeroSslEab } = await import('./zerossl-eab.js');

@@ -5,7 +5,7 @@ import type { ResolvedCertificate } from '../config/load.js';
 import { AcmeError, oneLine } from '../errors.js';
 import { emit, type Observer } from '../ops/events.js';
 import type { IssuedSet, Issuer, IssuerIdentity, IssueRequest } from '../scheduler/ports.js';
-import { AccountStore } from '../store/accounts.js';
+import type { AccountRepo } from '../store/store.js';
 import { dryRunChain, orderInTurn, type Failed } from './fallback.js';
 import { caName } from './known-cas.js';
 import type { OrderDeps, OrderStep } from './order.js';
@@ -17,7 +17,10 @@ import type { AcmeSession } from './session.js';
 export type ChallengeDeps = Pick<OrderDeps, 'route' | 'pending' | 'propagation'>;
 
 export interface AcmeIssuerOptions {
-  dataDir: string;
+  /** The store's ACME accounts (files in dataDir, or a database several hosts share). */
+  accounts: AccountRepo;
+  /** Where each CA's directory document is kept for a day (dataDir/cache, local to the host whichever the store); without it, fetched once per pass. */
+  dataDir?: string;
   /** Orders go to each CA's staging directory (--dry-run); renewal information comes from production. */
   dryRun?: boolean;
   logger: Logger;
@@ -38,7 +41,7 @@ class CaEndpoint {
     private readonly opts: AcmeIssuerOptions,
   ) {
     // Kept in dataDir for a day: a pass that needs no renewal information makes no request.
-    this.directory = directoryLoader(ca.directory, ca, { dataDir: opts.dataDir, now: opts.now });
+    this.directory = directoryLoader(ca.directory, ca, opts.dataDir === undefined ? undefined : { dataDir: opts.dataDir, now: opts.now });
   }
 
   profile(name: string | undefined): Promise<string | undefined> {
@@ -48,7 +51,7 @@ class CaEndpoint {
   }
 
   open(): Promise<AcmeSession> {
-    return (this.session ??= import('./account.js').then(({ openAccount }) => openAccount(this.ca, this.opts.dataDir, this.opts.logger)));
+    return (this.session ??= import('./account.js').then(({ openAccount }) => openAccount(this.ca, this.opts.accounts, this.opts.logger)));
   }
 }
 
@@ -61,18 +64,17 @@ class CaEndpoint {
  */
 export function acmeIssuer(opts: AcmeIssuerOptions): Issuer {
   const { logger } = opts;
-  const accounts = new AccountStore(opts.dataDir);
   const endpoints = new Map<string, CaEndpoint>();
   const endpoint = (ca: CaSettings) => {
     const key = ca.directory.replace(/\/+$/, '');
     if (!endpoints.has(key)) endpoints.set(key, new CaEndpoint(ca, opts));
     return endpoints.get(key)!;
   };
-  // Account files are read once per CA per pass.
-  const known = new Map<string, string | null | undefined>();
-  const identityOf = (directory: string): IssuerIdentity => {
-    if (!known.has(directory)) known.set(directory, accounts.registered(directory));
-    return { directory, account: known.get(directory) };
+  // Account records are read once per CA per pass.
+  const known = new Map<string, Promise<string | null | undefined>>();
+  const identityOf = async (directory: string): Promise<IssuerIdentity> => {
+    if (!known.has(directory)) known.set(directory, opts.accounts.registered(directory));
+    return { directory, account: await known.get(directory) };
   };
   let order: Promise<typeof import('./order.js')> | undefined;
   // Which CA settings each directory has, for renewal information about a stored certificate.
@@ -96,7 +98,7 @@ export function acmeIssuer(opts: AcmeIssuerOptions): Issuer {
   return {
     identity: async (cert) => {
       for (const ca of cert.cas) settingsOf.set(ca.directory, ca);
-      const [primary, ...rest] = cert.cas.map((ca) => identityOf(ca.directory));
+      const [primary, ...rest] = await Promise.all(cert.cas.map((ca) => identityOf(ca.directory)));
       return { ...primary!, also: rest };
     },
 

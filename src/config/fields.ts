@@ -36,6 +36,25 @@ export const passEnv = z
   .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'))
   .describe('environment variables passed to the command besides PATH, HOME, LANG, LC_ALL, TZ, DOCKER_HOST, CERTKEEPER_CONFIG');
 
+/**
+ * `verify:` of a deploy target: the address that must serve the new certificate afterwards (a file
+ * target's Nginx, a cloud target's load balancer or CDN edge), checked by deploy/verify.ts.
+ */
+export const servedCheck = (o: { example: string; address: string; timeout: string; description: string }) =>
+  z
+    .object({
+      address: z
+        .string()
+        .regex(/^(\[[0-9a-fA-F:]+\]|[^\s:]+):\d{1,5}$/, 'write host:port, e.g. 127.0.0.1:443')
+        .describe(o.address)
+        .meta({ examples: [o.example] }),
+      servername: z.string().optional().describe('SNI name (default: the first domain, a wildcard made concrete)'),
+      timeout: duration(o.timeout).describe('how long to wait for the new certificate to be served'),
+    })
+    .strict()
+    .optional()
+    .describe(o.description);
+
 /** A custom zod issue whose message comes from the catalog, so the CLI can say it in the user's language. */
 export function addSaid<T>(ctx: z.RefinementCtx<T>, s: Said, path?: (string | number)[]): void {
   ctx.addIssue({ code: 'custom', message: english(s), params: { said: s }, ...(path ? { path } : {}) });

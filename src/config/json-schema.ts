@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ComponentDescriptor } from './descriptor.js';
+import { TARGET_DESCRIPTORS } from '../targets/registry.js';
 import { configSchema } from './schema.js';
 
 /** A JSON Schema node (draft 7), loosely typed: the generator and the docs only read a few keys. */
@@ -25,7 +26,7 @@ export function inputJsonSchema(schema: z.ZodType): JsonSchema {
 
 /**
  * The JSON Schema of certkeeper.yaml for editors, derived from the zod schema and from every
- * provider descriptor, so it cannot describe options the code does not accept. `dns:` entries are
+ * provider and cloud target descriptor, so it cannot describe options the code does not accept. `dns:` entries are
  * checked per provider: `type` picks the provider's option schema (if/then, which draft-7 editors
  * report more clearly than oneOf).
  */
@@ -34,6 +35,10 @@ export function configJsonSchema(descriptors: ComponentDescriptor[]): JsonSchema
   const props = schema.properties!;
   props.$schema = { type: 'string', description: 'JSON Schema of this file, for editors' };
   props.dns!.additionalProperties = chosenByType(descriptors, 'a DNS provider instance: type picks the provider, the other keys are its options', 'provider type');
+  // A deploy target is files in a layout, or a cloud target whose `type` picks its options (src/targets/).
+  const target = ((props.certificates!.items as JsonSchema).properties!.targets!.items ?? {}) as JsonSchema;
+  const alternatives = target.anyOf as JsonSchema[];
+  alternatives[1] = chosenByType([...TARGET_DESCRIPTORS], 'a cloud deploy target: type picks it, the other keys are its options', 'cloud target type');
   return { $schema: DRAFT_7, title: 'certkeeper configuration', ...schema };
 }
 

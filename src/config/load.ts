@@ -4,12 +4,15 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, configIssue, type ConfigIssue } from '../errors.js';
 import { english, said, type Said } from '../i18n/errors.js';
+import type { FileCredentials } from '../credentials/files.js';
 import { resolveCredentials } from '../dns/credentials.js';
 import { loadDescriptor, providerTypes } from '../dns/registry.js';
 import { resolveTarget, type ResolvedTarget } from '../deploy/layouts.js';
 import { interpolateEnv } from './interpolate.js';
 import { yamlSyntaxIssue } from './yaml-error.js';
-import { configSchema, type CertificateConfig, type RawConfig } from './schema.js';
+import { resolveCloudTargets, type ResolvedCloudTarget } from '../targets/config.js';
+import { configSchema, isCloudTarget, type CertificateConfig, type RawConfig } from './schema.js';
+import { nodeOf, resolveStore, type StoreConfig } from './store-schema.js';
 import { caChain, type CaSettings } from './ca-chain.js';
 
 export interface DnsInstance {
@@ -18,21 +21,29 @@ export interface DnsInstance {
   options: Record<string, unknown>;
   /** The option keys that are credentials (from the provider's descriptor): their values are scrubbed from alerts. */
   credentialKeys: string[];
+  /** Set when credentials came from files: they are read again whenever the provider is created (each pass). */
+  fileCredentials?: FileCredentials;
 }
 
 export type ResolvedCertificate = Omit<CertificateConfig, 'targets' | 'acme'> & {
   dns: string | Record<string, string>;
   deploy?: string;
+  /** File targets (a layout in a directory). */
   targets: ResolvedTarget[];
+  /** Cloud targets (src/targets/); always set by the loader, optional for hand-built configurations. */
+  cloudTargets?: ResolvedCloudTarget[];
   /** The CAs this certificate is ordered from, in order (src/config/ca-chain.ts); at least one. */
   cas: CaSettings[];
 };
 
-export interface Config extends Omit<RawConfig, 'dns' | 'certificates'> {
+export interface Config extends Omit<RawConfig, 'dns' | 'certificates' | 'store' | 'node'> {
   file: string;
   baseDir: string;
   dns: Record<string, DnsInstance>;
   certificates: ResolvedCertificate[];
+  store: StoreConfig;
+  /** This host's name in the fleet (`node:`, else the hostname). */
+  node: string;
 }
 
 /** `--config`, else `$CERTKEEPER_CONFIG`, else `./certkeeper.yaml`, else `/etc/certkeeper/certkeeper.yaml`. */
@@ -90,7 +101,8 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
       issues.push(configIssue(`dns.${name}.type`, said('unknownProvider', type, providerTypes())));
       continue;
     }
-    const withCreds = resolveCredentials(descriptor.credentials, rest, env, baseDir, `dns.${name}`, issues);
+    const files: Record<string, string> = {};
+    const withCreds = resolveCredentials(descriptor.credentials, rest, env, baseDir, `dns.${name}`, issues, files);
     const opts = descriptor.options.safeParse(withCreds, { reportInput: true });
     if (!opts.success) {
       // A missing credential was already reported with the variables that supply it.
@@ -98,7 +110,12 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
       issues.push(...zodIssues(opts.error, `dns.${name}`).filter((i) => !known.has(i.path)));
       continue;
     }
-    dns[name] = { type, options: opts.data as Record<string, unknown>, credentialKeys: descriptor.credentials.map((c) => c.key) };
+    dns[name] = {
+      type,
+      options: opts.data as Record<string, unknown>,
+      credentialKeys: descriptor.credentials.map((c) => c.key),
+      ...(Object.keys(files).length ? { fileCredentials: { raw: withCreds, files } } : {}),
+    };
   }
   if (issues.length) throw new ConfigError(issues);
 
@@ -106,9 +123,10 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
   const onlyDeploy = Object.keys(cfg.deploy).length === 1 ? Object.keys(cfg.deploy)[0] : undefined;
   // Every certificate's deploy places become targets; the `files: {cert, key}` shorthand is the nginx layout.
   const targets = cfg.certificates.map((c, i) => {
-    const list = c.targets.map((t, j) =>
-      resolveTarget({ ...t, deploy: t.deploy ?? c.deploy ?? onlyDeploy }, c, j, baseDir, `certificates[${i}].targets[${j}]`, issues),
-    );
+    const list: ResolvedTarget[] = [];
+    c.targets.forEach((t, j) => {
+      if (!isCloudTarget(t)) list.push(resolveTarget({ ...t, deploy: t.deploy ?? c.deploy ?? onlyDeploy }, c, j, baseDir, `certificates[${i}].targets[${j}]`, issues));
+    });
     if (c.files) {
       const shorthand = resolveTarget(
         { layout: 'nginx', paths: { fullchain: c.files.cert, key: c.files.key }, allowSymlinks: false, hookTimeout: 60_000, passEnv: [], rollbackOnVerifyFailure: false, pfxLegacy: false, deploy: c.deploy ?? onlyDeploy },
@@ -118,11 +136,25 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
     }
     return list;
   });
+  // Entries with a type: are cloud targets (load balancers, CDNs), checked against their descriptors.
+  const clouds = cfg.certificates.map((c, i) =>
+    resolveCloudTargets(
+      c.targets.flatMap((entry, index) => (isCloudTarget(entry) ? [{ entry, index }] : [])),
+      c,
+      `certificates[${i}]`,
+      { env, baseDir, zodIssues },
+      issues,
+    ),
+  );
+  const store = resolveStore(cfg.store, baseDir, issues);
   if (issues.length) throw new ConfigError(issues);
+  const node = nodeOf(cfg.node);
   const withBundle = <T extends { caBundle?: string }>(e: T): T => ({ ...e, caBundle: e.caBundle === undefined ? undefined : at(e.caBundle) });
   const acmeBlock = { ...withBundle(cfg.acme), fallback: cfg.acme.fallback.map(withBundle) };
   return {
     ...cfg,
+    store,
+    node,
     file: resolve(file),
     baseDir,
     dataDir: at(cfg.dataDir),
@@ -131,7 +163,9 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
     certificates: cfg.certificates.map(({ acme, ...c }, i) => ({
       ...c,
       cas: caChain(acmeBlock, acme && { ...withBundle(acme), fallback: acme.fallback?.map(withBundle) }),
-      targets: targets[i]!,
+      // A certificate meant for other hosts is kept in the store here, never deployed.
+      targets: c.nodes && !c.nodes.includes(node) ? [] : targets[i]!,
+      cloudTargets: c.nodes && !c.nodes.includes(node) ? [] : clouds[i]!,
       dns: c.dns ?? onlyDns!,
       deploy: c.files ? (c.deploy ?? onlyDeploy) : c.deploy,
       files: c.files && { cert: at(c.files.cert), key: at(c.files.key) },
@@ -140,12 +174,20 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
 }
 
 export function zodIssues(error: z.ZodError, prefix = ''): ConfigIssue[] {
-  return error.issues.flatMap((i) => {
-    const path = joinPath(prefix, i.path);
-    // An unknown top-level key has no path of its own; name it, so every line says where to look.
-    if (i.code === 'unrecognized_keys' && path === '') return i.keys.map((k) => configIssue(joinPath('', [k]), said('unknownKey')));
-    return [configIssue(path, describeIssue(i))];
-  });
+  return error.issues.flatMap((i) => issuesOf(i, prefix));
+}
+
+function issuesOf(i: z.core.$ZodIssue, prefix: string): ConfigIssue[] {
+  const path = joinPath(prefix, i.path);
+  // A value matching no alternative (a deploy target: files or a cloud type): report the problems of
+  // the alternative it was meant as, the one whose complaints are not only about a missing `type`.
+  if (i.code === 'invalid_union' && i.errors.length) {
+    const meant = i.errors.find((b) => !b.every((x) => x.path[0] === 'type')) ?? i.errors[0]!;
+    return meant.flatMap((x) => issuesOf(x, path));
+  }
+  // An unknown top-level key has no path of its own; name it, so every line says where to look.
+  if (i.code === 'unrecognized_keys' && path === '') return i.keys.map((k) => configIssue(joinPath('', [k]), said('unknownKey')));
+  return [configIssue(path, describeIssue(i))];
 }
 
 function joinPath(prefix: string, path: PropertyKey[]): string {

@@ -1,10 +1,11 @@
 import cron from 'node-cron';
 import { z } from 'zod';
-import { addSaid, command, duration, passEnv } from './fields.js';
+import { addSaid, command, duration, passEnv, servedCheck } from './fields.js';
 import { said } from '../i18n/errors.js';
 import { checkDomainName, publicDnsProblem } from './names.js';
 import { notifySchema } from '../ops/notify/config.js';
 import { serverSchema } from '../ops/endpoint-config.js';
+import { nodeName, storeSchema } from './store-schema.js';
 import { caChain } from './ca-chain.js';
 
 // Shared field types live in fields.ts; re-exported for the modules that imported them from here.
@@ -110,25 +111,25 @@ export const deployTargetFiles = z
     postDeploy: command.optional().describe('command run after a successful deploy'),
     hookTimeout: duration('60s').describe('time limit for each hook'),
     passEnv: passEnv.default([]).describe('environment variables the hooks get besides the minimal set (the daemon\'s other variables, credentials included, never reach them)'),
-    verify: z
-      .object({
-        address: z
-          .string()
-          .regex(/^(\[[0-9a-fA-F:]+\]|[^\s:]+):\d{1,5}$/, 'write host:port, e.g. 127.0.0.1:443')
-          .describe('host:port where the server serves this certificate')
-          .meta({ examples: ['127.0.0.1:443'] }),
-        servername: z.string().optional().describe('SNI name (default: the first domain, a wildcard made concrete)'),
-        timeout: duration('30s').describe('how long to wait for the new certificate to be served'),
-      })
-      .strict()
-      .optional()
-      .describe('after reload, check that this address serves the new certificate'),
+    verify: servedCheck({ example: '127.0.0.1:443', address: 'host:port where the server serves this certificate', timeout: '30s', description: 'after reload, check that this address serves the new certificate' }),
     rollbackOnVerifyFailure: z.boolean().default(false).describe('restore the previous files when the served-certificate check fails'),
     passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').optional().describe('pfx: env variable holding the password'),
     password: z.string().optional().describe('pfx: the password; write "${VAR}" to take it from the environment'),
     pfxLegacy: z.boolean().default(false).describe('pfx: 3DES/SHA1 encryption for old Windows (Server 2016 and earlier)'),
   })
   .strict();
+
+/**
+ * A cloud deploy target (tencentcloud-clb, aliyun-cdn, ...): `type` picks it, and its other keys are
+ * checked against that target's descriptor by the loader (src/targets/config.ts).
+ */
+export const cloudTargetEntry = z
+  .object({ type: z.string().describe('cloud target type') })
+  .passthrough()
+  .describe('a cloud deploy target: type picks it, the other keys are its options');
+
+export type TargetEntry = z.output<typeof deployTargetFiles> | z.output<typeof cloudTargetEntry>;
+export const isCloudTarget = (t: TargetEntry): t is z.output<typeof cloudTargetEntry> => typeof (t as { type?: unknown }).type === 'string';
 
 const certificate = z
   .object({
@@ -157,8 +158,12 @@ const certificate = z
       .strict()
       .optional()
       .describe('where to deploy; omit to only keep the certificate in dataDir'),
-    targets: z.array(deployTargetFiles).default([]).describe('places to deploy to, each with a file layout'),
+    targets: z
+      .array(z.union([deployTargetFiles, cloudTargetEntry]))
+      .default([])
+      .describe('places to deploy to: files in a layout, or a cloud load balancer, CDN or certificate service (an entry with type:)'),
     deploy: z.string().optional().describe('name of the deploy: entry to test and reload (default: the only one)'),
+    nodes: z.array(nodeName).min(1).optional().describe('deploy only on these hosts of the fleet (their node: names); default: every host whose configuration lists the certificate'),
     acme: z
       .object({ directory: directoryRequired.optional(), ...caFields, fallback: fallback.optional() })
       .strict()
@@ -221,7 +226,9 @@ const dnsEntry = z
 export const configSchema = z
   .object({
     $schema: z.string().optional(),
-    dataDir: z.string().default('./data').describe('folder for account keys, issued certificates (dataDir/certs/NAME) and state'),
+    dataDir: z.string().default('./data').describe('folder for account keys, issued certificates (dataDir/certs/NAME) and state; with store type postgres only what is this host\'s own (deploy journal, lock, alert state)'),
+    store: storeSchema,
+    node: nodeName.optional().describe("this host's name in the fleet, in status, metrics and deploy records (default: the hostname)"),
     acme: z
       .object({ directory, ...caFields, fallback: fallback.default([]) })
       .strict()
@@ -307,6 +314,7 @@ export const configSchema = z
         addSaid(ctx, said('noDeployEntry', c.deploy, deployNames), ['certificates', i, 'deploy']);
       }
       c.targets.forEach((t, j) => {
+        if (isCloudTarget(t)) return;
         if (t.deploy !== undefined && !cfg.deploy[t.deploy]) {
           addSaid(ctx, said('noDeployEntry', t.deploy, deployNames), ['certificates', i, 'targets', j, 'deploy']);
         }

@@ -47,7 +47,12 @@ export async function recoverDeploys(dataDir: string, logger: Logger): Promise<v
  * `verify` address is checked. A failed test or reload puts the previous set back exactly, so the
  * server keeps running on the old, working files.
  */
-export async function deployCertificates(items: DeployItem[], servers: Config['deploy'], logger: Logger, opts: { dataDir?: string } = {}): Promise<DeployOutcome[]> {
+export async function deployCertificates(
+  items: DeployItem[],
+  servers: Config['deploy'],
+  logger: Logger,
+  opts: { dataDir?: string; onTarget?: (cert: string, target: string, error: string | undefined) => void } = {},
+): Promise<DeployOutcome[]> {
   const dataDir = opts.dataDir ?? (items[0] && dirname(dirname(items[0].stored.dir)));
   if (dataDir) await recoverDeploys(dataDir, logger);
   const groups = new Map<string | undefined, Unit[]>();
@@ -67,6 +72,7 @@ export async function deployCertificates(items: DeployItem[], servers: Config['d
       for (const u of group) u.error ??= message;
     }
   }
+  for (const u of units) opts.onTarget?.(u.item.cert.name, u.target.id, u.error);
   return items.map((item) => {
     const failed = units.filter((u) => u.item === item && u.error);
     return failed.length ? { name: item.cert.name, ok: false, error: new DeployError(failed.map((u) => `${u.target.id}: ${u.error}`).join('; ')) } : { name: item.cert.name, ok: true };

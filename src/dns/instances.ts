@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
+import { freshOptions } from '../credentials/files.js';
 import { DnsProviderError } from '../errors.js';
 import type { DnsProvider } from './provider.js';
 import { loadDescriptor } from './registry.js';
@@ -31,7 +32,10 @@ export class DnsProviders {
     if (!entry) throw new DnsProviderError(name, 'no such dns entry');
     const descriptor = await loadDescriptor(entry.type);
     if (!descriptor) throw new DnsProviderError(entry.type, 'unknown provider type');
-    return descriptor.create(entry.options, {
+    // Credentials from files are read again here, once per pass: a rotated secret needs no restart.
+    const fresh = freshOptions(descriptor.options, entry.options, entry.fileCredentials);
+    if ('error' in fresh) throw new DnsProviderError(entry.type, `dns.${name}.${fresh.error}`, { auth: true });
+    return descriptor.create(fresh.options, {
       logger: this.logger.child({ dns: name, provider: entry.type }),
       env: this.env,
       baseDir: this.config.baseDir,

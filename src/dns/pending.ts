@@ -1,112 +1,19 @@
-import { mkdir, readFile, rename } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { writeFileAtomic } from '../store/atomic.js';
+import { MAX_CLEANUP_ATTEMPTS, type PendingTxt, type PendingTxtLog, type RecordKey } from '../store/pending-txt.js';
 import type { DnsProvider, TxtRecord } from './provider.js';
 
-/** One challenge TXT value that was (about to be) written and not yet removed. */
-export interface PendingTxt {
-  /** The dns entry name in the config that wrote it. */
-  entry: string;
-  /** That entry's provider type at the time, for the "remove it by hand" message. */
-  type: string;
-  fqdn: string;
-  value: string;
-  /** The certificate whose order wrote it. */
-  cert: string;
-  /** When it was recorded (ISO). */
-  at: string;
-  /** Failed leftover cleanups so far. */
-  attempts?: number;
-}
+// The journal of pending records is kept by the store (store/pending-txt.ts); re-exported for the DNS side.
+export { MAX_CLEANUP_ATTEMPTS, PendingTxtJournal, type PendingTxt, type PendingTxtLog } from '../store/pending-txt.js';
 
-interface JournalFile {
-  version: 1;
-  records: PendingTxt[];
-}
-
-/** Leftovers that could not be removed are given up (and reported) after this many passes. */
-export const MAX_CLEANUP_ATTEMPTS = 5;
-
-const same = (a: Pick<PendingTxt, 'entry' | 'fqdn' | 'value'>, b: Pick<PendingTxt, 'entry' | 'fqdn' | 'value'>) =>
-  a.entry === b.entry && a.fqdn === b.fqdn && a.value === b.value;
-
-/**
- * `dataDir/pending-txt.json`: challenge records written to DNS and not yet removed. Providers forget
- * what they created when the process dies, so a record is noted here before `present` and dropped
- * after its `cleanup` succeeded; the next pass removes whatever a crash left. Written only under the
- * dataDir lock; writes are queued so parallel orders in one pass never interleave. A file that does
- * not parse is kept aside and the journal starts empty (the worst case is a stale TXT value in DNS).
- */
-export class PendingTxtJournal {
-  private records: PendingTxt[] = [];
-  private writing: Promise<void> = Promise.resolve();
-
-  private constructor(readonly path: string) {}
-
-  static async open(dataDir: string, logger?: Logger): Promise<PendingTxtJournal> {
-    const j = new PendingTxtJournal(join(dataDir, 'pending-txt.json'));
-    let text: string | undefined;
-    try {
-      text = await readFile(j.path, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
-    if (text !== undefined) {
-      try {
-        const parsed = JSON.parse(text) as JournalFile;
-        if (parsed?.version !== 1 || !Array.isArray(parsed.records) || !parsed.records.every(isPending)) throw new Error('unexpected structure');
-        j.records = parsed.records;
-      } catch (err) {
-        const aside = `${j.path}.corrupt-${Date.now()}`;
-        await rename(j.path, aside).catch(() => undefined);
-        logger?.warn(
-          { file: j.path, keptAs: aside, err: (err as Error).message },
-          'pending TXT journal is corrupt; starting fresh (challenge records it listed may have to be removed by hand)',
-        );
-      }
-    }
-    return j;
-  }
-
-  list(): PendingTxt[] {
-    return this.records.map((r) => ({ ...r }));
-  }
-
-  /** Records values before they are presented; resolves once they are on disk. */
-  add(items: PendingTxt[]): Promise<void> {
-    for (const it of items) if (!this.records.some((r) => same(r, it))) this.records.push({ ...it });
-    return this.persist();
-  }
-
-  /** Forgets values whose cleanup succeeded (or that are given up). */
-  remove(items: Pick<PendingTxt, 'entry' | 'fqdn' | 'value'>[]): Promise<void> {
-    this.records = this.records.filter((r) => !items.some((it) => same(r, it)));
-    return this.persist();
-  }
-
-  /** Counts a failed leftover cleanup; returns the new count. */
-  async failed(item: Pick<PendingTxt, 'entry' | 'fqdn' | 'value'>): Promise<number> {
-    const r = this.records.find((x) => same(x, item));
-    if (!r) return 0;
-    r.attempts = (r.attempts ?? 0) + 1;
-    await this.persist();
-    return r.attempts;
-  }
-
-  private persist(): Promise<void> {
-    const snapshot = `${JSON.stringify({ version: 1, records: this.records } satisfies JournalFile, null, 2)}\n`;
-    this.writing = this.writing.catch(() => undefined).then(async () => {
-      await mkdir(join(this.path, '..'), { recursive: true, mode: 0o700 });
-      await writeFileAtomic(this.path, snapshot, { mode: 0o600 });
-    });
-    return this.writing;
-  }
-}
-
-function isPending(x: unknown): x is PendingTxt {
-  const r = x as PendingTxt;
-  return !!r && typeof r === 'object' && ['entry', 'type', 'fqdn', 'value', 'cert', 'at'].every((k) => typeof (r as unknown as Record<string, unknown>)[k] === 'string');
+export interface LeftoverOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  maxAttempts?: number;
+  /**
+   * A store several hosts share: holds a certificate while its leftovers are removed, or answers
+   * undefined when another host holds it (an order in flight there: its records are not leftovers).
+   */
+  claim?: (cert: string) => Promise<(() => Promise<void>) | undefined>;
 }
 
 /**
@@ -116,16 +23,36 @@ function isPending(x: unknown): x is PendingTxt {
  * passes and given up after MAX_CLEANUP_ATTEMPTS with a "remove it by hand" error.
  */
 export async function cleanupLeftovers(
-  journal: PendingTxtJournal,
+  journal: PendingTxtLog,
   provider: (entry: string) => Promise<DnsProvider> | undefined,
   logger: Logger,
-  opts: { signal?: AbortSignal; timeoutMs?: number; maxAttempts?: number } = {},
+  opts: LeftoverOptions = {},
 ): Promise<void> {
-  const leftovers = journal.list();
-  if (!leftovers.length) return;
-  const max = opts.maxAttempts ?? MAX_CLEANUP_ATTEMPTS;
+  const all = await journal.list();
+  if (!all.length) return;
+  const byCert = new Map<string, PendingTxt[]>();
+  for (const r of all) byCert.set(r.cert, [...(byCert.get(r.cert) ?? []), r]);
   const timeout = AbortSignal.timeout(opts.timeoutMs ?? 60_000);
   const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+  for (const [cert, leftovers] of byCert) {
+    const release = opts.claim ? await opts.claim(cert).catch((err: unknown) => logger.warn({ cert, err: (err as Error).message }, 'cannot hold the certificate to remove its leftover TXT records; trying again next pass')) : undefined;
+    if (opts.claim && !release) continue;
+    try {
+      await removeLeftovers(journal, leftovers, provider, logger, signal, opts.maxAttempts ?? MAX_CLEANUP_ATTEMPTS);
+    } finally {
+      await release?.().catch(() => undefined);
+    }
+  }
+}
+
+async function removeLeftovers(
+  journal: PendingTxtLog,
+  leftovers: PendingTxt[],
+  provider: (entry: string) => Promise<DnsProvider> | undefined,
+  logger: Logger,
+  signal: AbortSignal,
+  max: number,
+): Promise<void> {
   logger.info({ records: leftovers.map((r) => r.fqdn) }, 'removing challenge TXT records left by an interrupted run');
   const done: PendingTxt[] = [];
   for (const r of leftovers) {
@@ -137,7 +64,7 @@ export async function cleanupLeftovers(
         why = `dns entry "${r.entry}" (${r.type}) is no longer in the config`;
       } else {
         await (await p).cleanup(rec, signal);
-        logger.info({ record: r.fqdn, dns: r.entry, cert: r.cert }, 'leftover TXT record removed');
+        logger.info({ record: r.fqdn, dns: r.entry, cert: r.cert, ...(r.node ? { node: r.node } : {}) }, 'leftover TXT record removed');
         done.push(r);
         continue;
       }
@@ -154,37 +81,38 @@ export async function cleanupLeftovers(
     );
     if (given) done.push(r);
   }
-  if (done.length) await journal.remove(done).catch((err: unknown) => logger.warn({ file: journal.path, err: (err as Error).message }, 'could not update the pending TXT journal'));
+  if (done.length) await journal.remove(done).catch((err: unknown) => logger.warn({ file: journal.where, err: (err as Error).message }, 'could not update the pending TXT journal'));
 }
 
 /**
- * For one pass (dataDir lock held): opens the journal, removes leftovers, and returns per-certificate
- * hooks for the order. A journal that cannot be read at all is reported and the pass goes on without.
+ * For one pass (dataDir lock held, or per-certificate claims in a shared store): opens the journal,
+ * removes leftovers, and returns per-certificate hooks for the order. A journal that cannot be read
+ * at all is reported and the pass goes on without.
  */
 export async function pendingTxtForPass(
-  dataDir: string,
+  open: () => Promise<PendingTxtLog>,
   dns: Record<string, { type: string }>,
   provider: (entry: string) => Promise<DnsProvider>,
   logger: Logger,
-  signal?: AbortSignal,
+  opts: Pick<LeftoverOptions, 'signal' | 'claim'> & { node?: string } = {},
 ): Promise<(cert: string) => PendingHooks | undefined> {
-  let journal: PendingTxtJournal;
+  let journal: PendingTxtLog;
   try {
-    journal = await PendingTxtJournal.open(dataDir, logger);
+    journal = await open();
+    await cleanupLeftovers(journal, (entry) => (dns[entry] ? provider(entry) : undefined), logger, opts);
   } catch (err) {
     logger.error({ err: (err as Error).message }, 'cannot read the pending TXT journal; challenge records of this pass are not noted');
     return () => undefined;
   }
-  await cleanupLeftovers(journal, (entry) => (dns[entry] ? provider(entry) : undefined), logger, { signal });
   return (cert) => ({
     add: (records) => {
       const at = new Date().toISOString();
       // Without an entry name (no router) there is no provider to clean up with later.
       const noted = records.filter((r) => r.entry);
       // A journal that cannot be written (data directory full) must not stop the renewal: go on and say so.
-      return journal.add(noted.map((r) => ({ entry: r.entry!, type: dns[r.entry!]?.type ?? 'unknown', fqdn: r.record.fqdn, value: r.record.value, cert, at }))).catch((err: unknown) =>
-        logger.warn({ cert, file: journal.path, err: (err as Error).message }, 'could not note the challenge TXT records; if this run is killed before cleanup they stay in DNS'),
-      );
+      return journal
+        .add(noted.map((r) => ({ entry: r.entry!, type: dns[r.entry!]?.type ?? 'unknown', fqdn: r.record.fqdn, value: r.record.value, cert, at, ...(opts.node ? { node: opts.node } : {}) })))
+        .catch((err: unknown) => logger.warn({ cert, file: journal.where, err: (err as Error).message }, 'could not note the challenge TXT records; if this run is killed before cleanup they stay in DNS'));
     },
     remove: (records) => journal.remove(records.filter((r) => r.entry).map((r) => ({ entry: r.entry!, ...r.record }))),
   });

@@ -1,13 +1,15 @@
 import { inputJsonSchema } from '../config/json-schema.js';
 import { loadAllDescriptors } from '../dns/registry.js';
 import type { ProviderDescriptor } from '../dns/provider.js';
+import type { TargetDescriptor } from '../targets/descriptor.js';
+import { TARGET_DESCRIPTORS } from '../targets/registry.js';
 import type { ComponentFamily } from './component-page.js';
 import { anchor } from './markdown.js';
 
 /**
  * The component families that get a page per component. A new provider is one file in providers/
- * and appears here by itself; deploy targets and notify channels become a family each once they
- * have descriptors (type, options, credentials, docs) like the providers.
+ * and appears here by itself, a new cloud target one file in src/targets/ and its line in the
+ * registry; notify channels become a family once they have descriptors like these.
  */
 
 const indent = (text: string, spaces: number) => text.replace(/^/gm, ' '.repeat(spaces));
@@ -47,5 +49,37 @@ export const dnsProviders: ComponentFamily<ProviderDescriptor> = {
   },
 };
 
+/** The DNS provider a minimal configuration of a vendor's target uses: the same vendor's. */
+const DNS_OF_VENDOR: Record<TargetDescriptor['vendor'], string> = { aliyun: 'alidns', tencentcloud: 'tencentcloud' };
+
+export const cloudTargets: ComponentFamily<TargetDescriptor> = {
+  dir: 'targets',
+  title: 'Cloud deploy targets (云部署目标)',
+  configPath: 'certificates[].targets[]',
+  source: 'src/targets/<type>.ts',
+  intro: [
+    'A certificate\'s `targets:` list holds files in a layout (`layout: nginx`, see the [configuration reference](../configuration.md))',
+    'and cloud targets: an entry with `type:` puts the certificate on a load balancer, a CDN or a certificate service',
+    'through its API. Each cloud target uploads the certificate once per renewal (the same serial twice changes',
+    'nothing), binds it where the entry says, waits until the change is live, and deletes the certificate it',
+    'uploaded for the previous renewal once nothing uses it. A failed cloud target leaves the other targets of the',
+    'certificate (an Nginx deploy, another cloud) as they are; `certkeeper status` shows each target\'s last result.',
+    'Without a key in the entry or the environment, the instance role is used (ECS RAM role, CVM role). How to set',
+    'them up: [Deploy to cloud load balancers and CDNs](../cloud-targets.md).',
+  ].join('\n'),
+  load: async () => [...TARGET_DESCRIPTORS],
+  minimalConfig: (d, entry) =>
+    [
+      'dns:',
+      `  ${DNS_OF_VENDOR[d.vendor]}:`,
+      `    type: ${DNS_OF_VENDOR[d.vendor]}`,
+      'certificates:',
+      '  - name: www.example.com',
+      '    domains: [www.example.com]',
+      '    targets:',
+      indent(entry, 8).replace(/^ {8}/, '      - '),
+    ].join('\n'),
+};
+
 /** Every family, in the order the configuration reference links them. */
-export const families = [dnsProviders] as ComponentFamily[];
+export const families = [dnsProviders, cloudTargets] as ComponentFamily[];

@@ -70,6 +70,10 @@ function walkObject(node: JsonSchema, path: string, hooks: WalkHooks, rows: Opti
 /** Options nested in a value: an object's properties, a list's items, a map's entries. */
 function descend(node: JsonSchema, path: string, hooks: WalkHooks, rows: OptionRow[], variants: VariantTable[]): void {
   if (node.properties || variantsOf(node)) return walkObject(node, path, hooks, rows, variants);
+  // Alternatives with nothing to tell them apart by (a deploy target: files, or a cloud target chosen by
+  // `type`): each one's options, at the same path.
+  const alts = (node.anyOf ?? node.oneOf) as JsonSchema[] | undefined;
+  if (alts?.length && alts.every((a) => a.properties)) return alts.forEach((a) => walkObject(a, path, hooks, rows, variants));
   const items = node.items as JsonSchema | undefined;
   if (node.type === 'array' && items && typeof items === 'object') return descend(items, `${path}[]`, hooks, rows, variants);
   const entry = node.additionalProperties as JsonSchema | boolean | undefined;

@@ -27,7 +27,16 @@ export interface Messages {
   steps: Record<'waiting' | 'ordering' | 'presented' | 'propagated' | 'validated' | 'issued' | 'deployed' | 'failed' | 'skipped', string>;
   /** Progress within a step: "1/2" nameservers serve the TXT records. */
   stepDetail(served: string): string;
-  status: { headers: [string, string, string, string, string, string, string]; yes(reason: string): string; no: string; none: string; unconfigured(names: string): string };
+  status: {
+    headers: [string, string, string, string, string, string, string];
+    yes(reason: string): string;
+    no: string;
+    none: string;
+    hosts: string;
+    unconfigured(names: string): string;
+    /** The table of each target's last deploy. */
+    targets: { headers: [string, string, string, string]; ok: string; failed: string; older: string };
+  };
   init: {
     intro: string;
     email: string;
@@ -92,7 +101,9 @@ export const en: Messages = {
     yes: (r) => `yes: ${r}`,
     no: 'no',
     none: 'no certificates configured',
+    hosts: 'HOSTS',
     unconfigured: (n) => `stored but no longer configured: ${n} (certkeeper remove NAME deletes one)`,
+    targets: { headers: ['TARGET', 'LAST DEPLOY', 'RESULT', 'WHERE'], ok: 'ok', failed: 'FAILED', older: 'ok, older certificate' },
   },
   init: {
     intro: 'This writes a certkeeper configuration. Secrets are not asked for: the file names environment variables that hold them.',
@@ -163,7 +174,9 @@ export const zhCN: Messages = {
     yes: (r) => `是: ${r}`,
     no: '否',
     none: '未配置任何证书',
+    hosts: '主机',
     unconfigured: (n) => `已保存但不在配置中：${n}（用 certkeeper remove 名称 删除）`,
+    targets: { headers: ['部署目标', '上次部署', '结果', '位置'], ok: '成功', failed: '失败', older: '成功（旧证书）' },
   },
   init: {
     intro: '将生成 certkeeper 配置文件。不会询问密钥本身：文件中只写保存密钥的环境变量名。',

@@ -92,6 +92,9 @@ export const rulesEn: RuleMessages = {
 /** The fixed messages of the schemas (config, notify, endpoint, providers), by their English words. */
 const FIXED_ZH: Record<string, string> = {
   'use at least 16 characters, e.g. the output of `openssl rand -hex 24`': '至少 16 个字符，例如 `openssl rand -hex 24` 的输出',
+  'use letters, digits, ".", "_" and "-" only (at most 63), e.g. web-1': '只能用字母、数字、"."、"_" 和 "-"（最多 63 个），例如 web-1',
+  'write postgres://USER:PASSWORD@HOST:5432/DATABASE?sslmode=verify-full': '请写成 postgres://用户:密码@主机:5432/数据库?sslmode=verify-full',
+  'lower-case letters, digits and "_", starting with a letter or "_"': '只能用小写字母、数字和 "_"，并以字母或 "_" 开头',
   'an argument is empty': '有一个参数为空',
   'give the command as a non-empty list, e.g. ["nginx", "-t"]': '请把命令写成非空列表，如 ["nginx", "-t"]',
   'an environment variable name': '应为环境变量名',

@@ -27,6 +27,17 @@ export interface NotifyMessages {
   fallbackFrom: string;
   fallbackTo: string;
   fallbackTodo: string;
+  storeDownTitle(host: string): string;
+  storeUpTitle(host: string): string;
+  store: string;
+  since: string;
+  storeDownTodo: string;
+  behindTitle(name: string, node: string): string;
+  host: string;
+  serves: string;
+  current: string;
+  nothingDeployed: string;
+  behindTodo(node: string): string;
   /** What a person should do after a failure, by error code; short, concrete, no secrets. */
   advice: { deploy(rerun: string): string; DNS_AUTH(rerun: string): string; PROPAGATION(rerun: string): string; ACME_RATE_LIMITED: string; other(rerun: string): string };
 }
@@ -58,6 +69,17 @@ export const notifyEn: NotifyMessages = {
   fallbackFrom: 'CA that failed',
   fallbackTo: 'Issued by',
   fallbackTodo: 'Nothing for now; the next renewal tries the first CA again. If this repeats, check the first CA (status page, network, proxy).',
+  storeDownTitle: (h) => `certkeeper: ${h} cannot reach the certificate store`,
+  storeUpTitle: (h) => `certkeeper: ${h} reaches the certificate store again`,
+  store: 'Store',
+  since: 'Since',
+  storeDownTodo: 'Deployed certificates stay as they are and certkeeper retries by itself. Check the database (is it up, does the network reach it, is the password right); renewals wait until it is back.',
+  behindTitle: (n, node) => `certkeeper: ${node} still serves an old ${n}`,
+  host: 'Host',
+  serves: 'Serves serial',
+  current: 'Current serial',
+  nothingDeployed: 'nothing deployed yet',
+  behindTodo: (node) => `On ${node}: check that certkeeper run is running and look at its log (certkeeper status shows every host); a failing deploy names its error above.`,
   advice: {
     deploy: (rerun) => `Run nginx -t to see the configuration error, fix it, then run ${rerun}; the old certificate is still in use.`,
     DNS_AUTH: (rerun) => `Check the DNS provider credentials (valid, allowed to edit records), then run ${rerun}.`,
@@ -94,6 +116,17 @@ export const notifyZhCN: NotifyMessages = {
   fallbackFrom: '失败的 CA',
   fallbackTo: '签发 CA',
   fallbackTodo: '暂无需处理，下次续期会先试第一个 CA。如反复出现，请检查第一个 CA（状态页、网络、代理）。',
+  storeDownTitle: (h) => `certkeeper：${h} 无法连接证书存储`,
+  storeUpTitle: (h) => `certkeeper：${h} 已恢复连接证书存储`,
+  store: '存储',
+  since: '开始时间',
+  storeDownTodo: '已部署的证书保持不变，certkeeper 会自动重试。请检查数据库（是否运行、网络是否可达、密码是否正确）；恢复前续期会暂停。',
+  behindTitle: (n, node) => `certkeeper：${node} 仍在使用旧的 ${n} 证书`,
+  host: '主机',
+  serves: '在用序列号',
+  current: '最新序列号',
+  nothingDeployed: '尚未部署',
+  behindTodo: (node) => `请在 ${node} 上确认 certkeeper run 正在运行并查看日志（certkeeper status 可查看每台主机）；若部署失败，错误见上。`,
   advice: {
     deploy: (rerun) => `运行 nginx -t 查看配置错误，修复后执行 ${rerun}；旧证书仍在使用。`,
     DNS_AUTH: (rerun) => `检查 DNS 服务商的 AccessKey/密钥是否有效、有解析权限，修复后执行 ${rerun}。`,

@@ -39,7 +39,7 @@ export async function startOpsServer(listen: string, deps: { health: HealthState
       return;
     }
     const answer = (c: Check) => {
-      res.writeHead(c.ok ? 200 : 503, { 'content-type': 'text/plain; charset=utf-8' }).end(`${c.ok ? 'ok' : 'not ok'}: ${c.reason}\n`);
+      res.writeHead(c.ok ? 200 : 503, { 'content-type': 'text/plain; charset=utf-8' }).end(`${c.ok ? (c.degraded ? 'degraded' : 'ok') : 'not ok'}: ${c.reason}\n`);
     };
     if (path === '/healthz') return answer(deps.health.alive());
     if (path === '/readyz') return answer(deps.health.ready());

@@ -33,7 +33,12 @@ export type CertkeeperEvent =
   | { type: 'dns-call'; provider: string; operation: 'present' | 'cleanup'; result: 'ok' | 'error' }
   | { type: 'deploy'; target: string; certificates: string[]; result: 'ok' | 'failed'; reload: boolean }
   /** The daemon's next scheduled pass. */
-  | { type: 'schedule'; nextCheck: Date };
+  | { type: 'schedule'; nextCheck: Date }
+  /** A store several hosts share cannot be reached (once per outage), or can again. */
+  | { type: 'store-unavailable'; at: Date; node: string; where: string; since: Date; reason: string }
+  | { type: 'store-available'; at: Date; node: string; where: string; downSince: Date }
+  /** A host of the fleet still serves an older version of a certificate, longer than store.behindAlert. */
+  | { type: 'host-behind'; at: Date; name: string; domains: string[]; node: string; serial: string; deployedSerial: string | null; since: Date; error: string | null };
 
 export interface Observer {
   emit(event: CertkeeperEvent): void;

@@ -20,12 +20,24 @@ export class Metrics implements Observer {
   private readonly reloads: Counter<'target' | 'result'>;
   private readonly passDuration: Histogram;
   private readonly lastPass: Gauge;
+  private readonly storeUp?: Gauge;
+  private readonly hostsBehind?: Counter<'certificate' | 'host'>;
   private readonly expiry = new Map<string, number>();
   /** Every certificate a per-certificate gauge was set for. */
   private readonly certificates = new Set<string>();
 
-  constructor(private readonly now: () => Date = () => new Date(), opts: { processMetrics?: boolean } = {}) {
+  /**
+   * `node`: this host's name in a fleet sharing one store. Every series then carries a `node` label,
+   * so one Prometheus can scrape every host, and the store's reachability is exported too.
+   */
+  constructor(private readonly now: () => Date = () => new Date(), opts: { processMetrics?: boolean; node?: string } = {}) {
     const registers = [this.registry];
+    if (opts.node) {
+      this.registry.setDefaultLabels({ node: opts.node });
+      this.storeUp = new Gauge({ name: 'certkeeper_store_up', help: 'Whether the shared store (PostgreSQL) answers: 1 or 0', registers });
+      this.storeUp.set(1);
+      this.hostsBehind = new Counter({ name: 'certkeeper_fleet_behind_alerts_total', help: 'Hosts found serving an older certificate longer than store.behindAlert (counted by the host that alerted)', labelNames: ['certificate', 'host'], registers });
+    }
     this.notAfter = new Gauge({ name: 'certkeeper_certificate_not_after_timestamp_seconds', help: 'Expiry (notAfter) of the certificate in use, Unix seconds', labelNames: ['certificate'], registers });
     const expiry = this.expiry;
     new Gauge({
@@ -79,6 +91,15 @@ export class Metrics implements Observer {
         break;
       case 'schedule':
         this.nextCheck.set(seconds(e.nextCheck));
+        break;
+      case 'store-unavailable':
+        this.storeUp?.set(0);
+        break;
+      case 'store-available':
+        this.storeUp?.set(1);
+        break;
+      case 'host-behind':
+        this.hostsBehind?.inc({ certificate: e.name, host: e.node });
         break;
     }
   }

@@ -5,6 +5,7 @@ import { emit, type CertkeeperEvent, type Observer } from './events.js';
 import { Metrics } from './metrics.js';
 import { Notifier } from './notify/notifier.js';
 import { dnsSecrets } from './notify/scrub.js';
+import { storeSecrets } from '../config/store-schema.js';
 import { HealthState, type Check } from './health.js';
 import { startOpsServer, type OpsServer } from './endpoint.js';
 import { PassHistory } from '../dashboard/history.js';
@@ -73,7 +74,8 @@ class RunningOperations implements Operations {
   ) {
     this.config = config;
     this.now = opts.now ?? (() => new Date());
-    this.metrics = new Metrics(this.now, { processMetrics: true });
+    // A fleet sharing one store: every series says which host it comes from.
+    this.metrics = new Metrics(this.now, { processMetrics: true, node: config.store.type === 'postgres' ? config.node : undefined });
     this.health = new HealthState(opts.liveness);
     this.health.setConfigLoaded(true);
     this.notifier = this.notifierFor(config);
@@ -113,7 +115,7 @@ class RunningOperations implements Operations {
   private notifierFor(config: Config, previous?: Notifier): Notifier {
     return new Notifier(config.notify, config.dataDir, this.logger.child({ component: 'notify' }), {
       now: this.now,
-      secrets: dnsSecrets(config.dns),
+      secrets: [...dnsSecrets(config.dns), ...storeSecrets(config.store)],
       // One ladder file, one writer: the new channels continue where the old ones stopped.
       expiringState: previous?.expiringState,
     });

@@ -6,8 +6,9 @@ import { emit, type Observer } from '../ops/events.js';
 import { DeployedCopies } from '../deploy/deployed-copies.js';
 import { checkCertificatesInUse } from './expiry-check.js';
 import { configWarnings } from './warnings.js';
-import { renewPass, type CertificateResult } from './pass.js';
+import { renewPass, type CertificateResult, type PassOptions } from './pass.js';
 import { defaultSchedule } from './schedule.js';
+import { hasTargets } from '../targets/config.js';
 
 export interface DaemonOptions {
   /** Reads and validates the configuration (again on SIGHUP); throws ConfigError when invalid. */
@@ -29,9 +30,20 @@ export interface DaemonOptions {
    * metrics) before it takes over; a throw refuses the reload and the running configuration stays.
    */
   applyConfig?: (next: Config) => Promise<void>;
+  /** With a store several hosts share (fleet-link.ts), the current link to it: what passes use, and when they can run. */
+  shared?: () => SharedPasses | undefined;
 }
 
-type Trigger = 'start' | 'schedule' | 'reload' | 'retry' | 'action';
+/** What the daemon asks of a store several hosts share around each pass. */
+export interface SharedPasses {
+  passOptions(): Pick<PassOptions, 'store' | 'deployGate'>;
+  /** Why no pass can run now (the database is unreachable), or undefined. */
+  blocked(): string | undefined;
+  afterPass(): Promise<void>;
+}
+
+
+type Trigger = 'start' | 'schedule' | 'reload' | 'retry' | 'action' | 'store';
 
 /** A pass a person asked for (the dashboard): renew one certificate now, or deploy it again. */
 export interface PassAction {
@@ -144,6 +156,11 @@ export class Daemon {
     this.task = cron.schedule(expr, () => this.trigger('schedule'), { name: 'certkeeper-renew' });
   }
 
+  /** A pass as soon as none is running: the shared store is reachable again. */
+  requestPass(): void {
+    this.trigger('store');
+  }
+
   private trigger(why: Trigger): void {
     if (this.stopping) return;
     if (this.running) {
@@ -198,6 +215,13 @@ export class Daemon {
       }
     }
     if (this.stopping) return { error: 'stopping' };
+    const shared = this.opts.shared?.();
+    const blocked = shared?.blocked();
+    if (blocked) {
+      // Nothing is read, ordered or deployed: the link asks for a pass once the store is back.
+      this.log.warn({ trigger: why, reason: blocked }, 'pass skipped: the store cannot be reached');
+      return { error: `the store cannot be reached: ${blocked}` };
+    }
     // A pass over every certificate plans the wake-up afresh; one for a single certificate only adds to it.
     if (!action) this.clearWake();
     let earliest: Date | undefined;
@@ -216,6 +240,7 @@ export class Daemon {
         // A person waits on the page: another process mid-pass refuses the action at once.
         lock: { waitMs: action ? 0 : (this.opts.lockWaitMs ?? 600_000) },
         ...(action ? { only: [action.name], force: action.kind === 'renew', redeploy: action.kind === 'deploy' } : {}),
+        ...shared?.passOptions(),
         observer: this.opts.observer,
         onStep: (name, step) => steps.set(name, step),
         onWake: (at) => {
@@ -230,7 +255,8 @@ export class Daemon {
     } finally {
       deadline.settle();
     }
-    if (!this.stopping) await checkCertificatesInUse(this.config, results, { observer: this.opts.observer, now: this.now, logger: this.log, copies: this.copies, passError });
+    if (!this.stopping) await checkCertificatesInUse(this.config, results, { observer: this.opts.observer, now: this.now, logger: this.log, copies: this.copies, passError, store: shared?.passOptions().store });
+    if (!this.stopping) await shared?.afterPass();
     this.planWake(earliest);
     const next = [this.task?.getNextRun?.() ?? undefined, earliest].filter((d): d is Date => d instanceof Date && d > this.now());
     if (next.length) emit(this.opts.observer, { type: 'schedule', nextCheck: new Date(Math.min(...next.map((d) => d.getTime()))) });
@@ -248,7 +274,7 @@ export class Daemon {
     const startedAt = this.now();
     const abort = new AbortController();
     const timer = setTimeout(() => {
-      const withTargets = new Set(this.config.certificates.filter((c) => c.targets.length).map((c) => c.name));
+      const withTargets = new Set(this.config.certificates.filter(hasTargets).map((c) => c.name));
       const unfinished = [...steps].filter(([name, step]) => !TERMINAL_STEPS.has(step) && (step !== 'issued' || withTargets.has(name))).map(([name, step]) => `${name} (${step === 'issued' ? 'deploying' : step})`);
       this.overrun = { startedAt, limitMs, unfinished };
       this.log.error({ limit: human(limitMs), unfinished }, 'pass overran renew.passTimeout; aborting it');

@@ -4,7 +4,8 @@ import { DeployedCopies, type DeployedCopy } from '../deploy/deployed-copies.js'
 import { oneLine } from '../errors.js';
 import { emit, type Observer } from '../ops/events.js';
 import { THRESHOLDS } from '../ops/notify/expiring.js';
-import { CertificateStore } from '../store/certs.js';
+import { openStore } from '../store/open.js';
+import type { Store } from '../store/store.js';
 import { mapLimit } from './limit.js';
 import type { CertificateResult } from './pass.js';
 
@@ -45,6 +46,8 @@ export interface InUseCheckOptions {
   copies?: DeployedCopies;
   /** What the pass threw, when it did not get as far as results. */
   passError?: unknown;
+  /** The store to read (the daemon's, kept open); opened when needed and closed after otherwise. */
+  store?: Pick<Store, 'certs'>;
 }
 
 /**
@@ -57,7 +60,8 @@ export async function checkCertificatesInUse(config: Config, results: Certificat
   if (!opts.observer || !config.notify?.channels.some((c) => c.on.includes('expiring'))) return;
   const byName = new Map(results?.map((r) => [r.name, r]));
   const certs = results ? config.certificates.filter((c) => byName.has(c.name)) : config.certificates;
-  const store = new CertificateStore(config.dataDir);
+  let opened: Promise<Store> | undefined;
+  const store = async () => opts.store ?? (await (opened ??= openStore(config, opts.logger)));
   const copies = opts.copies ?? new DeployedCopies();
   const passError = opts.passError === undefined ? undefined : oneLine(opts.passError);
   const horizon = opts.now().getTime() + THRESHOLDS[0] * 86_400_000;
@@ -68,7 +72,7 @@ export async function checkCertificatesInUse(config: Config, results: Certificat
       let reason = '';
       // The store is read only when an alert may follow: thousands of healthy certificates cost a stat each.
       if (!inUse || inUse.notAfter.getTime() <= horizon) {
-        const stored = await store.read(cert.name);
+        const stored = await (await store()).certs.read(cert.name);
         const storedInUse = stored.state === 'ok' ? { notAfter: stored.cert.info.notAfter, where: `${stored.cert.dir} (stored, not deployed)` } : undefined;
         inUse = certificateInUse(found, storedInUse);
         // Nothing issued and nothing deployed: the failure alerts speak for it.
@@ -80,4 +84,5 @@ export async function checkCertificatesInUse(config: Config, results: Certificat
       opts.logger.warn({ cert: cert.name, err: oneLine(err) }, 'cannot check the certificate in use');
     }
   });
+  if (opened) await (await opened.catch(() => undefined))?.close();
 }

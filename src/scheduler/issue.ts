@@ -2,9 +2,11 @@ import { checkIssued } from '../acme/issued.js';
 import type { DeployItem } from '../deploy/deployer.js';
 import { AbortedError, PassTimeoutError, oneLine, type CertkeeperError } from '../errors.js';
 import { readCertificateInfo } from '../store/x509.js';
+import { hasTargets } from '../targets/config.js';
 import { afterFailure, humanActionNote, orderKey } from './backoff.js';
 import type { Decided } from './decide.js';
 import { mapLimit } from './limit.js';
+import type { Claim } from '../store/shared.js';
 import type { IssuedSet } from './ports.js';
 import { issuingCa, replacesFor } from './replaces.js';
 import { failResult, type PassRun, type Results } from './run.js';
@@ -19,24 +21,28 @@ export async function issueDue(run: PassRun, due: Decided[], results: Results): 
   await mapLimit(due, run.concurrency, async (d) => {
     const t0 = Date.now();
     try {
-      const item = await claimed(run, d, async (fresh) => {
+      const outcome = await claimed(run, d, async (fresh, held) => {
         if (fresh) return fresh;
-        const issued = await issueOne(run, d);
+        const issued = await issueOne(run, d, held);
         // Before anything keeps it: the key must be this order's, the names the configured ones.
         checkIssued(d.cert.name, issued.fullchainPem, issued.keyPem, d.cert.domains);
         if (run.dryRun) {
           results.set(d.cert.name, { name: d.cert.name, result: 'issued-dry-run', decision: d.decision, notAfter: readCertificateInfo(issued.fullchainPem).notAfter, ms: Date.now() - t0, deployed: false });
           return undefined;
         }
+        // Stored only while held: after a lost database connection, once it is held again.
+        await held?.ensure(run.signal);
         const stored = await storeIssued(run, d, issued);
         results.set(d.cert.name, { name: d.cert.name, result: 'renewed', decision: d.decision, notAfter: stored.stored.info.notAfter, ms: Date.now() - t0, deployed: false });
         return stored;
       });
+      if ('busy' in outcome) return heldElsewhere(run, d, outcome.busy, results);
+      const item = outcome.value;
       if (item && !results.has(d.cert.name)) {
         const decision = { due: false, reason: 'renewed by another host meanwhile' };
-        results.set(d.cert.name, d.cert.targets.length ? { name: d.cert.name, result: 'redeployed', decision } : { name: d.cert.name, result: 'not-due', decision });
+        results.set(d.cert.name, hasTargets(d.cert) ? { name: d.cert.name, result: 'redeployed', decision } : { name: d.cert.name, result: 'not-due', decision });
       }
-      if (item && d.cert.targets.length) toDeploy.push(item);
+      if (item && hasTargets(d.cert)) toDeploy.push(item);
     } catch (thrown) {
       // A call killed by the daemon's pass deadline failed because of that deadline: say so (daemon.ts).
       const err = run.signal.reason instanceof PassTimeoutError && !(thrown instanceof AbortedError) ? run.signal.reason : thrown;
@@ -46,26 +52,40 @@ export async function issueDue(run: PassRun, due: Decided[], results: Results): 
   return toDeploy;
 }
 
+/** How soon a certificate another host holds is looked at again: its order has ended, or its holder died. */
+export const HELD_ELSEWHERE_RETRY_MS = 60_000;
+
 /**
- * With a store shared by several hosts: holds the certificate while it is ordered and reads it again
+ * With a store several hosts share: holds the certificate while it is ordered and reads it again
  * first; `fn` gets the stored set when another host renewed it meanwhile (nothing to order then).
+ * Another host holding it now is an answer, not an error: it is ordering it.
  */
-async function claimed<T>(run: PassRun, d: Decided, fn: (renewedElsewhere: DeployItem | undefined) => Promise<T>): Promise<T> {
+async function claimed<T>(run: PassRun, d: Decided, fn: (renewedElsewhere: DeployItem | undefined, held?: Claim) => Promise<T>): Promise<{ value: T } | { busy: string }> {
   const { store } = run.deps;
-  if (!store.claim) return fn(undefined);
-  const held = await store.claim(d.cert.name, run.signal);
+  if (!store.claim) return { value: await fn(undefined) };
+  const answer = await store.claim(d.cert.name);
+  if ('busy' in answer) return answer;
+  const held = answer.claim;
   try {
     const fresh = await store.certs.read(d.cert.name);
     const before = d.stored.state === 'ok' ? d.stored.cert.info.fingerprint256 : undefined;
     const renewed = fresh.state === 'ok' && fresh.cert.info.fingerprint256 !== before;
     if (renewed) run.logger.info({ cert: d.cert.name }, 'renewed by another host meanwhile; not ordering');
-    return await fn(renewed ? { cert: d.cert, stored: fresh.cert } : undefined);
+    return { value: await fn(renewed ? { cert: d.cert, stored: fresh.cert } : undefined, held) };
   } finally {
     await held.release();
   }
 }
 
-async function issueOne(run: PassRun, d: Decided): Promise<IssuedSet> {
+/** Another host is ordering it: deferred here, and looked at again shortly (its version arrives before, or it died). */
+function heldElsewhere(run: PassRun, d: Decided, holder: string, results: Results): void {
+  const until = new Date(run.now().getTime() + HELD_ELSEWHERE_RETRY_MS);
+  run.logger.info({ cert: d.cert.name, holder }, 'another host is renewing it; not ordering here');
+  run.onWake?.(until);
+  results.set(d.cert.name, { name: d.cert.name, result: 'deferred', decision: { ...d.decision, reason: `being renewed by ${holder}` }, until });
+}
+
+async function issueOne(run: PassRun, d: Decided, held: Claim | undefined): Promise<IssuedSet> {
   if (run.signal.aborted) throw new AbortedError('stopping: order not started');
   const { cert, stored } = d;
   // Judged against the CA that issued the stored certificate, which may be a fallback CA.
@@ -78,7 +98,8 @@ async function issueOne(run: PassRun, d: Decided): Promise<IssuedSet> {
       // A dry run must not mark the real certificate as replaced at the CA.
       replaces: run.dryRun ? undefined : replaces.hint,
     },
-    { signal: run.signal, onStep: (step, detail) => run.onStep?.(cert.name, step, detail) },
+    // A hold lost for good (another host took the certificate over) stops the order like a shutdown.
+    { signal: held ? AbortSignal.any([run.signal, held.signal]) : run.signal, onStep: (step, detail) => run.onStep?.(cert.name, step, detail) },
   );
 }
 

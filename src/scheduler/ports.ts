@@ -3,6 +3,7 @@ import type { OrderStep } from '../acme/order.js';
 import type { ResolvedCertificate } from '../config/load.js';
 import type { DeployItem, DeployOutcome } from '../deploy/deployer.js';
 import type { CertificateMeta, ReadResult, StoredCertificate } from '../store/certs.js';
+import type { ClaimAnswer, DeployRecord } from '../store/shared.js';
 import type { CertState } from '../store/state.js';
 
 /**
@@ -30,10 +31,15 @@ export interface PassStore {
   };
   /**
    * Optional, for a store that several hosts share: holds `name` against the other hosts while it is
-   * ordered. The pass reads the certificate again once it holds it, and orders only if nobody renewed
-   * it meanwhile ("lock, check again, then act").
+   * ordered, or answers who holds it. The pass reads the certificate again once it holds it, and
+   * orders only if nobody renewed it meanwhile ("lock, check again, then act").
    */
-  claim?(name: string, signal: AbortSignal): Promise<{ release(): Promise<void> }>;
+  claim?(name: string): Promise<ClaimAnswer>;
+  /**
+   * Optional, for a store that several hosts share: what this host deployed (and, with `deploys`,
+   * which certificates it deploys at all), for the fleet view.
+   */
+  recordDeploys?(records: DeployRecord[], deploys?: string[]): Promise<void>;
 }
 
 /** The CA and account that would issue a certificate now. */

@@ -5,7 +5,7 @@ import { oneLine, type CertkeeperError } from '../errors.js';
 import { emit, type Observer } from '../ops/events.js';
 import { humanActionNote } from './backoff.js';
 import { decide } from './decide.js';
-import { deployChanged } from './deploy-changed.js';
+import { deployChanged, recordDeploys } from './deploy-changed.js';
 import type { DueDecision, RenewalPolicy } from './due.js';
 import { issueDue } from './issue.js';
 import type { PassDeps } from './ports.js';
@@ -37,6 +37,8 @@ export interface PassRun {
   onStep?: (name: string, step: PassStep, detail?: string) => void;
   /** Called with each time at which something should be looked at again (backoff end, window, ARI poll). */
   onWake?: (at: Date) => void;
+  /** The pass covers every configured certificate: a shared store may learn which ones this host deploys. */
+  everyCertificate?: boolean;
 }
 
 /** Per-certificate results as the steps fill them in; each step adds or replaces entries. */
@@ -58,7 +60,10 @@ export async function runPass(run: PassRun, selected: ResolvedCertificate[]): Pr
     } else if (!d.decision.due) results.set(d.cert.name, { name: d.cert.name, result: 'not-due', decision: d.decision });
   }
   // Stopping: what was stored is deployed by the next start (deployed files differ), not now.
-  if (!run.dryRun && !run.signal.aborted) await deployChanged(run, decided, renewed, results);
+  if (!run.dryRun && !run.signal.aborted) {
+    const records = await deployChanged(run, decided, renewed, results);
+    await recordDeploys(run, records, run.everyCertificate ? selected.filter((c) => c.targets.length).map((c) => c.name) : undefined);
+  }
   return selected.map((c) => results.get(c.name) ?? { name: c.name, result: 'not-due', decision: decided.find((d) => d.cert === c)?.decision ?? { due: false, reason: 'not reached' } });
 }
 
@@ -67,7 +72,7 @@ export async function runPass(run: PassRun, selected: ResolvedCertificate[]): Pr
  * event's text says when a person must act, so the alert does too.
  */
 export function failResult(
-  run: PassRun,
+  run: Pick<PassRun, 'onStep' | 'now' | 'observer'>,
   results: Results,
   f: { cert: ResolvedCertificate; error: unknown; stage: 'issue' | 'deploy'; ms: number; decision: DueDecision; notAfter?: Date; humanAction?: string },
 ): void {

@@ -1,19 +1,18 @@
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { acmeIssuer, type ChallengeDeps } from '../acme/issuer.js';
 import type { Config, ResolvedCertificate } from '../config/load.js';
 import { stagingFor } from '../acme/known-cas.js';
 import { configureHttp } from '../acme/http.js';
 import { allCas } from '../config/ca-chain.js';
-import { deployCertificates, deployedMatches, recoverDeploys } from '../deploy/deployer.js';
 import { DnsProviders } from '../dns/instances.js';
 import type { DnsLookups } from '../propagation/lookups.js';
 import { pendingTxtForPass, type PendingHooks } from '../dns/pending.js';
+import { DeployGate } from '../deploy/gate.js';
 import { observeDns, type Observer } from '../ops/events.js';
-import { DeployedStamps } from '../deploy/deployed-stamps.js';
-import { CertificateStore } from '../store/certs.js';
-import { StateStore } from '../store/state.js';
-import type { PassDeps } from './ports.js';
+import type { Store } from '../store/store.js';
+import { openDeployer } from '../targets/deployer.js';
+import { deployCertificates, deployedMatches, recoverDeploys } from '../deploy/deployer.js';
+import type { Deployer, PassDeps } from './ports.js';
 
 export interface WiringOptions {
   dryRun?: boolean;
@@ -21,6 +20,8 @@ export interface WiringOptions {
   now: () => Date;
   random?: () => number;
   observer?: Observer;
+  /** With a shared store: serialises this host's deploys (the daemon passes its own, shared with its deploys of other hosts' versions). */
+  deployGate?: DeployGate;
 }
 
 /** Staging directory for --dry-run: the CA's own test endpoint where one exists, else the configured CA (null: none, ZeroSSL). */
@@ -29,27 +30,42 @@ export function dryRunDirectory(directory: string): string | null {
 }
 
 /**
- * The real dependencies of a pass, from the configuration: the file store in dataDir, one ACME CA
- * and account, the DNS providers, and the deployer. Called with the dataDir lock held.
+ * The real dependencies of a pass, from the configuration: the store (files in dataDir, or a
+ * database several hosts share), one ACME CA and account, the DNS providers, and the deployer.
+ * Called with the dataDir lock held, or, with a shared store, certificates held one at a time.
  */
-export async function openPassDeps(config: Config, logger: Logger, opts: WiringOptions, signal: AbortSignal): Promise<PassDeps> {
+export async function openPassDeps(config: Config, logger: Logger, opts: WiringOptions, signal: AbortSignal, store: Store): Promise<PassDeps> {
+  const shared = store.shared;
+  const gate = shared ? (opts.deployGate ?? new DeployGate(config.dataDir, logger)) : undefined;
   // Settle a deploy a crash left half done before comparing deployed files with the store: recovery
   // may put the old files back, and the comparison must see the files as they will stay.
-  await recoverDeploys(config.dataDir, logger);
-  const state = await StateStore.open(config.dataDir, logger);
-  const stamps = new DeployedStamps(join(config.dataDir, 'deployed.json'));
+  await (gate ? gate.run(() => recoverDeploys(config.dataDir, logger)) : recoverDeploys(config.dataDir, logger));
+  const state = await store.openState({ logger });
   const providers = new DnsProviders(config, logger, opts.env);
   // One nameserver cache for the whole pass, built (with the DNS code) by the first order: a pass
   // with nothing due loads none of it.
   let dnsLookups: Promise<DnsLookups> | undefined;
   const lookups = () => (dnsLookups ??= import('../propagation/lookups.js').then((m) => m.dnsLookupsForPass(config)));
-  // Challenge records a killed run left in DNS go first, before new orders write at the same names.
-  const pendingTxt = await pendingTxtForPass(config.dataDir, config.dns, (e) => providers.get(e), logger, signal);
+  // Challenge records a killed run left in DNS go first, before new orders write at the same names;
+  // in a shared store only those of certificates no host is ordering now.
+  const pendingTxt = await pendingTxtForPass(() => store.openPendingTxt(logger), config.dns, (e) => providers.get(e), logger, {
+    signal,
+    node: shared?.node,
+    claim: shared && (async (cert) => {
+      const answer = await shared.claim(cert);
+      return 'claim' in answer ? () => answer.claim.release() : undefined;
+    }),
+  });
   // Every CA of every certificate is trusted and routed (proxy) before the first request to any of them.
   configureHttp(allCas(config.acme, config.certificates.map((c) => c.cas)), { defaultProxy: config.acme.proxy });
   return {
-    store: { certs: new CertificateStore(config.dataDir), state },
+    store: {
+      certs: store.certs,
+      state,
+      ...(shared ? { claim: (name: string) => shared.claim(name), recordDeploys: shared.recordDeploys.bind(shared) } : {}),
+    },
     issuer: acmeIssuer({
+      accounts: store.accounts,
       dataDir: config.dataDir,
       dryRun: opts.dryRun,
       logger,
@@ -58,12 +74,24 @@ export async function openPassDeps(config: Config, logger: Logger, opts: WiringO
       random: opts.random,
       challenges: async (cert) => challengeDeps(config, cert, { providers, dnsLookups: await lookups(), pending: pendingTxt(cert.name), logger, observer: opts.observer }),
     }),
-    deployer: {
-      matches: (cert, stored) => deployedMatches(cert, stored, stamps),
-      flush: () => stamps.flush(),
-      deploy: (items) => deployCertificates(items, config.deploy, logger, { dataDir: config.dataDir }),
-      reloads: (server) => Boolean(config.deploy[server]?.reload),
-    },
+    // Files (per server, tested and reloaded once) and cloud targets side by side (src/targets/deployer.ts),
+    // through the gate when there is one (a shared store).
+    deployer: gated(await openDeployer(config, logger, { env: opts.env, now: opts.now, signal }), gate),
+  };
+}
+
+function gated<D extends Deployer>(deployer: D, gate?: DeployGate): D {
+  if (!gate) return deployer;
+  return { ...deployer, deploy: ((items) => gate.run(() => deployer.deploy(items))) as D['deploy'] };
+}
+
+/** The file deployer for what another host ordered (a follower does not push cloud targets: the host that ordered did). */
+export function deployerFor(config: Config, logger: Logger, gate?: DeployGate): Deployer {
+  const deploy = (items: Parameters<Deployer['deploy']>[0]) => deployCertificates(items, config.deploy, logger, { dataDir: config.dataDir });
+  return {
+    matches: deployedMatches,
+    deploy: gate ? (items) => gate.run(() => deploy(items)) : deploy,
+    reloads: (server) => Boolean(config.deploy[server]?.reload),
   };
 }
 

@@ -3,6 +3,7 @@ import { readFileSync, readlinkSync } from 'node:fs';
 import { mkdir, readdir, readlink, rename, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StoreError } from '../errors.js';
+import type { StoredVersion } from './store.js';
 import { fsyncDir, writeFileAtomic, writeFileSynced } from './atomic.js';
 import { FactsIndex } from './facts-index.js';
 import { keyMatchesCertificate, readCertificateInfo, splitPem, type CertificateInfo } from './x509.js';
@@ -85,31 +86,24 @@ export class CertificateStore {
       if (TRANSIENT.has(code)) throw new StoreError(`${name}: cannot read ${dir} right now (${code}); try again`, { cause: err });
       return { state: 'corrupt', reason: `cannot read ${dir}: ${(err as Error).message}` };
     }
+    let meta: CertificateMeta;
     try {
-      const meta = JSON.parse(metaText) as CertificateMeta;
-      if (!Array.isArray(meta.domains)) throw new Error('meta.json has no domains');
-      const cached = cachedInfo(meta, fullchainPem, keyPem);
-      const info = cached ?? readCertificateInfo(fullchainPem);
-      // A damaged or swapped key would otherwise be deployed as is and break the server's next start.
-      // Facts cached at save time carry the key's hash too, so the costly check runs only without them.
-      if (!cached && !keyMatchesCertificate(fullchainPem, keyPem)) throw new Error('privkey.pem is damaged or does not belong to fullchain.pem');
-      // Checked now: the next reads take the facts from the index (a version directory never changes).
-      if (target !== undefined) this.index.set(name, target, cached ? meta : withFacts(meta, info, fullchainPem, keyPem));
-      return { state: 'ok', cert: { name, dir, fullchainPem, keyPem, info, meta } };
+      meta = JSON.parse(metaText) as CertificateMeta;
     } catch (err) {
       return { state: 'corrupt', reason: `${dir}: ${(err as Error).message}` };
     }
+    const read = storedFromParts(name, dir, fullchainPem, keyPem, meta);
+    // Checked now: the next reads take the facts from the index (a version directory never changes).
+    if (read.state === 'ok' && target !== undefined) this.index.set(name, target, withFacts(meta, read.cert.info, fullchainPem, keyPem));
+    return read;
   }
 
   /** Stores a new certificate set and makes it current. */
   async save(name: string, fullchainPem: string, keyPem: string, meta: CertificateMeta): Promise<StoredCertificate> {
-    const certs = splitPem(fullchainPem);
-    if (certs.length === 0) throw new StoreError(`${name}: the CA returned no certificate`);
-    // The cached facts below let every later read skip this check, so a mismatched pair never gets them.
-    if (!keyMatchesCertificate(fullchainPem, keyPem)) throw new StoreError(`${name}: the private key does not belong to the certificate; nothing was stored`);
-    const info = readCertificateInfo(fullchainPem);
-    const full = certs.join('');
-    meta = withFacts(meta, info, full, keyPem);
+    const checked = checkedForStore(name, fullchainPem, keyPem, meta);
+    const { info, fullchainPem: full } = checked;
+    const certs = splitPem(full);
+    meta = checked.meta;
     const archive = join(this.dataDir, 'archive', name);
     const version = `${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomBytes(3).toString('hex')}`;
     const dir = join(archive, version);
@@ -149,6 +143,24 @@ export class CertificateStore {
     return names.filter((n) => !n.startsWith('.') && !n.endsWith('.tmp')).sort();
   }
 
+  /** Every archived version that reads as a whole set, oldest first, ending with the current one. */
+  async versions(name: string): Promise<StoredVersion[]> {
+    const archive = join(this.dataDir, 'archive', name);
+    const current = (await readlink(this.currentDir(name)).catch(() => '')).split('/').pop();
+    const names = (await readdir(archive).catch(() => [] as string[])).filter((v) => !v.startsWith('.') && v !== current).sort();
+    const out: StoredVersion[] = [];
+    for (const v of [...names, ...(current ? [current] : [])]) {
+      try {
+        const dir = join(archive, v);
+        const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as CertificateMeta;
+        out.push({ fullchainPem: readFileSync(join(dir, 'fullchain.pem'), 'utf8'), keyPem: readFileSync(join(dir, 'privkey.pem'), 'utf8'), meta });
+      } catch {
+        // an incomplete version (a crash while saving it) is not worth keeping
+      }
+    }
+    return out;
+  }
+
   /** Marks the current certificate revoked (meta.json of its version, rewritten atomically). */
   async markRevoked(name: string, revoked: { at: string; reason: string }): Promise<void> {
     const file = join(this.currentDir(name), 'meta.json');
@@ -184,6 +196,38 @@ export class CertificateStore {
       if (v !== current && !target.endsWith(v)) await rm(join(archive, v), { recursive: true, force: true });
     }
   }
+}
+
+/**
+ * A certificate set as read from a store, checked: meta must list domains, the key must belong to the
+ * chain. Facts cached at save time (with the hashes of exactly this chain and key) spare the X.509
+ * parse and the key check.
+ */
+export function storedFromParts(name: string, dir: string, fullchainPem: string, keyPem: string, meta: CertificateMeta): ReadResult {
+  try {
+    if (!Array.isArray(meta?.domains)) throw new Error('meta.json has no domains');
+    const cached = cachedInfo(meta, fullchainPem, keyPem);
+    const info = cached ?? readCertificateInfo(fullchainPem);
+    // A damaged or swapped key would otherwise be deployed as is and break the server's next start.
+    if (!cached && !keyMatchesCertificate(fullchainPem, keyPem)) throw new Error('privkey.pem is damaged or does not belong to fullchain.pem');
+    return { state: 'ok', cert: { name, dir, fullchainPem, keyPem, info, meta } };
+  } catch (err) {
+    return { state: 'corrupt', reason: `${dir}: ${(err as Error).message}` };
+  }
+}
+
+/**
+ * Checks a set before any store keeps it (a chain, a key that belongs to it) and adds the facts that
+ * let later reads skip parsing. Throws a StoreError, nothing stored.
+ */
+export function checkedForStore(name: string, fullchainPem: string, keyPem: string, meta: CertificateMeta): { fullchainPem: string; info: CertificateInfo; meta: CertificateMeta } {
+  const certs = splitPem(fullchainPem);
+  if (certs.length === 0) throw new StoreError(`${name}: the CA returned no certificate`);
+  // The cached facts below let every later read skip this check, so a mismatched pair never gets them.
+  if (!keyMatchesCertificate(fullchainPem, keyPem)) throw new StoreError(`${name}: the private key does not belong to the certificate; nothing was stored`);
+  const info = readCertificateInfo(fullchainPem);
+  const full = certs.join('');
+  return { fullchainPem: full, info, meta: withFacts(meta, info, full, keyPem) };
 }
 
 function sha256(text: string): string {

@@ -13,6 +13,8 @@ interface Entry {
  * three files each. An archive version does not change once written, so an entry is valid as long as
  * `certs/NAME` still points at its `target` (marking it revoked drops the entry); anything else is read
  * from the files and the entry replaced. Only a cache: lost or stale, it costs time, never correctness.
+ * File store only: with `store: { type: postgres }` a read is one query for the current row, and there
+ * is no index.json (PgCertificates has no flush).
  */
 export class FactsIndex {
   private readonly cache: CacheFile<Entry>;

@@ -1,8 +1,7 @@
-import { mkdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { AriState } from '../acme/ari.js';
-import { writeFileAtomic } from './atomic.js';
+import { JsonFile } from './json-file.js';
 
 /** What certkeeper remembers about one certificate between passes and restarts. */
 export interface CertState {
@@ -37,36 +36,37 @@ interface StateFile {
  */
 export class StateStore {
   private certs = new Map<string, CertState>();
-  private writing: Promise<void> = Promise.resolve();
 
-  private constructor(readonly path: string) {}
+  private constructor(private readonly file: JsonFile) {}
+
+  get path(): string {
+    return this.file.path;
+  }
 
   static async open(dataDir: string, logger?: Logger, opts: { readOnly?: boolean } = {}): Promise<StateStore> {
-    const s = new StateStore(join(dataDir, 'state.json'));
-    let text: string | undefined;
-    try {
-      text = await readFile(s.path, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
-    if (text !== undefined) {
-      try {
-        const parsed = JSON.parse(text) as StateFile;
+    const s = new StateStore(new JsonFile(join(dataDir, 'state.json')));
+    const certs = await s.file.read({
+      parse: (json) => {
+        const parsed = json as StateFile;
         if (parsed?.version !== 1 || typeof parsed.certs !== 'object' || parsed.certs === null || Array.isArray(parsed.certs)) throw new Error('unexpected structure');
         // Object.entries lists own keys only; JSON.parse makes "__proto__" an own key like any other.
-        s.certs = new Map(Object.entries(parsed.certs).map(([name, v]) => [name, sane(v)]));
-      } catch (err) {
-        if (opts.readOnly) return s; // readers (status) leave the file for the next pass to deal with
-        const aside = `${s.path}.corrupt-${Date.now()}`;
-        await rename(s.path, aside).catch(() => undefined);
-        logger?.warn({ file: s.path, keptAs: aside, err: (err as Error).message }, 'state file is corrupt; starting with fresh state (backoff and renewal windows forgotten)');
-      }
-    }
+        return new Map(Object.entries(parsed.certs).map(([name, v]) => [name, saneState(v)]));
+      },
+      corrupt: 'state file is corrupt; starting with fresh state (backoff and renewal windows forgotten)',
+      logger,
+      readOnly: opts.readOnly,
+    });
+    if (certs) s.certs = certs;
     return s;
   }
 
   get(name: string): CertState {
     return this.certs.get(name) ?? { failures: 0 };
+  }
+
+  /** Every certificate with an entry. */
+  entries(): [string, CertState][] {
+    return [...this.certs];
   }
 
   /** Names with an entry. */
@@ -91,19 +91,14 @@ export class StateStore {
 
   private async persist(): Promise<void> {
     // Object.fromEntries defines own properties, so "__proto__" is written as a key, not a prototype.
-    const snapshot = `${JSON.stringify({ version: 1, certs: Object.fromEntries(this.certs) } satisfies StateFile, null, 2)}\n`;
-    this.writing = this.writing.catch(() => undefined).then(async () => {
-      await mkdir(join(this.path, '..'), { recursive: true, mode: 0o700 });
-      await writeFileAtomic(this.path, snapshot, { mode: 0o600 });
-    });
-    await this.writing;
+    await this.file.write({ version: 1, certs: Object.fromEntries(this.certs) } satisfies StateFile);
   }
 }
 
 const isTime = (v: unknown): v is string => typeof v === 'string' && !Number.isNaN(Date.parse(v));
 
-/** One entry as read from the file, keeping only values of the right type (dates that parse). */
-function sane(v: unknown): CertState {
+/** One entry as read from the file (or another store), keeping only values of the right type (dates that parse). */
+export function saneState(v: unknown): CertState {
   if (typeof v !== 'object' || v === null) return { failures: 0 };
   const e = v as Record<string, unknown>;
   const out: CertState = { failures: Number.isInteger(e.failures) && (e.failures as number) >= 0 ? (e.failures as number) : 0 };

@@ -15,6 +15,7 @@ import { replacesFor } from '../../src/scheduler/replaces.js';
 import { storedResult } from '../fakes/stored.js';
 import { makeCertificate } from '../fakes/certs.js';
 import { tempDir } from '../harness/scenario.js';
+import { FileAccounts } from '../../src/store/file-accounts.js';
 
 const LE = DIRECTORIES.letsencrypt!;
 const ZS = DIRECTORIES.zerossl!;
@@ -143,7 +144,7 @@ describe('a certificate issued by a fallback CA', () => {
 
 describe('acmeIssuer over a chain of CAs (no network: the first CA fails before any request)', () => {
   it('a dry run with only a CA without staging refuses with one line, before any order', async () => {
-    const issuer = acmeIssuer({ dataDir: await tempDir('ck-iss-'), dryRun: true, logger: pino({ level: 'silent' }), now: () => new Date(), challenges: () => ({}) as never });
+    const issuer = acmeIssuer({ accounts: new FileAccounts(await tempDir('ck-iss-')), dryRun: true, logger: pino({ level: 'silent' }), now: () => new Date(), challenges: () => ({}) as never });
     const cert = { name: 'shop', domains: ['shop.example.com'], keyType: 'ecdsa-p256', cas: [{ directory: ZS }] } as never;
     await expect(issuer.issue({ cert }, { signal: new AbortController().signal })).rejects.toThrow(/shop: --dry-run: zerossl has no staging directory, so a dry run would issue a real certificate/);
     expect(await issuer.identity(cert)).toEqual({ directory: ZS, account: null, also: [] });

@@ -297,8 +297,8 @@ describe('CA, account and replaces (issues 19.2, 19.3), and a shared store\'s cl
     const claims: string[] = [];
     w.deps.store.claim = async (name) => {
       claims.push(name);
-      await w.seed(name, ['a.example.test']); // the other host stored it while we waited for the claim
-      return { release: async () => void claims.push(`released ${name}`) };
+      await w.seed(name, ['a.example.test']); // the other host stored it just before letting go
+      return { claim: heldClaim(() => void claims.push(`released ${name}`)) };
     };
     const [r] = await renewPass(config, logger, { deps: w.deps });
     expect(r).toMatchObject({ result: 'redeployed', decision: { reason: 'renewed by another host meanwhile' } });
@@ -306,7 +306,52 @@ describe('CA, account and replaces (issues 19.2, 19.3), and a shared store\'s cl
     expect(w.deploys).toEqual([['a']]);
     expect(claims).toEqual(['a', 'released a']);
   });
+
+  it('with claim: a certificate another host holds now is deferred (not ordered, not failed) and looked at again within a minute', async () => {
+    const w = fakeWorld();
+    const config = await configFor(['a', 'b']);
+    const now = new Date('2026-03-01T00:00:00Z');
+    w.deps.store.claim = async (name) => (name === 'a' ? { busy: 'web-2' } : { claim: heldClaim() });
+    const wakes: Date[] = [];
+    const results = await renewPass(config, logger, { deps: w.deps, now: () => now, onWake: (at) => wakes.push(at) });
+    expect(results[0]).toMatchObject({ name: 'a', result: 'deferred', decision: { reason: 'being renewed by web-2' }, until: new Date(now.getTime() + 60_000) });
+    expect(results[1]).toMatchObject({ name: 'b', result: 'renewed' });
+    expect(w.orders.map((o) => o.cert.name)).toEqual(['b']);
+    expect(wakes).toContainEqual(new Date(now.getTime() + 60_000));
+    expect(w.state.get('a')?.failures ?? 0).toBe(0);
+  });
+
+  it('with claim: the certificate is stored only once the hold is in force again, and an order whose hold is lost for good stops', async () => {
+    const w = fakeWorld();
+    const config = await configFor(['a', 'b']);
+    const steps: string[] = [];
+    const lost = new AbortController();
+    w.deps.store.claim = async (name) => ({
+      claim: {
+        signal: name === 'b' ? lost.signal : new AbortController().signal,
+        ensure: async () => void steps.push(`ensure ${name}`),
+        release: async () => void steps.push(`release ${name}`),
+      },
+    });
+    let release!: () => void;
+    w.hold.set('b', new Promise<void>((r) => (release = r)));
+    const saved = w.deps.store.certs.save;
+    w.deps.store.certs.save = async (...args) => (steps.push(`save ${args[0]}`), saved(...args));
+    const pass = renewPass(config, logger, { deps: w.deps });
+    await vi.waitFor(() => expect(steps).toContain('release a'));
+    lost.abort(new Error('web-3 took b over'));
+    release();
+    const results = await pass;
+    expect(steps.filter((s) => s.endsWith(' a'))).toEqual(['ensure a', 'save a', 'release a']);
+    expect(steps).not.toContain('save b');
+    expect(results[1]).toMatchObject({ name: 'b', result: 'failed' });
+  });
 });
+
+/** A claim that is held and stays held. */
+function heldClaim(onRelease: () => void = () => undefined) {
+  return { signal: new AbortController().signal, ensure: async () => undefined, release: async () => onRelease() };
+}
 
 function publicKeyOf(keyPem: string): Uint8Array {
   return createPublicKey(keyPem).export({ type: 'spki', format: 'der' });

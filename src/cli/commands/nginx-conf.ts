@@ -44,6 +44,7 @@ export function register(program: Command, ctx: CliContext): void {
         if (!LISTEN.test(v)) throw new UsageError(said('notListen', flag, v));
       }
       // Point at what nginx should read: the deployed files when the certificate is deployed, else the store.
+      if (!cert.files && config.store.type !== 'file') throw new UsageError(`${name}: with store type ${config.store.type} there are no certificate files in dataDir; give the certificate files: (cert, key) where Nginx reads them`);
       const live = new CertificateStore(config.dataDir).currentDir(cert.name);
       const certPath = cert.files?.cert ?? join(live, 'fullchain.pem');
       const keyPath = cert.files?.key ?? join(live, 'privkey.pem');

@@ -8,6 +8,7 @@ import { renewPass, type CertificateResult } from '../../scheduler/pass.js';
 import { EXIT, configFor, globalOptions, loggerFor, messagesFor, type CliContext } from '../context.js';
 import { Notifier } from '../../ops/notify/notifier.js';
 import { dnsSecrets } from '../../ops/notify/scrub.js';
+import { storeSecrets } from '../../config/store-schema.js';
 import { colorEnabled, palette } from '../render/color.js';
 import { plainProgress, ttyProgress } from '../render/progress.js';
 import { renderHeld, renderSummary } from '../render/summary.js';
@@ -38,7 +39,7 @@ export function register(program: Command, ctx: CliContext): void {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       // Alerts go out for this pass too (not for dry runs); the exit waits for them, bounded.
-      const notifier = opts.dryRun ? undefined : new Notifier(config.notify, config.dataDir, logger.child({ component: 'notify' }), { now: ctx.now, secrets: dnsSecrets(config.dns) });
+      const notifier = opts.dryRun ? undefined : new Notifier(config.notify, config.dataDir, logger.child({ component: 'notify' }), { now: ctx.now, secrets: [...dnsSecrets(config.dns), ...storeSecrets(config.store)] });
       let results: CertificateResult[];
       try {
         results = await renewPass(config, logger, {

@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import { findConfigFile, loadConfig, type Config } from '../../config/load.js';
+import { oneLine } from '../../errors.js';
 import { startOperations } from '../../ops/operations.js';
 import { Daemon } from '../../scheduler/daemon.js';
-import { globalOptions, loggerFor, type CliContext } from '../context.js';
+import { FleetLink } from '../../scheduler/fleet-link.js';
+import { EXIT, globalOptions, loggerFor, type CliContext } from '../context.js';
 
 export function register(program: Command, ctx: CliContext): void {
   program
@@ -16,6 +18,23 @@ export function register(program: Command, ctx: CliContext): void {
       let daemon: Daemon | undefined;
       // Metrics, health endpoint and alerts follow the configuration: SIGHUP reconfigures them with the rest.
       const ops = await startOperations(first, logger, { now: ctx.now, liveness: () => daemon?.liveness() ?? { ok: false, reason: 'starting' }, passes: () => daemon });
+      // A store several hosts share: opened once, kept for every pass. What a person must fix (a wrong
+      // encryption key, a node name another running host uses) refuses the start with one line.
+      const linkOptions = {
+        logger,
+        now: ctx.now,
+        observer: ops.observer,
+        requestPass: () => daemon?.requestPass(),
+        onFatal: (err: Error) => {
+          logger.fatal({ err: oneLine(err) }, 'stopping: the store cannot be used until this is fixed');
+          ctx.stderr.write(`error: ${oneLine(err)}\n`);
+          void daemon!.stop().then(() => Promise.all([link?.close(), ops.close()])).then(() => process.exit(EXIT.usage));
+        },
+      };
+      let link = await FleetLink.start(first, linkOptions).catch(async (err: unknown) => {
+        await ops.close();
+        throw err;
+      });
       let initial: Config | undefined = first;
       daemon = new Daemon({
         loadConfig: async () => {
@@ -28,7 +47,12 @@ export function register(program: Command, ctx: CliContext): void {
         now: ctx.now,
         env: ctx.env,
         observer: ops.observer,
-        applyConfig: (next) => ops.reconfigure(next),
+        shared: () => link,
+        applyConfig: async (next) => {
+          // The store first: a new one that cannot be used refuses the reload with everything as it was.
+          link = link ? await link.reconfigure(next) : await FleetLink.start(next, linkOptions);
+          await ops.reconfigure(next);
+        },
       });
       await daemon.start();
       await new Promise<void>((resolve) => {
@@ -41,7 +65,7 @@ export function register(program: Command, ctx: CliContext): void {
           process.off('SIGINT', int);
           process.off('SIGHUP', hup);
           process.on('SIGHUP', () => logger.info('SIGHUP ignored while stopping'));
-          void daemon!.stop().then(() => ops.close()).then(resolve);
+          void daemon!.stop().then(() => Promise.all([link?.close(), ops.close()])).then(() => resolve());
         };
         const hup = () => {
           logger.info({ signal: 'SIGHUP' }, 'signal received; reloading the configuration');

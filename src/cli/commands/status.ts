@@ -1,33 +1,45 @@
 import type { Command } from 'commander';
 import { caName } from '../../acme/known-cas.js';
+import type { CaSettings } from '../../config/ca-chain.js';
 import { daysLeft } from '../../scheduler/due.js';
-import { issuerIdentities, standing } from '../../scheduler/standing.js';
+import { standing } from '../../scheduler/standing.js';
 import { mapLimit } from '../../scheduler/limit.js';
-import { CertificateStore } from '../../store/certs.js';
-import { configFor, messagesFor, type CliContext } from '../context.js';
+import { openStore } from '../../store/open.js';
+import type { FleetCertificate } from '../../store/shared.js';
+import { configFor, loggerFor, messagesFor, type CliContext } from '../context.js';
 import { colorEnabled, palette } from '../render/color.js';
 import { renderStatus, type StatusEntry } from '../render/status.js';
-import { StateStore, type CertState } from '../../store/state.js';
+import type { CertState } from '../../store/state.js';
+import { TargetRecordFile, type TargetRecord } from '../../store/targets.js';
+import type { ResolvedCertificate } from '../../config/load.js';
+import type { TargetStatus } from '../render/status.js';
 
 export type { StatusEntry } from '../render/status.js';
 
 export function register(program: Command, ctx: CliContext): void {
   program
     .command('status')
-    .description('show every configured certificate: names, issuer, expiry, days left, and whether it is due')
+    .description('show every configured certificate: names, issuer, expiry, days left, whether it is due, and (with a shared store) what each host serves')
     .option('--json', 'print a JSON array')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
       const config = await configFor(cmd, ctx);
-      const store = new CertificateStore(config.dataDir);
-      const now = ctx.now();
-      const state = await StateStore.open(config.dataDir, undefined, { readOnly: true }).catch(() => undefined).then((s) => s ?? { get: () => ({ failures: 0 }) as CertState });
-      const issuerOf = issuerIdentities(config.dataDir);
-      const entries: StatusEntry[] = await mapLimit(
-        config.certificates,
-        64,
-        async (c) => {
-          const stored = await store.read(c.name);
-          const { due, decision, deferredUntil, humanAction } = await standing(c, stored, state.get(c.name), config.renew, now, issuerOf(c.cas));
+      const store = await openStore(config, await loggerFor(cmd, ctx, 'stderr'));
+      try {
+        const now = ctx.now();
+        const state = await store.openState({ readOnly: true }).catch(() => undefined).then((s) => s ?? { get: () => ({ failures: 0 }) as CertState });
+        const known = new Map<string, Promise<string | null | undefined>>();
+        const identityOf = async (ca: CaSettings) => {
+          if (!known.has(ca.directory)) known.set(ca.directory, store.accounts.registered(ca.directory));
+          return { directory: ca.directory, account: await known.get(ca.directory) };
+        };
+        const records = await TargetRecordFile.open(config.dataDir, { readOnly: true }).catch(() => undefined);
+        const fleet = store.shared ? new Map((await store.shared.fleet()).map((f): [string, FleetCertificate] => [f.name, f])) : undefined;
+        const entries: StatusEntry[] = await mapLimit(config.certificates, 64, async (c) => {
+          const stored = await store.certs.read(c.name);
+          const st = state.get(c.name);
+          const [first, ...rest] = await Promise.all(c.cas.map(identityOf));
+          const issuer = { ...first!, also: rest };
+          const { due, decision, deferredUntil, humanAction } = await standing(c, stored, st, config.renew, now, issuer);
           const info = stored.state === 'ok' ? stored.cert.info : undefined;
           return {
             name: c.name,
@@ -43,17 +55,32 @@ export function register(program: Command, ctx: CliContext): void {
             renewAt: due.renewAt?.toISOString() ?? null,
             nextAttempt: deferredUntil?.toISOString() ?? null,
             humanAction: humanAction ?? null,
+            serial: info?.serial ?? null,
+            targets: targetStatus(c, info?.serial, records ? await records.all(c.name) : {}),
+            ...(fleet ? { hosts: fleet.get(c.name)?.hosts ?? [] } : {}),
           };
-        },
-      );
-      await store.flush();
-      // Certificates dropped from the configuration stay in the store until `certkeeper remove`.
-      const unconfigured = (await store.list()).filter((n) => !config.certificates.some((c) => c.name === n));
-      if (opts.json) {
-        const leftovers = unconfigured.map((name) => ({ name, configured: false }));
-        ctx.stdout.write(`${JSON.stringify([...entries.map((e) => ({ ...e, configured: true })), ...leftovers], null, 2)}\n`);
-        return;
+        });
+        // The file store's facts index, so the next status or pass reads one file (PostgreSQL: nothing to write).
+        await store.certs.flush?.();
+        // Certificates dropped from the configuration stay in the store until `certkeeper remove`.
+        const unconfigured = (await store.certs.list()).filter((n) => !config.certificates.some((c) => c.name === n));
+        if (opts.json) {
+          const leftovers = unconfigured.map((name) => ({ name, configured: false }));
+          ctx.stdout.write(`${JSON.stringify([...entries.map((e) => ({ ...e, configured: true })), ...leftovers], null, 2)}\n`);
+          return;
+        }
+        ctx.stdout.write(renderStatus(entries, messagesFor(cmd, ctx), palette(colorEnabled(ctx.stdout, ctx.env)), unconfigured));
+      } finally {
+        await store.close();
       }
-      ctx.stdout.write(renderStatus(entries, messagesFor(cmd, ctx), palette(colorEnabled(ctx.stdout, ctx.env)), unconfigured));
     });
+}
+
+/** Each configured target with its last recorded deploy; "current" when it was of the serial stored now. */
+function targetStatus(cert: ResolvedCertificate, serial: string | undefined, records: Record<string, TargetRecord>): TargetStatus[] {
+  const ids = [...cert.targets.map((t) => ({ id: t.id, type: t.layout })), ...(cert.cloudTargets ?? []).map((t) => ({ id: t.id, type: t.type }))];
+  return ids.map(({ id, type }) => {
+    const r = records[id];
+    return { id, type, result: r?.result ?? null, at: r?.at ?? null, current: r !== undefined && r.serial === serial, where: r?.bound ?? [], error: r?.error ?? null };
+  });
 }

@@ -9,6 +9,10 @@ export type Notice =
   /** `where`: the copy in use that expires first; `reason`: why it is not being replaced. */
   | { kind: 'expiring'; name: string; domains: string[]; notAfter: Date; threshold: number; where: string; reason: string; at: Date }
   | { kind: 'test'; channel: string; host: string; at: Date }
+  /** The shared store could not be reached by `host` (down), or can again (up). */
+  | { kind: 'store'; host: string; where: string; down: boolean; since: Date; reason?: string; at: Date }
+  /** `node` still serves an older version of the certificate, since `since`. */
+  | { kind: 'behind'; name: string; domains: string[]; node: string; serial: string; deployedSerial: string | null; since: Date; error: string | null; at: Date }
   /** Issued by a fallback CA after a CA-side failure: nothing failed, but a person may want to know. */
   | { kind: 'fallback'; name: string; domains: string[]; from: string; to: string; error: string; at: Date };
 
@@ -84,6 +88,28 @@ function block(n: Notice, t: NotifyMessages): Block {
       };
     case 'test':
       return { title: t.testTitle, lines: [{ value: t.testText(n.channel, n.host) }] };
+    case 'store':
+      return {
+        title: n.down ? t.storeDownTitle(n.host) : t.storeUpTitle(n.host),
+        lines: [
+          { label: t.store, value: n.where },
+          { label: t.since, value: n.since.toISOString() },
+          ...(n.reason ? [{ label: t.error, value: n.reason }] : []),
+          { label: t.todo, value: n.down ? t.storeDownTodo : t.nothing },
+        ],
+      };
+    case 'behind':
+      return {
+        title: t.behindTitle(n.name, n.node),
+        lines: [
+          { label: t.names, value: n.domains.join(', ') },
+          { label: t.host, value: n.node },
+          { label: t.serves, value: n.deployedSerial ?? t.nothingDeployed },
+          { label: t.current, value: `${n.serial} (${t.since} ${n.since.toISOString()})` },
+          ...(n.error ? [{ label: t.error, value: n.error }] : []),
+          { label: t.todo, value: t.behindTodo(n.node) },
+        ],
+      };
     case 'fallback':
       return {
         title: t.fallbackTitle(n.name),
@@ -127,6 +153,10 @@ export function truncateBytes(s: string, max: number): string {
 
 function asData(n: Notice): Record<string, unknown> {
   if (n.kind === 'test') return { kind: 'test', channel: n.channel, host: n.host, at: n.at.toISOString() };
+  if (n.kind === 'store') return { kind: n.down ? 'store-unavailable' : 'store-available', host: n.host, store: n.where, since: n.since.toISOString(), at: n.at.toISOString(), ...(n.reason ? { error: n.reason } : {}) };
+  if (n.kind === 'behind') {
+    return { kind: 'host-behind', certificate: n.name, domains: n.domains, host: n.node, serial: n.serial, deployedSerial: n.deployedSerial, since: n.since.toISOString(), at: n.at.toISOString(), ...(n.error ? { error: n.error } : {}) };
+  }
   const notAfter = 'notAfter' in n && n.notAfter ? n.notAfter : undefined;
   return {
     kind: n.kind,

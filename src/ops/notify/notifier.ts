@@ -73,7 +73,15 @@ export class Notifier implements Observer {
   emit(e: CertkeeperEvent): void {
     if (this.channels.length === 0) return;
     if (e.type === 'certificate-failed') {
+      // An unreachable shared store is one alert for the outage (store-unavailable), not one per certificate.
+      if (e.code === 'STORE_UNAVAILABLE') return;
       this.push('failure', { kind: 'failure', name: e.name, domains: e.domains, stage: e.stage, error: this.clean(e.error), code: e.code, notAfter: e.notAfter, at: e.at });
+    } else if (e.type === 'store-unavailable' || e.type === 'store-available') {
+      // Sent where failures go; one alert per outage and host, not one per certificate.
+      const down = e.type === 'store-unavailable';
+      this.push('failure', { kind: 'store', host: e.node, where: e.where, down, since: down ? e.since : e.downSince, ...(down ? { reason: this.clean(e.reason) } : {}), at: e.at });
+    } else if (e.type === 'host-behind') {
+      this.push('failure', { kind: 'behind', name: e.name, domains: e.domains, node: e.node, serial: e.serial, deployedSerial: e.deployedSerial, since: e.since, error: e.error && this.clean(e.error), at: e.at });
     } else if (e.type === 'ca-fallback') {
       // Sent where failures go: a CA failed, even though the certificate did not.
       this.push('failure', { kind: 'fallback', name: e.name, domains: e.domains, from: e.from, to: e.to, error: this.clean(e.error), at: e.at });
