@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { StoreError } from '../errors.js';
 import type { StoredVersion } from './store.js';
 import { fsyncDir, writeFileAtomic, writeFileSynced } from './atomic.js';
-import { FactsIndex } from './facts-index.js';
+import { FactsIndex, versionStamp } from './facts-index.js';
 import { keyMatchesCertificate, readCertificateInfo, splitPem, type CertificateInfo } from './x509.js';
 
 export interface StoredCertificate {
@@ -71,7 +71,8 @@ export class CertificateStore {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { state: 'missing' };
     }
-    const indexed = target === undefined ? undefined : this.index.get(name, target);
+    const stamp = target === undefined ? undefined : versionStamp(dir);
+    const indexed = target === undefined || stamp === undefined ? undefined : this.index.get(name, target, stamp);
     if (indexed?.cached?.keySha256) return { state: 'ok', cert: indexedCertificate(name, dir, join(this.dataDir, 'certs', target!), indexed) };
     let fullchainPem: string, keyPem: string, metaText: string;
     try {
@@ -94,7 +95,7 @@ export class CertificateStore {
     }
     const read = storedFromParts(name, dir, fullchainPem, keyPem, meta);
     // Checked now: the next reads take the facts from the index (a version directory never changes).
-    if (read.state === 'ok' && target !== undefined) this.index.set(name, target, withFacts(meta, read.cert.info, fullchainPem, keyPem));
+    if (read.state === 'ok' && target !== undefined) this.index.set(name, target, stamp, withFacts(meta, read.cert.info, fullchainPem, keyPem));
     return read;
   }
 
@@ -125,7 +126,7 @@ export class CertificateStore {
         throw err;
       });
       linked = true;
-      this.index.set(name, join('..', 'archive', name, version), meta);
+      this.index.set(name, join('..', 'archive', name, version), versionStamp(dir), meta);
       await fsyncDir(join(this.dataDir, 'certs'));
     } catch (err) {
       // Never leave a half-written version behind (it would fill the disk further and confuse a
