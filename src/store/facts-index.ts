@@ -60,7 +60,7 @@ export function versionStamp(dir: string): string | undefined {
     return ['fullchain.pem', 'privkey.pem', 'meta.json']
       .map((f) => {
         const st = statSync(join(dir, f));
-        return `${st.ino}:${st.size}:${Math.floor(st.mtimeMs)}`;
+        return `${st.ino}:${st.size}:${Math.round(st.mtimeMs)}`;
       })
       .join(' ');
   } catch {

@@ -49,7 +49,8 @@ describe('the store facts index', () => {
     const before = statSync(metaFile);
     const original = readFileSync(metaFile);
     writeFileSync(metaFile, 'x'.repeat(before.size));
-    utimesSync(metaFile, before.atime, before.mtime);
+    // Whole milliseconds, as the stamp keeps them (utimes lands a hair below: round, not floor).
+    utimesSync(metaFile, before.atime, new Date(Math.round(before.mtimeMs)));
     const fresh = new CertificateStore(dataDir);
     const r = await fresh.read('site');
     if (r.state !== 'ok') throw new Error(r.state);
