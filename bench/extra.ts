@@ -8,41 +8,57 @@ import { waitFor } from '../test/harness/ports.js';
 import { generateStore } from './gen-store.js';
 import { markdownTable, measure, median } from './measure.js';
 
-async function timed(args: string[], times: number): Promise<{ wallMs: number; rssMb: number }> {
-  const runs = [];
+interface Timed {
+  wallMs: number;
+  spread: string;
+  rssMb: number;
+}
+
+const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+/** Runs each command `times` times, interleaved so machine load falls on all alike; medians per command. */
+async function sideBySide(commands: string[][], times: number): Promise<Timed[]> {
+  const runs: { wallMs: number; maxRssKb: number }[][] = commands.map(() => []);
   for (let i = 0; i < times; i++) {
-    const m = await measure(['node', CLI, ...args]);
-    if (m.code !== 0) throw new Error(`certkeeper ${args.join(' ')} exited ${m.code}: ${m.output.slice(-400)}`);
-    runs.push(m);
+    for (const [k, argv] of commands.entries()) {
+      const m = await measure(argv);
+      if (m.code !== 0) throw new Error(`${argv.join(' ')} exited ${m.code}: ${m.output.slice(-400)}`);
+      runs[k]!.push(m);
+    }
   }
-  return { wallMs: median(runs.map((r) => r.wallMs)), rssMb: Math.max(...runs.map((r) => r.maxRssKb)) / 1024 };
+  return runs.map((r) => {
+    const w = r.map((x) => x.wallMs);
+    return { wallMs: median(w), spread: `${secs(Math.min(...w))}–${secs(Math.max(...w))}`, rssMb: Math.max(...r.map((x) => x.maxRssKb)) / 1024 };
+  });
 }
 
-/** `renew --now` when nothing is due: CLI start, config, store read, deployed-file comparison. */
-export async function measureNothingDue(): Promise<string> {
-  const dir = join(REPO, 'bench', '.work', 'nothing-due');
-  const config = await generateStore(dir, 1);
-  const r = await timed(['renew', '--now', '--config', config, '--log-level', 'warn'], 7);
-  return `\`renew --now\` with nothing due (1 certificate, median of 7): ${(r.wallMs / 1000).toFixed(2)} s, peak RSS ${r.rssMb.toFixed(0)} MB`;
-}
+const verdict = (ok: boolean) => (ok ? 'met' : 'not met');
 
-/** `status` and a no-op pass over many stored certificates (generated once, kept in bench/.cache). */
-export async function measureBigStore(_dir: string, count: number): Promise<string> {
-  const dir = join(REPO, 'bench', '.cache', `store-${count}`);
-  const config = join(dir, 'certkeeper.yaml');
-  if (!existsSync(config)) {
-    process.stderr.write(`generating ${count} stored certificates (once)…\n`);
-    await generateStore(dir, count);
+/**
+ * `renew --now` when nothing is due (CLI start, config, store read, deployed-file comparison) beside a
+ * bare `node -e 0`, and `status` and a no-op pass over 10,000 stored certificates (generated once,
+ * kept in bench/.cache). One table, ratios against the targets.
+ */
+export async function measureNoOp(big: boolean, times = 7): Promise<string> {
+  const one = await generateStore(join(REPO, 'bench', '.work', 'nothing-due'), 1);
+  const rows: (string | number)[][] = [];
+  const [bare, noop] = await sideBySide([['node', '-e', '0'], ['node', CLI, 'renew', '--now', '--config', one, '--log-level', 'warn']], times);
+  const ratio = noop!.wallMs / bare!.wallMs;
+  rows.push(['bare `node -e 0`', times, secs(bare!.wallMs), bare!.spread, `${bare!.rssMb.toFixed(0)} MB`, '', '']);
+  rows.push(['`renew --now`, 1 certificate, nothing due', times, secs(noop!.wallMs), noop!.spread, `${noop!.rssMb.toFixed(0)} MB`, `${ratio.toFixed(1)}× node -e 0 (≤ 3×)`, verdict(ratio <= 3)]);
+  if (big) {
+    const dir = join(REPO, 'bench', '.cache', 'store-10000');
+    const config = join(dir, 'certkeeper.yaml');
+    if (!existsSync(config)) {
+      process.stderr.write('generating 10000 stored certificates (once)…\n');
+      await generateStore(dir, 10_000);
+    }
+    const n = Math.max(3, Math.floor(times / 2));
+    const [status, pass] = await sideBySide([['node', CLI, 'status', '--config', config], ['node', CLI, 'renew', '--now', '--config', config, '--log-level', 'warn']], n);
+    rows.push(['`status`, 10,000 certificates', n, secs(status!.wallMs), status!.spread, `${status!.rssMb.toFixed(0)} MB`, '≤ 1 s, ≤ 150 MB', verdict(status!.wallMs <= 1000 && status!.rssMb <= 150)]);
+    rows.push(['`renew --now`, 10,000 certificates, nothing due', n, secs(pass!.wallMs), pass!.spread, `${pass!.rssMb.toFixed(0)} MB`, '≤ 1.5 s, ≤ 150 MB', verdict(pass!.wallMs <= 1500 && pass!.rssMb <= 150)]);
   }
-  const status = await timed(['status', '--config', config], 3);
-  const pass = await timed(['renew', '--now', '--config', config, '--log-level', 'warn'], 3);
-  return markdownTable(
-    [`${count} stored certificates`, 'wall time (median of 3)', 'peak RSS'],
-    [
-      ['`status`', `${(status.wallMs / 1000).toFixed(2)} s`, `${status.rssMb.toFixed(0)} MB`],
-      ['`renew --now`, nothing due', `${(pass.wallMs / 1000).toFixed(2)} s`, `${pass.rssMb.toFixed(0)} MB`],
-    ],
-  );
+  return markdownTable(['measurement', 'runs', 'wall time (median)', 'spread', 'peak RSS', 'target', ''], rows);
 }
 
 /**

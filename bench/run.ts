@@ -3,7 +3,7 @@
  * Pebble (no VA sleep, no authorization reuse) resolves through a real BIND that accepts TSIG-signed
  * RFC 2136 updates; all three clients write their TXT records there. Prints Markdown tables.
  *
- *   npm run bench -- [--n 1,10,50] [--with-200] [--repeat 3] [--skip lego,certbot] [--big] [--idle] [--fleet 20]
+ *   npm run bench -- [--n 1,10,50] [--with-200] [--repeat 3] [--skip lego,certbot] [--big] [--idle] [--no-op-only] [--fleet 20]
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -16,7 +16,7 @@ import { startPebble, type RunningPebble } from '../test/harness/pebble.js';
 import { CLI, REPO } from '../test/harness/cli.js';
 import { inParallel, markdownTable, measure, median, type Measurement } from './measure.js';
 import { productionFootprint } from './footprint.js';
-import { measureBigStore, measureIdle, measureNothingDue } from './extra.js';
+import { measureIdle, measureNoOp } from './extra.js';
 import { measureFleet } from './fleet.js';
 
 const { values: flags } = parseArgs({
@@ -27,6 +27,7 @@ const { values: flags } = parseArgs({
     skip: { type: 'string', default: '' },
     big: { type: 'boolean', default: false },
     idle: { type: 'boolean', default: false },
+    'no-op-only': { type: 'boolean', default: false },
     fleet: { type: 'string' },
   },
 });
@@ -145,6 +146,11 @@ async function main(): Promise<void> {
   if (!existsSync(CLI)) throw new Error('build first: npm run build');
   await rm(work, { recursive: true, force: true });
   await mkdir(work, { recursive: true });
+  const machine = `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; ${new Date().toISOString().slice(0, 10)}`;
+  if (flags['no-op-only']) {
+    process.stdout.write(`${machine}\n\n${await measureNoOp(flags.big)}\n`);
+    return;
+  }
   const bind = await startBind([{ name: ZONE, updatable: true }]);
   const pebble = await startPebble({ dnsServer: bind.server, dir: join(work, 'pebble') });
   const rows: Row[] = [];
@@ -170,10 +176,9 @@ async function main(): Promise<void> {
     await bind.stop();
   }
   const out: string[] = [];
-  out.push(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; ${new Date().toISOString().slice(0, 10)}`);
+  out.push(machine);
   out.push('', summarise(rows));
-  out.push('', await measureNothingDue());
-  if (flags.big) out.push('', await measureBigStore(join(work, 'big'), 10_000));
+  out.push('', await measureNoOp(flags.big));
   if (flags.idle) out.push('', await measureIdle(join(work, 'idle')));
   if (flags.fleet) out.push('', await measureFleet(Number(flags.fleet), 3));
   const fp = productionFootprint(REPO);

@@ -17,7 +17,7 @@ export interface LogOptions {
  * serialised errors, and `token=...`-style parameters are cut out of every string value.
  */
 export async function createLogger(opts: LogOptions = {}): Promise<Logger> {
-  const fields = opts.secretFields ?? (await installedSecretFieldNames());
+  const fields = opts.secretFields ?? installedSecretFieldNames();
   const hide = <T>(v: T): T => redactFields(v, fields, CENSOR);
   const base = {
     level: opts.level ?? 'info',

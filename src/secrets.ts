@@ -53,7 +53,7 @@ function isSecretName(name: string, extra: ReadonlySet<string> = new Set()): boo
  * descriptor, every channel secret field and the EAB key. Built from the descriptors, so a provider
  * whose credential has an unusual name is covered without touching this file.
  */
-export function secretFieldNames(descriptors: ReadonlyArray<{ credentials: readonly CredentialField[] }>): ReadonlySet<string> {
+export function secretFieldNames(descriptors: ReadonlyArray<{ credentials: ReadonlyArray<Pick<CredentialField, 'key'>> }>): ReadonlySet<string> {
   const names = [
     ...descriptors.flatMap((d) => d.credentials.map((c) => c.key)),
     ...Object.values(CHANNEL_SECRET_FIELDS).flat(),
@@ -62,11 +62,29 @@ export function secretFieldNames(descriptors: ReadonlyArray<{ credentials: reado
   return new Set(names.map(normalize));
 }
 
-/** secretFieldNames for the providers in providers/ and the cloud targets: imports their descriptors once (SDKs stay unloaded). */
-export async function installedSecretFieldNames(): Promise<ReadonlySet<string>> {
-  const { loadAllDescriptors } = await import('./dns/registry.js');
-  const { TARGET_DESCRIPTORS } = await import('./targets/registry.js');
-  return secretFieldNames([...(await loadAllDescriptors()), ...TARGET_DESCRIPTORS]);
+/**
+ * The credential field names of the DNS providers in providers/ and of the cloud deploy targets, by type.
+ * Listed here rather than read from the descriptors so that creating a logger imports no provider or
+ * target file (start-up of every command); a unit test fails when a descriptor names a credential missing here.
+ */
+export const PROVIDER_CREDENTIAL_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  alidns: ['accessKeyId', 'accessKeySecret', 'securityToken'],
+  builtin: [],
+  cloudflare: ['apiToken'],
+  exec: [],
+  rfc2136: ['secret', 'keyName'],
+  tencentcloud: ['secretId', 'secretKey', 'sessionToken'],
+  'aliyun-cas': ['accessKeyId', 'accessKeySecret', 'securityToken'],
+  'aliyun-cdn': ['accessKeyId', 'accessKeySecret', 'securityToken'],
+  'aliyun-slb': ['accessKeyId', 'accessKeySecret', 'securityToken'],
+  'tencentcloud-cdn': ['secretId', 'secretKey', 'sessionToken'],
+  'tencentcloud-clb': ['secretId', 'secretKey', 'sessionToken'],
+  'tencentcloud-ssl': ['secretId', 'secretKey', 'sessionToken'],
+};
+
+/** secretFieldNames for the providers in providers/ and the cloud targets, without loading them. */
+export function installedSecretFieldNames(): ReadonlySet<string> {
+  return secretFieldNames(Object.values(PROVIDER_CREDENTIAL_FIELDS).map((keys) => ({ credentials: keys.map((key) => ({ key })) })));
 }
 
 /**

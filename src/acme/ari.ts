@@ -1,5 +1,4 @@
 import * as acme from 'acme-client';
-import { AuthorityKeyIdentifierExtension, X509Certificate } from '@peculiar/x509';
 import { AcmeError } from '../errors.js';
 import { parseRetryAfter } from './session.js';
 
@@ -29,15 +28,7 @@ export function certIdFrom(akiHex: string, serialHex: string): string {
   return `${Buffer.from(akiHex, 'hex').toString('base64url')}.${Buffer.from(serial, 'hex').toString('base64url')}`;
 }
 
-/** certID of the leaf of a PEM chain; undefined when it has no Authority Key Identifier. */
-export function certIdOf(pem: string): string | undefined {
-  const leaf = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem)?.[0];
-  if (!leaf) return undefined;
-  const cert = new X509Certificate(leaf);
-  const aki = cert.getExtension(AuthorityKeyIdentifierExtension);
-  if (!aki?.keyId) return undefined;
-  return certIdFrom(aki.keyId, cert.serialNumber);
-}
+export { certIdOf } from '../store/x509.js';
 
 export interface RenewalInfo {
   start: Date;

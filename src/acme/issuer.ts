@@ -9,7 +9,8 @@ import type { AccountRepo } from '../store/store.js';
 import { dryRunChain, orderInTurn, type Failed } from './fallback.js';
 import { caName } from './known-cas.js';
 import type { OrderDeps, OrderStep } from './order.js';
-import { checkedProfile, directoryLoader, renewalInfoFor, type Directory } from './renewal-info.js';
+import type { DirectoryLoader } from './directory.js';
+import { checkedProfile, directoryLoader, renewalInfoFor } from './renewal-info.js';
 import type { AcmeSession } from './session.js';
 
 /** The DNS side of one certificate's order: where its records go and how their propagation is checked. */
@@ -18,18 +19,20 @@ export type ChallengeDeps = Pick<OrderDeps, 'route' | 'pending' | 'propagation'>
 export interface AcmeIssuerOptions {
   /** The store's ACME accounts (files in dataDir, or a database several hosts share). */
   accounts: AccountRepo;
+  /** Where each CA's directory document is kept for a day (dataDir/cache, local to the host whichever the store); without it, fetched once per pass. */
+  dataDir?: string;
   /** Orders go to each CA's staging directory (--dry-run); renewal information comes from production. */
   dryRun?: boolean;
   logger: Logger;
   now: () => Date;
   random?: () => number;
   observer?: Observer;
-  challenges: (cert: ResolvedCertificate) => ChallengeDeps;
+  challenges: (cert: ResolvedCertificate) => Promise<ChallengeDeps>;
 }
 
 /** One CA directory during one pass: its directory document, account and profile checks, each fetched once. */
 class CaEndpoint {
-  readonly directory: () => Promise<Directory>;
+  readonly directory: DirectoryLoader;
   private session?: Promise<AcmeSession>;
   private readonly profiles = new Map<string, Promise<string | undefined>>();
 
@@ -37,7 +40,8 @@ class CaEndpoint {
     readonly ca: CaSettings,
     private readonly opts: AcmeIssuerOptions,
   ) {
-    this.directory = directoryLoader(ca.directory, ca);
+    // Kept in dataDir for a day: a pass that needs no renewal information makes no request.
+    this.directory = directoryLoader(ca.directory, ca, opts.dataDir === undefined ? undefined : { dataDir: opts.dataDir, now: opts.now });
   }
 
   profile(name: string | undefined): Promise<string | undefined> {
@@ -86,7 +90,7 @@ export function acmeIssuer(opts: AcmeIssuerOptions): Issuer {
     const replaces = hint && sameUrl(hint.directory, ca.directory) && hint.account === s.accountUrl ? hint.certId : undefined;
     const request = { name: req.cert.name, domains: req.cert.domains, keyType: req.cert.keyType, keyPem: req.keyPem, replaces, profile, preferredChain: ca.preferredChain };
     logger.info({ cert: req.cert.name, ca: caName(ca.directory), replaces, profile }, 'order started');
-    const deps: OrderDeps = { session: s, ...opts.challenges(req.cert), logger, signal, onStep };
+    const deps: OrderDeps = { session: s, ...(await opts.challenges(req.cert)), logger, signal, onStep };
     const issued = await (await order).issueCertificate(request, deps);
     return { ...issued, directory: ca.directory, account: s.accountUrl };
   }
@@ -100,7 +104,7 @@ export function acmeIssuer(opts: AcmeIssuerOptions): Issuer {
 
     renewalInfo: (name, stored, knownAri, { refresh }) => {
       const ca = settingsOf.get(stored.meta.directory) ?? { directory: stored.meta.directory };
-      return renewalInfoFor(name, stored.fullchainPem, knownAri, endpoint(ca).directory, { now: opts.now, logger, random: opts.random, refresh });
+      return renewalInfoFor(name, stored, knownAri, endpoint(ca).directory, { now: opts.now, logger, random: opts.random, refresh });
     },
 
     async issue(req, { signal, onStep }) {

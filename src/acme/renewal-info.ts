@@ -1,38 +1,23 @@
 import type { Logger } from 'pino';
 import { AcmeError, oneLine } from '../errors.js';
+import type { StoredCertificate } from '../store/certs.js';
+import { certIdOf } from '../store/x509.js';
 import type { AriState } from './ari.js';
-import type { HttpSettings } from './http.js';
+import type { DirectoryLoader } from './directory.js';
 
-export type Directory = { renewalInfo?: string; meta?: { profiles?: Record<string, string> } } & Record<string, unknown>;
+export { directoryLoader, type Directory } from './directory.js';
 
-/** Fetches the ACME directory once per pass (unauthenticated GET), so ARI and profile checks need no account. */
-export function directoryLoader(url: string, http: HttpSettings = {}): () => Promise<Directory> {
-  let cached: Promise<Directory> | undefined;
-  return () =>
-    (cached ??= (async () => {
-      // Loaded here, not at module load: a pass with nothing due and no ARI-capable CA stays light.
-      const [acme, { configureHttp }] = await Promise.all([import('acme-client'), import('./http.js')]);
-      configureHttp([{ ...http, directory: url }]);
-      const axios = acme.axios as unknown as { get(u: string, c: Record<string, unknown>): Promise<{ status: number; data: unknown }> };
-      const resp = await axios.get(url, { validateStatus: () => true, timeout: 30_000 }).catch((err: Error) => {
-        throw new AcmeError(`fetching the ACME directory ${url}: ${err.message}`, { cause: err, unreachable: true });
-      });
-      if (resp.status !== 200 || typeof resp.data !== 'object' || resp.data === null) {
-        throw new AcmeError(`fetching the ACME directory ${url}: HTTP ${resp.status}`, { status: resp.status });
-      }
-      return resp.data as Directory;
-    })());
-}
-
-const directoryFailureLogged = new WeakSet<() => Promise<Directory>>();
+const directoryFailureLogged = new WeakSet<DirectoryLoader>();
 
 /** A configuration mismatch, not a failed attempt: it does not start a backoff. */
 export class ProfileError extends AcmeError {}
 
 /** The configured profile, checked against the directory; a clear error when the CA does not list it. */
-export async function checkedProfile(profile: string | undefined, directory: () => Promise<Directory>, url: string): Promise<string | undefined> {
+export async function checkedProfile(profile: string | undefined, directory: DirectoryLoader, url: string): Promise<string | undefined> {
   if (!profile) return undefined;
-  const offered = Object.keys((await directory()).meta?.profiles ?? {});
+  let offered = Object.keys((await directory()).meta?.profiles ?? {});
+  // A kept directory may predate a profile the CA has added since.
+  if (!offered.includes(profile)) offered = Object.keys((await directory('fresh')).meta?.profiles ?? {});
   if (!offered.includes(profile)) {
     throw new ProfileError(
       `acme.profile: the CA at ${url} does not offer the profile "${profile}"; ` +
@@ -52,14 +37,18 @@ export async function checkedProfile(profile: string | undefined, directory: () 
  */
 export async function renewalInfoFor(
   name: string,
-  fullchainPem: string,
+  stored: Pick<StoredCertificate, 'fullchainPem' | 'info'>,
   known: AriState | undefined,
-  directory: () => Promise<Directory>,
+  directory: DirectoryLoader,
   deps: { now: () => Date; logger: Logger; random?: () => number; signal?: AbortSignal; refresh: boolean },
 ): Promise<{ certId?: string; ari?: AriState }> {
+  const now = deps.now();
+  // A window kept for this very certificate whose Retry-After has not passed: nothing to ask the CA,
+  // so neither the directory nor the ACME code is needed (a pass with nothing due stays light).
+  if (deps.refresh && known && new Date(known.nextPoll) > now && certIdFor(stored) === known.certId) return { certId: known.certId };
   let base: string | undefined;
   try {
-    base = (await directory()).renewalInfo;
+    base = (await directory('ari')).renewalInfo;
   } catch (err) {
     // One line per pass, not one per certificate: the directory is fetched (and fails) once.
     if (deps.refresh && !directoryFailureLogged.has(directory)) {
@@ -69,16 +58,10 @@ export async function renewalInfoFor(
     return {};
   }
   if (!base) return {};
-  const { certIdOf, chooseInWindow, fetchRenewalInfo, toAriWindow } = await import('./ari.js');
-  let certId: string | undefined;
-  try {
-    certId = certIdOf(fullchainPem);
-  } catch {
-    certId = undefined;
-  }
+  const certId = certIdFor(stored);
   if (!certId || !deps.refresh) return { certId };
-  const now = deps.now();
   if (known && known.certId === certId && new Date(known.nextPoll) > now) return { certId };
+  const { chooseInWindow, fetchRenewalInfo, toAriWindow } = await import('./ari.js');
   try {
     const info = await fetchRenewalInfo(base, certId, now, deps.signal);
     const selected = chooseInWindow(info, known?.certId === certId ? known.selected : undefined, now, deps.random);
@@ -91,5 +74,14 @@ export async function renewalInfoFor(
     deps.logger.warn({ cert: name, err: oneLine(err) }, 'cannot fetch renewal information; keeping the previous window or the lifetime rule');
     if (known && known.certId === certId) return { certId, ari: { ...known, nextPoll: new Date(now.getTime() + 3_600_000).toISOString() } };
     return { certId };
+  }
+}
+
+/** The stored certificate's ARI certID: cached in its facts, else read from the PEM; undefined when it has none. */
+function certIdFor(stored: Pick<StoredCertificate, 'fullchainPem' | 'info'>): string | undefined {
+  try {
+    return stored.info.certId ?? certIdOf(stored.fullchainPem);
+  } catch {
+    return undefined;
   }
 }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config, ResolvedCertificate } from '../config/load.js';
@@ -8,8 +8,8 @@ import { crashPoint } from '../testing/crash-points.js';
 import { runHook, type HookContext } from './hooks.js';
 import { SECRET_ROLES, pemContent, type ResolvedTarget } from './layouts.js';
 import { dirAccess, resolveOwner } from './owner.js';
-import { buildPfx } from './pfx.js';
 import { serverOps, type StepResult } from './server.js';
+import { stampOf, type DeployedStamps } from './deployed-stamps.js';
 import { FileSetTransaction, inspect, recoverJournals, type PlannedFile } from './transaction.js';
 import { checkServed } from './served.js';
 
@@ -162,7 +162,8 @@ async function planFiles(u: Unit): Promise<PlannedFile[]> {
   const out: PlannedFile[] = [];
   for (const f of t.files) {
     const secret = SECRET_ROLES.has(f.role);
-    const content = f.role === 'pfx' ? await buildPfx(fullchainPem, keyPem, { password: pfxPassword(t), friendlyName: u.item.cert.name, legacy: t.pfxLegacy }) : pemContent(f.role, fullchainPem, keyPem);
+    // The PKCS#12 code (an ASN.1 stack that takes longer to load than a pass with nothing due) only for pfx.
+    const content = f.role === 'pfx' ? await (await import('./pfx.js')).buildPfx(fullchainPem, keyPem, { password: pfxPassword(t), friendlyName: u.item.cert.name, legacy: t.pfxLegacy }) : pemContent(f.role, fullchainPem, keyPem);
     out.push({
       path: f.path,
       content,
@@ -187,14 +188,23 @@ function outputText(r: StepResult): string {
   return r.output ? `: ${r.output}` : '';
 }
 
-/** Whether every deployed file of the certificate already holds the stored set (pfx: present). */
-export async function deployedMatches(cert: ResolvedCertificate, stored: StoredCertificate): Promise<boolean> {
+/**
+ * Whether every deployed file of the certificate already holds the stored set (pfx: present). With
+ * `stamps`, a file unchanged since it was last found to match is not read again.
+ */
+export async function deployedMatches(cert: ResolvedCertificate, stored: StoredCertificate, stamps?: DeployedStamps): Promise<boolean> {
+  const c = stored.meta.cached;
+  const set = c?.keySha256 ? `${c.sha256}:${c.keySha256}` : undefined;
   try {
     for (const t of cert.targets) {
       for (const f of t.files) {
+        const st = stamps && set ? statSync(f.path) : undefined;
+        if (st && stamps!.holds(f.path, st, set!, f.role)) continue;
         // Synchronous: small files, read once per certificate and pass (see CertificateStore.read).
         const text = readFileSync(f.path, f.role === 'pfx' ? undefined : 'utf8');
         if (f.role !== 'pfx' && text !== pemContent(f.role, stored.fullchainPem, stored.keyPem)) return false;
+        // Recorded only if the file did not change while it was read.
+        if (st && stampOf(statSync(f.path)) === stampOf(st)) stamps!.record(f.path, st, set!, f.role);
       }
     }
     return true;

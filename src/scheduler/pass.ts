@@ -86,6 +86,7 @@ export async function renewPass(config: Config, logger: Logger, opts: PassOption
       everyCertificate: !opts.only?.length,
     };
     const results = await runPass(run, selected);
+    await Promise.all([deps.store.certs.flush?.(), deps.deployer.flush?.()]);
     reportPass(run, selected, results, Date.now() - passStart);
     return results;
   } finally {

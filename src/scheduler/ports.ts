@@ -22,6 +22,8 @@ export interface PassStore {
   certs: {
     read(name: string): Promise<ReadResult>;
     save(name: string, fullchainPem: string, keyPem: string, meta: CertificateMeta): Promise<StoredCertificate>;
+    /** Writes what reading learnt (the file store's facts index), once at the end of the pass. */
+    flush?(): Promise<void>;
   };
   state: {
     get(name: string): CertState;
@@ -97,4 +99,6 @@ export interface Deployer {
   deploy(items: DeployItem[]): Promise<DeployOutcome[]>;
   /** Whether deploying to this server (a `deploy:` entry, or "files") reloads it. */
   reloads(server: string): boolean;
+  /** Writes what comparing learnt (which deployed files hold which set), once at the end of the pass. */
+  flush?(): Promise<void>;
 }

@@ -5,6 +5,7 @@ import type { CertState } from '../store/state.js';
 import { deferForBackoff, humanActionNote, orderKey } from './backoff.js';
 import { renewalDue, type DueDecision, type RenewalPolicy } from './due.js';
 import type { IssuerIdentity } from './ports.js';
+import { certIdOf } from '../store/x509.js';
 
 /** Where a certificate stands between passes: due as the pass would decide, then held by a backoff or waiting for a person. */
 export interface Standing {
@@ -28,10 +29,10 @@ export async function standing(
   now: Date,
   issuer: IssuerIdentity,
 ): Promise<Standing> {
-  // The ARI certID needs an X.509 parse: only worth it when the state holds a window to match.
+  // Stored facts carry the ARI certID; older ones need an X.509 parse, only when there is a window to match.
   let certId: string | undefined;
   try {
-    certId = stored.state === 'ok' && st.ari ? (await import('../acme/ari.js')).certIdOf(stored.cert.fullchainPem) : undefined;
+    certId = stored.state === 'ok' && st.ari ? (stored.cert.info.certId ?? certIdOf(stored.cert.fullchainPem)) : undefined;
   } catch {
     certId = undefined;
   }

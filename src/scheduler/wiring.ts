@@ -4,9 +4,8 @@ import type { Config, ResolvedCertificate } from '../config/load.js';
 import { stagingFor } from '../acme/known-cas.js';
 import { configureHttp } from '../acme/http.js';
 import { allCas } from '../config/ca-chain.js';
-import { challengeRouter } from '../propagation/alias.js';
 import { DnsProviders } from '../dns/instances.js';
-import { dnsLookupsForPass, type DnsLookups } from '../propagation/lookups.js';
+import type { DnsLookups } from '../propagation/lookups.js';
 import { pendingTxtForPass, type PendingHooks } from '../dns/pending.js';
 import { DeployGate } from '../deploy/gate.js';
 import { observeDns, type Observer } from '../ops/events.js';
@@ -43,7 +42,10 @@ export async function openPassDeps(config: Config, logger: Logger, opts: WiringO
   await (gate ? gate.run(() => recoverDeploys(config.dataDir, logger)) : recoverDeploys(config.dataDir, logger));
   const state = await store.openState({ logger });
   const providers = new DnsProviders(config, logger, opts.env);
-  const dnsLookups = dnsLookupsForPass(config); // one nameserver cache for the whole pass
+  // One nameserver cache for the whole pass, built (with the DNS code) by the first order: a pass
+  // with nothing due loads none of it.
+  let dnsLookups: Promise<DnsLookups> | undefined;
+  const lookups = () => (dnsLookups ??= import('../propagation/lookups.js').then((m) => m.dnsLookupsForPass(config)));
   // Challenge records a killed run left in DNS go first, before new orders write at the same names;
   // in a shared store only those of certificates no host is ordering now.
   const pendingTxt = await pendingTxtForPass(() => store.openPendingTxt(logger), config.dns, (e) => providers.get(e), logger, {
@@ -64,12 +66,13 @@ export async function openPassDeps(config: Config, logger: Logger, opts: WiringO
     },
     issuer: acmeIssuer({
       accounts: store.accounts,
+      dataDir: config.dataDir,
       dryRun: opts.dryRun,
       logger,
       observer: opts.observer,
       now: opts.now,
       random: opts.random,
-      challenges: (cert) => challengeDeps(config, cert, { providers, dnsLookups, pending: pendingTxt(cert.name), logger, observer: opts.observer }),
+      challenges: async (cert) => challengeDeps(config, cert, { providers, dnsLookups: await lookups(), pending: pendingTxt(cert.name), logger, observer: opts.observer }),
     }),
     // Files (per server, tested and reloaded once) and cloud targets side by side (src/targets/deployer.ts),
     // through the gate when there is one (a shared store).
@@ -94,11 +97,12 @@ export function deployerFor(config: Config, logger: Logger, gate?: DeployGate): 
 }
 
 /** The DNS side of one certificate's order: which provider writes each record, and the propagation check. */
-function challengeDeps(
+async function challengeDeps(
   config: Config,
   cert: ResolvedCertificate,
   ctx: { providers: DnsProviders; dnsLookups: DnsLookups; pending: PendingHooks | undefined; logger: Logger; observer?: Observer },
-): ChallengeDeps {
+): Promise<ChallengeDeps> {
+  const { challengeRouter } = await import('../propagation/alias.js');
   return {
     route: challengeRouter({
       dns: cert.dns,

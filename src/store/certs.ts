@@ -1,10 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { mkdir, readdir, readlink, rename, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StoreError } from '../errors.js';
 import type { StoredVersion } from './store.js';
 import { fsyncDir, writeFileAtomic, writeFileSynced } from './atomic.js';
+import { FactsIndex, versionStamp } from './facts-index.js';
 import { keyMatchesCertificate, readCertificateInfo, splitPem, type CertificateInfo } from './x509.js';
 
 export interface StoredCertificate {
@@ -30,7 +31,7 @@ export interface CertificateMeta {
    * Facts about fullchain.pem, written at save time with its SHA-256, so that reading the store does
    * not parse X.509 (10,000 certificates: no 1 s of parsing per pass). Absent in older versions.
    */
-  cached?: { sha256: string; keySha256?: string; names: string[]; issuer: string; notBefore: string; notAfter: string; serial: string; keyType: string; fingerprint256: string };
+  cached?: { sha256: string; keySha256?: string; names: string[]; issuer: string; notBefore: string; notAfter: string; serial: string; keyType: string; fingerprint256: string; certId?: string };
 }
 
 // Errors that say nothing about the stored files themselves: reading again later can succeed. They
@@ -47,7 +48,16 @@ const KEEP_VERSIONS = 5;
  * rename. A crash therefore leaves either the whole old set or the whole new set, never a mix.
  */
 export class CertificateStore {
-  constructor(readonly dataDir: string) {}
+  private readonly index: FactsIndex;
+
+  constructor(readonly dataDir: string) {
+    this.index = new FactsIndex(join(dataDir, 'index.json'));
+  }
+
+  /** Writes the facts index when reads or saves changed it (end of a pass, of `status`). */
+  flush(): Promise<void> {
+    return this.index.flush();
+  }
 
   currentDir(name: string): string {
     return join(this.dataDir, 'certs', name);
@@ -55,6 +65,15 @@ export class CertificateStore {
 
   async read(name: string): Promise<ReadResult> {
     const dir = this.currentDir(name);
+    let target: string | undefined;
+    try {
+      target = readlinkSync(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { state: 'missing' };
+    }
+    const stamp = target === undefined ? undefined : versionStamp(dir);
+    const indexed = target === undefined || stamp === undefined ? undefined : this.index.get(name, target, stamp);
+    if (indexed?.cached?.keySha256) return { state: 'ok', cert: indexedCertificate(name, dir, join(this.dataDir, 'certs', target!), indexed) };
     let fullchainPem: string, keyPem: string, metaText: string;
     try {
       // Synchronous on purpose: three small files, and the promise API costs an open, a stat, a read
@@ -74,7 +93,10 @@ export class CertificateStore {
     } catch (err) {
       return { state: 'corrupt', reason: `${dir}: ${(err as Error).message}` };
     }
-    return storedFromParts(name, dir, fullchainPem, keyPem, meta);
+    const read = storedFromParts(name, dir, fullchainPem, keyPem, meta);
+    // Checked now: the next reads take the facts from the index (a version directory never changes).
+    if (read.state === 'ok' && target !== undefined) this.index.set(name, target, stamp, withFacts(meta, read.cert.info, fullchainPem, keyPem));
+    return read;
   }
 
   /** Stores a new certificate set and makes it current. */
@@ -104,6 +126,7 @@ export class CertificateStore {
         throw err;
       });
       linked = true;
+      this.index.set(name, join('..', 'archive', name, version), versionStamp(dir), meta);
       await fsyncDir(join(this.dataDir, 'certs'));
     } catch (err) {
       // Never leave a half-written version behind (it would fill the disk further and confuse a
@@ -145,6 +168,9 @@ export class CertificateStore {
     try {
       const meta = JSON.parse(readFileSync(file, 'utf8')) as CertificateMeta;
       await writeFileAtomic(file, `${JSON.stringify({ ...meta, revoked }, null, 2)}\n`, { mode: 0o644 });
+      // The one change to a stored version: its index entry goes, and the next read takes meta.json again.
+      this.index.drop(name);
+      await this.index.flush();
     } catch (err) {
       throw new StoreError(`${name}: cannot mark the certificate revoked in ${file}: ${(err as Error).message}`, { cause: err });
     }
@@ -202,18 +228,7 @@ export function checkedForStore(name: string, fullchainPem: string, keyPem: stri
   if (!keyMatchesCertificate(fullchainPem, keyPem)) throw new StoreError(`${name}: the private key does not belong to the certificate; nothing was stored`);
   const info = readCertificateInfo(fullchainPem);
   const full = certs.join('');
-  const cached = {
-    sha256: sha256(full),
-    keySha256: sha256(keyPem),
-    names: info.names,
-    issuer: info.issuer,
-    notBefore: info.notBefore.toISOString(),
-    notAfter: info.notAfter.toISOString(),
-    serial: info.serial,
-    keyType: info.keyType,
-    fingerprint256: info.fingerprint256,
-  };
-  return { fullchainPem: full, info, meta: { ...meta, cached } };
+  return { fullchainPem: full, info, meta: withFacts(meta, info, full, keyPem) };
 }
 
 function sha256(text: string): string {
@@ -226,4 +241,55 @@ function cachedInfo(meta: CertificateMeta, fullchainPem: string, keyPem: string)
   if (!c || !c.keySha256 || c.sha256 !== sha256(fullchainPem) || c.keySha256 !== sha256(keyPem)) return undefined;
   const { sha256: _chain, keySha256: _key, ...facts } = c;
   return { ...facts, notBefore: new Date(c.notBefore), notAfter: new Date(c.notAfter) };
+}
+
+/** meta with the facts of this exact certificate and key cached in it (their hashes say which). */
+function withFacts(meta: CertificateMeta, info: CertificateInfo, fullchainPem: string, keyPem: string): CertificateMeta {
+  return {
+    ...meta,
+    cached: {
+      sha256: sha256(fullchainPem),
+      keySha256: sha256(keyPem),
+      names: info.names,
+      issuer: info.issuer,
+      notBefore: info.notBefore.toISOString(),
+      notAfter: info.notAfter.toISOString(),
+      serial: info.serial,
+      keyType: info.keyType,
+      fingerprint256: info.fingerprint256,
+      ...(info.certId ? { certId: info.certId } : {}),
+    },
+  };
+}
+
+/**
+ * A stored certificate from the index: facts at once, the PEM files read when first used (deploying,
+ * comparing deployed files) from the version the index names, and checked against their hashes then.
+ */
+function indexedCertificate(name: string, dir: string, versionDir: string, meta: CertificateMeta): StoredCertificate {
+  const c = meta.cached!;
+  const { sha256: _chain, keySha256: _key, ...facts } = c;
+  const pem = (file: string, hash: string | undefined): (() => string) => {
+    let text: string | undefined;
+    return () => {
+      if (text !== undefined) return text;
+      const read = readFileSync(join(versionDir, file), 'utf8');
+      if (sha256(read) !== hash) throw new StoreError(`${name}: ${join(versionDir, file)} changed after it was stored; renew it: certkeeper renew --now --force --only ${name}`);
+      return (text = read);
+    };
+  };
+  const fullchain = pem('fullchain.pem', c.sha256);
+  const key = pem('privkey.pem', c.keySha256);
+  return {
+    name,
+    dir,
+    get fullchainPem() {
+      return fullchain();
+    },
+    get keyPem() {
+      return key();
+    },
+    info: { ...facts, notBefore: new Date(c.notBefore), notAfter: new Date(c.notAfter) },
+    meta,
+  };
 }

@@ -41,7 +41,11 @@ export interface CertificateRepo {
   /** Names of every stored certificate, configured or not. */
   list(): Promise<string[]>;
   /** Every kept version, oldest first; the last is the current one. */
-  versions(name: string): Promise<StoredVersion[]>;
+  versions(name: string): Promise<StoredVersion[]>;  /**
+   * Writes what reads learnt for the next run: the file store's facts index (dataDir/index.json). The
+   * PostgreSQL store has none (a read is one query for the current row) and leaves it out.
+   */
+  flush?(): Promise<void>;
 }
 
 export interface StateRepo {

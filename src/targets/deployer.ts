@@ -1,5 +1,7 @@
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
+import { DeployedStamps } from '../deploy/deployed-stamps.js';
 import { deployCertificates, deployedMatches, type DeployItem, type DeployOutcome } from '../deploy/deployer.js';
 import { DeployError, oneLine } from '../errors.js';
 import type { Deployer } from '../scheduler/ports.js';
@@ -26,7 +28,8 @@ export interface CertificateOutcome extends DeployOutcome {
  * The deployer of a pass or of `certkeeper deploy`: file targets (grouped per server, tested and
  * reloaded once) and cloud targets, side by side. Neither waits for nor undoes the other: a failed
  * cloud target leaves a successful Nginx deploy of the same certificate in place, and the reverse.
- * Every target's result is recorded for `status`.
+ * Every target's result is recorded for `status`; which deployed files were found to hold which set is
+ * kept in dataDir/deployed.json (written by `flush`, at the end of a pass).
  */
 export async function openDeployer(
   config: Pick<Config, 'dataDir' | 'deploy'>,
@@ -36,13 +39,14 @@ export async function openDeployer(
   const records = opts.records ?? (await TargetRecordFile.open(config.dataDir, { logger }));
   const cloud = new CloudTargets({ records, logger, env: opts.env ?? process.env, now: opts.now, signal: opts.signal });
   const now = () => (opts.now?.() ?? new Date()).toISOString();
+  const stamps = new DeployedStamps(join(config.dataDir, 'deployed.json'));
   // Certificates whose files `matches` found in place this pass: when only a cloud target is out of
   // place (say, it failed last time), the pass does not rewrite the files and reload Nginx for it.
   const filesInPlace = new Set<string>();
   const key = (item: DeployItem) => `${item.cert.name}\0${item.stored.info.serial}`;
   return {
     async matches(cert, stored) {
-      const files = await deployedMatches(cert, stored);
+      const files = await deployedMatches(cert, stored, stamps);
       if (files) filesInPlace.add(key({ cert, stored }));
       return files && (await cloud.inPlace(cert, stored));
     },
@@ -74,5 +78,6 @@ export async function openDeployer(
       return outcomes;
     },
     reloads: (server) => Boolean(config.deploy[server]?.reload),
+    flush: () => stamps.flush(),
   };
 }

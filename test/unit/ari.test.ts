@@ -1,4 +1,7 @@
+import { X509Certificate, webcrypto } from 'node:crypto';
+import * as x509 from '@peculiar/x509';
 import { describe, expect, it } from 'vitest';
+import { ariCertId, readCertificateInfo } from '../../src/store/x509.js';
 import { certIdFrom, chooseInWindow, parseRenewalInfo } from '../../src/acme/ari.js';
 
 const now = new Date('2026-03-01T00:00:00Z');
@@ -44,5 +47,32 @@ describe('choosing a moment in the window', () => {
   it('a window already over means now; one already open starts at now', () => {
     expect(chooseInWindow(w, undefined, new Date('2026-03-13T00:00:00Z'), () => 0.5)).toEqual(new Date('2026-03-13T00:00:00Z'));
     expect(chooseInWindow(w, undefined, new Date('2026-03-11T00:00:00Z'), () => 0)).toEqual(new Date('2026-03-11T00:00:00Z'));
+  });
+});
+
+describe('certID read from the DER without an X.509 library', () => {
+  const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+  async function leaf(serialNumber: string, aki: boolean, critical = false): Promise<string> {
+    x509.cryptoProvider.set(webcrypto as never);
+    const keys = await webcrypto.subtle.generateKey(alg, false, ['sign', 'verify']);
+    const extensions = [new x509.SubjectAlternativeNameExtension([{ type: 'dns', value: 'a.example.com' }])];
+    if (aki) extensions.push(new x509.AuthorityKeyIdentifierExtension('0a1b2c3d4e5f60718293a4b5c6d7e8f901234567', critical) as never);
+    const cert = await x509.X509CertificateGenerator.createSelfSigned({ serialNumber, name: 'CN=a.example.com', keys, signingAlgorithm: alg, extensions });
+    return cert.toString('pem');
+  }
+
+  it('equals the certID from @peculiar/x509 for serials with and without the sign byte, and a critical AKI', async () => {
+    for (const [serial, critical] of [['87654321', false], ['0123456789abcdef', true], ['ff', false]] as const) {
+      const pem = await leaf(serial, true, critical);
+      const c = new x509.X509Certificate(pem);
+      const expected = certIdFrom(c.getExtension(x509.AuthorityKeyIdentifierExtension)!.keyId!, c.serialNumber);
+      expect(ariCertId(new X509Certificate(pem).raw)).toBe(expected);
+      expect(readCertificateInfo(pem).certId).toBe(expected);
+    }
+  });
+
+  it('is undefined without an Authority Key Identifier, and throws on bytes that are not DER', async () => {
+    expect(ariCertId(new X509Certificate(await leaf('05', false)).raw)).toBeUndefined();
+    expect(() => ariCertId(Buffer.from([0x30, 0x05, 0x30]))).toThrow();
   });
 });

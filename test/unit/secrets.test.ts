@@ -4,9 +4,10 @@ import { describe, expect, it } from 'vitest';
 import type { ProviderDescriptor } from '../../src/dns/provider.js';
 import { parseConfig } from '../../src/config/load.js';
 import { loadAllDescriptors } from '../../src/dns/registry.js';
+import { TARGET_DESCRIPTORS } from '../../src/targets/registry.js';
 import { dnsSecrets } from '../../src/ops/notify/scrub.js';
 import { createLogger, type LogOptions } from '../../src/log.js';
-import { CHANNEL_SECRET_FIELDS, redactFields, scrubText, secretFieldNames } from '../../src/secrets.js';
+import { CHANNEL_SECRET_FIELDS, PROVIDER_CREDENTIAL_FIELDS, redactFields, scrubText, secretFieldNames } from '../../src/secrets.js';
 
 /** A logger writing JSON lines into a string. */
 async function capture(opts: Omit<LogOptions, 'destination'> = {}) {
@@ -85,6 +86,12 @@ describe('log redaction', () => {
 });
 
 describe('one list of secret patterns', () => {
+  it('lists every credential field of every installed provider and cloud target, so the logger need not load them', async () => {
+    const descriptors = [...(await loadAllDescriptors()), ...TARGET_DESCRIPTORS];
+    const fromDescriptors = Object.fromEntries(descriptors.map((d) => [d.type, d.credentials.map((c) => c.key)]));
+    expect(PROVIDER_CREDENTIAL_FIELDS).toEqual(fromDescriptors);
+  });
+
   it('lists a secret field for every alert channel type', () => {
     expect(Object.keys(CHANNEL_SECRET_FIELDS).sort()).toEqual(['dingtalk', 'email', 'feishu', 'lark', 'slack', 'webhook', 'wecom']);
   });

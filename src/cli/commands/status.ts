@@ -60,6 +60,8 @@ export function register(program: Command, ctx: CliContext): void {
             ...(fleet ? { hosts: fleet.get(c.name)?.hosts ?? [] } : {}),
           };
         });
+        // The file store's facts index, so the next status or pass reads one file (PostgreSQL: nothing to write).
+        await store.certs.flush?.();
         // Certificates dropped from the configuration stay in the store until `certkeeper remove`.
         const unconfigured = (await store.certs.list()).filter((n) => !config.certificates.some((c) => c.name === n));
         if (opts.json) {

@@ -1,0 +1,93 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AcmeError } from '../errors.js';
+import { writeFileAtomic } from '../store/atomic.js';
+import type { HttpSettings } from './http.js';
+
+export type Directory = { renewalInfo?: string; meta?: { profiles?: Record<string, string> } } & Record<string, unknown>;
+
+/**
+ * How to get the directory: `cached` (the default) takes one fetched in the last day; `ari` also
+ * accepts a recent failure, so a pass does not retry an unreachable CA for advice; `fresh` fetches.
+ */
+export type DirectoryUse = 'cached' | 'ari' | 'fresh';
+export type DirectoryLoader = (use?: DirectoryUse) => Promise<Directory>;
+
+/** A directory's URLs change rarely (RFC 8555 §7.1.1 says nothing of caching); a day keeps a stale one short-lived. */
+const KEEP_MS = 86_400_000;
+/** After a failed fetch, renewal information is not asked for again this long. */
+const FAILURE_MS = 10 * 60_000;
+
+type Entry = { url: string; fetchedAt: string; directory: Directory } | { url: string; failedAt: string; error: string };
+
+export interface DirectoryCache {
+  dataDir: string;
+  now: () => Date;
+}
+
+/**
+ * The ACME directory, fetched (unauthenticated GET) at most once per pass and kept in
+ * `dataDir/cache/` for a day, so a pass that needs no renewal information loads no ACME code and
+ * makes no request. Without `cache` it is fetched once per loader, as before.
+ */
+export function directoryLoader(url: string, http: HttpSettings = {}, cache?: DirectoryCache): DirectoryLoader {
+  let fetched: Promise<Directory> | undefined;
+  const file = cache && join(cache.dataDir, 'cache', `directory-${createHash('sha256').update(url).digest('hex').slice(0, 16)}.json`);
+  const fetchOnce = () =>
+    (fetched ??= fetchDirectory(url, http).then(
+      async (directory) => {
+        await remember({ url, fetchedAt: stamp(cache), directory });
+        return directory;
+      },
+      async (err: unknown) => {
+        await remember({ url, failedAt: stamp(cache), error: (err as Error).message });
+        throw err;
+      },
+    ));
+  const remember = async (entry: Entry) => {
+    if (!file) return;
+    // A cache: a read-only or full dataDir costs a request next pass, nothing more.
+    await mkdir(join(cache!.dataDir, 'cache'), { recursive: true, mode: 0o700 })
+      .then(() => writeFileAtomic(file, `${JSON.stringify(entry)}\n`))
+      .catch(() => undefined);
+  };
+  let kept: Entry | undefined | false = false; // read once per loader: a pass asks for every certificate
+  let keptError: AcmeError | undefined;
+  return async (use = 'cached') => {
+    if (!file || use === 'fresh') return fetchOnce();
+    if (kept === false) kept = readEntry(file, url);
+    const entry = kept;
+    const age = entry ? cache!.now().getTime() - Date.parse('fetchedAt' in entry ? entry.fetchedAt : entry.failedAt) : Infinity;
+    if (entry && 'directory' in entry && age >= 0 && age < KEEP_MS) return entry.directory;
+    if (entry && 'error' in entry && use === 'ari' && age >= 0 && age < FAILURE_MS) throw (keptError ??= new AcmeError(entry.error));
+    return fetchOnce();
+  };
+}
+
+const stamp = (cache: DirectoryCache | undefined) => (cache?.now() ?? new Date()).toISOString();
+
+function readEntry(file: string, url: string): Entry | undefined {
+  try {
+    // Synchronous: one small file, read once per pass.
+    const e = JSON.parse(readFileSync(file, 'utf8')) as Entry;
+    return e.url === url && (('directory' in e && typeof e.directory === 'object' && e.directory !== null) || 'error' in e) ? e : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function fetchDirectory(url: string, http: HttpSettings): Promise<Directory> {
+  // Loaded here, not at module load: a pass with nothing due and the directory kept stays light.
+  const [acme, { configureHttp }] = await Promise.all([import('acme-client'), import('./http.js')]);
+  configureHttp([{ ...http, directory: url }]);
+  const axios = acme.axios as unknown as { get(u: string, c: Record<string, unknown>): Promise<{ status: number; data: unknown }> };
+  const resp = await axios.get(url, { validateStatus: () => true, timeout: 30_000 }).catch((err: Error) => {
+    throw new AcmeError(`fetching the ACME directory ${url}: ${err.message}`, { cause: err, unreachable: true });
+  });
+  if (resp.status !== 200 || typeof resp.data !== 'object' || resp.data === null) {
+    throw new AcmeError(`fetching the ACME directory ${url}: HTTP ${resp.status}`, { status: resp.status });
+  }
+  return resp.data as Directory;
+}
