@@ -27,10 +27,10 @@ ${dl([
 ${table(dt.attempts, [dt.attemptCols.at, dt.attemptCols.outcome, dt.attemptCols.duration, dt.attemptCols.error], c.attempts.map((a) => [when(a.at), dt.outcome[a.outcome], duration(a.ms), a.error ?? '']))}
 </section>
 <section aria-labelledby="targets-h"><h2 id="targets-h">${dt.targets}</h2>
-${table(dt.targets, [dt.targetCols.id, dt.targetCols.kind, dt.targetCols.where, dt.targetCols.serial, dt.targetCols.state], c.targets.map((x) => [x.id, x.type, x.where, x.serial && html`<code>${x.serial}</code>`, x.error ? dt.unreadable(x.error) : x.behind ? t.behind(1) : x.serial ? dt.current : '–']))}
+${table(dt.targets, [dt.targetCols.id, dt.targetCols.kind, dt.targetCols.where, dt.targetCols.serial, dt.targetCols.state], c.targets.map((x) => [x.id, x.type, x.where, x.serial && html`<code>${x.serial}</code>`, x.error ? dt.unreadable(x.error) : deployState(x, v, x.kind === 'cloud' ? dt.notDeployed : '–')]))}
 </section>
 ${c.hosts ? html`<section aria-labelledby="hosts-h"><h2 id="hosts-h">${dt.hosts}</h2>
-${table(dt.hosts, [dt.hostCols.host, dt.hostCols.serial, dt.hostCols.deployedAt], c.hosts.map((h) => [h.host, h.error ? dt.unreadable(h.error) : h.serial && html`<code>${h.serial}</code>${h.behind ? html` <span class="badge due">${t.behind(1)}</span>` : ''}`, when(h.deployedAt)]))}
+${table(dt.hosts, [dt.hostCols.host, dt.hostCols.serial, dt.hostCols.deployedAt, dt.hostCols.state, dt.hostCols.lastSeen], c.hosts.map((h) => [h.host, h.serial && html`<code class="host-serial">${h.serial}</code>`, when(h.deployedAt), deployState(h, v, dt.notDeployed), when(h.lastSeen)]))}
 </section>` : ''}
 <section aria-labelledby="served-h"><h2 id="served-h">${dt.served}</h2>
 ${d.served.length ? table(dt.served, [dt.servedCols.address, dt.servedCols.servername, dt.servedCols.serial], d.served.map((s) => [s.address, s.servername, s.error ? dt.unreadable(s.error) : html`<code class="served-serial">${s.serial}</code>${s.serial === c.serial ? '' : html` <span class="badge due">${t.behind(1)}</span>`}`])) : html`<p>${dt.noServed}</p>`}
@@ -42,6 +42,13 @@ ${table(dt.files, [dt.fileCols.target, dt.fileCols.role, dt.fileCols.path, dt.fi
 ${table(dt.chain, [dt.chainCols.subject, dt.chainCols.issuer, dt.chainCols.serial, dt.chainCols.notAfter], d.chain.map((x) => [x.subject, x.issuer, html`<code>${x.serial}</code>`, when(x.notAfter)]))}
 </section>`;
   return page(v, c.name, body, { refresh: running });
+}
+
+/** Behind, current or `none` (no serial known), and the last deploy's error when it failed. */
+function deployState(x: { serial?: string; behind: boolean; lastError?: string }, v: Viewer, none: string): Html {
+  const t = v.t;
+  const state = x.behind ? html`<span class="badge due">${t.behind(1)}</span>` : x.serial ? t.detail.current : none;
+  return x.lastError ? html`${state} <span class="error">${t.detail.deployFailed(x.lastError)}</span>` : html`${state}`;
 }
 
 function table(caption: string, head: string[], rows: (Html | string | undefined)[][]): Html {

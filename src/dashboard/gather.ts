@@ -5,49 +5,83 @@ import type { FileRole, ResolvedTarget } from '../deploy/layouts.js';
 import { parseAddress, verifyServername } from '../deploy/verify.js';
 import { oneLine } from '../errors.js';
 import { mapLimit } from '../scheduler/limit.js';
-import { issuerIdentities, standing } from '../scheduler/standing.js';
-import { CertificateStore } from '../store/certs.js';
-import { StateStore, type CertState } from '../store/state.js';
+import { accountIdentities, standing } from '../scheduler/standing.js';
+import { FileStore } from '../store/file-store.js';
+import type { CertState } from '../store/state.js';
+import type { AccountRepo, CertificateRepo, StateRepo, Store } from '../store/store.js';
 import { splitPem } from '../store/x509.js';
 import { probeTls } from '../tls/probe.js';
 import type { PassHistory } from './history.js';
 import type { CertificateFacts, HostFacts, TargetFacts } from './view.js';
 
 /**
- * Facts that live outside this host's files, supplied by the parts that own them: cloud targets
- * (issue 16) report what each cloud resource serves, a shared PostgreSQL store (issue 15) every
- * host's deploy. Either may be absent; the page then shows file targets and this host only.
+ * Where the page reads from beyond the configuration, supplied by the daemon (sources.ts): the store
+ * it keeps open, what the cloud targets (issue 16) last deployed, and every host's deploy from a
+ * shared PostgreSQL store (issue 15). Any may be absent; the page then reads the files in dataDir and
+ * shows file targets and this host only.
  */
 export interface ExtraSources {
-  targets?(cert: ResolvedCertificate): Promise<TargetFacts[]>;
-  hosts?(names: string[]): Promise<Map<string, HostFacts[]>>;
+  /** The store the daemon keeps open; undefined (or absent) with the file store: dataDir is read per page. */
+  store?(): Store | undefined;
+  targets?(config: Config, certs: ResolvedCertificate[]): Promise<Map<string, TargetFacts[]>>;
+  /** Undefined when the store is not shared. */
+  hosts?(names: string[]): Promise<Map<string, HostFacts[]> | undefined>;
 }
 
 /** Files whose first certificate is the leaf; a pfx needs its password, and the key is never read. */
 const LEAF_ROLES: readonly FileRole[] = ['fullchain', 'cert', 'combined'];
 const PROBE_TIMEOUT_MS = 3000;
 
-/** Facts for every configured certificate (or the one named), read fresh for each page. */
+/** Facts for every configured certificate (or the one named), read fresh for each page from the store in use. */
 export async function gatherFacts(config: Config, history: PassHistory, now: Date, extra: ExtraSources = {}, only?: string): Promise<CertificateFacts[]> {
-  const store = new CertificateStore(config.dataDir);
-  const state = await StateStore.open(config.dataDir, undefined, { readOnly: true }).catch(() => ({ get: (): CertState => ({ failures: 0 }) }));
-  const issuerOf = issuerIdentities(config.dataDir);
+  const store = storeFor(config, extra);
+  const state = await store.openState({ readOnly: true }).catch(() => NO_STATE);
+  const issuerOf = accountIdentities(store.accounts);
   const certs = config.certificates.filter((c) => only === undefined || c.name === only);
-  const hosts = await extra.hosts?.(certs.map((c) => c.name)).catch(() => undefined);
+  const [hosts, cloud] = await Promise.all([
+    extra.hosts?.(certs.map((c) => c.name)).catch(() => undefined),
+    extra.targets?.(config, certs).catch((err: unknown) => oneLine(err)),
+  ]);
   return mapLimit(certs, 32, async (cert) => {
-    const stored = await store.read(cert.name).catch((err: unknown) => ({ state: 'corrupt' as const, reason: oneLine(err) }));
+    const stored = await store.certs.read(cert.name).catch((err: unknown) => ({ state: 'corrupt' as const, reason: oneLine(err) }));
     const st = state.get(cert.name);
-    const cloud = (await extra.targets?.(cert).catch((err: unknown) => [{ id: `${cert.name}#cloud`, kind: 'cloud' as const, type: 'cloud', where: '', error: oneLine(err) }])) ?? [];
     return {
       cert,
       stored,
       state: st,
-      standing: await standing(cert, stored, st, config.renew, now, issuerOf(cert.cas)),
-      targets: [...cert.targets.map(fileTarget), ...cloud],
+      standing: await standing(cert, stored, st, config.renew, now, await issuerOf(cert.cas)),
+      targets: [...cert.targets.map(fileTarget), ...cloudTargets(cert, cloud)],
       attempts: history.attemptsOf(cert.name),
       ...(hosts ? { hosts: hosts.get(cert.name) ?? [] } : {}),
     };
   });
+}
+
+/** What a page reads from a store. */
+interface StoreReader {
+  certs: Pick<CertificateRepo, 'read'>;
+  accounts: Pick<AccountRepo, 'registered'>;
+  openState(opts: { readOnly: true }): Promise<Pick<StateRepo, 'get'>>;
+}
+
+const NO_STATE = { get: (): CertState => ({ failures: 0 }) };
+
+/** A PostgreSQL store the daemon has not opened yet (it is starting): every certificate says so. */
+const NOT_OPEN: StoreReader = {
+  certs: { read: async () => ({ state: 'corrupt', reason: 'the store is not open yet' }) },
+  accounts: { registered: async () => undefined },
+  openState: async () => NO_STATE,
+};
+
+/** The daemon's store, else the files in dataDir. */
+function storeFor(config: Config, extra: ExtraSources): StoreReader {
+  return extra.store?.() ?? (config.store.type === 'file' ? new FileStore(config.dataDir) : NOT_OPEN);
+}
+
+/** A certificate's cloud targets from the records; when the records could not be read, each target says why. */
+function cloudTargets(cert: ResolvedCertificate, cloud: Map<string, TargetFacts[]> | string | undefined): TargetFacts[] {
+  if (typeof cloud !== 'string') return cloud?.get(cert.name) ?? [];
+  return (cert.cloudTargets ?? []).map((t) => ({ id: t.id, kind: 'cloud', type: t.type, where: '', error: cloud }));
 }
 
 /** What a file target holds: the serial of the leaf in its certificate file. */

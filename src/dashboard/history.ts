@@ -1,4 +1,6 @@
+import type { Logger } from 'pino';
 import type { CertkeeperEvent, Observer } from '../ops/events.js';
+import { HistoryFile, type SavedHistory } from './history-file.js';
 
 export interface PassRecord {
   startedAt: Date;
@@ -7,6 +9,8 @@ export interface PassRecord {
   certificates: number;
   renewed: string[];
   failed: string[];
+  /** Had not ended when the daemon stopped (read back from the history file). */
+  interrupted?: boolean;
 }
 
 export interface Attempt {
@@ -39,9 +43,10 @@ const EXPIRING_DAYS = 14;
 const DAY = 86_400_000;
 
 /**
- * What the daemon saw since it started, for the dashboard: the last passes, each certificate's last
- * attempts, the alert-worthy events and the next scheduled pass. In memory only and bounded: the
- * lasting facts (certificates, backoff, last error) come from the store and state.json.
+ * What the daemon saw, for the dashboard: the last passes, each certificate's last attempts, the
+ * alert-worthy events and the next scheduled pass. Bounded, and kept in dataDir (history-file.ts) once
+ * `keepIn` is called, so a restart keeps them; the lasting facts (certificates, backoff, last error)
+ * come from the store.
  */
 export class PassHistory implements Observer {
   readonly passes: PassRecord[] = [];
@@ -51,8 +56,11 @@ export class PassHistory implements Observer {
   private readonly dueSince = new Map<string, Date>();
   private readonly inUse = new Map<string, InUse>();
   private readonly expiringDays = new Map<string, number>();
+  private file?: HistoryFile;
 
   emit(e: CertkeeperEvent): void {
+    const alerts = this.alerts.length;
+    const last = this.alerts.at(-1);
     switch (e.type) {
       case 'pass-start':
         push(this.passes, { startedAt: e.at, certificates: e.certificates.length, renewed: [], failed: [] }, KEEP_PASSES);
@@ -64,7 +72,7 @@ export class PassHistory implements Observer {
       }
       case 'certificate-state':
         if (e.due) this.dueSince.set(e.name, e.at);
-        break;
+        return;
       case 'certificate-renewed':
         this.attempt(e.name, { at: e.at, outcome: 'renewed', ms: this.elapsed(e.name, e.at) });
         break;
@@ -82,10 +90,47 @@ export class PassHistory implements Observer {
       }
       case 'schedule':
         this.nextCheck = e.nextCheck;
-        break;
+        return;
       default:
-        break;
+        return;
     }
+    // Everything above but a new in-use check without an alert changes what is kept.
+    if (e.type !== 'certificate-in-use' || this.alerts.length !== alerts || this.alerts.at(-1) !== last) this.file?.changed();
+  }
+
+  /**
+   * Restores what dataDir's history file holds (first call only) and keeps the history there from now
+   * on; a later call (dataDir changed on reload) moves it to the new place.
+   */
+  async keepIn(dataDir: string, logger?: Logger): Promise<void> {
+    const first = !this.file;
+    this.file = HistoryFile.in(dataDir, () => this.snapshot(), logger);
+    if (first) {
+      const saved = await this.file.read();
+      if (saved) this.restore(saved);
+    }
+    this.file.changed();
+  }
+
+  /** Resolves once every change so far is written (at shutdown). */
+  async flush(): Promise<void> {
+    await this.file?.flush();
+  }
+
+  snapshot(): SavedHistory {
+    const expiring = [...this.expiringDays].filter(([, days]) => days < EXPIRING_DAYS);
+    return { passes: this.passes, alerts: this.alerts, attempts: this.attempts, expiringDays: new Map(expiring) };
+  }
+
+  /** Puts what an earlier run saw before what this one has seen; a pass that had not ended then never will. */
+  restore(saved: SavedHistory): void {
+    const ended = saved.passes.map((p) => (p.endedAt ? p : { ...p, interrupted: true }));
+    this.passes.splice(0, 0, ...ended);
+    this.passes.splice(0, Math.max(0, this.passes.length - KEEP_PASSES));
+    this.alerts.splice(0, 0, ...saved.alerts);
+    this.alerts.splice(0, Math.max(0, this.alerts.length - KEEP_ALERTS));
+    for (const [name, list] of saved.attempts) this.attempts.set(name, [...list, ...(this.attempts.get(name) ?? [])].slice(-KEEP_ATTEMPTS));
+    for (const [name, days] of saved.expiringDays) if (!this.expiringDays.has(name)) this.expiringDays.set(name, days);
   }
 
   /** Newest first. */
@@ -100,7 +145,7 @@ export class PassHistory implements Observer {
   /** A pass has started and not ended (as far as the events tell). */
   get running(): boolean {
     const p = this.passes.at(-1);
-    return Boolean(p && !p.endedAt);
+    return Boolean(p && !p.endedAt && !p.interrupted);
   }
 
   private attempt(name: string, a: Attempt): void {

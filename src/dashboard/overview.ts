@@ -16,7 +16,7 @@ ${o.certificates.length ? certificateTable(o, v) : html`<p>${t.none}</p>`}
 <p>${o.running ? html`<strong>${t.running}</strong> ` : ''}${t.nextCheck(o.nextCheck && utc(o.nextCheck))}</p>
 ${o.passes.length
     ? html`<table><caption class="visually-hidden">${t.passes}</caption><thead><tr><th scope="col">${t.passCols.started}</th><th scope="col">${t.passCols.duration}</th><th scope="col">${t.passCols.result}</th></tr></thead><tbody>${o.passes.map(
-        (p) => html`<tr><td>${when(p.startedAt)}</td><td>${duration(p.ms)}</td><td>${t.passResult(p.certificates, p.renewed, p.failed, !p.endedAt)}</td></tr>`,
+        (p) => html`<tr><td>${when(p.startedAt)}</td><td>${duration(p.ms)}</td><td>${p.interrupted ? t.passInterrupted(p.certificates) : t.passResult(p.certificates, p.renewed, p.failed, !p.endedAt)}</td></tr>`,
       )}</tbody></table>`
     : html`<p>${t.noPasses}</p>`}
 </section>
@@ -47,9 +47,15 @@ function row(c: CertificateView, o: OverviewView, v: Viewer): Html {
 <td class="num" data-days="${c.daysLeft ?? ''}">${c.daysLeft === undefined ? '–' : t.days(c.daysLeft)}</td>
 <td class="tl">${c.timeline ? timelineSvg(c.timeline, t.timelineLabel(c.notAfter!.toISOString().slice(0, 10), c.renewAt?.toISOString().slice(0, 10), Boolean(c.timeline.ari)), t) : '–'}</td>
 <td><span class="badge ${c.health}">${t.health[c.health]}</span> ${statusLine(c, v)}</td>
-<td>${c.targets.length}${c.behind ? html` <span class="badge due">${t.behind(c.behind)}</span>` : ''}</td>
-${o.fleet ? html`<td>${c.hosts?.length ?? 0}</td>` : ''}
+<td>${count(c.targets, v)}</td>
+${o.fleet ? html`<td class="hosts">${count(c.hosts ?? [], v)}</td>` : ''}
 </tr>`;
+}
+
+/** How many, and how many of them hold another serial than the stored one. */
+function count(list: { behind: boolean }[], v: Viewer): Html {
+  const behind = list.filter((x) => x.behind).length;
+  return html`${list.length}${behind ? html` <span class="badge due">${v.t.behind(behind)}</span>` : ''}`;
 }
 
 /** One line under the badge: the error when failing, the backoff, or what the next pass does. */

@@ -23,6 +23,7 @@ export interface DashboardText {
   passes: string;
   passCols: { started: string; duration: string; result: string };
   passResult(certs: number, renewed: string[], failed: string[], running: boolean): string;
+  passInterrupted(certs: number): string;
   noPasses: string;
   nextCheck(at: string | undefined): string;
   running: string;
@@ -47,6 +48,9 @@ export interface DashboardText {
     targetCols: { id: string; kind: string; where: string; serial: string; state: string };
     current: string;
     unreadable(why: string): string;
+    /** A cloud target's or a host's last deploy failed. */
+    deployFailed(why: string): string;
+    notDeployed: string;
     files: string;
     fileCols: { target: string; role: string; path: string; serial: string };
     keyFile: string;
@@ -54,7 +58,7 @@ export interface DashboardText {
     servedCols: { address: string; servername: string; serial: string };
     noServed: string;
     hosts: string;
-    hostCols: { host: string; serial: string; deployedAt: string };
+    hostCols: { host: string; serial: string; deployedAt: string; state: string; lastSeen: string };
     notFound(name: string): string;
   };
   actions: { renew: string; deploy: string; busy: string; done(what: string): string; failed(what: string, why: string): string; refused: string };
@@ -82,6 +86,7 @@ const en: DashboardText = {
   passes: 'Recent passes',
   passCols: { started: 'Started', duration: 'Duration', result: 'Result' },
   passResult: (n, r, f, running) => (running ? `running (${n} certificates)` : `${n} checked; renewed: ${r.join(', ') || 'none'}; failed: ${f.join(', ') || 'none'}`),
+  passInterrupted: (n) => `interrupted: the daemon stopped before it ended (${n} certificates)`,
   noPasses: 'No pass since the daemon started.',
   nextCheck: (at) => (at ? `Next scheduled pass: ${at}.` : 'Next scheduled pass: not planned yet.'),
   running: 'A pass is running.',
@@ -106,6 +111,8 @@ const en: DashboardText = {
     targetCols: { id: 'Target', kind: 'Kind', where: 'Path or resource', serial: 'Holds serial', state: 'State' },
     current: 'current',
     unreadable: (why) => `unreadable: ${why}`,
+    deployFailed: (why) => `last deploy failed: ${why}`,
+    notDeployed: 'not deployed yet',
     files: 'Deployed files',
     fileCols: { target: 'Target', role: 'Role', path: 'Path', serial: 'Serial' },
     keyFile: 'private key (never shown)',
@@ -113,7 +120,7 @@ const en: DashboardText = {
     servedCols: { address: 'Address', servername: 'SNI', serial: 'Serves serial' },
     noServed: 'No target has a verify address.',
     hosts: 'Hosts',
-    hostCols: { host: 'Host', serial: 'Deploys serial', deployedAt: 'Deployed' },
+    hostCols: { host: 'Host', serial: 'Deploys serial', deployedAt: 'Deployed', state: 'State', lastSeen: 'Last seen' },
     notFound: (n) => `No certificate named ${n} is configured.`,
   },
   actions: {
@@ -148,6 +155,7 @@ const zhCN: DashboardText = {
   passes: '最近的检查轮次',
   passCols: { started: '开始', duration: '耗时', result: '结果' },
   passResult: (n, r, f, running) => (running ? `进行中（${n} 张证书）` : `检查 ${n} 张；续期：${r.join('、') || '无'}；失败：${f.join('、') || '无'}`),
+  passInterrupted: (n) => `已中断：守护进程在本轮结束前停止（${n} 张证书）`,
   noPasses: '守护进程启动后尚未运行检查。',
   nextCheck: (at) => (at ? `下次计划检查：${at}。` : '下次计划检查：尚未安排。'),
   running: '正在运行一轮检查。',
@@ -172,6 +180,8 @@ const zhCN: DashboardText = {
     targetCols: { id: '目标', kind: '类型', where: '路径或资源', serial: '当前序列号', state: '状态' },
     current: '最新',
     unreadable: (why) => `无法读取：${why}`,
+    deployFailed: (why) => `上次部署失败：${why}`,
+    notDeployed: '尚未部署',
     files: '已部署的文件',
     fileCols: { target: '目标', role: '用途', path: '路径', serial: '序列号' },
     keyFile: '私钥（不显示）',
@@ -179,7 +189,7 @@ const zhCN: DashboardText = {
     servedCols: { address: '地址', servername: 'SNI', serial: '在线序列号' },
     noServed: '没有目标配置 verify 地址。',
     hosts: '主机',
-    hostCols: { host: '主机', serial: '部署的序列号', deployedAt: '部署时间' },
+    hostCols: { host: '主机', serial: '部署的序列号', deployedAt: '部署时间', state: '状态', lastSeen: '最近在线' },
     notFound: (n) => `没有名为 ${n} 的证书。`,
   },
   actions: {

@@ -3,7 +3,7 @@ import type { ReadResult } from '../store/certs.js';
 import type { CertState } from '../store/state.js';
 import type { AlertRecord, Attempt, PassRecord } from './history.js';
 
-/** What one deploy target holds now. File layouts today; cloud targets (issue 16) add `kind: 'cloud'` entries. */
+/** What one deploy target holds now: a file layout, or a cloud target (issue 16) as its deploy records say. */
 export interface TargetFacts {
   id: string;
   kind: 'files' | 'cloud';
@@ -13,17 +13,23 @@ export interface TargetFacts {
   where: string;
   /** Serial of the certificate the target holds or serves, when it could be read. */
   serial?: string;
-  /** Why it could not be read (missing file, API error). */
+  /** Why it could not be read (missing file, unreadable records). */
   error?: string;
+  /** Cloud targets: the last deploy failed, with this one line (the serial is what stayed bound). */
+  lastError?: string;
+  /** Cloud targets: when the last deploy ended. */
   checkedAt?: Date;
 }
 
 /** One host of a fleet sharing the PostgreSQL store (issue 15): which serial it deploys. */
 export interface HostFacts {
   host: string;
+  /** The serial it last deployed successfully; absent when it has deployed none yet. */
   serial?: string;
   deployedAt?: Date;
-  error?: string;
+  /** Why its last deploy attempt failed. */
+  lastError?: string;
+  lastSeen?: Date;
 }
 
 /** Everything known about one certificate, gathered from the store, state.json and its targets. */
@@ -115,7 +121,8 @@ export function certificateView(f: CertificateFacts, now: Date): CertificateView
   const serial = info?.serial;
   const daysLeft = info ? Math.floor((info.notAfter.getTime() - now.getTime()) / DAY) : undefined;
   const targets = f.targets.map((t) => ({ ...t, behind: isBehind(t.serial, serial) }));
-  const hosts = f.hosts?.map((h) => ({ ...h, behind: isBehind(h.serial, serial) }));
+  // A host that has deployed nothing yet is behind too: the fleet expects it to serve the stored serial.
+  const hosts = f.hosts?.map((h) => ({ ...h, behind: serial !== undefined && h.serial !== serial }));
   const failing = f.state.failures > 0 && f.state.lastError !== undefined;
   const health: Health =
     f.stored.state === 'missing' ? (failing ? 'failing' : 'missing') : daysLeft !== undefined && daysLeft < 0 ? 'expired' : failing || f.stored.state === 'corrupt' ? 'failing' : f.standing.due.due ? 'due' : 'ok';

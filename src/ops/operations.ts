@@ -49,6 +49,8 @@ interface Options {
  */
 export async function startOperations(config: Config, logger: Logger, opts: Options = {}): Promise<Operations> {
   const ops = new RunningOperations(config, logger, opts);
+  // The last passes and alerts an earlier run saw, kept in dataDir from now on.
+  await ops.history.keepIn(config.dataDir, logger.child({ component: 'dashboard' }));
   if (opts.serve !== false && config.server.listen) ops.listening = await ops.listen(config.server.listen);
   return ops;
 }
@@ -102,11 +104,13 @@ class RunningOperations implements Operations {
       this.retiring.delete(old);
     });
     this.metrics.retain(next.certificates.map((c) => c.name));
+    if (next.dataDir !== this.config.dataDir) await this.history.keepIn(next.dataDir, this.logger.child({ component: 'dashboard' }));
     this.config = next;
   }
 
   async close(flushMs = 10_000): Promise<void> {
     await this.listening?.server.close();
+    await this.history.flush();
     const all = [this.notifier, ...this.retiring];
     await Promise.all(all.map((n) => n.flush(flushMs)));
     for (const n of all) n.close();

@@ -1,5 +1,4 @@
 import type { CaSettings } from '../config/ca-chain.js';
-import { AccountStore } from '../store/accounts.js';
 import type { ReadResult } from '../store/certs.js';
 import type { CertState } from '../store/state.js';
 import { deferForBackoff, humanActionNote, orderKey } from './backoff.js';
@@ -44,17 +43,17 @@ export async function standing(
 
 /**
  * Each certificate's CA chain as the pass sees it (the first CA, then its fallbacks), with the account
- * registered at each from local data only; one lookup per CA however many certificates share it.
+ * registered at each from stored data only (files or PostgreSQL), for readers (`status`, the
+ * dashboard): one lookup per CA however many certificates share it.
  */
-export function issuerIdentities(dataDir: string): (cas: CaSettings[]) => IssuerIdentity {
-  const accounts = new AccountStore(dataDir);
-  const known = new Map<string, string | null | undefined>();
-  const identityOf = (ca: CaSettings) => {
+export function accountIdentities(accounts: { registered(directory: string): Promise<string | null | undefined> }): (cas: CaSettings[]) => Promise<IssuerIdentity> {
+  const known = new Map<string, Promise<string | null | undefined>>();
+  const identityOf = async (ca: CaSettings) => {
     if (!known.has(ca.directory)) known.set(ca.directory, accounts.registered(ca.directory));
-    return { directory: ca.directory, account: known.get(ca.directory) };
+    return { directory: ca.directory, account: await known.get(ca.directory) };
   };
-  return (cas) => {
-    const [first, ...rest] = cas.map(identityOf);
+  return async (cas) => {
+    const [first, ...rest] = await Promise.all(cas.map(identityOf));
     return { ...first!, also: rest };
   };
 }

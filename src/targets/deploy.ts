@@ -122,8 +122,9 @@ export class CloudTargets {
     } catch (err) {
       const error = oneLine(err);
       log.error({ err: error }, 'cloud target failed');
-      // What was uploaded or bound before the failure is remembered, so the next deploy continues from there.
-      const failed: TargetRecord = { type: t.type, result: 'failed', at: at(), serial, error, config: record?.config, current: memory.current, uploads: memory.uploads };
+      // What was uploaded or bound before the failure is remembered, so the next deploy continues from there
+      // (and the dashboard still names the places the last good deploy bound).
+      const failed: TargetRecord = { type: t.type, result: 'failed', at: at(), serial, error, bound: record?.bound, config: record?.config, current: memory.current, uploads: memory.uploads };
       await this.deps.records.put(name, t.id, failed).catch((e: unknown) => log.error({ err: oneLine(e) }, 'cannot write the target records'));
       return { ...base, ok: false, error, bound: [], changed: false, removed: [] };
     }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { findConfigFile, loadConfig, type Config } from '../../config/load.js';
 import { oneLine } from '../../errors.js';
 import { startOperations } from '../../ops/operations.js';
+import { storeSources } from '../../dashboard/sources.js';
 import { Daemon } from '../../scheduler/daemon.js';
 import { FleetLink } from '../../scheduler/fleet-link.js';
 import { EXIT, globalOptions, loggerFor, type CliContext } from '../context.js';
@@ -16,8 +17,9 @@ export function register(program: Command, ctx: CliContext): void {
       // A bad configuration at start is a usage error (exit 2), like every other command.
       const first = await loadConfig(file, ctx.env);
       let daemon: Daemon | undefined;
+      let link: FleetLink | undefined;
       // Metrics, health endpoint and alerts follow the configuration: SIGHUP reconfigures them with the rest.
-      const ops = await startOperations(first, logger, { now: ctx.now, liveness: () => daemon?.liveness() ?? { ok: false, reason: 'starting' }, passes: () => daemon });
+      const ops = await startOperations(first, logger, { now: ctx.now, liveness: () => daemon?.liveness() ?? { ok: false, reason: 'starting' }, passes: () => daemon, dashboardSources: storeSources(() => link?.store) });
       // A store several hosts share: opened once, kept for every pass. What a person must fix (a wrong
       // encryption key, a node name another running host uses) refuses the start with one line.
       const linkOptions = {
@@ -31,7 +33,7 @@ export function register(program: Command, ctx: CliContext): void {
           void daemon!.stop().then(() => Promise.all([link?.close(), ops.close()])).then(() => process.exit(EXIT.usage));
         },
       };
-      let link = await FleetLink.start(first, linkOptions).catch(async (err: unknown) => {
+      link = await FleetLink.start(first, linkOptions).catch(async (err: unknown) => {
         await ops.close();
         throw err;
       });

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { caName } from '../../acme/known-cas.js';
-import type { CaSettings } from '../../config/ca-chain.js';
 import { daysLeft } from '../../scheduler/due.js';
-import { standing } from '../../scheduler/standing.js';
+import { accountIdentities, standing } from '../../scheduler/standing.js';
 import { mapLimit } from '../../scheduler/limit.js';
 import { openStore } from '../../store/open.js';
 import type { FleetCertificate } from '../../store/shared.js';
@@ -27,19 +26,13 @@ export function register(program: Command, ctx: CliContext): void {
       try {
         const now = ctx.now();
         const state = await store.openState({ readOnly: true }).catch(() => undefined).then((s) => s ?? { get: () => ({ failures: 0 }) as CertState });
-        const known = new Map<string, Promise<string | null | undefined>>();
-        const identityOf = async (ca: CaSettings) => {
-          if (!known.has(ca.directory)) known.set(ca.directory, store.accounts.registered(ca.directory));
-          return { directory: ca.directory, account: await known.get(ca.directory) };
-        };
+        const issuerOf = accountIdentities(store.accounts);
         const records = await TargetRecordFile.open(config.dataDir, { readOnly: true }).catch(() => undefined);
         const fleet = store.shared ? new Map((await store.shared.fleet()).map((f): [string, FleetCertificate] => [f.name, f])) : undefined;
         const entries: StatusEntry[] = await mapLimit(config.certificates, 64, async (c) => {
           const stored = await store.certs.read(c.name);
           const st = state.get(c.name);
-          const [first, ...rest] = await Promise.all(c.cas.map(identityOf));
-          const issuer = { ...first!, also: rest };
-          const { due, decision, deferredUntil, humanAction } = await standing(c, stored, st, config.renew, now, issuer);
+          const { due, decision, deferredUntil, humanAction } = await standing(c, stored, st, config.renew, now, await issuerOf(c.cas));
           const info = stored.state === 'ok' ? stored.cert.info : undefined;
           return {
             name: c.name,
