@@ -59,8 +59,6 @@ export class PassHistory implements Observer {
   private file?: HistoryFile;
 
   emit(e: CertkeeperEvent): void {
-    const alerts = this.alerts.length;
-    const last = this.alerts.at(-1);
     switch (e.type) {
       case 'pass-start':
         push(this.passes, { startedAt: e.at, certificates: e.certificates.length, renewed: [], failed: [] }, KEEP_PASSES);
@@ -84,8 +82,10 @@ export class PassHistory implements Observer {
         this.inUse.set(e.name, { at: e.at, notAfter: e.notAfter, where: e.where });
         const days = Math.floor((e.notAfter.getTime() - e.at.getTime()) / DAY);
         // One entry per day count, not one per pass.
-        if (days < EXPIRING_DAYS && this.expiringDays.get(e.name) !== days) push(this.alerts, { at: e.at, kind: 'expiring', name: e.name, text: `${days} days left (${e.where})` }, KEEP_ALERTS);
+        const alert = days < EXPIRING_DAYS && this.expiringDays.get(e.name) !== days;
+        if (alert) push(this.alerts, { at: e.at, kind: 'expiring', name: e.name, text: `${days} days left (${e.where})` }, KEEP_ALERTS);
         this.expiringDays.set(e.name, days);
+        if (!alert) return; // nothing kept changed
         break;
       }
       case 'schedule':
@@ -94,8 +94,7 @@ export class PassHistory implements Observer {
       default:
         return;
     }
-    // Everything above but a new in-use check without an alert changes what is kept.
-    if (e.type !== 'certificate-in-use' || this.alerts.length !== alerts || this.alerts.at(-1) !== last) this.file?.changed();
+    this.file?.changed();
   }
 
   /**
