@@ -47,7 +47,7 @@ document.querySelectorAll("time[datetime]").forEach(function (t) {
   t.title = t.textContent;
   t.textContent = d.toLocaleString(document.documentElement.lang, { dateStyle: "medium", timeStyle: "short" });
 });
-document.querySelectorAll("form[action^='/actions/']").forEach(function (f) {
+document.querySelectorAll("form[action*='actions/']").forEach(function (f) {
   f.addEventListener("submit", function (e) {
     var b = f.querySelector("button");
     if (!window.confirm(b.textContent + "?")) e.preventDefault();

@@ -1,6 +1,6 @@
 import type { CertificateDetail } from './gather.js';
 import { html, type Html } from './html.js';
-import { actionForm, duration, page, timelineSvg, utc, when, type Viewer } from './layout.js';
+import { actionForm, duration, href, page, timelineSvg, utc, when, type Viewer } from './layout.js';
 import { statusLine } from './overview.js';
 import type { CertificateView } from './view.js';
 
@@ -9,7 +9,7 @@ export function renderDetail(c: CertificateView, d: CertificateDetail, v: Viewer
   const t = v.t;
   const dt = t.detail;
   const dl = (rows: [string, Html | string | undefined][]) => html`<dl class="facts">${rows.map(([k, val]) => html`<dt>${k}</dt><dd>${val ?? '–'}</dd>`)}</dl>`;
-  const body = html`<p><a href="/">← ${dt.back}</a></p>
+  const body = html`<p><a href="${href(v, '/')}">← ${dt.back}</a></p>
 <h1>${c.name} <span class="badge ${c.health}">${t.health[c.health]}</span></h1>
 ${v.actions === 'signed-in' ? html`<div class="actions">${actionForm(v, '/actions/renew', t.actions.renew, { name: c.name })} ${c.targets.length ? actionForm(v, '/actions/deploy', t.actions.deploy, { name: c.name }) : ''}</div>` : ''}
 ${c.timeline ? timelineSvg(c.timeline, t.timelineLabel(utc(c.notAfter!), c.renewAt && utc(c.renewAt), Boolean(c.timeline.ari)), t) : ''}
@@ -59,7 +59,7 @@ function table(caption: string, head: string[], rows: (Html | string | undefined
 }
 
 export function renderNotFound(name: string, v: Viewer): string {
-  return page(v, v.t.detail.notFound(name), html`<h1>${v.t.detail.notFound(name)}</h1><p><a href="/">${v.t.detail.back}</a></p>`);
+  return page(v, v.t.detail.notFound(name), html`<h1>${v.t.detail.notFound(name)}</h1><p><a href="${href(v, '/')}">${v.t.detail.back}</a></p>`);
 }
 
 export function renderLogin(v: Viewer, message?: string): string {
@@ -68,6 +68,6 @@ export function renderLogin(v: Viewer, message?: string): string {
     v,
     t.title,
     html`<h1>${t.title}</h1>${message ? html`<p class="notice error" role="alert">${message}</p>` : ''}
-<form method="post" action="/login" class="login"><label for="token">${t.token}</label> <input id="token" name="token" type="password" autocomplete="current-password" required> <button type="submit">${t.submit}</button></form>`,
+<form method="post" action="${href(v, '/login')}" class="login"><label for="token">${t.token}</label> <input id="token" name="token" type="password" autocomplete="current-password" required> <button type="submit">${t.submit}</button></form>`,
   );
 }

@@ -7,7 +7,7 @@ import type { Span, Timeline } from './view.js';
 export interface Viewer {
   lang: Lang;
   t: DashboardText;
-  /** The page's own path, for the language switch. */
+  /** The page's own path: links are relative to it, so the dashboard also works under a proxy's sub-path. */
   path: string;
   actions: 'off' | 'signed-out' | 'signed-in';
   csrf?: string;
@@ -31,9 +31,19 @@ export function duration(ms: number | undefined): string {
   return `${Math.round(ms / 60_000)} min`;
 }
 
+/**
+ * A dashboard path as a link relative to the page being rendered (`cert/x` from `/` is `./cert/x`,
+ * from `/cert/y` it is `../cert/x`): behind `location /certkeeper/ { proxy_pass http://…/; }` every
+ * link stays under `/certkeeper/`.
+ */
+export function href(v: Pick<Viewer, 'path'>, to: string): string {
+  const depth = v.path.split('?')[0]!.split('/').length - 2;
+  return `${depth > 0 ? '../'.repeat(depth) : './'}${to.replace(/^\//, '')}`;
+}
+
 /** A form posting one action with the session's CSRF token. */
 export function actionForm(v: Viewer, path: string, label: string, fields: Record<string, string> = {}): Html {
-  return html`<form method="post" action="${path}" class="inline"><input type="hidden" name="csrf" value="${v.csrf ?? ''}">${Object.entries(fields).map(
+  return html`<form method="post" action="${href(v, path)}" class="inline"><input type="hidden" name="csrf" value="${v.csrf ?? ''}">${Object.entries(fields).map(
     ([k, val]) => html`<input type="hidden" name="${k}" value="${val}">`,
   )}<button type="submit">${label}</button></form>`;
 }
@@ -53,12 +63,11 @@ function pct(x: number): string {
 export function page(v: Viewer, title: string, body: Html, opts: { refresh?: boolean } = {}): string {
   const t = v.t;
   const other = v.lang === 'zh-CN' ? 'en' : 'zh-CN';
-  const sep = v.path.includes('?') ? '&' : '?';
   const account =
     v.actions === 'signed-in'
       ? actionForm(v, '/logout', t.nav.signOut)
       : v.actions === 'signed-out'
-        ? html`<a href="/login">${t.nav.signIn}</a>`
+        ? html`<a href="${href(v, '/login')}">${t.nav.signIn}</a>`
         : '';
   return `<!doctype html>\n${html`<html lang="${v.lang}">
 <head>
@@ -66,16 +75,16 @@ export function page(v: Viewer, title: string, body: Html, opts: { refresh?: boo
 <meta name="viewport" content="width=device-width, initial-scale=1">
 ${opts.refresh ? html`<meta http-equiv="refresh" content="5">` : ''}
 <title>${title} · certkeeper</title>
-<link rel="stylesheet" href="/assets/dashboard.css">
-<script src="/assets/dashboard.js" defer></script>
+<link rel="stylesheet" href="${href(v, '/assets/dashboard.css')}">
+<script src="${href(v, '/assets/dashboard.js')}" defer></script>
 </head>
 <body>
 <a class="skip" href="#main">${t.skip}</a>
 <header>
 <nav aria-label="certkeeper">
-<a href="/" class="brand">${t.title}</a>
-<a href="/">${t.nav.overview}</a>
-<a href="${v.path}${sep}lang=${other}" lang="${other}" hreflang="${other}">${t.nav.language}</a>
+<a href="${href(v, '/')}" class="brand">${t.title}</a>
+<a href="${href(v, '/')}">${t.nav.overview}</a>
+<a href="?lang=${other}" lang="${other}" hreflang="${other}">${t.nav.language}</a>
 ${account}
 </nav>
 </header>

@@ -1,5 +1,5 @@
 import { html, type Html } from './html.js';
-import { duration, page, timelineSvg, utc, when, type Viewer } from './layout.js';
+import { duration, href, page, timelineSvg, utc, when, type Viewer } from './layout.js';
 import type { CertificateView, OverviewView } from './view.js';
 
 /** The overview: "are we safe for the next month?" — every certificate, then passes and alerts. */
@@ -23,7 +23,7 @@ ${o.passes.length
 <section aria-labelledby="alerts-h">
 <h2 id="alerts-h">${t.alerts}</h2>
 ${o.alerts.length
-    ? html`<ul class="alerts">${o.alerts.slice(0, 20).map((a) => html`<li>${when(a.at)} <span class="badge ${a.kind === 'expiring' ? 'due' : 'failing'}">${t.alertKind[a.kind]}</span> <a href="/cert/${encodeURIComponent(a.name)}">${a.name}</a>: ${a.text}</li>`)}</ul>`
+    ? html`<ul class="alerts">${o.alerts.slice(0, 20).map((a) => html`<li>${when(a.at)} <span class="badge ${a.kind === 'expiring' ? 'due' : 'failing'}">${t.alertKind[a.kind]}</span> <a href="${href(v, `/cert/${encodeURIComponent(a.name)}`)}">${a.name}</a>: ${a.text}</li>`)}</ul>`
     : html`<p>${t.noAlerts}</p>`}
 </section>`;
   return page(v, t.nav.overview, body, { refresh: o.running });
@@ -40,7 +40,7 @@ function certificateTable(o: OverviewView, v: Viewer): Html {
 function row(c: CertificateView, o: OverviewView, v: Viewer): Html {
   const t = v.t;
   return html`<tr class="${c.health}">
-<th scope="row"><a href="/cert/${encodeURIComponent(c.name)}">${c.name}</a></th>
+<th scope="row"><a href="${href(v, `/cert/${encodeURIComponent(c.name)}`)}">${c.name}</a></th>
 <td>${c.domains.join(', ')}</td>
 <td>${c.issuer ?? '–'}</td>
 <td>${when(c.notAfter)}</td>

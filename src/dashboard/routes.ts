@@ -10,7 +10,7 @@ import { renderDetail, renderLogin, renderNotFound } from './detail.js';
 import { gatherDetail, gatherFacts, type ExtraSources } from './gather.js';
 import type { PassHistory } from './history.js';
 import { escapeHtml } from './html.js';
-import type { Viewer } from './layout.js';
+import { href, type Viewer } from './layout.js';
 import { renderOverview } from './overview.js';
 import { Sessions, sameSecret, type Session } from './session.js';
 import { dashboardText } from './text.js';
@@ -155,7 +155,7 @@ export function dashboardHandler(deps: DashboardDeps): DashboardHandler {
           }
           deps.logger.info('dashboard sign-in');
           cookieOut.push(cookie(SESSION_COOKIE, r.session.id, Math.floor(settings.sessionTtlMs / 1000), req));
-          redirect('/');
+          redirect(href({ path }, '/'));
           return;
         }
         if (!session || !validCsrf(session, form.get('csrf'))) {
@@ -165,7 +165,7 @@ export function dashboardHandler(deps: DashboardDeps): DashboardHandler {
         if (path === '/logout') {
           store.drop(session.id);
           cookieOut.push(cookie(SESSION_COOKIE, '', 0, req));
-          redirect('/');
+          redirect(href({ path }, '/'));
           return;
         }
         const name = form.get('name') ?? '';
@@ -181,7 +181,7 @@ export function dashboardHandler(deps: DashboardDeps): DashboardHandler {
 function startAction(action: PassAction, session: Session, v: Viewer, deps: DashboardDeps): string {
   const label = `${action.kind === 'renew' ? v.t.actions.renew : v.t.actions.deploy} (${action.name})`;
   const start = deps.passes?.()?.runAction(action) ?? ({ started: false, reason: 'stopping' } as const);
-  const back = deps.config().certificates.some((c) => c.name === action.name) ? `/cert/${encodeURIComponent(action.name)}` : '/';
+  const back = href(v, deps.config().certificates.some((c) => c.name === action.name) ? `/cert/${encodeURIComponent(action.name)}` : '/');
   if (!start.started) {
     deps.logger.warn({ action: action.kind, cert: action.name, reason: start.reason }, 'dashboard action refused');
     session.notice = { kind: 'error', text: start.reason === 'busy' ? v.t.actions.busy : v.t.actions.failed(label, start.reason) };

@@ -107,7 +107,7 @@ describe('the dashboard with a shared PostgreSQL store and a cloud target', { ti
     const hosts = detail.slice(detail.indexOf('id="hosts-h"'), detail.indexOf('id="served-h"'));
     for (const node of ['web-1', 'web-2']) expect(hosts).toMatch(new RegExp(`<td>${node}</td><td><code class="host-serial">${serial}</code></td><td><time[^>]*>[^<]+</time></td><td>current</td>`));
     const overview = await page(web2, '/');
-    const row = overview.slice(overview.indexOf('href="/cert/site"'));
+    const row = overview.slice(overview.indexOf('href="./cert/site"'));
     expect(row.slice(0, row.indexOf('</tr>'))).toMatch(/<span class="badge ok">ok<\/span>[\s\S]*<td class="hosts">2<\/td>/);
   });
 

@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { PassHistory } from '../../src/dashboard/history.js';
 import { html } from '../../src/dashboard/html.js';
-import { renderDetail } from '../../src/dashboard/detail.js';
+import { renderDetail, renderLogin } from '../../src/dashboard/detail.js';
 import { renderOverview } from '../../src/dashboard/overview.js';
 import { fromAcceptLanguage } from '../../src/dashboard/routes.js';
 import { Sessions } from '../../src/dashboard/session.js';
@@ -108,7 +108,7 @@ describe('dashboard pages', () => {
     expect(page).toContain('&lt;img src=x onerror=alert(1)&gt;');
     expect(page).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; more');
     // The only scripts are the daemon's own file; no inline code, no inline styles.
-    expect(page.match(/<script[^>]*>/g)).toEqual(['<script src="/assets/dashboard.js" defer>']);
+    expect(page.match(/<script[^>]*>/g)).toEqual(['<script src="./assets/dashboard.js" defer>']);
     expect(page).not.toMatch(/<[^>]*\s(style|on[a-z]+)=/i);
   });
 
@@ -117,13 +117,32 @@ describe('dashboard pages', () => {
     const zh = renderOverview(o, viewer('zh-CN'));
     expect(zh).toContain('<html lang="zh-CN">');
     expect(zh).toContain('只读');
-    expect(zh).toContain('href="/?lang=en"');
+    expect(zh).toContain('href="?lang=en"');
     expect(renderOverview(o, viewer('en'))).toContain('Read-only');
     const detail = { chain: [], files: [], served: [{ target: 'site#0', address: '127.0.0.1:443', servername: 'a.example.com', serial: '0a' }] };
     const signedIn = renderDetail(certificateView(facts(), now), detail, viewer('en', 'signed-in'), false);
-    expect(signedIn).toContain('action="/actions/renew"');
+    expect(signedIn).toContain('action="./actions/renew"');
     expect(signedIn).toContain('name="csrf" value="csrf-123"');
     expect(renderDetail(certificateView(facts(), now), detail, viewer('en', 'signed-out'), false)).not.toContain('/actions/');
+  });
+
+  it('links are relative to the page, so the dashboard works at a root and under a proxy sub-path alike', () => {
+    const o = overviewView([facts()], { passes: [], alerts: [{ at: now, kind: 'failure', name: 'site', text: 'x' }], running: false }, now);
+    const detail = { chain: [], files: [], served: [] };
+    const pages: [string, string][] = [
+      ['/', renderOverview(o, viewer('en', 'signed-in'))],
+      ['/cert/site', renderDetail(certificateView(facts(), now), detail, { ...viewer('en', 'signed-in'), path: '/cert/site' }, false)],
+      ['/login', renderLogin({ ...viewer('en', 'signed-out'), path: '/login' })],
+    ];
+    const targets = (mount: string) =>
+      pages.flatMap(([path, body]) =>
+        [...body.matchAll(/\s(?:href|src|action)="([^"#][^"]*)"/g)].map((m) => new URL(m[1]!.replaceAll('&amp;', '&'), `https://ops.example.com${mount}${path}`).pathname),
+      );
+    const atRoot = new Set(targets(''));
+    for (const p of ['/', '/cert/site', '/assets/dashboard.css', '/assets/dashboard.js', '/actions/renew', '/logout', '/login']) expect(atRoot).toContain(p);
+    const under = targets('/certkeeper');
+    expect(under.length).toBeGreaterThan(10);
+    expect(under.filter((p) => !p.startsWith('/certkeeper/'))).toEqual([]);
   });
 
   it('html`` escapes every interpolation but its own output', () => {
