@@ -3,12 +3,12 @@ import type { Config } from '../config/load.js';
 import { PassTimeoutError, oneLine, type CertkeeperError } from '../errors.js';
 import type { Observer } from '../ops/events.js';
 import { checkCertificatesInUse } from './expiry-check.js';
-import type { FromPass, PassRequest, ToPass, WireError, WireResult } from './pass-messages.js';
+import type { FromPass, ToPass, WireError, WireResult } from './pass-messages.js';
 import { renewPass, type CertificateResult } from './pass.js';
 
 export interface PassChildOptions {
-  /** Reads the configuration file the daemon names, with the same environment. */
-  loadConfig: () => Promise<Config>;
+  /** Parses the daemon's configuration text (or, without one, reads the file it names) with the same environment. */
+  loadConfig: (text: string | undefined) => Promise<Config>;
   logger: Logger;
   now: () => Date;
   env: NodeJS.ProcessEnv;
@@ -40,8 +40,8 @@ export async function servePassForDaemon(opts: PassChildOptions): Promise<void> 
   process.on('SIGINT', stop);
   process.on('disconnect', stop);
   try {
-    const request = await new Promise<PassRequest>((resolve) => {
-      const first = (m: ToPass) => m.type === 'run' && (process.off('message', first), resolve(m.request));
+    const { request, configText } = await new Promise<Extract<ToPass, { type: 'run' }>>((resolve) => {
+      const first = (m: ToPass) => m.type === 'run' && (process.off('message', first), resolve(m));
       process.on('message', first);
     });
     const observer: Observer = { emit: (event) => void send({ type: 'event', event }) };
@@ -49,7 +49,7 @@ export async function servePassForDaemon(opts: PassChildOptions): Promise<void> 
     let passError: unknown;
     let config: Config | undefined;
     try {
-      config = await opts.loadConfig();
+      config = await opts.loadConfig(configText);
       results = await renewPass(config, opts.logger, {
         now: opts.now,
         env: opts.env,

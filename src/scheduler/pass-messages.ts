@@ -3,8 +3,9 @@ import type { CertificateResult, PassStep } from './run.js';
 
 /**
  * What `certkeeper run` and the process running one of its passes say to each other over the IPC
- * channel (structured clone: Dates survive, class instances do not). The configuration is never
- * sent: the pass reads the same file with the same environment.
+ * channel (structured clone: Dates survive, class instances do not). The pass gets the text of the
+ * configuration file in force (the one the daemon last loaded, not what the file says now: an edit
+ * applies on SIGHUP) and parses it with the same environment; never a secret on a command line.
  */
 
 /** The pass to run: a person's action narrows it to one certificate. */
@@ -16,7 +17,7 @@ export interface PassRequest {
 }
 
 export type ToPass =
-  | { type: 'run'; request: PassRequest }
+  | { type: 'run'; request: PassRequest; configText?: string }
   /** `stop`: the daemon stops (no in-use check after); `timeout`: renew.passTimeout passed, with its message. */
   | { type: 'abort'; why: 'stop' | 'timeout'; message?: string };
 

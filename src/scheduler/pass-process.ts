@@ -13,6 +13,8 @@ export interface PassProcessOptions {
   args: string[];
   /** The environment the pass reads its configuration with (the daemon's own). */
   env: NodeJS.ProcessEnv;
+  /** The text the configuration in force was parsed from; the pass parses the same text. */
+  configText?: (config: Config) => string | undefined;
   /** After renew.passTimeout aborts a pass, how long it may clean up before its process group is killed. */
   timeoutGraceMs?: number;
 }
@@ -75,7 +77,7 @@ export function passInChild(opts: PassProcessOptions): PassRunner {
       });
       child.once('spawn', () => {
         const request: PassRequest = { only: pass.only, force: pass.force, redeploy: pass.redeploy, lockWaitMs: pass.lock?.waitMs };
-        send({ type: 'run', request });
+        send({ type: 'run', request, configText: opts.configText?.(config) });
         if (pass.signal?.aborted) onAbort();
       });
       child.once('exit', (code, signal) => (exit = { code, signal }));

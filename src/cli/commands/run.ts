@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { findConfigFile, loadConfig, type Config } from '../../config/load.js';
+import { readFile } from 'node:fs/promises';
+import { findConfigFile, loadConfig, parseConfig, type Config } from '../../config/load.js';
 import { oneLine } from '../../errors.js';
 import { startOperations } from '../../ops/operations.js';
 import { Daemon } from '../../scheduler/daemon.js';
@@ -27,8 +28,16 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (_opts: unknown, cmd: Command) => {
       const file = findConfigFile(globalOptions(cmd).config, ctx.env, ctx.cwd);
       const logger = await loggerFor(cmd, ctx);
+      // Each configuration's text, so a pass parses the one in force, not an edit awaiting SIGHUP.
+      const texts = new WeakMap<Config, string>();
+      const load = async () => {
+        const text = await readFile(file, 'utf8').catch(() => undefined);
+        const config = text === undefined ? await loadConfig(file, ctx.env) : await parseConfig(text, file, ctx.env);
+        if (text !== undefined) texts.set(config, text);
+        return config;
+      };
       // A bad configuration at start is a usage error (exit 2), like every other command.
-      const first = await loadConfig(file, ctx.env);
+      const first = await load();
       let daemon: Daemon | undefined;
       // Metrics, health endpoint and alerts follow the configuration: SIGHUP reconfigures them with the rest.
       const ops = await startOperations(first, logger, { now: ctx.now, liveness: () => daemon?.liveness() ?? { ok: false, reason: 'starting' }, passes: () => daemon });
@@ -53,7 +62,7 @@ export function register(program: Command, ctx: CliContext): void {
       daemon = new Daemon({
         loadConfig: async () => {
           // The first load is the one already done above; SIGHUP reads the file again.
-          const c = initial ?? (await loadConfig(file, ctx.env));
+          const c = initial ?? (await load());
           initial = undefined;
           return c;
         },
@@ -63,7 +72,7 @@ export function register(program: Command, ctx: CliContext): void {
         observer: ops.observer,
         shared: () => link,
         // Each pass in a process of its own that exits when done: the daemon itself stays small.
-        pass: passInChild({ entry: fileURLToPath(new URL('../main.js', import.meta.url)), args: passArgs(cmd, file), env: ctx.env }),
+        pass: passInChild({ entry: fileURLToPath(new URL('../main.js', import.meta.url)), args: passArgs(cmd, file), env: ctx.env, configText: (c) => texts.get(c) }),
         applyConfig: async (next) => {
           // The store first: a new one that cannot be used refuses the reload with everything as it was.
           link = link ? await link.reconfigure(next) : await startLink(next, linkOptions);
