@@ -1,10 +1,6 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parse, stringify } from 'yaml';
 import { CLI, REPO } from '../test/harness/cli.js';
-import { waitFor } from '../test/harness/ports.js';
 import { generateStore } from './gen-store.js';
 import { markdownTable, measure, median } from './measure.js';
 
@@ -59,29 +55,4 @@ export async function measureNoOp(big: boolean, times = 7): Promise<string> {
     rows.push(['`renew --now`, 10,000 certificates, nothing due', n, secs(pass!.wallMs), pass!.spread, `${pass!.rssMb.toFixed(0)} MB`, '≤ 1.5 s, ≤ 150 MB', verdict(pass!.wallMs <= 1500 && pass!.rssMb <= 150)]);
   }
   return markdownTable(['measurement', 'runs', 'wall time (median)', 'spread', 'peak RSS', 'target', ''], rows);
-}
-
-/**
- * RSS of `certkeeper run` 60 s after start, with 10 certificates (not due) and both cloud providers
- * configured. Their SDKs are loaded only when a certificate needs them, so an idle daemon never pays.
- */
-export async function measureIdle(dir: string): Promise<string> {
-  const config = await generateStore(dir, 10);
-  const doc = parse(await readFile(config, 'utf8')) as Record<string, any>;
-  doc.dns = {
-    ali: { type: 'alidns', accessKeyId: 'bench-id', accessKeySecret: 'bench-secret', endpoint: 'http://127.0.0.1:9' },
-    tencent: { type: 'tencentcloud', secretId: 'bench-id', secretKey: 'bench-secret', endpoint: '127.0.0.1:9' },
-  };
-  doc.certificates = (doc.certificates as Record<string, unknown>[]).map((c, i) => ({ ...c, dns: i % 2 ? 'ali' : 'tencent' }));
-  await writeFile(config, stringify(doc));
-  const p = spawn('node', [CLI, 'run', '--config', config, '--log-level', 'warn'], { stdio: 'ignore' });
-  try {
-    const started = Date.now();
-    await waitFor(async () => Date.now() - started >= 60_000, 'a minute to pass', 70_000);
-    const status = await readFile(`/proc/${p.pid}/status`, 'utf8');
-    const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-    return `Idle \`certkeeper run\` after 60 s (10 certificates, alidns and tencentcloud configured): RSS ${rss.toFixed(0)} MB`;
-  } finally {
-    p.kill('SIGTERM');
-  }
 }

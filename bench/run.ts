@@ -3,7 +3,7 @@
  * Pebble (no VA sleep, no authorization reuse) resolves through a real BIND that accepts TSIG-signed
  * RFC 2136 updates; all three clients write their TXT records there. Prints Markdown tables.
  *
- *   npm run bench -- [--n 1,10,50] [--with-200] [--repeat 3] [--skip lego,certbot] [--big] [--idle] [--no-op-only] [--fleet 20]
+ *   npm run bench -- [--n 1,10,50] [--with-200] [--repeat 3] [--skip lego,certbot] [--big] [--idle] [--idle-only] [--baseline DIR] [--no-op-only] [--fleet 20]
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -16,7 +16,8 @@ import { startPebble, type RunningPebble } from '../test/harness/pebble.js';
 import { CLI, REPO } from '../test/harness/cli.js';
 import { inParallel, markdownTable, measure, median, type Measurement } from './measure.js';
 import { productionFootprint } from './footprint.js';
-import { measureIdle, measureNoOp } from './extra.js';
+import { measureNoOp } from './extra.js';
+import { measureIdle } from './idle.js';
 import { measureFleet } from './fleet.js';
 
 const { values: flags } = parseArgs({
@@ -27,6 +28,8 @@ const { values: flags } = parseArgs({
     skip: { type: 'string', default: '' },
     big: { type: 'boolean', default: false },
     idle: { type: 'boolean', default: false },
+    'idle-only': { type: 'boolean', default: false },
+    baseline: { type: 'string' },
     'no-op-only': { type: 'boolean', default: false },
     fleet: { type: 'string' },
   },
@@ -142,11 +145,22 @@ function summarise(rows: Row[]): string {
   );
 }
 
+/** `--baseline DIR`: a built checkout (of main, say) whose daemon is measured alternately with this one. */
+function idleTable(): Promise<string> {
+  const baseline = flags.baseline ? join(flags.baseline, 'dist/src/cli/main.js') : undefined;
+  if (baseline && !existsSync(baseline)) throw new Error(`--baseline: no ${baseline}; build that checkout first`);
+  return measureIdle(join(work, 'idle'), CLI, { baseline, times: repeat });
+}
+
 async function main(): Promise<void> {
   if (!existsSync(CLI)) throw new Error('build first: npm run build');
   await rm(work, { recursive: true, force: true });
   await mkdir(work, { recursive: true });
   const machine = `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; ${new Date().toISOString().slice(0, 10)}`;
+  if (flags['idle-only']) {
+    process.stdout.write(`${machine}\n\n${await idleTable()}\n`);
+    return;
+  }
   if (flags['no-op-only']) {
     process.stdout.write(`${machine}\n\n${await measureNoOp(flags.big)}\n`);
     return;
@@ -179,7 +193,7 @@ async function main(): Promise<void> {
   out.push(machine);
   out.push('', summarise(rows));
   out.push('', await measureNoOp(flags.big));
-  if (flags.idle) out.push('', await measureIdle(join(work, 'idle')));
+  if (flags.idle) out.push('', await idleTable());
   if (flags.fleet) out.push('', await measureFleet(Number(flags.fleet), 3));
   const fp = productionFootprint(REPO);
   out.push('', `Production node_modules (npm ci --omit=dev): ${(fp.bytes / 2 ** 20).toFixed(1)} MB in ${fp.packages} packages`);

@@ -19,7 +19,8 @@ export type ErrorCode =
   | 'STORE'
   | 'STORE_UNAVAILABLE'
   | 'LOCKED'
-  | 'ABORTED';
+  | 'ABORTED'
+  | 'PASS_PROCESS';
 
 export class CertkeeperError extends Error {
   readonly code: ErrorCode;
@@ -156,6 +157,13 @@ export class AbortedError extends CertkeeperError {
 export class PassTimeoutError extends CertkeeperError {
   constructor(message: string) {
     super('ABORTED', message);
+  }
+}
+
+/** The process running a pass of `certkeeper run` ended without reporting its end (killed, out of memory, crashed). */
+export class PassProcessError extends CertkeeperError {
+  constructor(message: string) {
+    super('PASS_PROCESS', message);
   }
 }
 

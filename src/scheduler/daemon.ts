@@ -3,10 +3,9 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
 import { LockedError, PassTimeoutError, oneLine } from '../errors.js';
 import { emit, type Observer } from '../ops/events.js';
-import { DeployedCopies } from '../deploy/deployed-copies.js';
-import { checkCertificatesInUse } from './expiry-check.js';
 import { configWarnings } from './warnings.js';
-import { renewPass, type CertificateResult, type PassOptions } from './pass.js';
+import type { CertificateResult, PassOptions } from './pass.js';
+import type { PassRunner } from './pass-process.js';
 import { defaultSchedule } from './schedule.js';
 import { hasTargets } from '../targets/config.js';
 
@@ -23,8 +22,11 @@ export interface DaemonOptions {
   lockWaitMs?: number;
   /** Metrics, health and alerts (src/ops/operations.ts); receives every pass's events. */
   observer?: Observer;
-  /** The pass to run; tests pass their own to check the scheduling alone. */
-  pass?: typeof renewPass;
+  /**
+   * Runs one pass: `passInChild` (pass-process.ts) in a process of its own that also checks what is
+   * in use afterwards; tests pass their own to check the scheduling alone.
+   */
+  pass: PassRunner;
   /**
    * SIGHUP: applies a new configuration to what lives beside the daemon (endpoint, alert channels,
    * metrics) before it takes over; a throw refuses the reload and the running configuration stays.
@@ -89,8 +91,6 @@ export class Daemon {
   private pending?: Trigger;
   private stopping = false;
   private overrun?: Overrun;
-  /** What is deployed, read after every pass for the expiry ladder; kept so unchanged files are parsed once. */
-  private readonly copies = new DeployedCopies();
   private readonly now: () => Date;
   private readonly log: Logger;
 
@@ -232,7 +232,7 @@ export class Daemon {
     let results: CertificateResult[] | undefined;
     let passError: unknown;
     try {
-      results = await (this.opts.pass ?? renewPass)(this.config, this.log, {
+      results = await this.opts.pass(this.config, this.log, {
         now: this.now,
         env: this.opts.env,
         signal: AbortSignal.any([this.passAbort.signal, deadline.signal]),
@@ -255,7 +255,6 @@ export class Daemon {
     } finally {
       deadline.settle();
     }
-    if (!this.stopping) await checkCertificatesInUse(this.config, results, { observer: this.opts.observer, now: this.now, logger: this.log, copies: this.copies, passError, store: shared?.passOptions().store });
     if (!this.stopping) await shared?.afterPass();
     this.planWake(earliest);
     const next = [this.task?.getNextRun?.() ?? undefined, earliest].filter((d): d is Date => d instanceof Date && d > this.now());

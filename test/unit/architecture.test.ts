@@ -142,3 +142,27 @@ describe('the import rules of ARCHITECTURE.md', () => {
     for (const [file, source] of ok) expect(violations(importsOf(file, source)), source).toEqual([]);
   });
 });
+
+/** Every module `from` loads when it starts: static, non-type imports, followed transitively (dynamic ones load later, or never). */
+function staticClosure(from: string): Set<string> {
+  const seen = new Set<string>();
+  const walk = (m: string) => {
+    if (seen.has(m)) return;
+    seen.add(m);
+    const file = join(REPO, `${m}.ts`);
+    const source = readFileSync(file, 'utf8').replace(/\bimport\(\s*['"][^'"]+['"]\s*\)/g, '');
+    for (const i of importsOf(`${m}.ts`, source)) if (!i.typeOnly) walk(i.to);
+  };
+  walk(from);
+  return seen;
+}
+
+describe('the daemon stays a small supervisor', () => {
+  it('certkeeper run loads nothing a pass needs (acme, deploy, DNS providers, propagation, the shared store) until a pass runs in its own process', () => {
+    const loaded = staticClosure('src/cli/commands/run');
+    const pass = [...loaded].filter((m) => inside(m, 'src/acme', 'src/propagation', 'src/store/postgres', 'src/scheduler/pass', 'src/scheduler/wiring', 'src/scheduler/fleet-link', 'src/dns/instances', 'src/targets/deployer', 'src/targets/deploy') || (inside(m, 'src/deploy') && !['src/deploy/layouts', 'src/deploy/server', 'src/deploy/docker', 'src/deploy/verify'].includes(m)));
+    // The descriptors config validation needs are fine; the flow is not.
+    expect(pass.filter((m) => !['src/acme/directory', 'src/acme/renewal-info'].includes(m))).toEqual([]);
+    expect(loaded.has('src/scheduler/pass-process')).toBe(true);
+  });
+});

@@ -1,11 +1,26 @@
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { findConfigFile, loadConfig, type Config } from '../../config/load.js';
+import { readFile } from 'node:fs/promises';
+import { findConfigFile, loadConfig, parseConfig, type Config } from '../../config/load.js';
 import { oneLine } from '../../errors.js';
 import { startOperations } from '../../ops/operations.js';
 import { storeSources } from '../../dashboard/sources.js';
 import { Daemon } from '../../scheduler/daemon.js';
-import { FleetLink } from '../../scheduler/fleet-link.js';
+import type { FleetLink, FleetLinkOptions } from '../../scheduler/fleet-link.js';
+import { passInChild } from '../../scheduler/pass-process.js';
 import { EXIT, globalOptions, loggerFor, type CliContext } from '../context.js';
+
+/** The link to a store several hosts share; its code (PostgreSQL, the follower's deploys) loads only when one is configured. */
+async function startLink(config: Config, opts: FleetLinkOptions): Promise<FleetLink | undefined> {
+  if (config.store.type === 'file') return undefined;
+  return (await import('../../scheduler/fleet-link.js')).FleetLink.start(config, opts);
+}
+
+/** How a pass's process is started: this CLI, the same configuration file, log level and language; never a secret on its command line. */
+function passArgs(cmd: Command, file: string): string[] {
+  const g = globalOptions(cmd);
+  return ['daemon-pass', '--config', file, ...(g.logLevel ? ['--log-level', g.logLevel] : []), ...(g.lang ? ['--lang', g.lang] : [])];
+}
 
 export function register(program: Command, ctx: CliContext): void {
   program
@@ -14,15 +29,23 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (_opts: unknown, cmd: Command) => {
       const file = findConfigFile(globalOptions(cmd).config, ctx.env, ctx.cwd);
       const logger = await loggerFor(cmd, ctx);
+      // Each configuration's text, so a pass parses the one in force, not an edit awaiting SIGHUP.
+      const texts = new WeakMap<Config, string>();
+      const load = async () => {
+        const text = await readFile(file, 'utf8').catch(() => undefined);
+        const config = text === undefined ? await loadConfig(file, ctx.env) : await parseConfig(text, file, ctx.env);
+        if (text !== undefined) texts.set(config, text);
+        return config;
+      };
       // A bad configuration at start is a usage error (exit 2), like every other command.
-      const first = await loadConfig(file, ctx.env);
+      const first = await load();
       let daemon: Daemon | undefined;
       let link: FleetLink | undefined;
       // Metrics, health endpoint and alerts follow the configuration: SIGHUP reconfigures them with the rest.
       const ops = await startOperations(first, logger, { now: ctx.now, liveness: () => daemon?.liveness() ?? { ok: false, reason: 'starting' }, passes: () => daemon, dashboardSources: storeSources(() => link?.store) });
       // A store several hosts share: opened once, kept for every pass. What a person must fix (a wrong
       // encryption key, a node name another running host uses) refuses the start with one line.
-      const linkOptions = {
+      const linkOptions: FleetLinkOptions = {
         logger,
         now: ctx.now,
         observer: ops.observer,
@@ -33,7 +56,7 @@ export function register(program: Command, ctx: CliContext): void {
           void daemon!.stop().then(() => Promise.all([link?.close(), ops.close()])).then(() => process.exit(EXIT.usage));
         },
       };
-      link = await FleetLink.start(first, linkOptions).catch(async (err: unknown) => {
+      link = await startLink(first, linkOptions).catch(async (err: unknown) => {
         await ops.close();
         throw err;
       });
@@ -41,7 +64,7 @@ export function register(program: Command, ctx: CliContext): void {
       daemon = new Daemon({
         loadConfig: async () => {
           // The first load is the one already done above; SIGHUP reads the file again.
-          const c = initial ?? (await loadConfig(file, ctx.env));
+          const c = initial ?? (await load());
           initial = undefined;
           return c;
         },
@@ -50,9 +73,11 @@ export function register(program: Command, ctx: CliContext): void {
         env: ctx.env,
         observer: ops.observer,
         shared: () => link,
+        // Each pass in a process of its own that exits when done: the daemon itself stays small.
+        pass: passInChild({ entry: fileURLToPath(new URL('../main.js', import.meta.url)), args: passArgs(cmd, file), env: ctx.env, configText: (c) => texts.get(c) }),
         applyConfig: async (next) => {
           // The store first: a new one that cannot be used refuses the reload with everything as it was.
-          link = link ? await link.reconfigure(next) : await FleetLink.start(next, linkOptions);
+          link = link ? await link.reconfigure(next) : await startLink(next, linkOptions);
           await ops.reconfigure(next);
         },
       });
