@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import { readdirSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { CertkeeperError, ConfigError, UsageError, formatIssue } from '../errors.js';
@@ -53,10 +52,6 @@ export async function buildProgram(ctx: CliContext, argv: string[] = []): Promis
     .filter((f) => f.endsWith(ext) && !f.endsWith('.d.ts') && !f.includes('.test.'))
     .sort();
   const only = commandFileFor(argv, files);
-  // The daemon's own process only schedules, serves its endpoint and relays a pass's events (each
-  // pass runs in a child, which keeps the optimising compiler): V8's lite mode, set before its code
-  // loads, keeps it about 20 MB smaller for the months it idles.
-  if (only === `run${ext}`) setFlagsFromString('--lite-mode');
   for (const f of only ? [only] : files) {
     const mod = (await import(new URL(f, commandsDir).href)) as CommandModule;
     mod.register(program, ctx);
