@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent, type ClientRequest } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import * as acme from 'acme-client';
 import { Agent as AgentBase, type AgentConnectOpts } from 'agent-base';
 import { HttpsProxyAgent } from 'https-proxy-agent';
@@ -39,12 +39,14 @@ export function configureHttp(cas: HttpSettings[], opts: { defaultProxy?: string
   if (key === applied) return;
   applied = key;
 
-  const ca = bundles.size ? trustedRoots([...bundles]) : undefined;
+  // One TLS context for every connection: given a `ca` list, Node builds a new context per connection
+  // (parsing ~150 roots, tens of ms of CPU each) and keys the agent's pool by the whole list.
+  const ctx = bundles.size ? createSecureContext({ ca: trustedRoots([...bundles]) }) : undefined;
   const axios = acme.axios as unknown as { defaults: Record<string, any> };
-  const direct = new HttpsAgent({ keepAlive: true, maxSockets: 16, ...(ca ? { ca } : {}) });
+  const direct = new HttpsAgent({ keepAlive: true, maxSockets: 16, ...(ctx ? { secureContext: ctx } : {}) });
   const proxied = defaultProxy !== undefined || [...routes.values()].some((p) => p !== undefined);
   if (proxied) {
-    const agent = new RoutingAgent(ca, direct, (origin) => (routes.has(origin) ? routes.get(origin) : defaultProxy));
+    const agent = new RoutingAgent(ctx, direct, (origin) => (routes.has(origin) ? routes.get(origin) : defaultProxy));
     axios.defaults.httpsAgent = agent;
     axios.defaults.httpAgent = agent;
     // The configured proxy, not one from the environment (axios reads HTTPS_PROXY by itself).
@@ -78,7 +80,7 @@ class RoutingAgent extends AgentBase {
   private readonly plain = new HttpAgent({ keepAlive: true });
 
   constructor(
-    private readonly ca: string[] | undefined,
+    private readonly secureContext: SecureContext | undefined,
     private readonly direct: HttpsAgent,
     private readonly proxyFor: (origin: string) => string | undefined,
   ) {
@@ -91,6 +93,6 @@ class RoutingAgent extends AgentBase {
     let agent = this.proxies.get(proxy);
     if (!agent) this.proxies.set(proxy, (agent = new HttpsProxyAgent(proxy, { keepAlive: true })));
     // The tunnel's TLS session is with the CA, so the CA bundle applies to it, not to the proxy.
-    return agent.connect(req, { ...opts, ...(this.ca ? { ca: this.ca } : {}) } as AgentConnectOpts);
+    return agent.connect(req, { ...opts, ...(this.secureContext ? { secureContext: this.secureContext } : {}) } as AgentConnectOpts);
   }
 }
