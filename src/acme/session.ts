@@ -1,5 +1,5 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
-import * as acme from 'acme-client';
+import * as acme from './lib.js';
 import { AcmeError } from '../errors.js';
 import { NoRetryError, SCHEDULES, withRetry } from '../retry.js';
 import { NoncePool } from './nonce-pool.js';
