@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent, type ClientRequest } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { createSecureContext, type SecureContext } from 'node:tls';
-import * as acme from './lib.js';
 import { Agent as AgentBase, type AgentConnectOpts } from 'agent-base';
 import { HttpsProxyAgent } from 'https-proxy-agent';
 
@@ -19,6 +18,8 @@ const bundles = new Set<string>();
 const routes = new Map<string, string | undefined>();
 let defaultProxy: string | undefined;
 let applied: string | undefined;
+/** acme-client's axios, once the ACME stack is loaded (lib.ts attaches it). */
+let axios: { defaults: Record<string, any> } | undefined;
 
 /**
  * acme-client's HTTP settings. We keep connections alive (one TLS handshake per pass, not per
@@ -27,7 +28,8 @@ let applied: string | undefined;
  * `defaultProxy`), and turn off acme-client's own retry loop: that loop sleeps for whatever
  * Retry-After says (an hour on a rate limit) and crashes with a TypeError when the CA is unreachable
  * (upstream issue #101). Retries happen in session.ts instead, bounded. Only ACME traffic goes
- * through this axios instance; the DNS providers' SDKs never see the proxy.
+ * through this axios instance; the DNS providers' SDKs never see the proxy. The settings are
+ * kept until the ACME stack loads: a pass with nothing to order never loads it.
  */
 export function configureHttp(cas: HttpSettings[], opts: { defaultProxy?: string } = {}): void {
   for (const ca of cas) {
@@ -35,6 +37,18 @@ export function configureHttp(cas: HttpSettings[], opts: { defaultProxy?: string
     if (ca.directory) routes.set(originOf(ca.directory), ca.proxy);
   }
   if (opts.defaultProxy !== undefined) defaultProxy = opts.defaultProxy;
+  apply();
+}
+
+/** Called once by lib.ts with acme-client's axios instance: the settings so far apply from now on. */
+export function attachAxios(instance: { defaults: Record<string, any> }): void {
+  axios = instance;
+  applied = undefined;
+  apply();
+}
+
+function apply(): void {
+  if (!axios) return;
   const key = JSON.stringify([[...bundles].sort(), [...routes].sort(), defaultProxy ?? null]);
   if (key === applied) return;
   applied = key;
@@ -42,7 +56,6 @@ export function configureHttp(cas: HttpSettings[], opts: { defaultProxy?: string
   // One TLS context for every connection: given a `ca` list, Node builds a new context per connection
   // (parsing ~150 roots, tens of ms of CPU each) and keys the agent's pool by the whole list.
   const ctx = bundles.size ? trustContext([...bundles]) : undefined;
-  const axios = acme.axios as unknown as { defaults: Record<string, any> };
   const direct = new HttpsAgent({ keepAlive: true, maxSockets: 16, ...(ctx ? { secureContext: ctx } : {}) });
   const proxied = defaultProxy !== undefined || [...routes.values()].some((p) => p !== undefined);
   if (proxied) {
