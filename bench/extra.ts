@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI, REPO } from '../test/harness/cli.js';
 import { generateStore } from './gen-store.js';
-import { markdownTable, measure, median } from './measure.js';
+import { load, markdownTable, measure, median } from './measure.js';
 
 interface Timed {
   wallMs: number;
@@ -36,6 +36,7 @@ const verdict = (ok: boolean) => (ok ? 'met' : 'not met');
  * kept in bench/.cache). One table, ratios against the targets.
  */
 export async function measureNoOp(big: boolean, times = 7): Promise<string> {
+  const before = load();
   const one = await generateStore(join(REPO, 'bench', '.work', 'nothing-due'), 1);
   const rows: (string | number)[][] = [];
   const [bare, noop] = await sideBySide([['node', '-e', '0'], ['node', CLI, 'renew', '--now', '--config', one, '--log-level', 'warn']], times);
@@ -54,5 +55,5 @@ export async function measureNoOp(big: boolean, times = 7): Promise<string> {
     rows.push(['`status`, 10,000 certificates', n, secs(status!.wallMs), status!.spread, `${status!.rssMb.toFixed(0)} MB`, '≤ 1 s, ≤ 150 MB', verdict(status!.wallMs <= 1000 && status!.rssMb <= 150)]);
     rows.push(['`renew --now`, 10,000 certificates, nothing due', n, secs(pass!.wallMs), pass!.spread, `${pass!.rssMb.toFixed(0)} MB`, '≤ 1.5 s, ≤ 150 MB', verdict(pass!.wallMs <= 1500 && pass!.rssMb <= 150)]);
   }
-  return markdownTable(['measurement', 'runs', 'wall time (median)', 'spread', 'peak RSS', 'target', ''], rows);
+  return `Nothing due (load average ${before} at the start, ${load()} at the end):\n\n${markdownTable(['measurement', 'runs', 'wall time (median)', 'spread', 'peak RSS', 'target', ''], rows)}`;
 }

@@ -1,12 +1,14 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export interface Measurement {
   wallMs: number;
   /** Peak resident set size of the measured process tree's largest process, in KiB. */
   maxRssKb: number;
+  /** CPU time (user + system) of the measured process and the children it waited for, in ms. */
+  cpuMs: number;
   code: number;
   output: string;
 }
@@ -20,7 +22,8 @@ writeFileSync(
 t = time.monotonic()
 p = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 sys.stdout.buffer.write(p.stdout)
-print("\\n@@RUSAGE@@" + json.dumps({"wall": time.monotonic() - t, "maxrss": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, "code": p.returncode}))
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+print("\\n@@RUSAGE@@" + json.dumps({"wall": time.monotonic() - t, "maxrss": r.ru_maxrss, "cpu": r.ru_utime + r.ru_stime, "code": p.returncode}))
 `,
 );
 
@@ -35,8 +38,8 @@ export function measure(argv: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: s
       const text = Buffer.concat(chunks).toString();
       const at = text.lastIndexOf('@@RUSAGE@@');
       if (at < 0) return reject(new Error(`no rusage from ${argv.join(' ')}: ${text.slice(-500)}`));
-      const r = JSON.parse(text.slice(at + '@@RUSAGE@@'.length)) as { wall: number; maxrss: number; code: number };
-      resolve({ wallMs: r.wall * 1000, maxRssKb: r.maxrss, code: r.code, output: text.slice(0, at) });
+      const r = JSON.parse(text.slice(at + '@@RUSAGE@@'.length)) as { wall: number; maxrss: number; cpu: number; code: number };
+      resolve({ wallMs: r.wall * 1000, maxRssKb: r.maxrss, cpuMs: r.cpu * 1000, code: r.code, output: text.slice(0, at) });
     });
   });
 }
@@ -66,4 +69,14 @@ export function percentile(values: number[], p: number): number {
 export function markdownTable(header: string[], rows: (string | number)[][]): string {
   const line = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+/** "min–max" of wall times in seconds. */
+export function spread(ms: number[]): string {
+  return `${(Math.min(...ms) / 1000).toFixed(2)}–${(Math.max(...ms) / 1000).toFixed(2)} s`;
+}
+
+/** The 1-minute load average now, for the table headers: on a shared machine only ratios carry over. */
+export function load(): string {
+  return loadavg()[0]!.toFixed(1);
 }

@@ -1,4 +1,4 @@
-import * as acme from 'acme-client';
+import * as acme from './lib.js';
 import type { Logger } from 'pino';
 import type { CaSettings } from '../config/ca-chain.js';
 import type { AccountRecord as StoredAccount } from '../store/store.js';

@@ -80,7 +80,7 @@ function readEntry(file: string, url: string): Entry | undefined {
 
 async function fetchDirectory(url: string, http: HttpSettings): Promise<Directory> {
   // Loaded here, not at module load: a pass with nothing due and the directory kept stays light.
-  const [acme, { configureHttp }] = await Promise.all([import('acme-client'), import('./http.js')]);
+  const [acme, { configureHttp }] = await Promise.all([import('./lib.js'), import('./http.js')]);
   configureHttp([{ ...http, directory: url }]);
   const axios = acme.axios as unknown as { get(u: string, c: Record<string, unknown>): Promise<{ status: number; data: unknown }> };
   const resp = await axios.get(url, { validateStatus: () => true, timeout: 30_000 }).catch((err: Error) => {

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent, type ClientRequest } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { rootCertificates } from 'node:tls';
-import * as acme from 'acme-client';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import { Agent as AgentBase, type AgentConnectOpts } from 'agent-base';
 import { HttpsProxyAgent } from 'https-proxy-agent';
 
@@ -19,6 +18,8 @@ const bundles = new Set<string>();
 const routes = new Map<string, string | undefined>();
 let defaultProxy: string | undefined;
 let applied: string | undefined;
+/** acme-client's axios, once the ACME stack is loaded (lib.ts attaches it). */
+let axios: { defaults: Record<string, any> } | undefined;
 
 /**
  * acme-client's HTTP settings. We keep connections alive (one TLS handshake per pass, not per
@@ -27,7 +28,8 @@ let applied: string | undefined;
  * `defaultProxy`), and turn off acme-client's own retry loop: that loop sleeps for whatever
  * Retry-After says (an hour on a rate limit) and crashes with a TypeError when the CA is unreachable
  * (upstream issue #101). Retries happen in session.ts instead, bounded. Only ACME traffic goes
- * through this axios instance; the DNS providers' SDKs never see the proxy.
+ * through this axios instance; the DNS providers' SDKs never see the proxy. The settings are
+ * kept until the ACME stack loads: a pass with nothing to order never loads it.
  */
 export function configureHttp(cas: HttpSettings[], opts: { defaultProxy?: string } = {}): void {
   for (const ca of cas) {
@@ -35,16 +37,29 @@ export function configureHttp(cas: HttpSettings[], opts: { defaultProxy?: string
     if (ca.directory) routes.set(originOf(ca.directory), ca.proxy);
   }
   if (opts.defaultProxy !== undefined) defaultProxy = opts.defaultProxy;
+  apply();
+}
+
+/** Called once by lib.ts with acme-client's axios instance: the settings so far apply from now on. */
+export function attachAxios(instance: { defaults: Record<string, any> }): void {
+  axios = instance;
+  applied = undefined;
+  apply();
+}
+
+function apply(): void {
+  if (!axios) return;
   const key = JSON.stringify([[...bundles].sort(), [...routes].sort(), defaultProxy ?? null]);
   if (key === applied) return;
   applied = key;
 
-  const ca = bundles.size ? trustedRoots([...bundles]) : undefined;
-  const axios = acme.axios as unknown as { defaults: Record<string, any> };
-  const direct = new HttpsAgent({ keepAlive: true, maxSockets: 16, ...(ca ? { ca } : {}) });
+  // One TLS context for every connection: given a `ca` list, Node builds a new context per connection
+  // (parsing ~150 roots, tens of ms of CPU each) and keys the agent's pool by the whole list.
+  const ctx = bundles.size ? trustContext([...bundles]) : undefined;
+  const direct = new HttpsAgent({ keepAlive: true, maxSockets: 16, ...(ctx ? { secureContext: ctx } : {}) });
   const proxied = defaultProxy !== undefined || [...routes.values()].some((p) => p !== undefined);
   if (proxied) {
-    const agent = new RoutingAgent(ca, direct, (origin) => (routes.has(origin) ? routes.get(origin) : defaultProxy));
+    const agent = new RoutingAgent(ctx, direct, (origin) => (routes.has(origin) ? routes.get(origin) : defaultProxy));
     axios.defaults.httpsAgent = agent;
     axios.defaults.httpAgent = agent;
     // The configured proxy, not one from the environment (axios reads HTTPS_PROXY by itself).
@@ -64,12 +79,17 @@ export function originOf(url: string): string {
 
 /**
  * The public roots plus the configured bundles: a private CA's bundle must not stop a public
- * fallback CA from being trusted. NODE_EXTRA_CA_CERTS is honoured here too, as an explicit `ca` list
- * replaces Node's default store (extras included).
+ * fallback CA from being trusted. Node's default context with the bundles added: that gives the
+ * context its own store (the public roots, kept parsed once per process, but without
+ * NODE_EXTRA_CA_CERTS, so that file is added too), and other contexts never trust the bundles.
+ * Building the same union from a `ca` list of PEM strings costs about 0.1 s of CPU.
  */
-function trustedRoots(files: string[]): string[] {
+export function trustContext(files: string[]): SecureContext {
+  const ctx = createSecureContext();
+  const store = (ctx as SecureContext & { context: { addCACert(pem: string): void } }).context;
   const extra = process.env.NODE_EXTRA_CA_CERTS;
-  return [...rootCertificates, ...[...files, ...(extra ? [extra] : [])].map((f) => readFileSync(f, 'utf8'))];
+  for (const f of [...files, ...(extra ? [extra] : [])]) store.addCACert(readFileSync(f, 'utf8'));
+  return ctx;
 }
 
 /** Sends each request direct or through the proxy its target's CA is configured with. */
@@ -78,7 +98,7 @@ class RoutingAgent extends AgentBase {
   private readonly plain = new HttpAgent({ keepAlive: true });
 
   constructor(
-    private readonly ca: string[] | undefined,
+    private readonly secureContext: SecureContext | undefined,
     private readonly direct: HttpsAgent,
     private readonly proxyFor: (origin: string) => string | undefined,
   ) {
@@ -91,6 +111,6 @@ class RoutingAgent extends AgentBase {
     let agent = this.proxies.get(proxy);
     if (!agent) this.proxies.set(proxy, (agent = new HttpsProxyAgent(proxy, { keepAlive: true })));
     // The tunnel's TLS session is with the CA, so the CA bundle applies to it, not to the proxy.
-    return agent.connect(req, { ...opts, ...(this.ca ? { ca: this.ca } : {}) } as AgentConnectOpts);
+    return agent.connect(req, { ...opts, ...(this.secureContext ? { secureContext: this.secureContext } : {}) } as AgentConnectOpts);
   }
 }

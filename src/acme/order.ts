@@ -1,4 +1,4 @@
-import * as acme from 'acme-client';
+import * as acme from './lib.js';
 import type { Logger } from 'pino';
 import type { KeyType } from '../config/schema.js';
 import { AcmeError, CertkeeperError } from '../errors.js';

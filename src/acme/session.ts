@@ -1,6 +1,8 @@
-import * as acme from 'acme-client';
+import { createPrivateKey, type KeyObject } from 'node:crypto';
+import * as acme from './lib.js';
 import { AcmeError } from '../errors.js';
 import { NoRetryError, SCHEDULES, withRetry } from '../retry.js';
+import { NoncePool } from './nonce-pool.js';
 
 /** A request that got no HTTP answer (retried). */
 class NetworkFailure extends Error {
@@ -24,7 +26,16 @@ interface AcmeResponse {
 }
 interface AcmeInternals {
   api: { apiRequest(url: string, payload: unknown, valid?: number[], opts?: { includeJwsKid?: boolean }): Promise<AcmeResponse> };
-  http: { getResourceUrl(name: string): Promise<string>; getDirectory(): Promise<void>; directory: Record<string, any>; maxBadNonceRetries: number };
+  http: AcmeHttp;
+}
+interface AcmeHttp {
+  getResourceUrl(name: string): Promise<string>;
+  getDirectory(): Promise<void>;
+  directory: Record<string, any>;
+  maxBadNonceRetries: number;
+  accountKey: Buffer | KeyObject;
+  getNonce(): Promise<string>;
+  request(url: string, method: string, opts?: Record<string, unknown>): Promise<AcmeResponse>;
 }
 
 export const BAD_NONCE_RETRIES = 20;
@@ -60,6 +71,30 @@ export function parseRetryAfter(header: string | undefined, now = Date.now()): D
 }
 
 /**
+ * Settings on acme-client's HTTP client (one per account key):
+ * - acme-client retries badNonce 5 times; a CA rejecting 60 % of nonces then fails ~5 % of requests,
+ *   about half of all orders. Each retry is immediate and carries the CA's fresh nonce (RFC 8555
+ *   §6.5), so more tries cost nothing: 20 make a failure ~1 in 40,000 requests.
+ * - The account key parsed once, not from PEM at every signature.
+ * - Each response's Replay-Nonce is kept for the next signed request instead of a `HEAD newNonce`
+ *   (see NoncePool). A badNonce answer's nonce is not kept: acme-client retries with it itself.
+ */
+function tuneHttp(http: AcmeHttp): void {
+  http.maxBadNonceRetries = BAD_NONCE_RETRIES;
+  if (Buffer.isBuffer(http.accountKey)) http.accountKey = createPrivateKey(http.accountKey);
+  const pool = new NoncePool();
+  const request = http.request.bind(http);
+  const getNonce = http.getNonce.bind(http);
+  http.request = async (url, method, opts) => {
+    const resp = await request(url, method, opts);
+    const badNonce = resp.status === 400 && resp.data?.type === `${PROBLEM_PREFIX}badNonce`;
+    if (method !== 'head' && !badNonce) pool.put(resp.headers['replay-nonce']);
+    return resp;
+  };
+  http.getNonce = async () => pool.take() ?? getNonce();
+}
+
+/**
  * One ACME account on one CA, over acme-client's JWS and nonce handling (which retries badNonce).
  * Every request is checked here so callers get typed errors carrying the CA's problem document.
  */
@@ -80,10 +115,7 @@ export class AcmeSession {
       externalAccountBinding: eab,
     });
     this.internals = this.client as unknown as AcmeInternals;
-    // acme-client retries badNonce 5 times; a CA rejecting 60 % of nonces then fails ~5 % of
-    // requests, about half of all orders. Each retry is immediate and carries the CA's fresh
-    // nonce (RFC 8555 §6.5), so more tries cost nothing: 20 make a failure ~1 in 40,000 requests.
-    this.internals.http.maxBadNonceRetries = BAD_NONCE_RETRIES;
+    tuneHttp(this.internals.http);
   }
 
   /** The account's URL (its id at the CA); known once the account is opened or registered. */
@@ -164,6 +196,7 @@ export class AcmeSession {
     await this.guard('changing the account key', async () => {
       try {
         await this.client.updateAccountKey(newKeyPem);
+        tuneHttp(this.internals.http); // acme-client made a new HTTP client for the new key
       } catch (err) {
         // acme-client throws the CA's problem as text; keep it as the message, not "no response".
         const e = err as { response?: unknown; message?: string };

@@ -1,4 +1,4 @@
-import * as acme from 'acme-client';
+import * as acme from './lib.js';
 import { AcmeError } from '../errors.js';
 import { zeroSslEabUrl } from './known-cas.js';
 

@@ -93,6 +93,10 @@ export function reportError(err: unknown, ctx: CliContext, lang?: string): numbe
 
 const isMain = process.argv[1] && fileURLToPath(import.meta.url) === (await import('node:fs')).realpathSync(process.argv[1]);
 if (isMain) {
+  // Node 22.1 and later keep compiled code between runs (the modules below load after this line);
+  // Node 20 has no such call and compiles every time.
+  const { enableCompileCache } = (await import('node:module')) as { enableCompileCache?: () => unknown };
+  enableCompileCache?.();
   const code = await runCli(process.argv.slice(2), {
     env: process.env,
     cwd: process.cwd(),

@@ -1,5 +1,5 @@
 import { createHash, createPublicKey } from 'node:crypto';
-import * as acme from 'acme-client';
+import * as acme from '../acme/lib.js';
 import type { Config } from '../config/load.js';
 import { AcmeError } from '../errors.js';
 import { caName } from '../acme/known-cas.js';

@@ -94,9 +94,15 @@ describe('CA resilience and lifecycle: two Pebbles, a failing proxy, a CONNECT p
     expect((await renew()).code).toBe(0);
     expect(orders()).toBe(before);
     expect((await meta()).cached.serial).toBe(kept.cached.serial);
+    const from = front.log.length;
     const r = await renew('--force');
     expect(r.code, r.stderr).toBe(0);
     expect((await meta()).directory).toBe(front.directoryUrl);
+    // Each answer's Replay-Nonce signs the next request (RFC 8555 §6.5): a HEAD newNonce starts the
+    // pass, not one before every signed request.
+    const seen = front.log.slice(from);
+    expect(seen.filter((l) => l.method === 'POST').length).toBeGreaterThanOrEqual(6);
+    expect(seen.filter((l) => l.method === 'HEAD').length).toBeLessThanOrEqual(2);
     expect(zerossl.requests).toHaveLength(1);
     expect(fallbackAlerts()).toHaveLength(1);
   });

@@ -56,7 +56,8 @@ export function register(program: Command, ctx: CliContext): void {
         // The file store's facts index, so the next status or pass reads one file (PostgreSQL: nothing to write).
         await store.certs.flush?.();
         // Certificates dropped from the configuration stay in the store until `certkeeper remove`.
-        const unconfigured = (await store.certs.list()).filter((n) => !config.certificates.some((c) => c.name === n));
+        const configured = new Set(config.certificates.map((c) => c.name));
+        const unconfigured = (await store.certs.list()).filter((n) => !configured.has(n));
         if (opts.json) {
           const leftovers = unconfigured.map((name) => ({ name, configured: false }));
           ctx.stdout.write(`${JSON.stringify([...entries.map((e) => ({ ...e, configured: true })), ...leftovers], null, 2)}\n`);
