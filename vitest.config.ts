@@ -2,24 +2,28 @@ import { configDefaults, defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
- * The longest e2e files, longest first (measured with `--reporter=verbose`, alone and in the whole
- * suite). A fresh clone has no timing cache, and vitest then starts the largest files first: a long
- * file that is short in bytes (ca-faults, corrupt-store) started last and ran on alone at the end.
- * Started first, the four workers finish together. Rough order is enough; keep the slowest here.
+ * The longest e2e files, longest first (each file's time in a whole-suite run, test-results.json).
+ * A fresh clone (CI) has no timing cache, and vitest then starts the largest files first: a long file
+ * that is short in bytes (ca-faults, corrupt-store, the world files) started late and ran on at the
+ * end. Started first, the four workers finish closer together. Rough order is enough.
  */
 const LONGEST_FIRST = [
   'test/integration/ca-lifecycle.test.ts',
   'test/integration/fleet.test.ts',
   'test/faults/ca-faults.test.ts',
+  'test/integration/world-issuance.test.ts',
   'test/faults/kill.test.ts',
-  'test/faults/disk.test.ts',
-  'test/integration/pg-store.test.ts',
-  'test/faults/corrupt-store.test.ts',
   'test/integration/replaces.test.ts',
+  'test/faults/corrupt-store.test.ts',
+  'test/integration/world-faults.test.ts',
   'test/integration/deploy-crash.test.ts',
-  'test/integration/readme-commands.test.ts',
-  'test/integration/check-nginx.test.ts',
+  'test/faults/disk.test.ts',
   'test/faults/dns-faults.test.ts',
+  'test/integration/daemon.test.ts',
+  'test/integration/check-nginx.test.ts',
+  'test/integration/cloud-dns-e2e.test.ts',
+  'test/integration/pg-store.test.ts',
+  'test/integration/renew-e2e.test.ts',
 ];
 
 class LongestFirst extends BaseSequencer {
