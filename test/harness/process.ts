@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { CLI } from './cli.js';
-import { waitFor } from './ports.js';
 
 export interface RunningCli {
   proc: ChildProcess;
@@ -17,6 +16,11 @@ export interface RunningCli {
 export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): RunningCli {
   const proc = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: Record<string, any>[] = [];
+  // Waiters are told of every new line and of the exit: a wait ends when its line arrives, not at the next poll.
+  const waiters = new Set<() => void>();
+  const wake = () => {
+    for (const w of [...waiters]) w();
+  };
   let buf = '';
   let err = '';
   proc.stdout!.on('data', (c: Buffer) => {
@@ -27,29 +31,48 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): RunningCl
       buf = buf.slice(i + 1);
       if (line.startsWith('{')) logs.push(JSON.parse(line));
     }
+    wake();
   });
   proc.stderr!.on('data', (c: Buffer) => (err += c.toString()));
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  // 'close' comes after the last stdout data, so a line written just before exiting is still seen.
+  let closed = false;
+  proc.once('close', () => {
+    closed = true;
+    wake();
+  });
   return {
     proc,
     logs,
     stderr: () => err,
     exited,
     signal: (sig) => proc.kill(sig),
-    async waitLog(pred, what, opts = {}) {
-      let found = -1;
-      await waitFor(
-        async () => {
-          if (proc.exitCode !== null) throw new Error('exited');
-          found = logs.findIndex((l, i) => i >= (opts.from ?? 0) && pred(l));
-          return found >= 0;
-        },
-        what,
-        opts.timeoutMs ?? 30_000,
-      ).catch((e: Error) => {
-        throw new Error(`${e.message}; stderr: ${err.slice(-500)}; last logs: ${JSON.stringify(logs.slice(-5))}`);
+    waitLog(pred, what, opts = {}) {
+      const timeoutMs = opts.timeoutMs ?? 30_000;
+      let next = opts.from ?? 0;
+      return new Promise<number>((resolve, reject) => {
+        const done = (fn: () => void) => {
+          waiters.delete(check);
+          clearTimeout(timer);
+          fn();
+        };
+        // A predicate that throws on a line does not match it (as when this polled).
+        const matches = (l: Record<string, any>) => {
+          try {
+            return pred(l);
+          } catch {
+            return false;
+          }
+        };
+        const fail = (why: string) => done(() => reject(new Error(`${why} waiting for ${what}; stderr: ${err.slice(-500)}; last logs: ${JSON.stringify(logs.slice(-5))}`)));
+        function check() {
+          for (; next < logs.length; next++) if (matches(logs[next]!)) return done(() => resolve(next));
+          if (closed) fail('exited');
+        }
+        const timer = setTimeout(() => fail('timed out'), timeoutMs);
+        waiters.add(check);
+        check();
       });
-      return found;
     },
   };
 }

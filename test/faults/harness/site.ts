@@ -24,6 +24,14 @@ export interface Site {
   env: NodeJS.ProcessEnv;
   /** Rewrites the config with changes merged over the base (shallow per top-level key). */
   reconfigure(changes: Record<string, unknown>): Promise<void>;
+  /**
+   * Gives the certificate new names (`domain` changes; the stored and deployed certificate stay), so
+   * the next order asks for names the account holds no valid authorization for. Pebble reuses a
+   * valid authorization 1 time in 100 even with PEBBLE_AUTHZREUSE=0 (it creates a new one only when
+   * rand.Intn(100) > 0), and a reused one skips the challenge: a test that needs the challenge
+   * answered (a fault on it, the hook called) calls this first.
+   */
+  freshNames(): Promise<void>;
   renew(args?: string[], env?: NodeJS.ProcessEnv): Promise<CliRun>;
 }
 
@@ -43,20 +51,21 @@ export async function makeSite(pebble: PebbleInfo, opts: SiteOptions = {}): Prom
   const target = opts.targetDir ?? join(dir, 'ssl');
   const certFile = join(target, 'site.crt');
   const keyFile = join(target, 'site.key');
+  const certificates = (domain: string) => [
+    { name: 'site', domains: opts.wildcard ? [domain, `*.${domain}`] : [domain], files: { cert: certFile, key: keyFile } },
+  ];
   const base: Record<string, unknown> = {
     dataDir,
     acme: { directory: opts.directoryUrl ?? pebble.directoryUrl, caBundle: pebble.caBundle, email: 'ops@example.com' },
     dns: { hook: { type: 'exec', command: [process.execPath, FAULT_HOOK], timeout: '15s' } },
     propagation: { resolvers: [pebble.dnsServer], timeout: '5s', interval: '250ms' },
-    certificates: [
-      { name: 'site', domains: opts.wildcard ? [domain, `*.${domain}`] : [domain], files: { cert: certFile, key: keyFile } },
-    ],
+    certificates: certificates(domain),
     ...opts.extra,
   };
   let current = base;
   const configFile = await writeConfig(dir, base);
   const env = { CHALLTESTSRV_URL: pebble.challtestsrvUrl, FAULT_LOG: join(dir, 'hook.log') };
-  return {
+  const site: Site = {
     dir,
     domain,
     dataDir,
@@ -68,9 +77,14 @@ export async function makeSite(pebble: PebbleInfo, opts: SiteOptions = {}): Prom
       current = { ...current, ...changes };
       await writeConfig(dir, current);
     },
+    freshNames: async () => {
+      site.domain = uniqueDomain('fault');
+      await site.reconfigure({ certificates: certificates(site.domain) });
+    },
     renew: (args = ['--force'], extraEnv = {}) =>
       runCertkeeper(['renew', '--now', '--config', configFile, ...args], { env: { ...env, ...extraEnv }, timeoutMs: 90_000 }),
   };
+  return site;
 }
 
 /** Everything a failure must leave alone: the store's current version and the deployed files. */
