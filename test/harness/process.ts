@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { CLI } from './cli.js';
 
 export interface RunningCli {
@@ -10,6 +11,25 @@ export interface RunningCli {
   /** Waits for a log line matching `pred` at index >= `from`; returns its index. */
   waitLog(pred: (l: Record<string, any>) => boolean, what: string, opts?: { from?: number; timeoutMs?: number }): Promise<number>;
   signal(sig: NodeJS.Signals): void;
+  /** SIGKILL to the process and every process below it (a pass's child, its hooks): a host that dies. */
+  crash(): void;
+}
+
+/** Every process descending from `pid`, deepest first, read from /proc. */
+function descendants(pid: number): number[] {
+  const parent = new Map<number, number>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      // Field 4 of stat is the parent pid; the command name (field 2) may hold spaces, so split after it.
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      parent.set(Number(d), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const below = (p: number): number[] => [...parent].filter(([, pp]) => pp === p).flatMap(([c]) => [...below(c), c]);
+  return below(pid);
 }
 
 /** Starts the built CLI as a long-running process whose log lines can be awaited as they come. */
@@ -47,6 +67,18 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): RunningCl
     stderr: () => err,
     exited,
     signal: (sig) => proc.kill(sig),
+    crash() {
+      if (proc.exitCode !== null || proc.pid === undefined) return;
+      // The children first: once the parent is gone they are no longer found below it.
+      for (const c of descendants(proc.pid)) {
+        try {
+          process.kill(c, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      proc.kill('SIGKILL');
+    },
     waitLog(pred, what, opts = {}) {
       const timeoutMs = opts.timeoutMs ?? 30_000;
       let next = opts.from ?? 0;
@@ -87,7 +119,7 @@ export function cliProcesses(): { start(args: string[], env?: NodeJS.ProcessEnv)
       return p;
     },
     killAll() {
-      for (const p of running.splice(0)) if (p.proc.exitCode === null) p.proc.kill('SIGKILL');
+      for (const p of running.splice(0)) p.crash();
     },
   };
 }

@@ -114,10 +114,13 @@ describe('certkeeper run: a pass that overruns renew.passTimeout (issue 14.5)', 
     expect(d.logs[finished]!.failed).toBe(1);
     expect(await txt(domain)).toEqual([]);
     expect(await readFile(hookLog, 'utf8')).toContain(`cleanup _acme-challenge.${domain}`);
-    expect(existsSync(join(dir, 'data/certkeeper.lock'))).toBe(false);
+    // Released just after the pass logs its end (in the pass's own process).
+    await waitFor(async () => !existsSync(join(dir, 'data/certkeeper.lock')), 'the dataDir lock to be released');
     const state = JSON.parse(await readFile(join(dir, 'data/state.json'), 'utf8')).certs.site;
     expect(state.failures).toBe(1);
     expect(state.lastError).toMatch(/ran longer than renew\.passTimeout \(6s\)/);
+    // The pass logs its end from its own process; the daemon records it when the child reports back.
+    await waitFor(async () => (await health()).text.includes('; aborted, ended at '), '/healthz to record the aborted pass');
     const h = await health();
     expect(h.status).toBe(503);
     expect(h.text).toMatch(/^not ok: the pass started at \S+ overran renew\.passTimeout \(6s\); unfinished: site \(ordering\); aborted, ended at \S+; healthy again after a pass that ends in time\n$/);

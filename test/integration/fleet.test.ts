@@ -92,7 +92,8 @@ describe('three hosts sharing a PostgreSQL store', { timeout: 300_000 }, () => {
     await waitFor(async () => (await txt(kill.domain)).length === 1, 'web-1 to write the TXT record and hang', 90_000);
     const pending = await pendingRows(kill.name);
     expect(pending).toEqual([{ node: 'web-1', fqdn: `_acme-challenge.${kill.domain}` }]);
-    hung.proc.kill('SIGKILL');
+    // The host dies: its daemon and the pass it runs in a child.
+    hung.crash();
     await hung.exited;
 
     for (const h of [web2, web3]) await h.configure(certs([...BASE, 'kill']));
