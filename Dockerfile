@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # certkeeper as a sidecar next to Nginx. Build: docker build -t certkeeper .
-# Stage 1 compiles TypeScript with the dev dependencies; stage 2 installs production dependencies
+# Stage 1 compiles and bundles TypeScript with the dev dependencies; stage 2 installs production dependencies
 # only; the final image has those two plus tini, runs as the unprivileged `node` user (uid 1000).
 
 FROM node:20-bookworm-slim AS build
@@ -10,7 +10,9 @@ RUN npm ci --no-audit --no-fund
 COPY src ./src
 COPY providers ./providers
 COPY test ./test
-RUN npx tsc -p tsconfig.json
+COPY build ./build
+# tsc, then the CLI bundled over its own paths (build/bundle.mjs): one file per command, shared chunks.
+RUN npm run build
 
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app

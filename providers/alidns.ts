@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ALIYUN_RULES } from '../src/cloud/rules.js';
 import { duration } from '../src/config/fields.js';
 import { aliyunKeyOptions, aliyunKeySource, ALIYUN_CREDENTIALS, checkAliyunKey, popCredentials } from '../src/credentials/aliyun.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { duration } from '../src/config/fields.js';
 import { DnsProviderError } from '../src/errors.js';
 import type { DnsProvider, ProviderDescriptor } from '../src/dns/provider.js';

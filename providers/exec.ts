@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { commandEnv, describeExit, runCommand } from '../src/command.js';
 import { command, duration, passEnv } from '../src/config/fields.js';
 import { propagationTimeout } from './lib/options.js';

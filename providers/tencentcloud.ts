@@ -1,6 +1,6 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { z } from 'zod';
+import * as z from 'zod';
 import { TENCENT_RULES } from '../src/cloud/rules.js';
 import { duration } from '../src/config/fields.js';
 import { checkTencentKey, TENCENT_CREDENTIALS, tencentCredential, tencentKeyOptions, tencentKeySource } from '../src/credentials/tencent.js';

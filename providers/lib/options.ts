@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { duration, optionalDuration } from '../../src/config/fields.js';
 
 /** The `propagationTimeout` option every provider that writes to a real DNS offers. */

@@ -1,6 +1,5 @@
-import * as acme from './lib.js';
 import { AcmeError } from '../errors.js';
-import { parseRetryAfter } from './session.js';
+import { getFromCa, parseRetryAfter } from './ca-get.js';
 
 /** What the CA's renewal information (RFC 9773) said about the current certificate, as persisted. */
 export interface AriWindow {
@@ -78,18 +77,11 @@ export function toAriWindow(certId: string, info: RenewalInfo, selected: Date): 
   };
 }
 
-/** GETs renewalInfo/{certID} (unauthenticated, RFC 9773 §4.2) through acme-client's configured HTTP agent. */
+/** GETs renewalInfo/{certID} (unauthenticated, RFC 9773 §4.2) through the CA's agents (ca-get.ts). */
 export async function fetchRenewalInfo(baseUrl: string, certId: string, now: Date, signal?: AbortSignal): Promise<RenewalInfo> {
-  const axios = acme.axios as unknown as {
-    get(url: string, cfg: Record<string, unknown>): Promise<{ status: number; data: unknown; headers: Record<string, string | undefined> }>;
-  };
-  const url = `${baseUrl.replace(/\/$/, '')}/${certId}`;
-  let resp;
-  try {
-    resp = await axios.get(url, { validateStatus: () => true, signal, timeout: 30_000 });
-  } catch (err) {
-    throw new AcmeError(`fetching renewal information: ${(err as Error).message}`, { cause: err });
-  }
-  if (resp.status !== 200) throw new AcmeError(`fetching renewal information: HTTP ${resp.status}`);
-  return parseRenewalInfo(resp.data, resp.headers['retry-after'], now);
+  const base = baseUrl.replace(/\/$/, '');
+  const resp = await getFromCa(`${base}/${certId}`, 'fetching renewal information', { ca: base, signal });
+  if (resp.status !== 200) throw new AcmeError(`fetching renewal information: HTTP ${resp.status}`, { status: resp.status });
+  const retryAfter = resp.headers['retry-after'];
+  return parseRenewalInfo(resp.body, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, now);
 }

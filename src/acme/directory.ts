@@ -80,14 +80,13 @@ function readEntry(file: string, url: string): Entry | undefined {
 
 async function fetchDirectory(url: string, http: HttpSettings): Promise<Directory> {
   // Loaded here, not at module load: a pass with nothing due and the directory kept stays light.
-  const [acme, { configureHttp }] = await Promise.all([import('./lib.js'), import('./http.js')]);
+  const [{ configureHttp }, { getFromCa, parseRetryAfter }] = await Promise.all([import('./http.js'), import('./ca-get.js')]);
   configureHttp([{ ...http, directory: url }]);
-  const axios = acme.axios as unknown as { get(u: string, c: Record<string, unknown>): Promise<{ status: number; data: unknown }> };
-  const resp = await axios.get(url, { validateStatus: () => true, timeout: 30_000 }).catch((err: Error) => {
-    throw new AcmeError(`fetching the ACME directory ${url}: ${err.message}`, { cause: err, unreachable: true });
-  });
-  if (resp.status !== 200 || typeof resp.data !== 'object' || resp.data === null) {
-    throw new AcmeError(`fetching the ACME directory ${url}: HTTP ${resp.status}`, { status: resp.status });
+  const resp = await getFromCa(url, 'fetching the ACME directory', { ca: url });
+  const what = `fetching the ACME directory ${url}`;
+  if (resp.status !== 200 || typeof resp.body !== 'object' || resp.body === null) {
+    const retryAfter = parseRetryAfter(resp.headers['retry-after'] as string | undefined);
+    throw new AcmeError(`${what}: ${resp.status === 200 ? 'the answer is not a JSON object' : `HTTP ${resp.status}`}`, { status: resp.status, retryAfter });
   }
-  return resp.data as Directory;
+  return resp.body as Directory;
 }

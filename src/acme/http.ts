@@ -17,7 +17,7 @@ export interface HttpSettings {
 const bundles = new Set<string>();
 const routes = new Map<string, string | undefined>();
 let defaultProxy: string | undefined;
-let applied: string | undefined;
+let applied: Agents | undefined;
 /** acme-client's axios, once the ACME stack is loaded (lib.ts attaches it). */
 let axios: { defaults: Record<string, any> } | undefined;
 
@@ -47,25 +47,39 @@ export function attachAxios(instance: { defaults: Record<string, any> }): void {
   apply();
 }
 
-function apply(): void {
-  if (!axios) return;
-  const key = JSON.stringify([[...bundles].sort(), [...routes].sort(), defaultProxy ?? null]);
-  if (key === applied) return;
-  applied = key;
+/** The agents every request to a CA goes through (built again only when the settings change). */
+interface Agents {
+  https: HttpsAgent | RoutingAgent;
+  http: HttpAgent | RoutingAgent;
+  proxied: boolean;
+}
+let agents: { key: string; value: Agents } | undefined;
 
+/** The agents for the settings collected so far: acme-client's axios and the plain GETs (ca-get.ts) share them. */
+export function caAgents(): Agents {
+  const key = JSON.stringify([[...bundles].sort(), [...routes].sort(), defaultProxy ?? null]);
+  if (agents?.key === key) return agents.value;
   // One TLS context for every connection: given a `ca` list, Node builds a new context per connection
   // (parsing ~150 roots, tens of ms of CPU each) and keys the agent's pool by the whole list.
   const ctx = bundles.size ? trustContext([...bundles]) : undefined;
   const direct = new HttpsAgent({ keepAlive: true, maxSockets: 16, ...(ctx ? { secureContext: ctx } : {}) });
   const proxied = defaultProxy !== undefined || [...routes.values()].some((p) => p !== undefined);
-  if (proxied) {
-    const agent = new RoutingAgent(ctx, direct, (origin) => (routes.has(origin) ? routes.get(origin) : defaultProxy));
-    axios.defaults.httpsAgent = agent;
-    axios.defaults.httpAgent = agent;
+  const routing = proxied ? new RoutingAgent(ctx, direct, (origin) => (routes.has(origin) ? routes.get(origin) : defaultProxy)) : undefined;
+  const value: Agents = { https: routing ?? direct, http: routing ?? new HttpAgent({ keepAlive: true }), proxied };
+  agents = { key, value };
+  return value;
+}
+
+function apply(): void {
+  if (!axios) return;
+  const a = caAgents();
+  if (a === applied) return;
+  applied = a;
+  axios.defaults.httpsAgent = a.https;
+  if (a.proxied) {
+    axios.defaults.httpAgent = a.http;
     // The configured proxy, not one from the environment (axios reads HTTPS_PROXY by itself).
     axios.defaults.proxy = false;
-  } else {
-    axios.defaults.httpsAgent = direct;
   }
   axios.defaults.acmeSettings.retryMaxAttempts = 0;
   axios.defaults.timeout = 30_000;

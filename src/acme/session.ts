@@ -1,6 +1,7 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import * as acme from './lib.js';
 import { AcmeError } from '../errors.js';
+import { parseRetryAfter } from './ca-get.js';
 import { NoRetryError, SCHEDULES, withRetry } from '../retry.js';
 import { NoncePool } from './nonce-pool.js';
 
@@ -63,12 +64,7 @@ export function problemError(resp: AcmeResponse, what: string, now = Date.now())
   });
 }
 
-export function parseRetryAfter(header: string | undefined, now = Date.now()): Date | undefined {
-  if (!header) return undefined;
-  if (/^\d+$/.test(header.trim())) return new Date(now + Number(header.trim()) * 1000);
-  const t = Date.parse(header);
-  return Number.isNaN(t) ? undefined : new Date(t);
-}
+export { parseRetryAfter };
 
 /**
  * Settings on acme-client's HTTP client (one per account key):

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ComponentDescriptor } from './descriptor.js';
 import { TARGET_DESCRIPTORS } from '../targets/registry.js';
 import { configSchema } from './schema.js';

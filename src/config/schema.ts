@@ -1,5 +1,5 @@
 import cron from 'node-cron';
-import { z } from 'zod';
+import * as z from 'zod';
 import { addSaid, command, duration, passEnv, servedCheck } from './fields.js';
 import { said } from '../i18n/errors.js';
 import { checkDomainName, publicDnsProblem } from './names.js';

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CredentialField } from '../config/descriptor.js';
 import { CredentialsError } from '../errors.js';
 import { RefreshingKey, staticKey, type KeySource } from './key.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CredentialField } from '../config/descriptor.js';
 import type { KeyContext } from './aliyun.js';
 import { RefreshingKey, staticKey, type KeySource } from './key.js';

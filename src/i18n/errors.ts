@@ -1,4 +1,7 @@
-import { z } from 'zod';
+import type * as z from 'zod';
+// One locale module each, not zod's `locales` (48 of them) that its namespace carries.
+import en from 'zod/v4/locales/en.js';
+import zhCN from 'zod/v4/locales/zh-CN.js';
 import { rulesEn, rulesZhCN, type RuleMessages } from './config-rules.js';
 
 /** A YAML syntax error's advice (config/yaml-error.ts picks it). */
@@ -78,7 +81,7 @@ export const errorsEn: ErrorMessages = {
   required: 'is required',
   wrongType: (expected) => `must be ${/^[aeiou]/.test(expected) ? 'an' : 'a'} ${expected}`,
   oneOf: (values) => `must be one of: ${values.join(', ')}`,
-  zod: (issue) => zodText(z.locales.en(), issue),
+  zod: (issue) => zodText(en(), issue),
   notDuration: (v) => `"${v}" is not a duration; write e.g. 30s, 5m, 2h or 1d`,
   unknownProvider: (type, available) => `unknown provider "${type}"; available: ${available.join(', ')}`,
   envUnset: (name) => `environment variable ${name} is not set; set it, or write \${${name}:-default}`,
@@ -128,7 +131,7 @@ export const errorsZhCN: ErrorMessages = {
   required: '必须填写',
   wrongType: (expected) => `类型应为 ${expected}`,
   oneOf: (values) => `只能是以下之一：${values.join(', ')}`,
-  zod: (issue) => zodText(z.locales.zhCN(), issue),
+  zod: (issue) => zodText(zhCN(), issue),
   notDuration: (v) => `"${v}" 不是时长；请写成 30s、5m、2h 或 1d 这样的形式`,
   unknownProvider: (type, available) => `未知的 DNS 服务商 "${type}"；可选：${available.join(', ')}`,
   envUnset: (name) => `环境变量 ${name} 未设置；请设置它，或写成 \${${name}:-默认值}`,

@@ -3,10 +3,13 @@ import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import type { InitAnswers } from './answers.js';
 
-/** The schema file shipped with the package (config/ sits next to src/ and dist/). */
+/**
+ * The schema file shipped with the package (config/ sits next to src/ and dist/): looked for upwards,
+ * as this code runs from src/init, dist/src/init or a bundled command in dist/src/cli/commands.
+ */
 export function bundledSchemaPath(): string | undefined {
-  for (const rel of ['../../config/certkeeper.schema.json', '../../../config/certkeeper.schema.json']) {
-    const p = fileURLToPath(new URL(rel, import.meta.url));
+  for (let up = 2; up <= 4; up++) {
+    const p = fileURLToPath(new URL(`${'../'.repeat(up)}config/certkeeper.schema.json`, import.meta.url));
     if (existsSync(p)) return p;
   }
   return undefined;

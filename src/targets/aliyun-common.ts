@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { aliyunApi, codeOf, type CloudApi } from '../cloud/api.js';
 import { aliyunKeySource } from '../credentials/aliyun.js';
 import type { CertificateSet, CommonTargetOptions, TargetContext, TargetMemory } from './descriptor.js';

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ComponentDescriptor } from '../config/descriptor.js';
 import { duration, servedCheck } from '../config/fields.js';
 

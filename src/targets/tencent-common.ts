@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { codeOf, tencentApi, type CloudApi } from '../cloud/api.js';
 import type { ComponentDescriptor } from '../config/descriptor.js';
 import { tencentKeySource } from '../credentials/tencent.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { codeOf } from '../cloud/api.js';
 import { checkTencentKey, TENCENT_CREDENTIALS, tencentKeyOptions } from '../credentials/tencent.js';
 import { commonTargetOptions, type TargetDescriptor } from './descriptor.js';

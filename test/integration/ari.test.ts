@@ -85,4 +85,14 @@ describe('ACME Renewal Information and profiles (stand-in CA in front of Pebble)
     // A configuration mismatch is not a failed attempt: no backoff to sit out once it is fixed.
     expect((await state()).failures).toBe(0);
   });
+
+  it('an unreachable CA when renewal information is due: one clear warning, the lifetime rule, no crash', async () => {
+    await proxy.stop();
+    // Past the Retry-After of the last window, with the directory kept from the last pass.
+    const r = await runCertkeeper(['renew', '--now', '--config', file], { env: { ...hookEnv(pebble), CERTKEEPER_TEST_NOW_OFFSET: '7400' } });
+    expect(r.code, r.stderr).toBe(0);
+    const warn = logLines(r.stdout).find((l) => l.msg?.startsWith('cannot fetch renewal information'));
+    expect(warn?.err).toMatch(/^fetching renewal information: cannot reach the CA at https:\/\/localhost:\d+\/renewal-info \(ECONNREFUSED\)/);
+    expect(r.stdout + r.stderr).not.toMatch(/Cannot read properties|TypeError|\n\s+at /);
+  });
 });

@@ -64,6 +64,16 @@ describe('the ACME directory kept in dataDir', () => {
       status = 200;
     }
   });
+
+  it('an unreachable CA is one line naming it', async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const gone = `http://127.0.0.1:${(closed.address() as { port: number }).port}`;
+    await new Promise<void>((r) => closed.close(() => r()));
+    await expect(directoryLoader(`${gone}/dir`)()).rejects.toThrow(
+      new RegExp(`^fetching the ACME directory: cannot reach the CA at ${gone}/dir \\(ECONNREFUSED\\); check the network`),
+    );
+  });
 });
 
 describe('renewal information with a window already kept', () => {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const EVENTS = ['failure', 'success', 'expiring'] as const;
 export type NotifyOn = (typeof EVENTS)[number];
