@@ -7,7 +7,7 @@ import type { CertificateResult, PassOptions } from './pass.js';
 import type { PassRunner } from './pass-process.js';
 import { defaultSchedule } from './schedule.js';
 import { scheduleCron, type CronTimer } from './cron-timer.js';
-import { hasTargets } from '../targets/config.js';
+import { hasTargets } from '../targets/has-targets.js';
 
 export interface DaemonOptions {
   /** Reads and validates the configuration (again on SIGHUP); throws ConfigError when invalid. */
