@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { Logger, LevelWithSilent } from 'pino';
-import { findConfigFile, loadConfig, type Config } from '../config/load.js';
+import { findConfigFile } from '../config/find.js';
+import type { Config } from '../config/load.js';
 import { createLogger } from '../log.js';
 import { detectLang, messages, type Lang, type Messages } from '../i18n/index.js';
 
@@ -26,6 +27,8 @@ export function globalOptions(cmd: Command): GlobalOptions {
 }
 
 export async function configFor(cmd: Command, ctx: CliContext): Promise<Config> {
+  // Loaded here, not at the top: `certkeeper run` imports this module and must not load the parser.
+  const { loadConfig } = await import('../config/load.js');
   return loadConfig(findConfigFile(globalOptions(cmd).config, ctx.env, ctx.cwd), ctx.env);
 }
 

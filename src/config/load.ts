@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
@@ -46,16 +46,8 @@ export interface Config extends Omit<RawConfig, 'dns' | 'certificates' | 'store'
   node: string;
 }
 
-/** `--config`, else `$CERTKEEPER_CONFIG`, else `./certkeeper.yaml`, else `/etc/certkeeper/certkeeper.yaml`. */
-export function findConfigFile(explicit: string | undefined, env: NodeJS.ProcessEnv, cwd = process.cwd()): string {
-  if (explicit) return resolve(cwd, explicit);
-  if (env.CERTKEEPER_CONFIG) return resolve(cwd, env.CERTKEEPER_CONFIG);
-  const local = resolve(cwd, 'certkeeper.yaml');
-  if (existsSync(local)) return local;
-  const system = '/etc/certkeeper/certkeeper.yaml';
-  if (existsSync(system)) return system;
-  throw new ConfigError(said('noConfigFile'));
-}
+// Where the file is, for the commands and the daemon (which never loads this module).
+export { findConfigFile } from './find.js';
 
 export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
   let text: string;

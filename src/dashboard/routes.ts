@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
 import { normaliseLang, type Lang } from '../i18n/index.js';
-import { dashboardSettings } from '../ops/endpoint-config.js';
+import { dashboardSettings } from './settings.js';
 import { dnsSecrets, secretsOf } from '../ops/notify/scrub.js';
 import type { ActionStart, PassAction, PassOutcome } from '../scheduler/daemon.js';
 import { CSS, JS } from './assets.js';

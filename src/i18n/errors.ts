@@ -1,7 +1,5 @@
+import { createRequire } from 'node:module';
 import type * as z from 'zod';
-// One locale module each, not zod's `locales` (48 of them) that its namespace carries.
-import en from 'zod/v4/locales/en.js';
-import zhCN from 'zod/v4/locales/zh-CN.js';
 import { rulesEn, rulesZhCN, type RuleMessages } from './config-rules.js';
 
 /** A YAML syntax error's advice (config/yaml-error.ts picks it). */
@@ -81,7 +79,7 @@ export const errorsEn: ErrorMessages = {
   required: 'is required',
   wrongType: (expected) => `must be ${/^[aeiou]/.test(expected) ? 'an' : 'a'} ${expected}`,
   oneOf: (values) => `must be one of: ${values.join(', ')}`,
-  zod: (issue) => zodText(en(), issue),
+  zod: (issue) => zodText(zodLocale('en'), issue),
   notDuration: (v) => `"${v}" is not a duration; write e.g. 30s, 5m, 2h or 1d`,
   unknownProvider: (type, available) => `unknown provider "${type}"; available: ${available.join(', ')}`,
   envUnset: (name) => `environment variable ${name} is not set; set it, or write \${${name}:-default}`,
@@ -131,7 +129,7 @@ export const errorsZhCN: ErrorMessages = {
   required: '必须填写',
   wrongType: (expected) => `类型应为 ${expected}`,
   oneOf: (values) => `只能是以下之一：${values.join(', ')}`,
-  zod: (issue) => zodText(zhCN(), issue),
+  zod: (issue) => zodText(zodLocale('zh-CN'), issue),
   notDuration: (v) => `"${v}" 不是时长；请写成 30s、5m、2h 或 1d 这样的形式`,
   unknownProvider: (type, available) => `未知的 DNS 服务商 "${type}"；可选：${available.join(', ')}`,
   envUnset: (name) => `环境变量 ${name} 未设置；请设置它，或写成 \${${name}:-默认值}`,
@@ -181,6 +179,16 @@ function yamlHintZh(h: YamlHint): string {
   if (h.kind === 'tab') return '请用空格缩进；YAML 不允许用制表符缩进';
   if (h.kind === 'quote') return `以 "$" 或 "{" 开头的值要加引号，如 ${h.example}`;
   return '请检查这一行和上一行的缩进与引号；以 "$"、"{"、"["、"@"、"*" 或 "&" 开头的值要加引号';
+}
+
+/**
+ * zod's wording in one language, loaded when a zod issue is said: `certkeeper run` imports this catalog
+ * but parses its configuration in another process, and would otherwise keep zod only to word a failed
+ * reload. One locale module each, not zod's namespace with all 48.
+ */
+function zodLocale(lang: 'en' | 'zh-CN'): { localeError: z.core.$ZodErrorMap } {
+  const load = createRequire(import.meta.url) as (id: string) => { default: () => { localeError: z.core.$ZodErrorMap } };
+  return load(lang === 'en' ? 'zod/v4/locales/en.js' : 'zod/v4/locales/zh-CN.js').default();
 }
 
 function zodText(locale: { localeError: z.core.$ZodErrorMap }, issue: z.core.$ZodRawIssue): string {

@@ -5,7 +5,7 @@ import { emit, type CertkeeperEvent, type Observer } from './events.js';
 import { Metrics } from './metrics.js';
 import { Notifier } from './notify/notifier.js';
 import { dnsSecrets } from './notify/scrub.js';
-import { storeSecrets } from '../config/store-schema.js';
+import { storeSecrets } from '../config/store-secrets.js';
 import { HealthState, type Check } from './health.js';
 import { startOpsServer, type OpsServer } from './endpoint.js';
 import { PassHistory } from '../dashboard/history.js';

@@ -1,4 +1,3 @@
-import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
 import { LockedError, PassTimeoutError, oneLine } from '../errors.js';
@@ -7,7 +6,8 @@ import { configWarnings } from './warnings.js';
 import type { CertificateResult, PassOptions } from './pass.js';
 import type { PassRunner } from './pass-process.js';
 import { defaultSchedule } from './schedule.js';
-import { hasTargets } from '../targets/config.js';
+import { scheduleCron, type CronTimer } from './cron-timer.js';
+import { hasTargets } from '../targets/has-targets.js';
 
 export interface DaemonOptions {
   /** Reads and validates the configuration (again on SIGHUP); throws ConfigError when invalid. */
@@ -81,7 +81,7 @@ const TERMINAL_STEPS = new Set(['deployed', 'failed', 'skipped']);
  */
 export class Daemon {
   private config!: Config;
-  private task?: ScheduledTask;
+  private task?: CronTimer;
   private scheduleExpr?: string;
   private wakeTimer?: NodeJS.Timeout;
   private wakeAt?: Date;
@@ -153,7 +153,7 @@ export class Daemon {
     if (expr === this.scheduleExpr && this.task) return;
     this.task?.destroy();
     this.scheduleExpr = expr;
-    this.task = cron.schedule(expr, () => this.trigger('schedule'), { name: 'certkeeper-renew' });
+    this.task = scheduleCron(expr, () => this.trigger('schedule'), 'certkeeper-renew');
   }
 
   /** A pass as soon as none is running: the shared store is reachable again. */

@@ -22,10 +22,7 @@ export interface ResolvedCloudTarget {
   verify?: VerifySpec;
 }
 
-/** Whether a certificate has anywhere to deploy to: file targets or cloud targets. */
-export function hasTargets(cert: { targets: unknown[]; cloudTargets?: unknown[] }): boolean {
-  return cert.targets.length > 0 || (cert.cloudTargets?.length ?? 0) > 0;
-}
+export { hasTargets } from './has-targets.js';
 
 /**
  * Validates the cloud entries of one certificate's `targets:` (those with a `type:`) like DNS

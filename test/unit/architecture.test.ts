@@ -165,4 +165,13 @@ describe('the daemon stays a small supervisor', () => {
     expect(pass.filter((m) => !['src/acme/directory', 'src/acme/renewal-info'].includes(m))).toEqual([]);
     expect(loaded.has('src/scheduler/pass-process')).toBe(true);
   });
+
+  it('certkeeper run parses its configuration in a process of its own: the parser, its schemas (tldts, every target) never load into the daemon', () => {
+    const loaded = staticClosure('src/cli/commands/run');
+    expect([...loaded].filter((m) => ['src/config/load', 'src/config/schema', 'src/config/names', 'src/targets/config', 'src/targets/registry', 'src/dns/registry'].includes(m))).toEqual([]);
+    expect(loaded.has('src/scheduler/config-process')).toBe(true);
+    // Nor the packages behind them (zod is loaded on demand only to word a zod issue).
+    const packages = /^[ \t]*import\s+(?!type\b)[^;]*?from\s*['"](zod|yaml|tldts)['"]/m;
+    expect([...loaded].filter((m) => packages.test(readFileSync(join(REPO, `${m}.ts`), 'utf8')))).toEqual([]);
+  });
 });

@@ -8,7 +8,7 @@ import { renewPass, type CertificateResult } from '../../scheduler/pass.js';
 import { EXIT, configFor, globalOptions, loggerFor, messagesFor, type CliContext } from '../context.js';
 import { Notifier } from '../../ops/notify/notifier.js';
 import { dnsSecrets } from '../../ops/notify/scrub.js';
-import { storeSecrets } from '../../config/store-schema.js';
+import { storeSecrets } from '../../config/store-secrets.js';
 import { colorEnabled, palette } from '../render/color.js';
 import { plainProgress, ttyProgress } from '../render/progress.js';
 import { renderHeld, renderSummary } from '../render/summary.js';

@@ -1,12 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
-import { findConfigFile, loadConfig, parseConfig, type Config } from '../../config/load.js';
+import { findConfigFile } from '../../config/find.js';
+import type { Config } from '../../config/load.js';
 import { oneLine } from '../../errors.js';
 import { startOperations } from '../../ops/operations.js';
 import { storeSources } from '../../dashboard/sources.js';
 import { Daemon } from '../../scheduler/daemon.js';
 import type { FleetLink, FleetLinkOptions } from '../../scheduler/fleet-link.js';
+import { configInChild } from '../../scheduler/config-process.js';
 import { passInChild } from '../../scheduler/pass-process.js';
 import { EXIT, globalOptions, loggerFor, type CliContext } from '../context.js';
 
@@ -16,10 +18,10 @@ async function startLink(config: Config, opts: FleetLinkOptions): Promise<FleetL
   return (await import('../../scheduler/fleet-link.js')).FleetLink.start(config, opts);
 }
 
-/** How a pass's process is started: this CLI, the same configuration file, log level and language; never a secret on its command line. */
-function passArgs(cmd: Command, file: string): string[] {
+/** How a pass's (or the configuration's) process is started: this CLI, the same configuration file, log level and language; never a secret on its command line. */
+function childArgs(command: 'daemon-pass' | 'daemon-config', cmd: Command, file: string): string[] {
   const g = globalOptions(cmd);
-  return ['daemon-pass', '--config', file, ...(g.logLevel ? ['--log-level', g.logLevel] : []), ...(g.lang ? ['--lang', g.lang] : [])];
+  return [command, '--config', file, ...(g.logLevel ? ['--log-level', g.logLevel] : []), ...(g.lang ? ['--lang', g.lang] : [])];
 }
 
 export function register(program: Command, ctx: CliContext): void {
@@ -31,9 +33,12 @@ export function register(program: Command, ctx: CliContext): void {
       const logger = await loggerFor(cmd, ctx);
       // Each configuration's text, so a pass parses the one in force, not an edit awaiting SIGHUP.
       const texts = new WeakMap<Config, string>();
+      const entry = fileURLToPath(new URL('../main.js', import.meta.url));
+      // Parsed in a process of its own: the daemon never loads the parser and its schemas.
+      const parse = configInChild({ entry, args: childArgs('daemon-config', cmd, file), env: ctx.env });
       const load = async () => {
         const text = await readFile(file, 'utf8').catch(() => undefined);
-        const config = text === undefined ? await loadConfig(file, ctx.env) : await parseConfig(text, file, ctx.env);
+        const config = await parse(text);
         if (text !== undefined) texts.set(config, text);
         return config;
       };
@@ -74,7 +79,7 @@ export function register(program: Command, ctx: CliContext): void {
         observer: ops.observer,
         shared: () => link,
         // Each pass in a process of its own that exits when done: the daemon itself stays small.
-        pass: passInChild({ entry: fileURLToPath(new URL('../main.js', import.meta.url)), args: passArgs(cmd, file), env: ctx.env, configText: (c) => texts.get(c) }),
+        pass: passInChild({ entry, args: childArgs('daemon-pass', cmd, file), env: ctx.env, configText: (c) => texts.get(c) }),
         applyConfig: async (next) => {
           // The store first: a new one that cannot be used refuses the reload with everything as it was.
           link = link ? await link.reconfigure(next) : await startLink(next, linkOptions);
