@@ -10,7 +10,7 @@ import { loadDescriptor, providerTypes } from '../dns/registry.js';
 import { resolveTarget, type ResolvedTarget } from '../deploy/layouts.js';
 import { interpolateEnv } from './interpolate.js';
 import { yamlSyntaxIssue } from './yaml-error.js';
-import { resolveCloudTargets, type ResolvedCloudTarget } from '../targets/config.js';
+import type { ResolvedCloudTarget } from '../targets/config.js';
 import { configSchema, isCloudTarget, type CertificateConfig, type RawConfig } from './schema.js';
 import { nodeOf, resolveStore, type StoreConfig } from './store-schema.js';
 import { caChain, type CaSettings } from './ca-chain.js';
@@ -129,6 +129,8 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
     return list;
   });
   // Entries with a type: are cloud targets (load balancers, CDNs), checked against their descriptors.
+  // Their descriptors (and the vendor code they import) load only when some certificate has one.
+  const resolveCloudTargets = cfg.certificates.some((c) => c.targets.some(isCloudTarget)) ? (await import('../targets/config.js')).resolveCloudTargets : () => [];
   const clouds = cfg.certificates.map((c, i) =>
     resolveCloudTargets(
       c.targets.flatMap((entry, index) => (isCloudTarget(entry) ? [{ entry, index }] : [])),

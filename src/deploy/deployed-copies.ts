@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import type { ResolvedCertificate } from '../config/load.js';
 import { splitPem } from '../store/x509.js';
-import { probeTls } from '../tls/probe.js';
+import type { probeTls } from '../tls/probe.js';
 import type { FileRole, ResolvedTarget } from './layouts.js';
 import { parseAddress, verifyServername, type VerifySpec } from './verify.js';
 
@@ -35,7 +35,8 @@ export function servedChecks(target: ResolvedTarget): VerifySpec[] {
 export class DeployedCopies {
   private readonly parsed = new Map<string, { stamp: string; notAfter: Date }>();
 
-  constructor(private readonly probe: typeof probeTls = probeTls) {}
+  /** The TLS code loads on the first served-certificate probe (most setups configure none). */
+  constructor(private readonly probe: typeof probeTls = async (o) => (await import('../tls/probe.js')).probeTls(o)) {}
 
   async of(cert: ResolvedCertificate): Promise<DeployedCopy[]> {
     const files = cert.targets.flatMap((t) => t.files.filter((f) => LEAF_ROLES.includes(f.role)).slice(0, 1)).map((f) => this.file(f.path));

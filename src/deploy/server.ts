@@ -3,7 +3,10 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { commandEnv, describeExit, runCommand } from '../command.js';
 import type { Config } from '../config/load.js';
-import { dockerExec } from './docker.js';
+import type * as Docker from './docker.js';
+
+/** The Docker Engine client loads when a docker-mode step first runs: command and signal modes never need it. */
+const dockerExec: typeof Docker.dockerExec = async (...args) => (await import('./docker.js')).dockerExec(...args);
 
 export type ServerEntry = Config['deploy'][string];
 

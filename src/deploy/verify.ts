@@ -1,4 +1,4 @@
-import { probeTls } from '../tls/probe.js';
+import type { probeTls } from '../tls/probe.js';
 import type { NginxListen, NginxServerBlock } from './nginx-dump.js';
 
 export interface VerifySpec {
@@ -32,6 +32,8 @@ export async function waitForServed(
 ): Promise<{ ok: true; attempts: number } | { ok: false; detail: string }> {
   const { host, port } = parseAddress(spec.address);
   const deadline = now() + spec.timeout;
+  // The TLS code loads on the first check: a pass that deploys nothing never needs it.
+  const { probeTls } = await import('../tls/probe.js');
   let last = 'no answer';
   for (let attempt = 1, delay = 50; ; attempt++, delay = Math.min(delay * 2, 1000)) {
     try {

@@ -1,7 +1,7 @@
 import type { DeployItem, DeployOutcome } from '../deploy/deployer.js';
 import { DeployError, oneLine } from '../errors.js';
 import { emit } from '../ops/events.js';
-import { hasTargets } from '../targets/config.js';
+import { hasTargets } from '../targets/has-targets.js';
 import type { DeployRecord } from '../store/shared.js';
 import type { Decided } from './decide.js';
 import type { PassDeps, PassStore } from './ports.js';

@@ -2,7 +2,7 @@ import { checkIssued } from '../acme/issued.js';
 import type { DeployItem } from '../deploy/deployer.js';
 import { AbortedError, PassTimeoutError, oneLine, type CertkeeperError } from '../errors.js';
 import { readCertificateInfo } from '../store/x509.js';
-import { hasTargets } from '../targets/config.js';
+import { hasTargets } from '../targets/has-targets.js';
 import { afterFailure, humanActionNote, orderKey } from './backoff.js';
 import type { Decided } from './decide.js';
 import { mapLimit } from './limit.js';

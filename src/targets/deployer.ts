@@ -6,7 +6,7 @@ import { deployCertificates, deployedMatches, type DeployItem, type DeployOutcom
 import { DeployError, oneLine } from '../errors.js';
 import type { Deployer } from '../scheduler/ports.js';
 import { TargetRecordFile, type TargetRecords } from '../store/targets.js';
-import { CloudTargets } from './deploy.js';
+import type { CloudTargetResult, CloudTargets } from './deploy.js';
 
 /** One target's result in a deploy, file layouts and cloud targets alike. */
 export interface TargetOutcome {
@@ -37,7 +37,12 @@ export async function openDeployer(
   opts: { env?: NodeJS.ProcessEnv; now?: () => Date; signal?: AbortSignal; records?: TargetRecords } = {},
 ): Promise<Omit<Deployer, 'deploy'> & { deploy(items: DeployItem[]): Promise<CertificateOutcome[]> }> {
   const records = opts.records ?? (await TargetRecordFile.open(config.dataDir, { logger }));
-  const cloud = new CloudTargets({ records, logger, env: opts.env ?? process.env, now: opts.now, signal: opts.signal });
+  // The cloud-target code (descriptors, vendor API client, TLS check) loads for the first certificate
+  // that has a cloud target: a pass over file targets only, or with nothing due, never reads it.
+  let cloudTargets: Promise<CloudTargets> | undefined;
+  const cloud = () =>
+    (cloudTargets ??= import('./deploy.js').then((m) => new m.CloudTargets({ records, logger, env: opts.env ?? process.env, now: opts.now, signal: opts.signal })));
+  const hasCloud = (cert: { cloudTargets?: unknown[] }) => Boolean(cert.cloudTargets?.length);
   const now = () => (opts.now?.() ?? new Date()).toISOString();
   const stamps = new DeployedStamps(join(config.dataDir, 'deployed.json'));
   // Certificates whose files `matches` found in place this pass: when only a cloud target is out of
@@ -48,14 +53,14 @@ export async function openDeployer(
     async matches(cert, stored) {
       const files = await deployedMatches(cert, stored, stamps);
       if (files) filesInPlace.add(key({ cert, stored }));
-      return files && (await cloud.inPlace(cert, stored));
+      return files && (!hasCloud(cert) || (await (await cloud()).inPlace(cert, stored)));
     },
     async deploy(items) {
       const fileErrors = new Map<string, string | undefined>();
       const fileItems = items.filter((i) => i.cert.targets.length && !filesInPlace.has(key(i)));
       const [files, clouds] = await Promise.all([
         deployCertificates(fileItems, config.deploy, logger, { dataDir: config.dataDir, onTarget: (_cert, id, error) => fileErrors.set(id, error) }),
-        cloud.deploy(items),
+        items.some((i) => hasCloud(i.cert)) ? cloud().then((c) => c.deploy(items)) : ([] as CloudTargetResult[]),
       ]);
       const outcomes: CertificateOutcome[] = [];
       for (const item of items) {

@@ -175,3 +175,19 @@ describe('the daemon stays a small supervisor', () => {
     expect([...loaded].filter((m) => packages.test(readFileSync(join(REPO, `${m}.ts`), 'utf8')))).toEqual([]);
   });
 });
+
+describe('a pass with nothing to do loads only what it runs', () => {
+  // src/targets/deployer is the deployer of every pass (files and cloud side by side); the cloud half loads on use.
+  it('renew --now (the command, its pass and the config loader) loads no cloud target, vendor API client, TLS probe, Docker client or alert sender until one is used', () => {
+    const loaded = new Set([...staticClosure('src/cli/commands/renew'), ...staticClosure('src/config/load')]);
+    const onUse = [...loaded].filter(
+      (m) =>
+        (inside(m, 'src/targets') && !['src/targets/has-targets', 'src/targets/deployer'].includes(m)) ||
+        inside(m, 'src/cloud', 'src/tls', 'src/credentials/aliyun', 'src/credentials/tencent', 'src/credentials/metadata') ||
+        ['src/deploy/docker', 'src/ops/notify/notifier', 'src/ops/notify/channels', 'src/ops/notify/email', 'src/ops/notify/messages', 'src/ops/notify/sign'].includes(m),
+    );
+    expect(onUse).toEqual([]);
+    // The walk follows the pass itself, so an empty list means something.
+    expect(['src/scheduler/wiring', 'src/targets/deployer', 'src/deploy/deployer', 'src/deploy/verify', 'src/scheduler/expiry-check'].every((m) => loaded.has(m))).toBe(true);
+  });
+});

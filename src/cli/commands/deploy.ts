@@ -3,7 +3,7 @@ import { recoverDeploys, type DeployItem } from '../../deploy/deployer.js';
 import { UsageError, oneLine } from '../../errors.js';
 import { said } from '../../i18n/errors.js';
 import { acquireLock } from '../../store/lock.js';
-import { hasTargets } from '../../targets/config.js';
+import { hasTargets } from '../../targets/has-targets.js';
 import { openDeployer, type TargetOutcome } from '../../targets/deployer.js';
 import { openStore } from '../../store/open.js';
 import { EXIT, configFor, loggerFor, type CliContext } from '../context.js';

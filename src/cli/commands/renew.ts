@@ -6,7 +6,6 @@ import { said } from '../../i18n/errors.js';
 import { checkCertificatesInUse } from '../../scheduler/expiry-check.js';
 import { renewPass, type CertificateResult } from '../../scheduler/pass.js';
 import { EXIT, configFor, globalOptions, loggerFor, messagesFor, type CliContext } from '../context.js';
-import { Notifier } from '../../ops/notify/notifier.js';
 import { dnsSecrets } from '../../ops/notify/scrub.js';
 import { storeSecrets } from '../../config/store-secrets.js';
 import { colorEnabled, palette } from '../render/color.js';
@@ -39,7 +38,11 @@ export function register(program: Command, ctx: CliContext): void {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       // Alerts go out for this pass too (not for dry runs); the exit waits for them, bounded.
-      const notifier = opts.dryRun ? undefined : new Notifier(config.notify, config.dataDir, logger.child({ component: 'notify' }), { now: ctx.now, secrets: [...dnsSecrets(config.dns), ...storeSecrets(config.store)] });
+      // Without channels a notifier ignores every event, so the alert code (channels, messages) loads only with one.
+      const notifier =
+        opts.dryRun || config.notify.channels.length === 0
+          ? undefined
+          : new (await import('../../ops/notify/notifier.js')).Notifier(config.notify, config.dataDir, logger.child({ component: 'notify' }), { now: ctx.now, secrets: [...dnsSecrets(config.dns), ...storeSecrets(config.store)] });
       let results: CertificateResult[];
       try {
         results = await renewPass(config, logger, {
