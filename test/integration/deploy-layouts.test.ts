@@ -91,9 +91,11 @@ describe('deploy layouts into a real Nginx', () => {
     expect(await readFile(join(ssl, 'fullchain.pem'), 'utf8')).toBe(stored.fullchainPem);
     expect(await readFile(join(ssl, 'combined.pem'), 'utf8')).toBe(stored.fullchainPem + stored.keyPem);
     expect(await mode(join(ssl, 'combined.pem'))).toBe(0o600);
-    // The full chain is what goes out: leaf then the CA.
-    const served = (await servedCertificate(nginx.port, domain)) as DetailedPeerCertificate;
-    expect(served.issuerCertificate?.fingerprint256).toBe(new X509Certificate(certs[1]!).fingerprint256);
+    // The full chain is what goes out: leaf then the CA. Probed until the new leaf answers: an old
+    // worker still finishing after the reload may take a connection and serve the old certificate.
+    let served: DetailedPeerCertificate | undefined;
+    await waitFor(async () => (served = (await servedCertificate(nginx.port, domain)) as DetailedPeerCertificate).fingerprint256 === stored.info.fingerprint256, 'the new leaf');
+    expect(served!.issuerCertificate?.fingerprint256).toBe(new X509Certificate(certs[1]!).fingerprint256);
   });
 
   it('pfx, the way the image runs it (no openssl on PATH): ECDSA and RSA keys, modern and legacy; the real openssl reads each back', async () => {
