@@ -4,6 +4,7 @@ import type { CaSettings } from '../config/ca-chain.js';
 import type { AccountRecord as StoredAccount } from '../store/store.js';
 import type { AccountRepo } from '../store/store.js';
 import { configureHttp } from './http.js';
+import { settleRollover } from './key-rollover.js';
 import { isZeroSsl } from './known-cas.js';
 import { AcmeSession } from './session.js';
 
@@ -15,6 +16,7 @@ import { AcmeSession } from './session.js';
  */
 export async function openAccount(ca: CaSettings, store: AccountRepo, logger: Logger, directoryUrl = ca.directory): Promise<AcmeSession> {
   configureHttp([{ ...ca, directory: directoryUrl }]);
+  await settleRollover(store, directoryUrl, logger);
   let key = await store.readKey(directoryUrl);
   // Hosts sharing a store that start together keep one key (the first stored), so one account.
   if (!key) key = await store.saveKey(directoryUrl, (await acme.crypto.createPrivateEcdsaKey('P-256')).toString());

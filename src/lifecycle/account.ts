@@ -1,8 +1,12 @@
 import { createHash, createPublicKey } from 'node:crypto';
+import type { Logger } from 'pino';
+import { settleRollover } from '../acme/key-rollover.js';
 import * as acme from '../acme/lib.js';
 import type { Config } from '../config/load.js';
 import { AcmeError } from '../errors.js';
 import { caName } from '../acme/known-cas.js';
+import type { Store } from '../store/store.js';
+import { crashPoint } from '../testing/crash-points.js';
 import { existingAccount } from './ca-access.js';
 
 export interface AccountView {
@@ -24,10 +28,10 @@ function thumbprint(pem: string): string {
   return createHash('sha256').update(JSON.stringify(members)).digest('base64url');
 }
 
-/** The account at `directory` as the CA reports it, with what is kept locally. */
-export async function showAccount(config: Config, directory: string): Promise<AccountView> {
-  const { session, store } = await existingAccount(config, directory);
-  const [remote, record, key] = await Promise.all([session.account(), store.read(directory), store.readKey(directory)]);
+/** The account at `directory` as the CA reports it, with what the store keeps. */
+export async function showAccount(config: Config, store: Store, directory: string, logger?: Logger): Promise<AccountView> {
+  const session = await existingAccount(config, store, directory, { logger });
+  const [remote, record, key] = await Promise.all([session.account(), store.accounts.read(directory), store.accounts.readKey(directory)]);
   return {
     ca: caName(directory),
     directory,
@@ -39,41 +43,58 @@ export async function showAccount(config: Config, directory: string): Promise<Ac
   };
 }
 
-/** Replaces the account's contact addresses (RFC 8555 §7.3.2) and keeps the new e-mail locally. */
-export async function updateEmail(config: Config, directory: string, email: string): Promise<string[]> {
-  const { session, store } = await existingAccount(config, directory);
+/** Replaces the account's contact addresses (RFC 8555 §7.3.2) and keeps the new e-mail in the store. */
+export async function updateEmail(config: Config, store: Store, directory: string, email: string, logger?: Logger): Promise<string[]> {
+  const session = await existingAccount(config, store, directory, { logger });
   const remote = await session.account({ contact: [`mailto:${email}`] });
-  const record = await store.read(directory);
-  if (record) await store.save({ ...record, email });
+  const record = await store.accounts.read(directory);
+  if (record) await store.accounts.save({ ...record, email });
   return Array.isArray(remote.contact) ? remote.contact.map(String) : [];
 }
 
 /**
- * Account key rollover (RFC 8555 §7.3.5), crash-safe: the new key is written beside the old one,
- * the CA switches the account to it, then it replaces key.pem. If the CA refuses, the old key stays.
+ * Account key rollover (RFC 8555 §7.3.5), crash-safe: the new key is kept as pending before the CA is
+ * asked to switch, and replaces the account key once it has. Stopped in between (a crash, a lost
+ * answer), the next use of the account asks the CA which key it holds (settleRollover) and commits or
+ * drops the pending key; so the old account is never orphaned. Held against other hosts throughout.
  */
-export async function rolloverKey(config: Config, directory: string): Promise<{ before: string; after: string }> {
-  const { session, store } = await existingAccount(config, directory);
-  const before = thumbprint((await store.readKey(directory))!);
-  const fresh = (await acme.crypto.createPrivateEcdsaKey('P-256')).toString();
-  await store.stageKey(directory, fresh);
+export async function rolloverKey(config: Config, store: Store, directory: string, logger?: Logger): Promise<{ before: string; after: string }> {
+  const accounts = store.accounts;
+  const release = await accounts.hold(directory);
   try {
-    await session.rollover(fresh);
-  } catch (err) {
-    await store.discardKey(directory);
-    throw err;
+    const session = await existingAccount(config, store, directory, { logger, held: true });
+    const before = thumbprint((await accounts.readKey(directory))!);
+    const fresh = (await acme.crypto.createPrivateEcdsaKey('P-256')).toString();
+    await accounts.stageKey(directory, fresh);
+    crashPoint('after-stage-key');
+    try {
+      await session.rollover(fresh);
+    } catch (err) {
+      // Refused, or no answer (the CA may have switched all the same): the CA says which key it holds.
+      // If it cannot be asked now, the key stays pending and the next use of the account asks.
+      await settleRollover(accounts, directory, logger, { held: true }).catch(() => undefined);
+      if ((await accounts.readKey(directory)) !== fresh) throw err;
+    }
+    crashPoint('after-key-change');
+    await accounts.commitKey(directory);
+    return { before, after: thumbprint(fresh) };
+  } finally {
+    await release();
   }
-  await store.commitKey(directory);
-  return { before, after: thumbprint(fresh) };
 }
 
 /**
- * Deactivates the account (RFC 8555 §7.3.6): the CA refuses it from then on, for good. Its files are
- * moved aside, so the next order registers a new account.
+ * Deactivates the account (RFC 8555 §7.3.6): the CA refuses it from then on, for good. It is moved
+ * aside in the store (kept, never deleted), so the next order registers a new account.
  */
-export async function deactivateAccount(config: Config, directory: string, now: Date): Promise<{ keptAt: string }> {
-  const { session, store } = await existingAccount(config, directory);
-  const remote = await session.account({ status: 'deactivated' });
-  if (remote.status !== 'deactivated') throw new AcmeError(`deactivating the account: the CA answered status "${String(remote.status)}"`);
-  return { keptAt: await store.retire(directory, now) };
+export async function deactivateAccount(config: Config, store: Store, directory: string, now: Date, logger?: Logger): Promise<{ keptAt: string }> {
+  const release = await store.accounts.hold(directory);
+  try {
+    const session = await existingAccount(config, store, directory, { logger, held: true });
+    const remote = await session.account({ status: 'deactivated' });
+    if (remote.status !== 'deactivated') throw new AcmeError(`deactivating the account: the CA answered status "${String(remote.status)}"`);
+    return { keptAt: await store.accounts.retire(directory, now) };
+  } finally {
+    await release();
+  }
 }

@@ -1,11 +1,13 @@
+import type { Logger } from 'pino';
 import { configureHttp } from '../acme/http.js';
+import { settleRollover } from '../acme/key-rollover.js';
 import { AcmeSession } from '../acme/session.js';
 import { allCas, sameUrl, type CaSettings } from '../config/ca-chain.js';
 import type { Config } from '../config/load.js';
 import { DIRECTORIES } from '../config/schema.js';
 import { UsageError } from '../errors.js';
 import { said } from '../i18n/errors.js';
-import { AccountStore } from '../store/accounts.js';
+import type { Store } from '../store/store.js';
 
 /** Every CA the configuration names: the acme block, its fallbacks and every certificate's own. */
 export function configuredCas(config: Config): CaSettings[] {
@@ -30,13 +32,17 @@ export function directoryFromOption(config: Config, ca: string | undefined): str
   throw new UsageError(said('caFlag', ca, Object.keys(DIRECTORIES)));
 }
 
-/** The account already registered at `directory` (never registers one). */
-export async function existingAccount(config: Config, directory: string): Promise<{ session: AcmeSession; store: AccountStore }> {
-  const store = new AccountStore(config.dataDir);
-  const [key, record] = await Promise.all([store.readKey(directory), store.read(directory)]);
-  if (!key || !record?.url) {
-    throw new UsageError(said('noAccount', directory, config.dataDir));
-  }
+/**
+ * The account already registered at `directory` in the configured store (never registers one). A key
+ * rollover that stopped half way is settled first, so the session signs with the key the CA holds.
+ * `held`: the caller holds the account (AccountRepo.hold).
+ */
+export async function existingAccount(config: Config, store: Store, directory: string, opts: { logger?: Logger; held?: boolean } = {}): Promise<AcmeSession> {
   prepareHttp(config, caSettingsFor(config, directory));
-  return { session: new AcmeSession(directory, key, record.url), store };
+  await settleRollover(store.accounts, directory, opts.logger, { held: opts.held });
+  const [key, record] = await Promise.all([store.accounts.readKey(directory), store.accounts.read(directory)]);
+  if (!key || !record?.url) {
+    throw new UsageError(said('noAccount', directory, store.where));
+  }
+  return new AcmeSession(directory, key, record.url);
 }

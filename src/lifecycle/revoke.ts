@@ -2,7 +2,7 @@ import { AcmeSession } from '../acme/session.js';
 import type { Config } from '../config/load.js';
 import { UsageError } from '../errors.js';
 import { said } from '../i18n/errors.js';
-import type { CertificateStore } from '../store/certs.js';
+import type { Store } from '../store/store.js';
 import { splitPem } from '../store/x509.js';
 import { caSettingsFor, existingAccount, prepareHttp } from './ca-access.js';
 
@@ -16,12 +16,13 @@ export function parseReason(v: string): RevocationReason {
 }
 
 /**
- * Revokes the stored certificate at the CA that issued it (its meta.json names the directory), with
- * the account that ordered it, or for keyCompromise with the certificate's own key (which also works
- * when the account is gone), then marks it revoked in the store so the next pass replaces it.
+ * Revokes the stored certificate at the CA that issued it (its meta names the directory), with the
+ * account that ordered it, or for keyCompromise with the certificate's own key (which also works
+ * when the account is gone), then marks it revoked in the store so the next pass replaces it (with
+ * a shared store: the pass of whichever host gets to it first; every host then deploys the new one).
  */
-export async function revokeStored(config: Config, store: CertificateStore, name: string, reason: RevocationReason, now: Date): Promise<{ directory: string }> {
-  const stored = await store.read(name);
+export async function revokeStored(config: Config, store: Store, name: string, reason: RevocationReason, now: Date): Promise<{ directory: string }> {
+  const stored = await store.certs.read(name);
   if (stored.state !== 'ok') throw new UsageError(said('nothingToRevoke', name, stored.state === 'missing' ? undefined : stored.reason));
   const { meta, fullchainPem, keyPem } = stored.cert;
   if (meta.revoked) throw new UsageError(said('alreadyRevoked', name, meta.revoked.at, meta.revoked.reason));
@@ -31,12 +32,12 @@ export async function revokeStored(config: Config, store: CertificateStore, name
     prepareHttp(config, caSettingsFor(config, meta.directory));
     await new AcmeSession(meta.directory, keyPem).revoke(leaf, REVOCATION_REASONS[reason], true);
   } else {
-    const { session } = await existingAccount(config, meta.directory).catch((err: unknown) => {
-      if (err instanceof UsageError) throw new UsageError(said('revokeNoAccount', name, meta.directory, config.dataDir));
+    const session = await existingAccount(config, store, meta.directory).catch((err: unknown) => {
+      if (err instanceof UsageError) throw new UsageError(said('revokeNoAccount', name, meta.directory, store.where));
       throw err;
     });
     await session.revoke(leaf, REVOCATION_REASONS[reason]);
   }
-  await store.markRevoked(name, { at: now.toISOString(), reason });
+  await store.certs.markRevoked(name, { at: now.toISOString(), reason });
   return { directory: meta.directory };
 }

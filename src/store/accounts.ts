@@ -75,9 +75,13 @@ export class AccountStore {
   }
 
   /**
-   * Key rollover, crash-safe: the new key is written beside the old one first (`stage`), the CA
+   * Key rollover: the new key is written beside the old one first (`stage`, key.pem.new), the CA
    * switches, then `commit` renames it over key.pem. A failed switch drops it (`discard`).
    */
+  async pendingKey(directory: string): Promise<string | undefined> {
+    return readFile(join(this.dir(directory), 'key.pem.new'), 'utf8').catch(() => undefined);
+  }
+
   async stageKey(directory: string, pem: string): Promise<void> {
     await writeFileAtomic(join(this.dir(directory), 'key.pem.new'), pem, { mode: 0o600 });
   }

@@ -36,6 +36,30 @@ export class FileAccounts implements AccountRepo {
     return this.files.registered(directory);
   }
 
+  pendingKey(directory: string): Promise<string | undefined> {
+    return this.files.pendingKey(directory);
+  }
+
+  stageKey(directory: string, pem: string): Promise<void> {
+    return this.files.stageKey(directory, pem);
+  }
+
+  commitKey(directory: string): Promise<void> {
+    return this.files.commitKey(directory);
+  }
+
+  discardKey(directory: string): Promise<void> {
+    return this.files.discardKey(directory);
+  }
+
+  retire(directory: string, now: Date): Promise<string> {
+    return this.files.retire(directory, now);
+  }
+
+  async hold(): Promise<() => Promise<void>> {
+    return async () => undefined;
+  }
+
   /** The directories whose account.json names them; a key without one cannot be attributed to a CA. */
   async list(): Promise<string[]> {
     const dirs = await readdir(join(this.dataDir, 'accounts')).catch(() => [] as string[]);

@@ -41,7 +41,15 @@ export interface CertificateRepo {
   /** Names of every stored certificate, configured or not. */
   list(): Promise<string[]>;
   /** Every kept version, oldest first; the last is the current one. */
-  versions(name: string): Promise<StoredVersion[]>;  /**
+  versions(name: string): Promise<StoredVersion[]>;
+  /** Marks the current version revoked (`certkeeper revoke`): it is due at once, on every host that reads it. */
+  markRevoked(name: string, revoked: { at: string; reason: string }): Promise<void>;
+  /**
+   * Deletes every version (`certkeeper remove`): no host deploys it any more. A shared store also
+   * forgets what each host deployed of it, so the fleet view no longer lists it.
+   */
+  remove(name: string): Promise<void>;
+  /**
    * Writes what reads learnt for the next run: the file store's facts index (dataDir/index.json). The
    * PostgreSQL store has none (a read is one query for the current row) and leaves it out.
    */
@@ -52,6 +60,8 @@ export interface StateRepo {
   get(name: string): CertState;
   update(name: string, fn: (s: CertState) => CertState): Promise<CertState>;
   entries(): [string, CertState][];
+  /** Forgets one certificate's entry (certkeeper remove). */
+  delete(name: string): Promise<void>;
 }
 
 /** What is kept about the ACME account at one CA besides its key (accounts.ts); either store keeps it whole. */
@@ -74,4 +84,21 @@ export interface AccountRepo {
   registered(directory: string): Promise<string | null | undefined>;
   /** Directory URLs with a kept key. */
   list(): Promise<string[]>;
+  /**
+   * Key rollover (RFC 8555 §7.3.5), crash-safe: the new key is kept as pending (stageKey) before the
+   * CA is asked to switch, and becomes the account key (commitKey) once it has; a refused switch drops
+   * it (discardKey). A pending key found later means a rollover stopped in between: the CA says which
+   * key it holds (src/acme/key-rollover.ts).
+   */
+  pendingKey(directory: string): Promise<string | undefined>;
+  stageKey(directory: string, pem: string): Promise<void>;
+  commitKey(directory: string): Promise<void>;
+  discardKey(directory: string): Promise<void>;
+  /** Moves a deactivated account aside (kept, never deleted) so the next order registers a new one; says where it is kept. */
+  retire(directory: string, now: Date): Promise<string>;
+  /**
+   * Holds the account against other hosts while its key changes (a shared store: an advisory lock);
+   * the answer lets go. The file store needs none: every caller already holds dataDir's lock.
+   */
+  hold(directory: string): Promise<() => Promise<void>>;
 }

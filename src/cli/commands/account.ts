@@ -1,9 +1,13 @@
 import type { Command } from 'commander';
+import type { Logger } from 'pino';
+import type { Config } from '../../config/load.js';
 import { deactivateAccount, rolloverKey, showAccount, updateEmail } from '../../lifecycle/account.js';
 import { directoryFromOption } from '../../lifecycle/ca-access.js';
 import { UsageError } from '../../errors.js';
 import { said } from '../../i18n/errors.js';
 import { acquireLock } from '../../store/lock.js';
+import { openStore } from '../../store/open.js';
+import type { Store } from '../../store/store.js';
 import { confirm } from '../confirm.js';
 import { EXIT, configFor, loggerFor, type CliContext } from '../context.js';
 import { renderTable } from '../table.js';
@@ -20,7 +24,8 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--json', 'print JSON')
     .action(async (opts: { ca?: string; json?: boolean }, cmd: Command) => {
       const config = await configFor(cmd, ctx);
-      const view = await showAccount(config, directoryFromOption(config, opts.ca));
+      const directory = directoryFromOption(config, opts.ca);
+      const view = await withStore(cmd, config, false, (store, logger) => showAccount(config, store, directory, logger));
       if (opts.json) {
         ctx.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
         return;
@@ -45,7 +50,7 @@ export function register(program: Command, ctx: CliContext): void {
       if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(opts.email)) throw new UsageError(said('emailFlag', opts.email));
       const config = await configFor(cmd, ctx);
       const directory = directoryFromOption(config, opts.ca);
-      const contact = await withLock(cmd, config.dataDir, () => updateEmail(config, directory, opts.email));
+      const contact = await withStore(cmd, config, true, (store, logger) => updateEmail(config, store, directory, opts.email, logger));
       ctx.stdout.write(`account contact is now ${contact.join(', ')}; set acme.email to ${opts.email} too, so new accounts get it\n`);
     });
 
@@ -56,7 +61,7 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (opts: { ca?: string }, cmd: Command) => {
       const config = await configFor(cmd, ctx);
       const directory = directoryFromOption(config, opts.ca);
-      const r = await withLock(cmd, config.dataDir, () => rolloverKey(config, directory));
+      const r = await withStore(cmd, config, true, (store, logger) => rolloverKey(config, store, directory, logger));
       ctx.stdout.write(`account key replaced: thumbprint ${r.before} -> ${r.after}\n`);
     });
 
@@ -73,16 +78,23 @@ export function register(program: Command, ctx: CliContext): void {
         process.exitCode = EXIT.failed;
         return;
       }
-      const r = await withLock(cmd, config.dataDir, () => deactivateAccount(config, directory, ctx.now()));
+      const r = await withStore(cmd, config, true, (store, logger) => deactivateAccount(config, store, directory, ctx.now(), logger));
       ctx.stdout.write(`account deactivated; its key and record are kept in ${r.keptAt}; the next order registers a new account\n`);
     });
 
-  async function withLock<T>(cmd: Command, dataDir: string, fn: () => Promise<T>): Promise<T> {
-    const lock = await acquireLock(dataDir, { logger: await loggerFor(cmd, ctx, 'stderr') });
+  /** The configured store (files or PostgreSQL); a change also under dataDir's lock, as a pass takes it. */
+  async function withStore<T>(cmd: Command, config: Config, change: boolean, fn: (store: Store, logger: Logger) => Promise<T>): Promise<T> {
+    const logger = await loggerFor(cmd, ctx, 'stderr');
+    const store = await openStore(config, logger);
     try {
-      return await fn();
+      const lock = change ? await acquireLock(config.dataDir, { logger }) : undefined;
+      try {
+        return await fn(store, logger);
+      } finally {
+        await lock?.release();
+      }
     } finally {
-      await lock.release();
+      await store.close();
     }
   }
 }

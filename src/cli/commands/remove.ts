@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
+import { holdCertificate } from '../../lifecycle/hold.js';
 import { describePlan, planRemoval, removeCertificate } from '../../lifecycle/remove.js';
-import { acquireLock } from '../../store/lock.js';
+import { openStore } from '../../store/open.js';
 import { confirm } from '../confirm.js';
 import { EXIT, configFor, loggerFor, type CliContext } from '../context.js';
 
@@ -14,19 +15,24 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (name: string, opts: { files?: boolean; yes?: boolean }, cmd: Command) => {
       const config = await configFor(cmd, ctx);
       const logger = await loggerFor(cmd, ctx, 'stderr');
-      const lock = await acquireLock(config.dataDir, { logger });
+      const store = await openStore(config, logger);
+      const release = await holdCertificate(config, store, name, { logger }).catch(async (err: unknown) => {
+        await store.close();
+        throw err;
+      });
       try {
-        const plan = await planRemoval(config, name, { files: Boolean(opts.files) }, logger);
+        const plan = await planRemoval(config, store, name, { files: Boolean(opts.files) }, logger);
         ctx.stdout.write(`${describePlan(plan).join('\n')}\n`);
         if (!(await confirm(ctx, `Delete what is listed for ${name}?`, opts.yes))) {
           ctx.stdout.write('nothing deleted\n');
           process.exitCode = EXIT.failed;
           return;
         }
-        await removeCertificate(config, plan, logger);
+        await removeCertificate(store, plan, logger);
         ctx.stdout.write(`${name}: removed\n`);
       } finally {
-        await lock.release();
+        await release();
+        await store.close();
       }
     });
 }

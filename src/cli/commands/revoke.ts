@@ -3,9 +3,9 @@ import { caName } from '../../acme/known-cas.js';
 import { UsageError } from '../../errors.js';
 import { said } from '../../i18n/errors.js';
 import { REVOCATION_REASONS, parseReason, revokeStored, type RevocationReason } from '../../lifecycle/revoke.js';
+import { holdCertificate } from '../../lifecycle/hold.js';
 import { renewPass } from '../../scheduler/pass.js';
-import { CertificateStore } from '../../store/certs.js';
-import { acquireLock } from '../../store/lock.js';
+import { openStore } from '../../store/open.js';
 import { EXIT, configFor, loggerFor, messagesFor, type CliContext } from '../context.js';
 import { colorEnabled, palette } from '../render/color.js';
 import { renderSummary } from '../render/summary.js';
@@ -22,18 +22,22 @@ export function register(program: Command, ctx: CliContext): void {
       const config = await configFor(cmd, ctx);
       const logger = await loggerFor(cmd, ctx, 'stderr');
       if (opts.renew && !config.certificates.some((c) => c.name === name)) throw new UsageError(said('renewNeedsConfig', name));
-      const store = new CertificateStore(config.dataDir);
-      const lock = await acquireLock(config.dataDir, { waitMs: opts.wait * 1000, logger });
-      let directory: string;
+      const store = await openStore(config, logger);
       try {
-        ({ directory } = await revokeStored(config, store, name, opts.reason, ctx.now()));
+        const release = await holdCertificate(config, store, name, { waitMs: opts.wait * 1000, logger });
+        let directory: string;
+        try {
+          ({ directory } = await revokeStored(config, store, name, opts.reason, ctx.now()));
+        } finally {
+          await release();
+        }
+        ctx.stdout.write(`${name}: revoked at ${caName(directory)} (reason ${opts.reason}); marked revoked, so the next pass replaces it\n`);
+        if (!opts.renew) return;
+        const results = await renewPass(config, logger, { only: [name], force: true, now: ctx.now, env: ctx.env, store });
+        ctx.stderr.write(renderSummary(results, ctx.now(), messagesFor(cmd, ctx), palette(colorEnabled(ctx.stderr, ctx.env))));
+        process.exitCode = results.some((r) => r.result === 'failed') ? EXIT.failed : EXIT.ok;
       } finally {
-        await lock.release();
+        await store.close();
       }
-      ctx.stdout.write(`${name}: revoked at ${caName(directory)} (reason ${opts.reason}); marked revoked, so the next pass replaces it\n`);
-      if (!opts.renew) return;
-      const results = await renewPass(config, logger, { only: [name], force: true, now: ctx.now, env: ctx.env });
-      ctx.stderr.write(renderSummary(results, ctx.now(), messagesFor(cmd, ctx), palette(colorEnabled(ctx.stderr, ctx.env))));
-      process.exitCode = results.some((r) => r.result === 'failed') ? EXIT.failed : EXIT.ok;
     });
 }

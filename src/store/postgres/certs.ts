@@ -1,5 +1,6 @@
 import { checkedForStore, storedFromParts, type CertificateMeta, type ReadResult, type StoredCertificate } from '../certs.js';
 import type { CertificateRepo, StoredVersion } from '../store.js';
+import { StoreError } from '../../errors.js';
 import type { Database } from './db.js';
 import type { Tables } from './migrations.js';
 import { open, seal } from './sealed.js';
@@ -72,6 +73,22 @@ export class PgCertificates implements CertificateRepo {
     return rows.flatMap((r) => {
       const keyPem = open(this.key, r.key_sealed, keyAad(name, r.fingerprint));
       return keyPem === undefined ? [] : [{ fullchainPem: r.fullchain, keyPem, meta: r.meta }];
+    });
+  }
+
+  async markRevoked(name: string, revoked: { at: string; reason: string }): Promise<void> {
+    const { rowCount } = await this.db.query(
+      `UPDATE ${this.t.certificates} SET meta = meta || jsonb_build_object('revoked', $2::jsonb)
+       WHERE name = $1 AND version = (SELECT max(version) FROM ${this.t.certificates} WHERE name = $1)`,
+      [name, JSON.stringify(revoked)],
+    );
+    if (!rowCount) throw new StoreError(`${name}: cannot mark the certificate revoked in ${this.db.where}: it is no longer stored`);
+  }
+
+  /** Every version, and what each host deployed of it, in one transaction: the fleet stops deploying it at once. */
+  async remove(name: string): Promise<void> {
+    await this.db.tx(async (c) => {
+      for (const table of [this.t.certificates, this.t.deployments, this.t.behindAlerts]) await c.query(`DELETE FROM ${table} WHERE name = $1`, [name]);
     });
   }
 

@@ -42,7 +42,7 @@ export class PostgresStore implements Store {
     this.t = tables(config.schema);
     const channel = `${config.schema}.stored`;
     this.certs = new PgCertificates(this.db, this.t, config.encryptionKey, { node, channel });
-    this.accounts = new PgAccounts(this.db, this.t, config.encryptionKey);
+    this.accounts = new PgAccounts(this.db, this.t, config.encryptionKey, config.schema);
     this.claims = new PgClaims(this.db, this.t, config.schema, node, logger);
     this.fleetRepo = new PgFleet(this.db, this.t, node);
     const db = this.db;

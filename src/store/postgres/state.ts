@@ -28,6 +28,11 @@ export class PgState implements StateRepo {
     return [...this.certs];
   }
 
+  async delete(name: string): Promise<void> {
+    await this.db.query(`DELETE FROM ${this.t.state} WHERE name = $1`, [name]);
+    this.certs.delete(name);
+  }
+
   async update(name: string, fn: (s: CertState) => CertState): Promise<CertState> {
     const next = await this.db.tx(async (c) => {
       // A row to lock, also for the first change: two hosts must not both start from "no state".
