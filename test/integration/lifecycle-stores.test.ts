@@ -1,0 +1,171 @@
+import { X509Certificate } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import pg from 'pg';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { parseConfig, type Config } from '../../src/config/load.js';
+import { PostgresStore } from '../../src/store/postgres/index.js';
+import { logLines, runCertkeeper, type CliRun } from '../harness/cli.js';
+import { startPostgres, type RunningPostgres } from '../harness/postgres.js';
+import { hookEnv, pebbleConfig, tempDir, uniqueDomain, writeConfig } from '../harness/scenario.js';
+
+const pebble = inject('pebble');
+const KEY = Buffer.alloc(32, 7).toString('base64');
+const SCHEMA = 'lifecycle';
+
+/**
+ * The lifecycle commands (revoke, remove, account) against the store the configuration names, with a
+ * real Pebble: two hosts sharing a real PostgreSQL (each with its own dataDir and target directory),
+ * and the file store. A key rollover killed between the CA's key change and the local commit is
+ * settled by the next command or order, on either store.
+ */
+describe('lifecycle commands through the configured store', { timeout: 180_000 }, () => {
+  let db: RunningPostgres;
+  let dir: string;
+  let reader: PostgresStore;
+  const env = hookEnv(pebble);
+  const shared = uniqueDomain('shared');
+
+  const hostConfig = (node: string, certificates: Record<string, unknown>[]) =>
+    writeConfig(join(dir, node), { ...pebbleConfig(pebble, join(dir, node, 'data')), store: { type: 'postgres', url: db.url, encryptionKey: KEY, schema: SCHEMA }, node, certificates });
+  const certOn = (node: string) => ({ name: 'shared', domains: [shared], targets: [{ dir: join(dir, node, 'out') }] });
+  const cli = async (node: string, args: string[], extra: NodeJS.ProcessEnv = {}): Promise<CliRun> => runCertkeeper([...args, '--config', join(dir, node, 'certkeeper.yaml')], { env: { ...env, ...extra } });
+  const ordered = (r: CliRun) => logLines(r.stdout).some((l) => l.msg === 'order started');
+  const servedSerial = async (node: string) => new X509Certificate(await readFile(join(dir, node, 'out/fullchain.pem'))).serialNumber;
+  const sql = async <T extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<T[]> => {
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    try {
+      return (await c.query<T>(text, values)).rows;
+    } finally {
+      await c.end();
+    }
+  };
+
+  beforeAll(async () => {
+    [db, dir] = await Promise.all([startPostgres(), tempDir('ck-lifecycle-')]);
+    const config = await parseConfig(`store: { type: postgres, url: "${db.url}", encryptionKey: "${KEY}", schema: ${SCHEMA} }\nnode: reader\n`, '/tmp/certkeeper.yaml');
+    reader = new PostgresStore(config.store as Extract<Config['store'], { type: 'postgres' }>, 'reader', pino({ level: 'silent' }));
+  }, 120_000);
+  afterAll(async () => {
+    await reader?.close();
+    await db?.destroy();
+  });
+
+  it('PostgreSQL: revoke on one host finds the certificate and the account the fleet keeps; another host sees it revoked and replaces it, every host deploys the replacement', async () => {
+    await Promise.all(['web-1', 'web-2'].map((n) => hostConfig(n, [certOn(n)])));
+    const first = await cli('web-1', ['renew', '--now']);
+    expect(first.code, first.stderr).toBe(0);
+    const follow = await cli('web-2', ['renew', '--now']);
+    expect(follow.code, follow.stderr).toBe(0);
+    expect(ordered(follow)).toBe(false);
+    const before = await servedSerial('web-2');
+
+    const r = await cli('web-1', ['revoke', 'shared', '--reason', 'superseded']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/shared: revoked at .* \(reason superseded\)/);
+    expect(existsSync(join(dir, 'web-1/data/accounts'))).toBe(false);
+    const seen = JSON.parse((await cli('web-2', ['status', '--json'])).stdout)[0];
+    expect(seen).toMatchObject({ due: true, revoked: expect.stringMatching(/superseded/) });
+
+    const replaced = await cli('web-2', ['renew', '--now']);
+    expect(replaced.code, replaced.stderr).toBe(0);
+    expect(ordered(replaced)).toBe(true);
+    const after = await servedSerial('web-2');
+    expect(after).not.toBe(before);
+    const caughtUp = await cli('web-1', ['renew', '--now']);
+    expect(ordered(caughtUp)).toBe(false);
+    expect(await servedSerial('web-1')).toBe(after);
+  });
+
+  it('PostgreSQL: a rollover killed after the CA took the new key is committed by the next command on another host; one killed before it is dropped; deactivate moves the account aside for the fleet', async () => {
+    const show = async (node: string) => {
+      const r = await cli(node, ['account', 'show', '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout) as { url: string; keyThumbprint: string };
+    };
+    const pendingRows = () => sql(`SELECT 1 FROM ${SCHEMA}.accounts WHERE record ? 'pendingKey'`);
+    const start = await show('web-1');
+
+    const early = await cli('web-1', ['account', 'rollover'], { CERTKEEPER_TEST_CRASH_AT: 'after-stage-key' });
+    expect(early.code).toBe(-1);
+    expect(await pendingRows()).toHaveLength(1);
+    expect(await show('web-2')).toEqual(start);
+    expect(await pendingRows()).toHaveLength(0);
+
+    const killed = await cli('web-1', ['account', 'rollover'], { CERTKEEPER_TEST_CRASH_AT: 'after-key-change' });
+    expect(killed.code).toBe(-1);
+    const pending = await reader.accounts.pendingKey(pebble.directoryUrl);
+    expect(pending).toBeDefined();
+    const settled = await show('web-2');
+    expect(settled.url).toBe(start.url);
+    expect(settled.keyThumbprint).not.toBe(start.keyThumbprint);
+    expect(await reader.accounts.readKey(pebble.directoryUrl)).toBe(pending);
+    expect(await pendingRows()).toHaveLength(0);
+    // The CA takes the committed key: an order from the other host uses the same account.
+    const renewed = await cli('web-1', ['renew', '--now', '--force']);
+    expect(renewed.code, renewed.stderr).toBe(0);
+    expect(renewed.stdout).not.toMatch(/ACME account registered/);
+    const stored = await reader.certs.read('shared');
+    expect(stored.state === 'ok' && stored.cert.meta.account).toBe(start.url);
+
+    const d = await cli('web-2', ['account', 'deactivate', '--yes']);
+    expect(d.code, d.stderr).toBe(0);
+    expect(d.stdout).toMatch(/its key and record are kept in postgres:\/\/.*directory "deactivated:/);
+    const gone = await cli('web-1', ['account', 'show']);
+    expect(gone.code).toBe(2);
+    expect(gone.stderr).toMatch(/no ACME account is registered at .* in postgres:\/\//);
+    expect(await reader.accounts.list()).toEqual([]);
+    expect(await reader.accounts.registered(pebble.directoryUrl)).toBeNull();
+  });
+
+  it('PostgreSQL: remove is refused while another host still deploys the certificate; once none lists it, it leaves the database with its state and deploy records, and no host deploys or orders it', async () => {
+    await hostConfig('web-1', []);
+    const refused = await cli('web-1', ['remove', 'shared', '--yes']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/shared: web-2 still deploys it .* run certkeeper renew --now there/);
+    expect(await reader.certs.list()).toEqual(['shared']);
+
+    await hostConfig('web-2', []);
+    expect((await cli('web-2', ['renew', '--now'])).code).toBe(0);
+    const asked = await cli('web-1', ['remove', 'shared']);
+    expect(asked.code).toBe(2);
+    expect(asked.stdout).toMatch(/store: postgres:\/\/.*#shared: \d+ versions?, and what each host deployed of it/);
+    const r = await cli('web-1', ['remove', 'shared', '--yes']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await reader.certs.list()).toEqual([]);
+    for (const table of ['certificates', 'state', 'deployments', 'behind_alerts']) expect(await sql(`SELECT 1 FROM ${SCHEMA}.${table} WHERE name = 'shared'`)).toEqual([]);
+    const status = await cli('web-2', ['status']);
+    expect(status.stdout).not.toMatch(/shared/);
+    expect(ordered(await cli('web-2', ['renew', '--now']))).toBe(false);
+    expect((await cli('web-1', ['remove', 'shared', '--yes'])).stderr).toMatch(/shared: nothing stored under that name in postgres:\/\//);
+  });
+
+  it('file store: a rollover killed after the CA took the new key is committed by the next order (same account, none registered); one killed before it is dropped by the next command', async () => {
+    const config = await writeConfig(join(dir, 'solo'), { ...pebbleConfig(pebble, join(dir, 'solo/data')), certificates: [{ name: 'solo', domains: [uniqueDomain('solo')] }] });
+    const run = (args: string[], extra: NodeJS.ProcessEnv = {}) => runCertkeeper([...args, '--config', config], { env: { ...env, ...extra } });
+    const meta = async () => JSON.parse(await readFile(join(dir, 'solo/data/certs/solo/meta.json'), 'utf8')) as { account: string };
+    expect((await run(['renew', '--now'])).code).toBe(0);
+    const account = (await meta()).account;
+    const show = async () => JSON.parse((await run(['account', 'show', '--json'])).stdout) as { url: string; keyThumbprint: string };
+    const start = await show();
+    const accountDir = join(dir, 'solo/data/accounts', readdirSync(join(dir, 'solo/data/accounts'))[0]!);
+
+    expect((await run(['account', 'rollover'], { CERTKEEPER_TEST_CRASH_AT: 'after-stage-key' })).code).toBe(-1);
+    expect(existsSync(join(accountDir, 'key.pem.new'))).toBe(true);
+    expect(await show()).toEqual(start);
+    expect(existsSync(join(accountDir, 'key.pem.new'))).toBe(false);
+
+    expect((await run(['account', 'rollover'], { CERTKEEPER_TEST_CRASH_AT: 'after-key-change' })).code).toBe(-1);
+    const pending = await readFile(join(accountDir, 'key.pem.new'), 'utf8');
+    const r = await run(['renew', '--now', '--force']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(logLines(r.stdout).some((l) => l.msg === 'a key rollover stopped after the CA switched: the new key is now the account key')).toBe(true);
+    expect(r.stdout).not.toMatch(/ACME account registered/);
+    expect((await meta()).account).toBe(account);
+    expect(await readFile(join(accountDir, 'key.pem'), 'utf8')).toBe(pending);
+    expect((await show()).keyThumbprint).not.toBe(start.keyThumbprint);
+  });
+});
