@@ -54,6 +54,30 @@ describe('lifecycle commands through the configured store', { timeout: 180_000 }
     await db?.destroy();
   });
 
+  it('PostgreSQL accounts: a pending key is sealed, kept through another writer\'s save, never in the record read, committed or dropped whole; a retired account is listed nowhere', async () => {
+    await reader.connect();
+    const ca = 'https://ca.test/pending/dir';
+    const [oldKey, newKey] = ['-----BEGIN PRIVATE KEY-----\nOLD\n', '-----BEGIN PRIVATE KEY-----\nNEW\n'];
+    await reader.accounts.saveKey(ca, oldKey);
+    await reader.accounts.save({ directory: ca, url: 'https://ca.test/acct/1' });
+    await reader.accounts.stageKey(ca, newKey);
+    // The issuer saving the record (a fetched EAB, a new e-mail) must not drop a pending rollover.
+    await reader.accounts.save({ directory: ca, url: 'https://ca.test/acct/1', email: 'new@example.com' });
+    expect(await reader.accounts.read(ca)).toEqual({ directory: ca, url: 'https://ca.test/acct/1', email: 'new@example.com' });
+    expect(await reader.accounts.pendingKey(ca)).toBe(newKey);
+    expect(JSON.stringify(await sql(`SELECT record FROM ${SCHEMA}.accounts WHERE directory = $1`, [ca]))).not.toContain('NEW');
+    await reader.accounts.discardKey(ca);
+    expect([await reader.accounts.readKey(ca), await reader.accounts.pendingKey(ca)]).toEqual([oldKey, undefined]);
+    await expect(reader.accounts.commitKey(ca)).rejects.toThrow(/no pending account key/);
+    await reader.accounts.stageKey(ca, newKey);
+    await reader.accounts.commitKey(ca);
+    expect([await reader.accounts.readKey(ca), await reader.accounts.pendingKey(ca)]).toEqual([newKey, undefined]);
+    expect(await reader.accounts.list()).toContain(ca);
+    await reader.accounts.retire(ca, new Date('2026-03-04T05:06:07Z'));
+    expect(await reader.accounts.list()).not.toContain(ca);
+    expect([await reader.accounts.readKey(ca), await reader.accounts.registered(ca)]).toEqual([undefined, null]);
+  });
+
   it('PostgreSQL: revoke on one host finds the certificate and the account the fleet keeps; another host sees it revoked and replaces it, every host deploys the replacement', async () => {
     await Promise.all(['web-1', 'web-2'].map((n) => hostConfig(n, [certOn(n)])));
     const first = await cli('web-1', ['renew', '--now']);

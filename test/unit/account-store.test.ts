@@ -25,12 +25,14 @@ describe('AccountStore: one account per CA, key rollover and deactivation on dis
     await store.saveKey(CA, 'OLD');
     await store.stageKey(CA, 'REFUSED');
     expect(await store.readKey(CA)).toBe('OLD');
+    expect(await store.pendingKey(CA)).toBe('REFUSED');
     await store.discardKey(CA);
     expect(await store.readKey(CA)).toBe('OLD');
     expect(existsSync(join(store.dir(CA), 'key.pem.new'))).toBe(false);
     await store.stageKey(CA, 'NEW');
     await store.commitKey(CA);
     expect(await store.readKey(CA)).toBe('NEW');
+    expect(await store.pendingKey(CA)).toBeUndefined();
     expect(statSync(join(store.dir(CA), 'key.pem')).mode & 0o777).toBe(0o600);
   });
 
