@@ -6,7 +6,6 @@ import type { Config } from '../config/load.js';
 import { AcmeError } from '../errors.js';
 import { caName } from '../acme/known-cas.js';
 import type { Store } from '../store/store.js';
-import { crashPoint } from '../testing/crash-points.js';
 import { existingAccount } from './ca-access.js';
 
 export interface AccountView {
@@ -57,8 +56,15 @@ export async function updateEmail(config: Config, store: Store, directory: strin
  * asked to switch, and replaces the account key once it has. Stopped in between (a crash, a lost
  * answer), the next use of the account asks the CA which key it holds (settleRollover) and commits or
  * drops the pending key; so the old account is never orphaned. Held against other hosts throughout.
+ * `onStep` is called after each step that leaves something to settle (the CLI's crash points).
  */
-export async function rolloverKey(config: Config, store: Store, directory: string, logger?: Logger): Promise<{ before: string; after: string }> {
+export async function rolloverKey(
+  config: Config,
+  store: Store,
+  directory: string,
+  opts: { logger?: Logger; onStep?: (step: 'key-staged' | 'key-changed') => void } = {},
+): Promise<{ before: string; after: string }> {
+  const { logger, onStep } = opts;
   const accounts = store.accounts;
   const release = await accounts.hold(directory);
   try {
@@ -66,7 +72,7 @@ export async function rolloverKey(config: Config, store: Store, directory: strin
     const before = thumbprint((await accounts.readKey(directory))!);
     const fresh = (await acme.crypto.createPrivateEcdsaKey('P-256')).toString();
     await accounts.stageKey(directory, fresh);
-    crashPoint('after-stage-key');
+    onStep?.('key-staged');
     try {
       await session.rollover(fresh);
     } catch (err) {
@@ -75,7 +81,7 @@ export async function rolloverKey(config: Config, store: Store, directory: strin
       await settleRollover(accounts, directory, logger, { held: true }).catch(() => undefined);
       if ((await accounts.readKey(directory)) !== fresh) throw err;
     }
-    crashPoint('after-key-change');
+    onStep?.('key-changed');
     await accounts.commitKey(directory);
     return { before, after: thumbprint(fresh) };
   } finally {

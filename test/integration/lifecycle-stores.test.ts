@@ -113,13 +113,13 @@ describe('lifecycle commands through the configured store', { timeout: 180_000 }
     const pendingRows = () => sql(`SELECT 1 FROM ${SCHEMA}.accounts WHERE record ? 'pendingKey'`);
     const start = await show('web-1');
 
-    const early = await cli('web-1', ['account', 'rollover'], { CERTKEEPER_TEST_CRASH_AT: 'after-stage-key' });
+    const early = await cli('web-1', ['account', 'rollover'], { CERTKEEPER_TEST_CRASH_AT: 'after-key-staged' });
     expect(early.code).toBe(-1);
     expect(await pendingRows()).toHaveLength(1);
     expect(await show('web-2')).toEqual(start);
     expect(await pendingRows()).toHaveLength(0);
 
-    const killed = await cli('web-1', ['account', 'rollover'], { CERTKEEPER_TEST_CRASH_AT: 'after-key-change' });
+    const killed = await cli('web-1', ['account', 'rollover'], { CERTKEEPER_TEST_CRASH_AT: 'after-key-changed' });
     expect(killed.code).toBe(-1);
     const pending = await reader.accounts.pendingKey(pebble.directoryUrl);
     expect(pending).toBeDefined();
@@ -177,12 +177,12 @@ describe('lifecycle commands through the configured store', { timeout: 180_000 }
     const start = await show();
     const accountDir = join(dir, 'solo/data/accounts', readdirSync(join(dir, 'solo/data/accounts'))[0]!);
 
-    expect((await run(['account', 'rollover'], { CERTKEEPER_TEST_CRASH_AT: 'after-stage-key' })).code).toBe(-1);
+    expect((await run(['account', 'rollover'], { CERTKEEPER_TEST_CRASH_AT: 'after-key-staged' })).code).toBe(-1);
     expect(existsSync(join(accountDir, 'key.pem.new'))).toBe(true);
     expect(await show()).toEqual(start);
     expect(existsSync(join(accountDir, 'key.pem.new'))).toBe(false);
 
-    expect((await run(['account', 'rollover'], { CERTKEEPER_TEST_CRASH_AT: 'after-key-change' })).code).toBe(-1);
+    expect((await run(['account', 'rollover'], { CERTKEEPER_TEST_CRASH_AT: 'after-key-changed' })).code).toBe(-1);
     const pending = await readFile(join(accountDir, 'key.pem.new'), 'utf8');
     const r = await run(['renew', '--now', '--force']);
     expect(r.code, r.stderr).toBe(0);

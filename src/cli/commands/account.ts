@@ -7,6 +7,7 @@ import { UsageError } from '../../errors.js';
 import { said } from '../../i18n/errors.js';
 import { acquireLock } from '../../store/lock.js';
 import { openStore } from '../../store/open.js';
+import { crashPoint } from '../../testing/crash-points.js';
 import type { Store } from '../../store/store.js';
 import { confirm } from '../confirm.js';
 import { EXIT, configFor, loggerFor, type CliContext } from '../context.js';
@@ -61,7 +62,7 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (opts: { ca?: string }, cmd: Command) => {
       const config = await configFor(cmd, ctx);
       const directory = directoryFromOption(config, opts.ca);
-      const r = await withStore(cmd, config, true, (store, logger) => rolloverKey(config, store, directory, logger));
+      const r = await withStore(cmd, config, true, (store, logger) => rolloverKey(config, store, directory, { logger, onStep: (step) => crashPoint(`after-${step}`) }));
       ctx.stdout.write(`account key replaced: thumbprint ${r.before} -> ${r.after}\n`);
     });
 
