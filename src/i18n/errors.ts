@@ -54,12 +54,11 @@ export interface ErrorMessages extends RuleMessages {
   /** `reason` undefined: nothing is stored. */
   nothingToRevoke(name: string, reason: string | undefined): string;
   alreadyRevoked(name: string, at: string, reason: string): string;
-  revokeNoAccount(name: string, directory: string, where: string): string;
+  revokeNoAccount(name: string, directory: string, dataDir: string): string;
   removeConfigured(name: string, file: string): string;
-  nothingStored(name: string, where: string, stored: string[]): string;
-  removeDeployedElsewhere(name: string, hosts: string[]): string;
+  nothingStored(name: string, dataDir: string, stored: string[]): string;
   caFlag(value: string, known: string[]): string;
-  noAccount(directory: string, where: string): string;
+  noAccount(directory: string, dataDir: string): string;
   emailFlag(value: string): string;
   renewNeedsConfig(name: string): string;
   /** `question` is the CLI's own question, already in the user's language. */
@@ -111,8 +110,6 @@ export const errorsEn: ErrorMessages = {
   revokeNoAccount: (name, dir, dataDir) => `${name}: the account that ordered it at ${dir} is not in ${dataDir}; revoke with --reason keyCompromise, which signs with the certificate's own key`,
   removeConfigured: (name, file) => `${name} is still configured; delete it from certificates: in ${file} first, then run certkeeper remove ${name}`,
   nothingStored: (name, dataDir, stored) => `${name}: nothing stored under that name in ${dataDir}${stored.length ? `; stored: ${stored.join(', ')}` : ''}`,
-  removeDeployedElsewhere: (name, hosts) =>
-    `${name}: ${hosts.join(', ')} still deploy${hosts.length > 1 ? '' : 's'} it (their configuration lists it, and their next pass would order it again); delete it from certificates: there and run certkeeper renew --now there (or wait for its next pass), then run certkeeper remove ${name} again`,
   caFlag: (v, known) => `--ca ${v}: name a known CA (${known.join(', ')}) or give its https:// directory URL`,
   noAccount: (dir, dataDir) => `no ACME account is registered at ${dir} in ${dataDir}; the first order there registers one (certkeeper renew)`,
   emailFlag: (v) => `--email ${v}: not an e-mail address`,
@@ -163,8 +160,6 @@ export const errorsZhCN: ErrorMessages = {
   revokeNoAccount: (name, dir, dataDir) => `${name}：在 ${dir} 下单的账户不在 ${dataDir} 中；请用 --reason keyCompromise 吊销，它用证书自己的私钥签名`,
   removeConfigured: (name, file) => `${name} 仍在配置中；请先从 ${file} 的 certificates: 中删除，再执行 certkeeper remove ${name}`,
   nothingStored: (name, dataDir, stored) => `${name}：${dataDir} 中没有以此命名的已保存内容${stored.length ? `；已保存：${stored.join(', ')}` : ''}`,
-  removeDeployedElsewhere: (name, hosts) =>
-    `${name}：${hosts.join(', ')} 仍在部署它（其配置仍列出它，下一轮会重新申请）；请先在那里从 certificates: 中删除并执行 certkeeper renew --now（或等其下一轮），再执行 certkeeper remove ${name}`,
   caFlag: (v, known) => `--ca ${v}：请写已知的 CA（${known.join(', ')}）或其 https:// 目录地址`,
   noAccount: (dir, dataDir) => `${dataDir} 中没有在 ${dir} 注册的 ACME 账户；在那里的第一次下单会注册一个（certkeeper renew）`,
   emailFlag: (v) => `--email ${v}：不是电子邮件地址`,

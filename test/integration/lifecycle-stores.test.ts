@@ -145,25 +145,27 @@ describe('lifecycle commands through the configured store', { timeout: 180_000 }
     expect(await reader.accounts.registered(pebble.directoryUrl)).toBeNull();
   });
 
-  it('PostgreSQL: remove is refused while another host still deploys the certificate; once none lists it, it leaves the database with its state and deploy records, and no host deploys or orders it', async () => {
+  it('PostgreSQL: remove deletes the certificate from the database with what each host deployed of it; a host still listing it is told who removed it and neither orders nor deploys it', async () => {
     await hostConfig('web-1', []);
-    const refused = await cli('web-1', ['remove', 'shared', '--yes']);
-    expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/shared: web-2 still deploys it .* run certkeeper renew --now there/);
-    expect(await reader.certs.list()).toEqual(['shared']);
-
-    await hostConfig('web-2', []);
-    expect((await cli('web-2', ['renew', '--now'])).code).toBe(0);
+    const before = await servedSerial('web-2');
     const asked = await cli('web-1', ['remove', 'shared']);
     expect(asked.code).toBe(2);
     expect(asked.stdout).toMatch(/store: postgres:\/\/.*#shared: \d+ versions?, and what each host deployed of it/);
+    expect(asked.stdout).toMatch(/Still deployed by web-2: they keep serving the files they have, and hold it as removed/);
     const r = await cli('web-1', ['remove', 'shared', '--yes']);
     expect(r.code, r.stderr).toBe(0);
     expect(await reader.certs.list()).toEqual([]);
-    for (const table of ['certificates', 'state', 'deployments', 'behind_alerts']) expect(await sql(`SELECT 1 FROM ${SCHEMA}.${table} WHERE name = 'shared'`)).toEqual([]);
-    const status = await cli('web-2', ['status']);
-    expect(status.stdout).not.toMatch(/shared/);
-    expect(ordered(await cli('web-2', ['renew', '--now']))).toBe(false);
+    for (const table of ['certificates', 'deployments', 'behind_alerts']) expect(await sql(`SELECT 1 FROM ${SCHEMA}.${table} WHERE name = 'shared'`)).toEqual([]);
+
+    // web-2 still lists it: its pass orders nothing, deploys nothing, and its status says why.
+    const pass = await cli('web-2', ['renew', '--now']);
+    expect(ordered(pass)).toBe(false);
+    expect(await servedSerial('web-2')).toBe(before);
+    const seen = JSON.parse((await cli('web-2', ['status', '--json'])).stdout)[0];
+    expect(seen).toMatchObject({ state: 'missing', humanAction: expect.stringMatching(/a human must act/) });
+    expect(seen.reason).toMatch(/removed from the shared store by certkeeper remove on web-1 at .*; delete it from certificates: on this host, or order it again with certkeeper renew --now --force --only shared/);
+    await hostConfig('web-2', []);
+    expect((await cli('web-2', ['status'])).stdout).not.toMatch(/shared/);
     expect((await cli('web-1', ['remove', 'shared', '--yes'])).stderr).toMatch(/shared: nothing stored under that name in postgres:\/\//);
   });
 

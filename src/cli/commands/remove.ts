@@ -28,7 +28,7 @@ export function register(program: Command, ctx: CliContext): void {
           process.exitCode = EXIT.failed;
           return;
         }
-        await removeCertificate(store, plan, logger);
+        await removeCertificate(store, plan, logger, ctx.now());
         ctx.stdout.write(`${name}: removed\n`);
       } finally {
         await release();
