@@ -22,6 +22,7 @@ const LONGEST_FIRST = [
   'test/integration/daemon.test.ts',
   'test/integration/check-nginx.test.ts',
   'test/integration/cloud-dns-e2e.test.ts',
+  'test/integration/lifecycle-stores.test.ts',
   'test/integration/pg-store.test.ts',
   'test/integration/renew-e2e.test.ts',
 ];
