@@ -80,6 +80,7 @@ export async function rolloverKey(
       // If it cannot be asked now, the key stays pending and the next use of the account asks.
       await settleRollover(accounts, directory, logger, { held: true }).catch(() => undefined);
       if ((await accounts.readKey(directory)) !== fresh) throw err;
+      return { before, after: thumbprint(fresh) }; // it had switched: settled, so committed already
     }
     onStep?.('key-changed');
     await accounts.commitKey(directory);
