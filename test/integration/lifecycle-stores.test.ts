@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseConfig, type Config } from '../../src/config/load.js';
 import { PostgresStore } from '../../src/store/postgres/index.js';
+import { startCaProxy } from '../faults/harness/ca-proxy.js';
 import { logLines, runCertkeeper, type CliRun } from '../harness/cli.js';
 import { startPostgres, type RunningPostgres } from '../harness/postgres.js';
 import { hookEnv, pebbleConfig, tempDir, uniqueDomain, writeConfig } from '../harness/scenario.js';
@@ -193,5 +194,32 @@ describe('lifecycle commands through the configured store', { timeout: 180_000 }
     expect((await meta()).account).toBe(account);
     expect(await readFile(join(accountDir, 'key.pem'), 'utf8')).toBe(pending);
     expect((await show()).keyThumbprint).not.toBe(start.keyThumbprint);
+  });
+
+  it('file store: the CA makes the key change but its answer is lost: rollover asks the CA, keeps the key it holds and succeeds; the account still works', async () => {
+    const proxy = await startCaProxy(pebble);
+    try {
+      const base = pebbleConfig(pebble, join(dir, 'lost/data')) as { acme: Record<string, unknown> };
+      const config = await writeConfig(join(dir, 'lost'), { ...base, acme: { ...base.acme, directory: proxy.directoryUrl, caBundle: proxy.caBundle }, certificates: [{ name: 'lost', domains: [uniqueDomain('lost')] }] });
+      const run = (args: string[]) => runCertkeeper([...args, '--config', config], { env });
+      const show = async () => {
+        const r = await run(['account', 'show', '--json']);
+        expect(r.code, r.stderr).toBe(0);
+        return JSON.parse(r.stdout) as { url: string; keyThumbprint: string };
+      };
+      expect((await run(['renew', '--now'])).code).toBe(0);
+      const start = await show();
+      proxy.rule = (r) => (r.method === 'POST' && r.path.startsWith('/rollover-account-key') ? { kind: 'lost' } : { kind: 'pass' });
+      const r = await run(['account', 'rollover']);
+      proxy.rule = () => ({ kind: 'pass' });
+      expect(proxy.log.filter((l) => l.action === 'lost')).toHaveLength(1);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`account key replaced: thumbprint ${start.keyThumbprint} -> (?!${start.keyThumbprint})`));
+      const after = await show();
+      expect(after.url).toBe(start.url);
+      expect(after.keyThumbprint).not.toBe(start.keyThumbprint);
+    } finally {
+      await proxy.stop();
+    }
   });
 });

@@ -14,6 +14,8 @@ export type ProxyAction =
   | { kind: 'problem'; status: number; problem: string; detail: string; retryAfter?: string }
   /** Waits, then passes the request on. */
   | { kind: 'slow'; ms: number }
+  /** Passes the request on, then closes the client connection instead of answering: the CA acted, the client cannot know. */
+  | { kind: 'lost' }
   /** Answers 2xx (with a valid nonce from Pebble) but a body that is not what the protocol says. */
   | { kind: 'garbage'; body: string; status?: number };
 
@@ -72,13 +74,14 @@ export async function startCaProxy(pebble: PebbleInfo): Promise<CaProxy> {
     },
   };
 
-  const forward = (req: IncomingMessage, res: ServerResponse, body: Buffer, mutate?: (status: number, body: Buffer) => Buffer) => {
+  const forward = (req: IncomingMessage, res: ServerResponse, body: Buffer, mutate?: (status: number, body: Buffer) => Buffer, lose = false) => {
     const up = request(
       { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers, ca },
       (ur) => {
         const chunks: Buffer[] = [];
         ur.on('data', (c: Buffer) => chunks.push(c));
         ur.on('end', () => {
+          if (lose) return void req.socket.destroy();
           const headers = { ...ur.headers };
           let out: Buffer = Buffer.concat(chunks);
           if (mutate) {
@@ -116,6 +119,8 @@ export async function startCaProxy(pebble: PebbleInfo): Promise<CaProxy> {
           return forward(req, res, body);
         case 'drop':
           return req.socket.destroy();
+        case 'lost':
+          return forward(req, res, body, undefined, true);
         case 'slow':
           return void setTimeout(() => forward(req, res, body), action.ms);
         case 'problem':
