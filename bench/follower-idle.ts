@@ -19,9 +19,12 @@ import { startPostgres } from '../test/harness/postgres.js';
 const SETTLE_MS = 30_000;
 const rssOf = async (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
+/** A one-shot command; what it said to stderr only when it failed. */
 function runCli(cli: string, args: string[], env: NodeJS.ProcessEnv): Promise<number | null> {
-  const p = spawn(process.execPath, [cli, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
-  return new Promise((r) => p.once('exit', r));
+  const p = spawn(process.execPath, [cli, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  p.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  return new Promise((r) => p.once('close', (code) => (code === 0 || process.stderr.write(err), r(code))));
 }
 
 async function once(cli: string): Promise<number> {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { REPO } from '../harness/cli.js';
+import { REPO, runCertkeeper } from '../harness/cli.js';
 import { freePort, waitFor } from '../harness/ports.js';
 import { childOf, cliProcesses } from '../harness/process.js';
 import { hookEnv, pebbleConfig, tempDir, uniqueDomain, writeConfig } from '../harness/scenario.js';
@@ -94,5 +94,19 @@ describe('certkeeper run: each pass in a process of its own', () => {
     expect(await health.text()).toMatch(/passTimeout/);
     d.signal('SIGTERM');
     expect(await d.exited).toBe(0);
+  });
+
+  it('renew --now keeps the same deadline: a DNS API that never answers is aborted at renew.passTimeout, a failed run with one line, the lock released', async () => {
+    const dir = await tempDir();
+    const file = await writeConfig(dir, {
+      ...pebbleConfig(pebble, join(dir, 'data')),
+      renew: { passTimeout: '4s' },
+      dns: { hooks: { type: 'exec', command: [process.execPath, GATED] } },
+      certificates: [{ name: 'site', domains: [uniqueDomain('cron')] }],
+    });
+    const r = await runCertkeeper(['renew', '--now', '--config', file], { env: { ...hookEnv(pebble), HANG: '1' }, timeoutMs: 45_000 });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/ran longer than renew\.passTimeout \(4s\)/);
+    expect(existsSync(join(dir, 'data/certkeeper.lock'))).toBe(false);
   });
 });
