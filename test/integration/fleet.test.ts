@@ -217,7 +217,7 @@ describe('three hosts sharing a PostgreSQL store', { timeout: 300_000 }, () => {
     await everyHostServes(fleet, ['f02']);
   });
 
-  it("a follower deploys in a process of its own: killed mid-deploy, the daemon stays up, the failure is alerted, files and Nginx stay as they were, the next pass deploys", async () => {
+  it("a follower deploys in a process of its own: killed mid-deploy, the daemon stays up, the failure is alerted, Nginx still serves the old certificate, the next pass deploys", async () => {
     const f03 = fleet.certs.get('f03')!;
     const gate = join(web3.dir, 'follow-gate');
     const config = parse(await readFile(web3.configFile, 'utf8')) as Record<string, any>;

@@ -13,7 +13,7 @@ import { passInChild } from '../../scheduler/pass-process.js';
 import { followInChild } from '../../scheduler/follow-process.js';
 import { EXIT, globalOptions, loggerFor, type CliContext } from '../context.js';
 
-/** The link to a store several hosts share; its code (PostgreSQL, the follower's deploys) loads only when one is configured. */
+/** The link to a store several hosts share; its code (PostgreSQL, LISTEN) loads only when one is configured. Its deploys run in a child (followInChild). */
 async function startLink(config: Config, opts: FleetLinkOptions): Promise<FleetLink | undefined> {
   if (config.store.type === 'file') return undefined;
   return (await import('../../scheduler/fleet-link.js')).FleetLink.start(config, opts);
