@@ -245,7 +245,7 @@ export const configSchema = z
           .meta({ examples: ['17 3,15 * * *'] }),
         concurrency: z.number().int().min(1).max(32).default(4).describe('orders in flight at once'),
         randomDelay: duration('5m').describe('each scheduled pass starts after a random delay up to this long'),
-        passTimeout: duration('30m').describe('`certkeeper run`: a pass still running after this long is aborted (TXT records removed, lock released) and /healthz answers 503'),
+        passTimeout: duration('30m').describe('`certkeeper run` and `renew --now`: a pass still running after this long is aborted (TXT records removed, lock released); under `run`, /healthz answers 503'),
       })
       .strict()
       .prefault({})

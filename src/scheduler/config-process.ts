@@ -1,10 +1,6 @@
 import { fork } from 'node:child_process';
 import type { Config } from '../config/load.js';
-import { CertkeeperError, ConfigError, type ConfigIssue, type ErrorCode } from '../errors.js';
-import type { Said } from '../i18n/errors.js';
-
-/** What `daemon-config` answers over the IPC channel (structured clone: the configuration is plain data). */
-export type FromConfigProcess = { type: 'config'; config: Config } | { type: 'error'; message: string; code?: string; said?: Said; issues?: ConfigIssue[] };
+import { fromWireError, toWireError, type FromConfigProcess } from './pass-messages.js';
 
 export interface ConfigProcessOptions {
   /** The CLI's entry module; `args` make it parse one configuration for the daemon (`daemon-config --config FILE`). */
@@ -36,7 +32,7 @@ export function configInChild(opts: ConfigProcessOptions): (text: string | undef
       // 'close' comes after the exit and the end of the IPC channel: the answer has arrived.
       child.once('close', () => {
         if (answer?.type === 'config') return resolve(answer.config);
-        if (answer?.type === 'error') return reject(reviveConfigError(answer));
+        if (answer?.type === 'error') return reject(fromWireError(answer.error));
         reject(new Error(`the process reading the configuration (PID ${child.pid}) ${exit} without an answer`));
       });
     });
@@ -49,14 +45,8 @@ export async function answerConfigRequest(load: (text: string | undefined) => Pr
   try {
     reply = { type: 'config', config: await load(text) };
   } catch (err) {
-    const e = err as CertkeeperError;
-    reply = { type: 'error', message: e.message ?? String(err), ...(typeof e.code === 'string' ? { code: e.code } : {}), ...(e.said ? { said: e.said } : {}), ...(err instanceof ConfigError ? { issues: err.issues } : {}) };
+    reply = { type: 'error', error: toWireError(err) };
   }
   await new Promise<void>((resolve) => process.send!(reply, undefined, {}, () => resolve()));
   process.disconnect();
-}
-
-function reviveConfigError(e: Extract<FromConfigProcess, { type: 'error' }>): Error {
-  if (e.issues) return new ConfigError(e.issues);
-  return e.code ? new CertkeeperError(e.code as ErrorCode, e.said ?? e.message) : new Error(e.message);
 }

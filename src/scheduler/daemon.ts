@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
-import { LockedError, PassTimeoutError, oneLine } from '../errors.js';
+import { LockedError, oneLine } from '../errors.js';
 import { emit, type Observer } from '../ops/events.js';
 import { configWarnings } from './warnings.js';
 import type { CertificateResult, PassOptions } from './pass.js';
@@ -8,6 +8,7 @@ import type { PassRunner } from './pass-process.js';
 import { defaultSchedule } from './schedule.js';
 import { scheduleCron, type CronTimer } from './cron-timer.js';
 import { hasTargets } from '../targets/has-targets.js';
+import { DEFAULT_PASS_TIMEOUT_MS, human, passTimeoutError } from './pass-deadline.js';
 
 export interface DaemonOptions {
   /** Reads and validates the configuration (again on SIGHUP); throws ConfigError when invalid. */
@@ -70,7 +71,6 @@ interface Overrun {
   endedAt?: Date;
 }
 
-const DEFAULT_PASS_TIMEOUT_MS = 30 * 60_000;
 const TERMINAL_STEPS = new Set(['deployed', 'failed', 'skipped']);
 
 /**
@@ -277,7 +277,7 @@ export class Daemon {
       const unfinished = [...steps].filter(([name, step]) => !TERMINAL_STEPS.has(step) && (step !== 'issued' || withTargets.has(name))).map(([name, step]) => `${name} (${step === 'issued' ? 'deploying' : step})`);
       this.overrun = { startedAt, limitMs, unfinished };
       this.log.error({ limit: human(limitMs), unfinished }, 'pass overran renew.passTimeout; aborting it');
-      abort.abort(new PassTimeoutError(`the renewal pass ran longer than renew.passTimeout (${human(limitMs)}) and this order was aborted while it waited for an answer (DNS API, CA or a hook)`));
+      abort.abort(passTimeoutError(limitMs));
     }, limitMs);
     return {
       signal: abort.signal,
@@ -321,10 +321,4 @@ export class Daemon {
     this.wakeTimer.unref();
     this.log.info({ at: at.toISOString() }, 'next check planned before the scheduled pass');
   }
-}
-
-/** 1800000 -> "30m": a duration the way the configuration writes it. */
-function human(ms: number): string {
-  for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
-  return `${ms}ms`;
 }

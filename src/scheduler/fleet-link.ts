@@ -1,13 +1,12 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
-import { DeployGate } from '../deploy/gate.js';
 import { oneLine } from '../errors.js';
 import { emit, type Observer } from '../ops/events.js';
 import { isUnavailable } from '../store/postgres/db.js';
 import { openStore, sameStore } from '../store/open.js';
 import type { Follower, SharedStore } from '../store/shared.js';
 import type { Store } from '../store/store.js';
-import { deployStored } from './follow.js';
+import type { FollowRunner } from './follow-process.js';
 
 export interface FleetLinkOptions {
   logger: Logger;
@@ -17,6 +16,8 @@ export interface FleetLinkOptions {
   requestPass: () => void;
   /** Something a person must fix turned up after the start (a wrong key met once the database came back): the daemon stops. */
   onFatal: (err: Error) => void;
+  /** Deploys what other hosts stored (these certificates, or all): followInChild, in a process of its own. */
+  deploy: FollowRunner;
 }
 
 /** Notices arriving this close together are deployed together: one test and one reload. */
@@ -32,7 +33,6 @@ export class FleetLink {
   private config: Config;
   private follower?: Follower;
   private connected = false;
-  private readonly gate: DeployGate;
   private timer?: NodeJS.Timeout;
   private retry?: NodeJS.Timeout;
   private unwatch?: () => void;
@@ -49,7 +49,6 @@ export class FleetLink {
     private readonly opts: FleetLinkOptions,
   ) {
     this.config = config;
-    this.gate = new DeployGate(config.dataDir, opts.logger);
   }
 
   /**
@@ -102,8 +101,9 @@ export class FleetLink {
     return this.connected ? undefined : `the store ${this.store.where} has not been reached yet`;
   }
 
-  passOptions(): { store: Store; deployGate: DeployGate } {
-    return { store: this.store, deployGate: this.gate };
+  /** The store for a pass in this process (tests); a pass in a child opens its own, as it does its deploy gate. */
+  passOptions(): { store: Store } {
+    return { store: this.store };
   }
 
   /** After each pass: this host is seen, and hosts that stay behind are alerted (by whichever host sees it first). */
@@ -170,7 +170,7 @@ export class FleetLink {
 
   private async deploy(names: Set<string> | undefined): Promise<void> {
     if (this.closed || this.blocked()) return;
-    await deployStored({ config: this.config, store: this.store, gate: this.gate, logger: this.opts.logger, now: this.opts.now, observer: this.opts.observer }, names).catch((err: unknown) =>
+    await this.opts.deploy(this.config, names, this.opts.observer).catch((err: unknown) =>
       this.opts.logger.warn({ err: oneLine(err) }, 'could not deploy what other hosts stored; the next pass catches up'),
     );
   }

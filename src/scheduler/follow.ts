@@ -15,13 +15,16 @@ export interface FollowDeps {
   logger: Logger;
   now: () => Date;
   observer?: Observer;
+  /** Each certificate's deploy as it ends ('deployed', 'failed'), for the daemon watching this from outside. */
+  onStep?: DeployRun['onStep'];
 }
 
 /**
  * Deploys what the store holds where this host's files differ: the certificates another host just
  * stored (`names`), or every certificate (after a reconnect, when notices may have been missed).
  * The same deploy step as the pass (one test and reload per server, the previous files back on
- * failure, a failure alerted), recorded for the fleet view.
+ * failure, a failure alerted), recorded for the fleet view. Runs in a process of its own
+ * (follow-process.ts), so the deploy code never loads into the daemon.
  */
 export async function deployStored(deps: FollowDeps, names?: ReadonlySet<string>): Promise<void> {
   const certs = deps.config.certificates.filter((c) => c.targets.length && (!names || names.has(c.name)));
@@ -30,6 +33,7 @@ export async function deployStored(deps: FollowDeps, names?: ReadonlySet<string>
     logger: deps.logger,
     now: deps.now,
     observer: deps.observer,
+    onStep: deps.onStep,
     deps: { deployer: deployerFor(deps.config, deps.logger, deps.gate), store: { recordDeploys: deps.store.shared?.recordDeploys.bind(deps.store.shared) } },
   };
   const decided = await mapLimit(certs, 16, async (cert) => {

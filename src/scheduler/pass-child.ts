@@ -1,14 +1,16 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
-import { PassTimeoutError, oneLine, type CertkeeperError } from '../errors.js';
+import { PassTimeoutError } from '../errors.js';
 import type { Observer } from '../ops/events.js';
 import { checkCertificatesInUse } from './expiry-check.js';
-import type { FromPass, ToPass, WireError, WireResult } from './pass-messages.js';
+import { toWireError, type FromPass, type ToPass, type WireResult } from './pass-messages.js';
 import { renewPass, type CertificateResult } from './pass.js';
+import type { PassStep } from './run.js';
+import { deployStored, type FollowDeps } from './follow.js';
+import { DeployGate } from '../deploy/gate.js';
+import { openStore } from '../store/open.js';
 
 export interface PassChildOptions {
-  /** Parses the daemon's configuration text (or, without one, reads the file it names) with the same environment. */
-  loadConfig: (text: string | undefined) => Promise<Config>;
   logger: Logger;
   now: () => Date;
   env: NodeJS.ProcessEnv;
@@ -19,7 +21,8 @@ export interface PassChildOptions {
  * the pass and the in-use check exactly as the daemon did in its own process, streams every event,
  * step and wake-up to the daemon, and reports the results. A stop, a timeout, SIGTERM (systemd
  * signals the whole service) or losing the daemon aborts the pass the way a pass aborts: TXT records
- * removed, the dataDir lock released.
+ * removed, the dataDir lock released. Or, with a shared store, deploys what other hosts stored
+ * (follow-process.ts): that runs to its end, as a deploy is never cut midway.
  */
 export async function servePassForDaemon(opts: PassChildOptions): Promise<void> {
   const send = (m: FromPass) =>
@@ -40,16 +43,20 @@ export async function servePassForDaemon(opts: PassChildOptions): Promise<void> 
   process.on('SIGINT', stop);
   process.on('disconnect', stop);
   try {
-    const { request, configText } = await new Promise<Extract<ToPass, { type: 'run' }>>((resolve) => {
-      const first = (m: ToPass) => m.type === 'run' && (process.off('message', first), resolve(m));
+    const work = await new Promise<Exclude<ToPass, { type: 'abort' }>>((resolve) => {
+      const first = (m: ToPass) => m.type !== 'abort' && (process.off('message', first), resolve(m));
       process.on('message', first);
     });
     const observer: Observer = { emit: (event) => void send({ type: 'event', event }) };
+    const onStep = (name: string, step: PassStep, detail?: string) => void send({ type: 'step', name, step, detail });
+    if (work.type === 'follow') {
+      const error = await followStored(work.config, work.names, { ...opts, observer, onStep }).then(() => undefined, toWireError);
+      return await send({ type: 'done', ...(error ? { error } : {}) });
+    }
+    const { request, config } = work;
     let results: CertificateResult[] | undefined;
     let passError: unknown;
-    let config: Config | undefined;
     try {
-      config = await opts.loadConfig(configText);
       results = await renewPass(config, opts.logger, {
         now: opts.now,
         env: opts.env,
@@ -59,15 +66,15 @@ export async function servePassForDaemon(opts: PassChildOptions): Promise<void> 
         force: request.force,
         redeploy: request.redeploy,
         observer,
-        onStep: (name, step, detail) => void send({ type: 'step', name, step, detail }),
+        onStep,
         onWake: (at) => void send({ type: 'wake', at }),
       });
     } catch (err) {
       passError = err;
     }
     // What is in use, for the expiry ladder: after every pass, unless the daemon is stopping.
-    if (config && !stopping) await checkCertificatesInUse(config, results, { observer, now: opts.now, logger: opts.logger, passError });
-    await send(passError === undefined ? { type: 'done', results: results?.map(toWire) } : { type: 'done', error: wireError(passError) });
+    if (!stopping) await checkCertificatesInUse(config, results, { observer, now: opts.now, logger: opts.logger, passError });
+    await send(passError === undefined ? { type: 'done', results: results?.map(toWire) } : { type: 'done', error: toWireError(passError) });
   } finally {
     process.off('message', onMessage);
     process.off('SIGTERM', stop);
@@ -77,11 +84,16 @@ export async function servePassForDaemon(opts: PassChildOptions): Promise<void> 
   }
 }
 
-function wireError(err: unknown): WireError {
-  const code = (err as CertkeeperError).code;
-  return { message: oneLine(err), ...(typeof code === 'string' ? { code } : {}) };
+function toWire(r: CertificateResult): WireResult {
+  return r.result === 'failed' ? { ...r, error: toWireError(r.error) } : r;
 }
 
-function toWire(r: CertificateResult): WireResult {
-  return r.result === 'failed' ? { ...r, error: wireError(r.error) } : r;
+/** With a shared store: this host deploys what others stored, through a store and a deploy gate of its own (the dataDir lock keeps it apart from a pass). */
+async function followStored(config: Config, names: string[] | undefined, ctx: PassChildOptions & Pick<FollowDeps, 'observer' | 'onStep'>): Promise<void> {
+  const store = await openStore(config, ctx.logger);
+  try {
+    await deployStored({ config, store, gate: new DeployGate(config.dataDir, ctx.logger), logger: ctx.logger, now: ctx.now, observer: ctx.observer, onStep: ctx.onStep }, names && new Set(names));
+  } finally {
+    await store.close();
+  }
 }

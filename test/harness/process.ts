@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { CLI } from './cli.js';
+import { waitFor } from './ports.js';
 
 export interface RunningCli {
   proc: ChildProcess;
@@ -30,6 +31,24 @@ function descendants(pid: number): number[] {
   }
   const below = (p: number): number[] => [...parent].filter(([, pp]) => pp === p).flatMap(([c]) => [...below(c), c]);
   return below(pid);
+}
+
+/** A child of `parent` whose command line has `what` (`daemon-pass`: a pass or a follower's deploy), once there is one. */
+export async function childOf(parent: number, what: string): Promise<number> {
+  let found = 0;
+  await waitFor(async () => {
+    for (const d of readdirSync('/proc')) {
+      if (!/^\d+$/.test(d)) continue;
+      try {
+        const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+        if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === parent && readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(what)) found = Number(d);
+      } catch {
+        // gone meanwhile
+      }
+    }
+    return found > 0;
+  }, `a ${what} process below PID ${parent}`);
+  return found;
 }
 
 /** Starts the built CLI as a long-running process whose log lines can be awaited as they come. */

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
-import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { REPO } from '../harness/cli.js';
+import { REPO, runCertkeeper } from '../harness/cli.js';
 import { freePort, waitFor } from '../harness/ports.js';
-import { cliProcesses } from '../harness/process.js';
+import { childOf, cliProcesses } from '../harness/process.js';
 import { hookEnv, pebbleConfig, tempDir, uniqueDomain, writeConfig } from '../harness/scenario.js';
 
 const pebble = inject('pebble');
@@ -13,20 +13,6 @@ const cli = cliProcesses();
 afterEach(() => cli.killAll());
 const is = (msg: string) => (l: Record<string, any>) => l.msg === msg;
 
-/** The `daemon-pass` process the daemon started, once there is one. */
-async function passChild(daemon: number): Promise<number> {
-  let found = 0;
-  await waitFor(async () => {
-    for (const e of await readdir('/proc')) {
-      if (!/^\d+$/.test(e)) continue;
-      const stat = await readFile(`/proc/${e}/stat`, 'utf8').catch(() => '');
-      const cmd = await readFile(`/proc/${e}/cmdline`, 'utf8').catch(() => '');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === daemon && cmd.includes('daemon-pass')) found = Number(e);
-    }
-    return found > 0;
-  }, 'the pass process');
-  return found;
-}
 const gone = (pid: number) => waitFor(async () => !existsSync(`/proc/${pid}`) || (await readFile(`/proc/${pid}/stat`, 'utf8')).includes(') Z'), `PID ${pid} to end`);
 
 describe('certkeeper run: each pass in a process of its own', () => {
@@ -48,7 +34,7 @@ describe('certkeeper run: each pass in a process of its own', () => {
     const file = await writeConfig(dir, config);
     await writeFile(gate, '');
     const d = cli.start(['run', '--config', file], { ...hookEnv(pebble), GATE_FILE: gate });
-    const child = await passChild(d.proc.pid!);
+    const child = await childOf(d.proc.pid!, 'daemon-pass');
     expect(child).not.toBe(d.proc.pid);
     await d.waitLog(is('pass finished'), 'the first pass');
     await gone(child);
@@ -63,7 +49,7 @@ describe('certkeeper run: each pass in a process of its own', () => {
     const mark = d.logs.length;
     d.signal('SIGHUP');
     await waitFor(async () => existsSync(`${gate}.waiting`), 'the second pass to be mid-order');
-    const second = await passChild(d.proc.pid!);
+    const second = await childOf(d.proc.pid!, 'daemon-pass');
     process.kill(second, 'SIGKILL');
     const failed = await d.waitLog(is('pass failed'), 'the killed pass to be reported', { from: mark });
     expect(d.logs[failed]!.err).toMatch(/killed by SIGKILL/);
@@ -96,7 +82,7 @@ describe('certkeeper run: each pass in a process of its own', () => {
     });
     const d = cli.start(['run', '--config', file], { ...hookEnv(pebble), GATE_FILE: gate });
     await waitFor(async () => existsSync(`${gate}.waiting`), 'the pass to be mid-order', 30_000);
-    const child = await passChild(d.proc.pid!);
+    const child = await childOf(d.proc.pid!, 'daemon-pass');
     // A pass that cannot answer its abort (stopped), as a hung one would not.
     process.kill(child, 'SIGSTOP');
     await d.waitLog(is('the aborted pass did not end in time; killing its processes'), 'the kill', { timeoutMs: 40_000 });
@@ -108,5 +94,19 @@ describe('certkeeper run: each pass in a process of its own', () => {
     expect(await health.text()).toMatch(/passTimeout/);
     d.signal('SIGTERM');
     expect(await d.exited).toBe(0);
+  });
+
+  it('renew --now keeps the same deadline: a DNS API that never answers is aborted at renew.passTimeout, a failed run with one line, the lock released', async () => {
+    const dir = await tempDir();
+    const file = await writeConfig(dir, {
+      ...pebbleConfig(pebble, join(dir, 'data')),
+      renew: { passTimeout: '4s' },
+      dns: { hooks: { type: 'exec', command: [process.execPath, GATED] } },
+      certificates: [{ name: 'site', domains: [uniqueDomain('cron')] }],
+    });
+    const r = await runCertkeeper(['renew', '--now', '--config', file], { env: { ...hookEnv(pebble), HANG: '1' }, timeoutMs: 45_000 });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/ran longer than renew\.passTimeout \(4s\)/);
+    expect(existsSync(join(dir, 'data/certkeeper.lock'))).toBe(false);
   });
 });

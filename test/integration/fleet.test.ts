@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -8,12 +9,14 @@ import { parseServer, queryTxt } from '../../src/dns/query.js';
 import { startCaProxy, type CaProxy } from '../faults/harness/ca-proxy.js';
 import { startWebhookFake } from '../fakes/notify-webhook.js';
 import type { Fake } from '../fakes/http-fake.js';
-import { runCertkeeper } from '../harness/cli.js';
+import { REPO, runCertkeeper } from '../harness/cli.js';
 import { everyHostServes, startFleet, type Fleet, type FleetCert, type FleetHost } from '../harness/fleet.js';
 import { waitFor } from '../harness/ports.js';
+import { childOf } from '../harness/process.js';
 import { startPostgres, type RunningPostgres } from '../harness/postgres.js';
 
 const pebble = inject('pebble');
+const GATED_COMMAND = join(REPO, 'test/fixtures/gated-command.mjs');
 // 12 = three hosts × renew.concurrency 4: one full wave of orders on every host, so every host orders
 // some and announces them to the others (the bench keeps the 20-certificate figure: `npm run bench -- --fleet 20`).
 const BASE = Array.from({ length: 12 }, (_, i) => `f${String(i + 1).padStart(2, '0')}`);
@@ -212,6 +215,36 @@ describe('three hosts sharing a PostgreSQL store', { timeout: 300_000 }, () => {
     const forced = await runCertkeeper(['renew', '--now', '--force', '--only', 'f02', '--config', web2.configFile], { env: fleet.env });
     expect(forced.code, forced.stderr).toBe(0);
     await everyHostServes(fleet, ['f02']);
+  });
+
+  it("a follower deploys in a process of its own: killed mid-deploy, the daemon stays up, the failure is alerted, Nginx still serves the old certificate, the next pass deploys", async () => {
+    const f03 = fleet.certs.get('f03')!;
+    const gate = join(web3.dir, 'follow-gate');
+    const config = parse(await readFile(web3.configFile, 'utf8')) as Record<string, any>;
+    // web-3's `nginx -t` waits at a gate: its deploy of what web-1 stores is held mid-transaction.
+    await writeFile(web3.configFile, stringify({ ...config, deploy: { nginx: { ...config.deploy.nginx, test: [process.execPath, GATED_COMMAND, gate, ...config.deploy.nginx.test] } } }));
+    const mark = web3.proc!.logs.length;
+    web3.proc!.signal('SIGHUP');
+    await web3.proc!.waitLog(is('pass finished'), 'the pass after the reload', { from: mark, timeoutMs: 60_000 });
+    const served = await web3.served(f03.domain);
+    const failures = () => alerts(hook, 'failure').filter((e) => e.certificate === 'f03');
+    const failedBefore = failures().length;
+
+    const forced = await runCertkeeper(['renew', '--now', '--force', '--only', 'f03', '--config', web1.configFile], { env: fleet.env });
+    expect(forced.code, forced.stderr).toBe(0);
+    await waitFor(async () => existsSync(`${gate}.waiting`), "web-3's deploy to reach nginx -t", 60_000);
+    const child = await childOf(web3.proc!.proc.pid!, 'daemon-pass');
+    process.kill(-child, 'SIGKILL');
+    await web3.proc!.waitLog((l) => l.msg === 'could not deploy what other hosts stored; the next pass catches up' && /killed by SIGKILL/.test(l.err), 'the failed deploy', { from: mark });
+    await waitFor(async () => failures().length > failedBefore, 'the failure alert', 30_000);
+    expect(failures().slice(failedBefore)).toMatchObject([{ stage: 'deploy', code: 'PASS_PROCESS' }]);
+    expect((await get(`${web3.ops}/healthz`)).text).toMatch(/^ok: /);
+    expect(await web3.served(f03.domain)).toBe(served);
+
+    // The real `nginx -t` again: the pass after the reload deploys what the store holds.
+    await writeFile(web3.configFile, stringify(config));
+    web3.proc!.signal('SIGHUP');
+    await everyHostServes(fleet, ['f03'], [web3]);
   });
 
   async function txt(domain: string): Promise<string[]> {

@@ -143,14 +143,18 @@ describe('the import rules of ARCHITECTURE.md', () => {
   });
 });
 
-/** Every module `from` loads when it starts: static, non-type imports, followed transitively (dynamic ones load later, or never). */
-function staticClosure(from: string): Set<string> {
+/**
+ * Every module `from` loads when it starts: static, non-type imports, followed transitively (dynamic
+ * ones load later, or never); with `onDemand`, also every module it may load later.
+ */
+function staticClosure(from: string, onDemand = false): Set<string> {
   const seen = new Set<string>();
   const walk = (m: string) => {
     if (seen.has(m)) return;
     seen.add(m);
     const file = join(REPO, `${m}.ts`);
-    const source = readFileSync(file, 'utf8').replace(/\bimport\(\s*['"][^'"]+['"]\s*\)/g, '');
+    const text = readFileSync(file, 'utf8');
+    const source = onDemand ? text : text.replace(/\bimport\(\s*['"][^'"]+['"]\s*\)/g, '');
     for (const i of importsOf(`${m}.ts`, source)) if (!i.typeOnly) walk(i.to);
   };
   walk(from);
@@ -173,6 +177,17 @@ describe('the daemon stays a small supervisor', () => {
     // Nor the packages behind them (zod is loaded on demand only to word a zod issue).
     const packages = /^[ \t]*import\s+(?!type\b)[^;]*?from\s*['"](zod|yaml|tldts)['"]/m;
     expect([...loaded].filter((m) => packages.test(readFileSync(join(REPO, `${m}.ts`), 'utf8')))).toEqual([]);
+  });
+
+  it('with a shared store, the daemon loads the fleet link and the store, never the deploy code: a follower deploys what other hosts stored in a process of its own', () => {
+    // Everything the link can ever load into the daemon, on demand included.
+    const loaded = [...staticClosure('src/scheduler/fleet-link', true), ...staticClosure('src/scheduler/follow-process', true)];
+    expect(loaded).toContain('src/store/postgres/listen');
+    const deploy = loaded.filter((m) => inside(m, 'src/deploy', 'src/acme', 'src/targets/deployer', 'src/targets/deploy', 'src/dns/instances') || ['src/scheduler/follow', 'src/scheduler/deploy-changed', 'src/scheduler/wiring', 'src/scheduler/pass'].includes(m));
+    expect([...new Set(deploy)]).toEqual([]);
+    // The child's side does load it: the walk would see it.
+    expect(staticClosure('src/scheduler/pass-child')).toContain('src/deploy/deployer');
+    expect(staticClosure('src/cli/commands/run')).toContain('src/scheduler/follow-process');
   });
 });
 

@@ -5,6 +5,7 @@ import { UsageError } from '../../errors.js';
 import { said } from '../../i18n/errors.js';
 import { checkCertificatesInUse } from '../../scheduler/expiry-check.js';
 import { renewPass, type CertificateResult } from '../../scheduler/pass.js';
+import { DEFAULT_PASS_TIMEOUT_MS, human, passTimeoutError } from '../../scheduler/pass-deadline.js';
 import { EXIT, configFor, globalOptions, loggerFor, messagesFor, type CliContext } from '../context.js';
 import { dnsSecrets } from '../../ops/notify/scrub.js';
 import { storeSecrets } from '../../config/store-secrets.js';
@@ -37,6 +38,14 @@ export function register(program: Command, ctx: CliContext): void {
       const stop = () => abort.abort();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
+      // The deadline of a pass of `certkeeper run` (renew.passTimeout), so a run from cron cannot hang
+      // forever on a DNS API, the CA or a hook; as there, a deploy under way is not cut.
+      const limitMs = config.renew.passTimeout ?? DEFAULT_PASS_TIMEOUT_MS;
+      const deadline = setTimeout(() => {
+        logger.error({ limit: human(limitMs) }, 'pass overran renew.passTimeout; aborting it');
+        abort.abort(passTimeoutError(limitMs));
+      }, limitMs);
+      deadline.unref();
       // Alerts go out for this pass too (not for dry runs); the exit waits for them, bounded.
       // Without channels a notifier ignores every event, so the alert code (channels, messages) loads only with one.
       const notifier =
@@ -55,7 +64,7 @@ export function register(program: Command, ctx: CliContext): void {
           onStep: (name, step, detail) => progress.step(name, step, detail),
           observer: notifier,
           lock: { waitMs: opts.wait * 1000 },
-        });
+        }).finally(() => clearTimeout(deadline));
         // The expiry ladder walks from what is deployed and served, whatever this pass did.
         await checkCertificatesInUse(config, results, { observer: notifier, now: ctx.now, logger });
         await notifier?.flush(60_000);

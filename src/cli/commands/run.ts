@@ -10,9 +10,10 @@ import { Daemon } from '../../scheduler/daemon.js';
 import type { FleetLink, FleetLinkOptions } from '../../scheduler/fleet-link.js';
 import { configInChild } from '../../scheduler/config-process.js';
 import { passInChild } from '../../scheduler/pass-process.js';
+import { followInChild } from '../../scheduler/follow-process.js';
 import { EXIT, globalOptions, loggerFor, type CliContext } from '../context.js';
 
-/** The link to a store several hosts share; its code (PostgreSQL, the follower's deploys) loads only when one is configured. */
+/** The link to a store several hosts share; its code (PostgreSQL, LISTEN) loads only when one is configured. Its deploys run in a child (followInChild). */
 async function startLink(config: Config, opts: FleetLinkOptions): Promise<FleetLink | undefined> {
   if (config.store.type === 'file') return undefined;
   return (await import('../../scheduler/fleet-link.js')).FleetLink.start(config, opts);
@@ -31,17 +32,12 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (_opts: unknown, cmd: Command) => {
       const file = findConfigFile(globalOptions(cmd).config, ctx.env, ctx.cwd);
       const logger = await loggerFor(cmd, ctx);
-      // Each configuration's text, so a pass parses the one in force, not an edit awaiting SIGHUP.
-      const texts = new WeakMap<Config, string>();
       const entry = fileURLToPath(new URL('../main.js', import.meta.url));
       // Parsed in a process of its own: the daemon never loads the parser and its schemas.
       const parse = configInChild({ entry, args: childArgs('daemon-config', cmd, file), env: ctx.env });
-      const load = async () => {
-        const text = await readFile(file, 'utf8').catch(() => undefined);
-        const config = await parse(text);
-        if (text !== undefined) texts.set(config, text);
-        return config;
-      };
+      // Once per load: each pass and deploy gets this configuration as plain data, not an edit awaiting SIGHUP.
+      const load = async () => parse(await readFile(file, 'utf8').catch(() => undefined));
+      const child = { entry, args: childArgs('daemon-pass', cmd, file), env: ctx.env };
       // A bad configuration at start is a usage error (exit 2), like every other command.
       const first = await load();
       let daemon: Daemon | undefined;
@@ -55,6 +51,8 @@ export function register(program: Command, ctx: CliContext): void {
         now: ctx.now,
         observer: ops.observer,
         requestPass: () => daemon?.requestPass(),
+        // What other hosts stored is deployed by a process of its own, like a pass.
+        deploy: followInChild({ ...child, logger, now: ctx.now }),
         onFatal: (err: Error) => {
           logger.fatal({ err: oneLine(err) }, 'stopping: the store cannot be used until this is fixed');
           ctx.stderr.write(`error: ${oneLine(err)}\n`);
@@ -79,7 +77,7 @@ export function register(program: Command, ctx: CliContext): void {
         observer: ops.observer,
         shared: () => link,
         // Each pass in a process of its own that exits when done: the daemon itself stays small.
-        pass: passInChild({ entry, args: childArgs('daemon-pass', cmd, file), env: ctx.env, configText: (c) => texts.get(c) }),
+        pass: passInChild(child),
         applyConfig: async (next) => {
           // The store first: a new one that cannot be used refuses the reload with everything as it was.
           link = link ? await link.reconfigure(next) : await startLink(next, linkOptions);
