@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, configIssue, type ConfigIssue } from '../errors.js';
 import { english, said, type Said } from '../i18n/errors.js';
@@ -10,6 +9,7 @@ import { loadDescriptor, providerTypes } from '../dns/registry.js';
 import { resolveTarget, type ResolvedTarget } from '../deploy/layouts.js';
 import { interpolateEnv } from './interpolate.js';
 import { yamlSyntaxIssue } from './yaml-error.js';
+import { readPlainYaml } from './yaml-read.js';
 import type { ResolvedCloudTarget } from '../targets/config.js';
 import { configSchema, isCloudTarget, type CertificateConfig, type RawConfig } from './schema.js';
 import { nodeOf, resolveStore, type StoreConfig } from './store-schema.js';
@@ -61,17 +61,7 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.
 }
 
 export async function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) throw new ConfigError([yamlSyntaxIssue(text, file, doc.errors[0]!)]);
-  let raw: unknown;
-  try {
-    raw = doc.toJS({ maxAliasCount: 1000 }) ?? {};
-    if (hasCycle(raw)) throw new RangeError('cycle');
-  } catch (err) {
-    // A self-referencing alias (`k: &a [*a]`) or an alias bomb: report it, never a stack overflow.
-    const why = err instanceof RangeError ? undefined : (err as Error).message.split('\n')[0];
-    throw new ConfigError(said('yamlUnreadable', file, why));
-  }
+  const raw = (readPlainYaml(text)?.value ?? (await parseYaml(text, file))) ?? {};
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError(said('notMapping', file));
   }
@@ -165,6 +155,22 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
       files: c.files && { cert: at(c.files.cert), key: at(c.files.key) },
     })),
   };
+}
+
+/** `yaml`'s full parse: for what the fast reader leaves (aliases), and for the positioned error of bad input. */
+async function parseYaml(text: string, file: string): Promise<unknown> {
+  const { parseDocument } = await import('yaml');
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) throw new ConfigError([yamlSyntaxIssue(text, file, doc.errors[0]!)]);
+  try {
+    const raw = doc.toJS({ maxAliasCount: 1000 });
+    if (hasCycle(raw)) throw new RangeError('cycle');
+    return raw;
+  } catch (err) {
+    // A self-referencing alias (`k: &a [*a]`) or an alias bomb: report it, never a stack overflow.
+    const why = err instanceof RangeError ? undefined : (err as Error).message.split('\n')[0];
+    throw new ConfigError(said('yamlUnreadable', file, why));
+  }
 }
 
 export function zodIssues(error: z.ZodError, prefix = ''): ConfigIssue[] {
