@@ -11,7 +11,8 @@ import { interpolateEnv } from './interpolate.js';
 import { yamlSyntaxIssue } from './yaml-error.js';
 import { readPlainYaml } from './yaml-read.js';
 import type { ResolvedCloudTarget } from '../targets/config.js';
-import { configSchema, isCloudTarget, type CertificateConfig, type RawConfig } from './schema.js';
+import { configFrame, configSchema, crossCheck, isCloudTarget, type CertificateConfig, type RawConfig } from './schema.js';
+import { plainCertificate } from './plain-certificate.js';
 import { nodeOf, resolveStore, type StoreConfig } from './store-schema.js';
 import { caChain, type CaSettings } from './ca-chain.js';
 
@@ -69,9 +70,7 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
   const interpolated = interpolateEnv(raw, env, issues);
   if (issues.length) throw new ConfigError(issues);
 
-  const parsed = configSchema.safeParse(interpolated, { reportInput: true }); // tells a missing key from a wrong type
-  if (!parsed.success) throw new ConfigError(zodIssues(parsed.error));
-  const cfg = parsed.data;
+  const cfg = checkedPlain(interpolated as Record<string, unknown>) ?? checked(interpolated);
   const baseDir = dirname(resolve(file));
   const at = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
 
@@ -157,9 +156,38 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
   };
 }
 
+function checked(raw: unknown): RawConfig {
+  const parsed = configSchema.safeParse(raw, { reportInput: true }); // tells a missing key from a wrong type
+  if (!parsed.success) throw new ConfigError(zodIssues(parsed.error));
+  return parsed.data;
+}
+
+/**
+ * The fast path, for a valid configuration whose certificate entries are all plain: the entries
+ * checked by plainCertificate, the rest by zod, then the same cross-entry checks. Undefined when
+ * anything is off: then configSchema checks it all and words the issues, as it always did.
+ */
+function checkedPlain(raw: Record<string, unknown>): RawConfig | undefined {
+  const entries = raw.certificates ?? [];
+  if (!Array.isArray(entries)) return undefined;
+  const certificates: CertificateConfig[] = [];
+  for (const e of entries) {
+    const c = plainCertificate(e);
+    if (!c) return undefined;
+    certificates.push(c);
+  }
+  const frame = configFrame.safeParse({ ...raw, certificates: [] });
+  if (!frame.success) return undefined;
+  const cfg = { ...frame.data, certificates };
+  const issues: z.core.$ZodRawIssue[] = [];
+  crossCheck(cfg, { addIssue: (i: z.core.$ZodRawIssue) => issues.push(i), value: cfg } as unknown as z.RefinementCtx<RawConfig>);
+  return issues.length ? undefined : cfg;
+}
+
 /** `yaml`'s full parse: for what the fast reader leaves (aliases), and for the positioned error of bad input. */
 async function parseYaml(text: string, file: string): Promise<unknown> {
-  const { parseDocument } = await import('yaml');
+  // yaml is CommonJS: its exports are the default export of an import() (in the bundle too).
+  const { parseDocument } = (await import('yaml')).default;
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) throw new ConfigError([yamlSyntaxIssue(text, file, doc.errors[0]!)]);
   try {
