@@ -1,4 +1,4 @@
-import cron from 'node-cron';
+import { createRequire } from 'node:module';
 import * as z from 'zod';
 import { addSaid, command, duration, passEnv, servedCheck } from './fields.js';
 import { said } from '../i18n/errors.js';
@@ -10,6 +10,15 @@ import { caChain } from './ca-chain.js';
 
 // Shared field types live in fields.ts; re-exported for the modules that imported them from here.
 export { command, duration, optionalDuration, passEnv } from './fields.js';
+
+/**
+ * node-cron's check of a schedule, loaded (its CommonJS build, synchronously) only when a schedule is
+ * written: `renew --now` and `status` never need it, and it is 70 KB of modules to load.
+ */
+function validCron(expression: string): boolean {
+  const cron = createRequire(import.meta.url)('node-cron') as { validate(e: string): boolean };
+  return cron.validate(expression);
+}
 
 export const DIRECTORIES: Record<string, string> = {
   letsencrypt: 'https://acme-v02.api.letsencrypt.org/directory',
@@ -243,7 +252,7 @@ const configObject = z
         schedule: z
           .string()
           .optional()
-          .refine((v) => v === undefined || cron.validate(v), 'is not a cron expression; write e.g. "17 3,15 * * *" (minute hour day month weekday)')
+          .refine((v) => v === undefined || validCron(v), 'is not a cron expression; write e.g. "17 3,15 * * *" (minute hour day month weekday)')
           .describe('cron expression for `certkeeper run` passes (default: twice a day at a minute chosen once per installation)')
           .meta({ examples: ['17 3,15 * * *'] }),
         concurrency: z.number().int().min(1).max(32).default(4).describe('orders in flight at once'),
