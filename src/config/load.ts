@@ -134,6 +134,8 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
   const node = nodeOf(cfg.node);
   const withBundle = <T extends { caBundle?: string }>(e: T): T => ({ ...e, caBundle: e.caBundle === undefined ? undefined : at(e.caBundle) });
   const acmeBlock = { ...withBundle(cfg.acme), fallback: cfg.acme.fallback.map(withBundle) };
+  // One chain for every certificate without acme: of its own (read only, like the rest of the configuration).
+  const blockCas = caChain(acmeBlock);
   return {
     ...cfg,
     store,
@@ -145,7 +147,7 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
     dns,
     certificates: cfg.certificates.map(({ acme, ...c }, i) => ({
       ...c,
-      cas: caChain(acmeBlock, acme && { ...withBundle(acme), fallback: acme.fallback?.map(withBundle) }),
+      cas: acme ? caChain(acmeBlock, { ...withBundle(acme), fallback: acme.fallback?.map(withBundle) }) : blockCas,
       // A certificate meant for other hosts is kept in the store here, never deployed.
       targets: c.nodes && !c.nodes.includes(node) ? [] : targets[i]!,
       cloudTargets: c.nodes && !c.nodes.includes(node) ? [] : clouds[i]!,
