@@ -22,27 +22,30 @@ export function readPlainYaml(text: string): { value: unknown } | undefined {
  * YAML 1.2's core schema as `yaml` resolves it (js-yaml's own also takes 0b101 and -0x1 as numbers,
  * and -.5e+3 as a string): a plain scalar must mean the same value whichever parser read it.
  */
+// Most scalars are names and paths: the first character rules each type out before any regex runs.
+const BOOL_START = new Set(['t', 'T', 'f', 'F']);
+const NUMBER_START = new Set([...'0123456789+-.']);
 const nul = new Type('tag:yaml.org,2002:null', {
   kind: 'scalar',
-  resolve: (s: string | null) => s === null || /^(?:~|null|Null|NULL|)$/.test(s),
+  resolve: (s: string | null) => s === null || s === '' || s === '~' || ((s[0] === 'n' || s[0] === 'N') && /^(?:null|Null|NULL)$/.test(s)),
   construct: () => null,
   predicate: (v: unknown) => v === null,
 });
 const bool = new Type('tag:yaml.org,2002:bool', {
   kind: 'scalar',
-  resolve: (s: string | null) => s !== null && /^(?:true|True|TRUE|false|False|FALSE)$/.test(s),
+  resolve: (s: string | null) => s !== null && BOOL_START.has(s[0]!) && /^(?:true|True|TRUE|false|False|FALSE)$/.test(s),
   construct: (s: string) => s[0] === 't' || s[0] === 'T',
   predicate: (v: unknown) => typeof v === 'boolean',
 });
 const int = new Type('tag:yaml.org,2002:int', {
   kind: 'scalar',
-  resolve: (s: string | null) => s !== null && /^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$/.test(s),
+  resolve: (s: string | null) => s !== null && NUMBER_START.has(s[0]!) && /^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$/.test(s),
   construct: (s: string) => (s.startsWith('0o') ? parseInt(s.slice(2), 8) : s.startsWith('0x') ? parseInt(s.slice(2), 16) : Number(s)),
   predicate: (v: unknown) => Number.isInteger(v),
 });
 const float = new Type('tag:yaml.org,2002:float', {
   kind: 'scalar',
-  resolve: (s: string | null) => s !== null && /^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/.test(s),
+  resolve: (s: string | null) => s !== null && NUMBER_START.has(s[0]!) && /^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/.test(s),
   construct: (s: string) => {
     const t = s.toLowerCase();
     if (t.endsWith('.nan')) return NaN;
