@@ -8,6 +8,7 @@ import { FAILSAFE_SCHEMA, Type, load } from 'js-yaml';
  * errors with their positions and bounds alias expansion. So js-yaml never decides an error message.
  */
 export function readPlainYaml(text: string): { value: unknown } | undefined {
+  if (!isPlainBlockYaml(text)) return undefined;
   let value: unknown;
   try {
     value = load(text, { schema: CORE, json: false });
@@ -15,8 +16,31 @@ export function readPlainYaml(text: string): { value: unknown } | undefined {
     return undefined;
   }
   // js-yaml turns an alias into a second reference to the same object: leave those files to `yaml`.
-  return sharesObjects(value, new Set()) ? undefined : { value };
+  // An empty document is undefined to js-yaml, null to `yaml`.
+  return sharesObjects(value, new Set()) ? undefined : { value: value ?? null };
 }
+
+/**
+ * The subset both parsers read alike, line by line: block mappings and sequences of simple keys and
+ * one-line values (plain, quoted, `[a, b]`, `[]`, `{}`), comments. js-yaml is laxer than `yaml`
+ * elsewhere (a tab before a value, `''#`, explicit `?` keys, two tags on a node): such text goes to
+ * `yaml` and gets its positioned error. The differential test feeds both parsers random YAML.
+ */
+function isPlainBlockYaml(text: string): boolean {
+  if (text.includes('\t')) return false;
+  for (const line of text.split('\n')) if (!PLAIN_LINE.test(line)) return false;
+  return true;
+}
+
+// In a block, a plain value may hold `{`, `}`, `[`, `]` and `,` after its first character: `${VAR}`.
+const PLAIN = String.raw`(?:[^\s\-?:,[\]{}#&*!|>'"%@\x60]|-(?=[0-9.]))(?:[^\s#:]|:(?=\S)| +(?=[^\s#]))*`;
+const QUOTED = String.raw`"(?:[^"\\]|\\["\\/bfnrt0])*"|'(?:[^']|'')*'`;
+const ITEM = String.raw`(?:${QUOTED}|[A-Za-z0-9_./~$+=][A-Za-z0-9_./~$+=@-]*)`;
+const VALUE = String.raw`(?:${QUOTED}|${PLAIN}|\[ *(?:${ITEM} *(?:, *${ITEM} *)*)?\]|\{\})`;
+/** A key that reads as the same string in both (not null, ~, a number or anything quoted oddly). */
+const KEY = String.raw`(?!(?:null|Null|NULL)\s*:)(?:[A-Za-z_$][A-Za-z0-9_.$/-]*|"[A-Za-z0-9_.$/ -]*"|'[A-Za-z0-9_.$/ -]*')`;
+// A sequence item always has its content on its own line: the parsers differ on empty items (`- - `).
+const PLAIN_LINE = new RegExp(String.raw`^ *(?:(?:- +)*(?:${KEY} *:(?: +${VALUE})?|${VALUE}))? *(?:(?<=^|\s)#.*)?\r?$`);
 
 /**
  * YAML 1.2's core schema as `yaml` resolves it (js-yaml's own also takes 0b101 and -0x1 as numbers,

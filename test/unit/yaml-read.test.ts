@@ -45,10 +45,21 @@ describe('the fast YAML reader', () => {
     );
   });
 
+  it('agrees with `yaml` or steps aside on random text and random lines of YAML (js-yaml alone accepts `\\t$`, `\'\'#`, `? `, `- - ` items)', () => {
+    const piece = fc.constantFrom('a', '1', '0x1', '.5', 'true', 'null', '~', ':', ': ', '- ', '-', '\n', '  ', '\t', '#', ' #', '"', "'", '[', ']', '{', '}', ',', '&x ', '*x', '!!str ', '? ', '|', '>', '---', '%YAML 1.2', '\\', '${A}', '\r\n');
+    const line = fc.tuple(
+      fc.constantFrom('', ' ', '  ', '    '),
+      fc.constantFrom('', '- ', '- - ', '-'),
+      fc.constantFrom('', 'a:', 'k: value', 'k: 1', 'k: "q"', "k: 'it''s'", 'k: [a, b]', 'k: []', 'k: {}', 'x', 'null:', '~: 1', 'k: a: b', 'k: https://x/y', 'k: - x', 'k: x # c', '# c', 'k: "a\\"b"', '"k k": v', 'k: [a, [b]]', 'k: ${A}', 'k: a,b', 'k: a:{'),
+    );
+    fc.assert(fc.property(fc.array(piece, { maxLength: 30 }), (parts) => agrees(parts.join(''))), { numRuns: 3000 });
+    fc.assert(fc.property(fc.array(line, { maxLength: 8 }), (ls) => agrees(ls.map((l) => l.join('')).join('\n'))), { numRuns: 3000 });
+  });
+
   it('steps aside for aliases, duplicate keys, several documents, unknown tags and bad syntax', () => {
-    for (const text of ['a: &x {b: 1}\nc: *x\n', 'k: &a [*a]\n', 'a: 1\na: 2\n', 'a: 1\n---\nb: 2\n', 'a: !custom 1\n', 'a: [1, 2\n', 'a:\n\t- 1\n', 'a: b: c\n']) {
+    for (const text of ['a: &x {b: 1}\nc: *x\n', 'k: &a [*a]\n', 'a: 1\na: 2\n', 'a: 1\n---\nb: 2\n', 'a: !custom 1\n', 'a: [1, 2\n', 'a:\n\t- 1\n', 'a: b: c\n', '\t$', "''#", '? ']) {
       expect(readPlainYaml(text), text).toBeUndefined();
     }
-    expect(readPlainYaml('')?.value).toBeUndefined(); // an empty file reads as nothing, like `yaml`'s null
+    expect(readPlainYaml('')).toEqual({ value: null }); // an empty file reads as nothing, as with `yaml`
   });
 });
