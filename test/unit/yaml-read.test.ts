@@ -57,7 +57,7 @@ describe('the fast YAML reader', () => {
   });
 
   it('steps aside for aliases, duplicate keys, several documents, unknown tags and bad syntax', () => {
-    for (const text of ['a: &x {b: 1}\nc: *x\n', 'k: &a [*a]\n', 'a: 1\na: 2\n', 'a: 1\n---\nb: 2\n', 'a: !custom 1\n', 'a: [1, 2\n', 'a:\n\t- 1\n', 'a: b: c\n', '\t$', "''#", '? ']) {
+    for (const text of ['a: &x {b: 1}\nc: *x\n', 'k: &a [*a]\n', 'a: 1\na: 2\n', 'a: 1\n---\nb: 2\n', 'a: !custom 1\n', 'a: [1, 2\n', 'a:\n\t- 1\n', 'a: b: c\n', '\t$', "''#", '? ', 'a: 1\rb: 2']) {
       expect(readPlainYaml(text), text).toBeUndefined();
     }
     expect(readPlainYaml('')).toEqual({ value: null }); // an empty file reads as nothing, as with `yaml`
