@@ -62,7 +62,8 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.
 }
 
 export async function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
-  const raw = (readPlainYaml(text)?.value ?? (await parseYaml(text, file))) ?? {};
+  const fast = readPlainYaml(text);
+  const raw = (fast ? fast.value : await parseYaml(text, file)) ?? {};
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError(said('notMapping', file));
   }
