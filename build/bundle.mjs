@@ -10,7 +10,7 @@ import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
-const BUNDLED = new Set(['zod', 'yaml', 'commander', 'https-proxy-agent', 'agent-base', 'tldts', 'pino']);
+const BUNDLED = new Set(['zod', 'yaml', 'js-yaml', 'commander', 'https-proxy-agent', 'agent-base', 'tldts', 'pino']);
 const external = Object.keys(pkg.dependencies).filter((d) => !BUNDLED.has(d)).flatMap((d) => [d, `${d}/*`]);
 const sources = (dir) =>
   readdirSync(dir)

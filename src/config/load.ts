@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, configIssue, type ConfigIssue } from '../errors.js';
 import { english, said, type Said } from '../i18n/errors.js';
@@ -10,8 +9,10 @@ import { loadDescriptor, providerTypes } from '../dns/registry.js';
 import { resolveTarget, type ResolvedTarget } from '../deploy/layouts.js';
 import { interpolateEnv } from './interpolate.js';
 import { yamlSyntaxIssue } from './yaml-error.js';
+import { readPlainYaml } from './yaml-read.js';
 import type { ResolvedCloudTarget } from '../targets/config.js';
-import { configSchema, isCloudTarget, type CertificateConfig, type RawConfig } from './schema.js';
+import { configFrame, configSchema, crossCheck, isCloudTarget, type CertificateConfig, type RawConfig } from './schema.js';
+import { plainCertificate } from './plain-certificate.js';
 import { nodeOf, resolveStore, type StoreConfig } from './store-schema.js';
 import { caChain, type CaSettings } from './ca-chain.js';
 
@@ -61,17 +62,8 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.
 }
 
 export async function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) throw new ConfigError([yamlSyntaxIssue(text, file, doc.errors[0]!)]);
-  let raw: unknown;
-  try {
-    raw = doc.toJS({ maxAliasCount: 1000 }) ?? {};
-    if (hasCycle(raw)) throw new RangeError('cycle');
-  } catch (err) {
-    // A self-referencing alias (`k: &a [*a]`) or an alias bomb: report it, never a stack overflow.
-    const why = err instanceof RangeError ? undefined : (err as Error).message.split('\n')[0];
-    throw new ConfigError(said('yamlUnreadable', file, why));
-  }
+  const fast = readPlainYaml(text);
+  const raw = (fast ? fast.value : await parseYaml(text, file)) ?? {};
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError(said('notMapping', file));
   }
@@ -79,9 +71,7 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
   const interpolated = interpolateEnv(raw, env, issues);
   if (issues.length) throw new ConfigError(issues);
 
-  const parsed = configSchema.safeParse(interpolated, { reportInput: true }); // tells a missing key from a wrong type
-  if (!parsed.success) throw new ConfigError(zodIssues(parsed.error));
-  const cfg = parsed.data;
+  const cfg = checkedPlain(interpolated as Record<string, unknown>) ?? checked(interpolated);
   const baseDir = dirname(resolve(file));
   const at = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
 
@@ -145,6 +135,8 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
   const node = nodeOf(cfg.node);
   const withBundle = <T extends { caBundle?: string }>(e: T): T => ({ ...e, caBundle: e.caBundle === undefined ? undefined : at(e.caBundle) });
   const acmeBlock = { ...withBundle(cfg.acme), fallback: cfg.acme.fallback.map(withBundle) };
+  // One chain for every certificate without acme: of its own (read only, like the rest of the configuration).
+  const blockCas = caChain(acmeBlock);
   return {
     ...cfg,
     store,
@@ -156,7 +148,7 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
     dns,
     certificates: cfg.certificates.map(({ acme, ...c }, i) => ({
       ...c,
-      cas: caChain(acmeBlock, acme && { ...withBundle(acme), fallback: acme.fallback?.map(withBundle) }),
+      cas: acme ? caChain(acmeBlock, { ...withBundle(acme), fallback: acme.fallback?.map(withBundle) }) : blockCas,
       // A certificate meant for other hosts is kept in the store here, never deployed.
       targets: c.nodes && !c.nodes.includes(node) ? [] : targets[i]!,
       cloudTargets: c.nodes && !c.nodes.includes(node) ? [] : clouds[i]!,
@@ -165,6 +157,51 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
       files: c.files && { cert: at(c.files.cert), key: at(c.files.key) },
     })),
   };
+}
+
+function checked(raw: unknown): RawConfig {
+  const parsed = configSchema.safeParse(raw, { reportInput: true }); // tells a missing key from a wrong type
+  if (!parsed.success) throw new ConfigError(zodIssues(parsed.error));
+  return parsed.data;
+}
+
+/**
+ * The fast path, for a valid configuration whose certificate entries are all plain: the entries
+ * checked by plainCertificate, the rest by zod, then the same cross-entry checks. Undefined when
+ * anything is off: then configSchema checks it all and words the issues, as it always did.
+ */
+function checkedPlain(raw: Record<string, unknown>): RawConfig | undefined {
+  const entries = raw.certificates ?? [];
+  if (!Array.isArray(entries)) return undefined;
+  const certificates: CertificateConfig[] = [];
+  for (const e of entries) {
+    const c = plainCertificate(e);
+    if (!c) return undefined;
+    certificates.push(c);
+  }
+  const frame = configFrame.safeParse({ ...raw, certificates: [] });
+  if (!frame.success) return undefined;
+  const cfg = { ...frame.data, certificates };
+  const issues: z.core.$ZodRawIssue[] = [];
+  crossCheck(cfg, { addIssue: (i: z.core.$ZodRawIssue) => issues.push(i), value: cfg } as unknown as z.RefinementCtx<RawConfig>);
+  return issues.length ? undefined : cfg;
+}
+
+/** `yaml`'s full parse: for what the fast reader leaves (aliases), and for the positioned error of bad input. */
+async function parseYaml(text: string, file: string): Promise<unknown> {
+  // yaml is CommonJS: its exports are the default export of an import() (in the bundle too).
+  const { parseDocument } = (await import('yaml')).default;
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) throw new ConfigError([yamlSyntaxIssue(text, file, doc.errors[0]!)]);
+  try {
+    const raw = doc.toJS({ maxAliasCount: 1000 });
+    if (hasCycle(raw)) throw new RangeError('cycle');
+    return raw;
+  } catch (err) {
+    // A self-referencing alias (`k: &a [*a]`) or an alias bomb: report it, never a stack overflow.
+    const why = err instanceof RangeError ? undefined : (err as Error).message.split('\n')[0];
+    throw new ConfigError(said('yamlUnreadable', file, why));
+  }
 }
 
 export function zodIssues(error: z.ZodError, prefix = ''): ConfigIssue[] {

@@ -20,7 +20,8 @@ function domainProblem(input: string): { name: string } | Said {
     return said('domainUrl', raw);
   }
   if (raw.includes('/')) return said('domainSlash', raw);
-  if (isIP(raw) || isIP(raw.replace(/^\[|\]$/g, ''))) {
+  // isIP only where an address can be (digits and dots, or a colon): its IPv6 test is most of a name's check.
+  if ((/^[\d.]+$/.test(raw) || raw.includes(':')) && (isIP(raw) || isIP(raw.replace(/^\[|\]$/g, '')))) {
     return said('domainIp', raw);
   }
   if (/:\d*$/.test(raw)) return said('domainPort', raw, raw.split(':').pop()!);
@@ -73,9 +74,17 @@ function domainProblem(input: string): { name: string } | Said {
  * is a name its owner registered.
  */
 export function icannSuffix(asciiName: string): string | undefined {
+  // Each name is asked twice while loading (its check, then the public-CA check): keep the answers.
+  const known = suffixes.get(asciiName);
+  if (known !== undefined || suffixes.has(asciiName)) return known;
   const p = parse(asciiName, { allowPrivateDomains: false, extractHostname: false, validateHostname: false });
-  return p.isIcann ? (p.publicSuffix ?? undefined) : undefined;
+  const suffix = p.isIcann ? (p.publicSuffix ?? undefined) : undefined;
+  if (suffixes.size >= 100_000) suffixes.clear();
+  suffixes.set(asciiName, suffix);
+  return suffix;
 }
+
+const suffixes = new Map<string, string | undefined>();
 
 /**
  * Why a public CA would refuse a (checked, normalised) name as outside public DNS, or undefined. Public

@@ -1,4 +1,4 @@
-import cron from 'node-cron';
+import { createRequire } from 'node:module';
 import * as z from 'zod';
 import { addSaid, command, duration, passEnv, servedCheck } from './fields.js';
 import { said } from '../i18n/errors.js';
@@ -10,6 +10,15 @@ import { caChain } from './ca-chain.js';
 
 // Shared field types live in fields.ts; re-exported for the modules that imported them from here.
 export { command, duration, optionalDuration, passEnv } from './fields.js';
+
+/**
+ * node-cron's check of a schedule, loaded (its CommonJS build, synchronously) only when a schedule is
+ * written: `renew --now` and `status` never need it, and it is 70 KB of modules to load.
+ */
+function validCron(expression: string): boolean {
+  const cron = createRequire(import.meta.url)('node-cron') as { validate(e: string): boolean };
+  return cron.validate(expression);
+}
 
 export const DIRECTORIES: Record<string, string> = {
   letsencrypt: 'https://acme-v02.api.letsencrypt.org/directory',
@@ -81,9 +90,12 @@ const domainName = z.string().transform((v, ctx) => {
   return r.name;
 });
 
+/** A certificate's name: it names a directory. */
+export const CERTIFICATE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
 const certificateName = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'use letters, digits, ".", "_" and "-" only (it names a directory)')
+  .regex(CERTIFICATE_NAME, 'use letters, digits, ".", "_" and "-" only (it names a directory)')
   .refine((v) => !v.includes('..'), 'must not contain ".."');
 
 /** A file mode written as "0640" / "640" (octal) or a number. */
@@ -223,7 +235,7 @@ const dnsEntry = z
   .passthrough()
   .describe('a DNS provider instance; the other keys are the provider options');
 
-export const configSchema = z
+const configObject = z
   .object({
     $schema: z.string().optional(),
     dataDir: z.string().default('./data').describe('folder for account keys, issued certificates (dataDir/certs/NAME) and state; with store type postgres only what is this host\'s own (deploy journal, lock, alert state)'),
@@ -240,7 +252,7 @@ export const configSchema = z
         schedule: z
           .string()
           .optional()
-          .refine((v) => v === undefined || cron.validate(v), 'is not a cron expression; write e.g. "17 3,15 * * *" (minute hour day month weekday)')
+          .refine((v) => v === undefined || validCron(v), 'is not a cron expression; write e.g. "17 3,15 * * *" (minute hour day month weekday)')
           .describe('cron expression for `certkeeper run` passes (default: twice a day at a minute chosen once per installation)')
           .meta({ examples: ['17 3,15 * * *'] }),
         concurrency: z.number().int().min(1).max(32).default(4).describe('orders in flight at once'),
@@ -280,53 +292,66 @@ export const configSchema = z
     notify: notifySchema,
     server: serverSchema,
   })
-  .strict()
-  .superRefine((cfg, ctx) => {
-    const names = new Set<string>();
-    const dnsNames = Object.keys(cfg.dns);
-    const deployNames = Object.keys(cfg.deploy);
-    // Public CAs issue only for names in public DNS. A CA whose own TLS needs acme.caBundle is taken
-    // as private (Pebble, step-ca, a company CA), which may issue for internal names.
-    cfg.certificates.forEach((c, i) => {
-      // Every CA the certificate may go to must be able to issue its names.
-      const publicCa = caChain(cfg.acme, c.acme).some((ca) => Object.values(DIRECTORIES).includes(ca.directory) || ca.caBundle === undefined);
-      c.domains.forEach((d, j) => {
-        const why = publicCa ? publicDnsProblem(d) : undefined;
-        if (why) addSaid(ctx, why, ['certificates', i, 'domains', j]);
-      });
-      if (names.has(c.name)) {
-        addSaid(ctx, said('nameUsedTwice', c.name), ['certificates', i, 'name']);
-      }
-      names.add(c.name);
-      if (c.dns !== undefined && typeof c.dns !== 'string') {
-        for (const [suffix, entry] of Object.entries(c.dns)) {
-          if (!cfg.dns[entry]) {
-            addSaid(ctx, said('noDnsEntry', entry, dnsNames), ['certificates', i, 'dns', suffix]);
-          }
+  .strict();
+
+/**
+ * What holds across entries: names used once, the dns and deploy entries a certificate names exist,
+ * public CAs only for names in public DNS. Apart from the object so the loader can run it after
+ * checking plain certificate entries itself (plain-certificate.ts).
+ */
+export function crossCheck(cfg: z.output<typeof configObject>, ctx: z.RefinementCtx): void {
+  const names = new Set<string>();
+  const dnsNames = Object.keys(cfg.dns);
+  const deployNames = Object.keys(cfg.deploy);
+  // Public CAs issue only for names in public DNS. A CA whose own TLS needs acme.caBundle is taken
+  // as private (Pebble, step-ca, a company CA), which may issue for internal names.
+  const publicChain = (chain: { directory: string; caBundle?: string }[]) => chain.some((ca) => Object.values(DIRECTORIES).includes(ca.directory) || ca.caBundle === undefined);
+  // Worked out once for the certificates without acme: of their own (10,000 entries: most of them).
+  const publicByDefault = publicChain(caChain(cfg.acme));
+  cfg.certificates.forEach((c, i) => {
+    // Every CA the certificate may go to must be able to issue its names.
+    const publicCa = c.acme === undefined ? publicByDefault : publicChain(caChain(cfg.acme, c.acme));
+    c.domains.forEach((d, j) => {
+      const why = publicCa ? publicDnsProblem(d) : undefined;
+      if (why) addSaid(ctx, why, ['certificates', i, 'domains', j]);
+    });
+    if (names.has(c.name)) {
+      addSaid(ctx, said('nameUsedTwice', c.name), ['certificates', i, 'name']);
+    }
+    names.add(c.name);
+    if (c.dns !== undefined && typeof c.dns !== 'string') {
+      for (const [suffix, entry] of Object.entries(c.dns)) {
+        if (!cfg.dns[entry]) {
+          addSaid(ctx, said('noDnsEntry', entry, dnsNames), ['certificates', i, 'dns', suffix]);
         }
-      } else if (c.dns !== undefined && !cfg.dns[c.dns]) {
-        addSaid(ctx, said('noDnsEntry', c.dns, dnsNames), ['certificates', i, 'dns']);
       }
-      if (c.dns === undefined && dnsNames.length !== 1) {
-        addSaid(ctx, dnsNames.length ? said('whichDns', dnsNames) : said('noDnsProvider'), ['certificates', i, 'dns']);
+    } else if (c.dns !== undefined && !cfg.dns[c.dns]) {
+      addSaid(ctx, said('noDnsEntry', c.dns, dnsNames), ['certificates', i, 'dns']);
+    }
+    if (c.dns === undefined && dnsNames.length !== 1) {
+      addSaid(ctx, dnsNames.length ? said('whichDns', dnsNames) : said('noDnsProvider'), ['certificates', i, 'dns']);
+    }
+    if (c.deploy !== undefined && !cfg.deploy[c.deploy]) {
+      addSaid(ctx, said('noDeployEntry', c.deploy, deployNames), ['certificates', i, 'deploy']);
+    }
+    c.targets.forEach((t, j) => {
+      if (isCloudTarget(t)) return;
+      if (t.deploy !== undefined && !cfg.deploy[t.deploy]) {
+        addSaid(ctx, said('noDeployEntry', t.deploy, deployNames), ['certificates', i, 'targets', j, 'deploy']);
       }
-      if (c.deploy !== undefined && !cfg.deploy[c.deploy]) {
-        addSaid(ctx, said('noDeployEntry', c.deploy, deployNames), ['certificates', i, 'deploy']);
-      }
-      c.targets.forEach((t, j) => {
-        if (isCloudTarget(t)) return;
-        if (t.deploy !== undefined && !cfg.deploy[t.deploy]) {
-          addSaid(ctx, said('noDeployEntry', t.deploy, deployNames), ['certificates', i, 'targets', j, 'deploy']);
-        }
-        if (t.deploy === undefined && c.deploy === undefined && deployNames.length > 1) {
-          addSaid(ctx, said('whichDeploy', deployNames), ['certificates', i, 'targets', j, 'deploy']);
-        }
-      });
-      if (c.files && c.deploy === undefined && deployNames.length > 1) {
-        addSaid(ctx, said('whichDeploy', deployNames), ['certificates', i, 'deploy']);
+      if (t.deploy === undefined && c.deploy === undefined && deployNames.length > 1) {
+        addSaid(ctx, said('whichDeploy', deployNames), ['certificates', i, 'targets', j, 'deploy']);
       }
     });
+    if (c.files && c.deploy === undefined && deployNames.length > 1) {
+      addSaid(ctx, said('whichDeploy', deployNames), ['certificates', i, 'deploy']);
+    }
   });
+}
+
+export const configSchema = configObject.superRefine(crossCheck);
+/** The configuration without its certificates' entries, for the loader's fast path (plain-certificate.ts). */
+export const configFrame = configObject;
 
 export type RawConfig = z.output<typeof configSchema>;
 export type CertificateConfig = RawConfig['certificates'][number];

@@ -1,5 +1,4 @@
 import { statSync } from 'node:fs';
-import { join } from 'node:path';
 import { CacheFile } from './cache-file.js';
 import type { CertificateMeta } from './certs.js';
 
@@ -57,13 +56,13 @@ export class FactsIndex {
 /** What must be unchanged for an index entry to stand for a version directory; undefined when a file cannot be stat'ed. */
 export function versionStamp(dir: string): string | undefined {
   try {
-    return ['fullchain.pem', 'privkey.pem', 'meta.json']
-      .map((f) => {
-        const st = statSync(join(dir, f));
-        return `${st.ino}:${st.size}:${Math.round(st.mtimeMs)}`;
-      })
-      .join(' ');
+    return `${stampOf(`${dir}/fullchain.pem`)} ${stampOf(`${dir}/privkey.pem`)} ${stampOf(`${dir}/meta.json`)}`;
   } catch {
     return undefined;
   }
+}
+
+function stampOf(file: string): string {
+  const st = statSync(file);
+  return `${st.ino}:${st.size}:${Math.round(st.mtimeMs)}`;
 }

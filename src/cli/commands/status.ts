@@ -26,7 +26,12 @@ export function register(program: Command, ctx: CliContext): void {
       try {
         const now = ctx.now();
         const state = await store.openState({ readOnly: true }).catch(() => undefined).then((s) => s ?? { get: () => ({ failures: 0 }) as CertState });
-        const issuerOf = accountIdentities(store.accounts);
+        // Once per CA chain and per directory, not per certificate: most certificates share the acme block's chain.
+        const identities = accountIdentities(store.accounts);
+        const issuers = new Map<ResolvedCertificate['cas'], ReturnType<typeof identities>>();
+        const issuerOf = (cas: ResolvedCertificate['cas']) => issuers.get(cas) ?? issuers.set(cas, identities(cas)).get(cas)!;
+        const caNames = new Map<string, string>();
+        const caOf = (directory: string) => caNames.get(directory) ?? caNames.set(directory, caName(directory)).get(directory)!;
         const records = await TargetRecordFile.open(config.dataDir, { readOnly: true }).catch(() => undefined);
         const fleet = store.shared ? new Map((await store.shared.fleet()).map((f): [string, FleetCertificate] => [f.name, f])) : undefined;
         const entries: StatusEntry[] = await mapLimit(config.certificates, 64, async (c) => {
@@ -38,7 +43,7 @@ export function register(program: Command, ctx: CliContext): void {
             name: c.name,
             domains: c.domains,
             state: stored.state,
-            ca: stored.state === 'ok' ? caName(stored.cert.meta.directory) : null,
+            ca: stored.state === 'ok' ? caOf(stored.cert.meta.directory) : null,
             issuer: info?.issuer ?? null,
             revoked: stored.state === 'ok' && stored.cert.meta.revoked ? `${stored.cert.meta.revoked.at} (${stored.cert.meta.revoked.reason})` : null,
             notAfter: info?.notAfter.toISOString() ?? null,
