@@ -12,24 +12,20 @@ export interface HttpSettings {
   proxy?: string;
 }
 
-// acme-client's axios instance is process-wide, so these are too. They only grow: every CA the
+// One connection pool per process, so these settings are process-wide too. They only grow: every CA the
 // configuration names is reachable at once (a primary and its fallbacks in one pass).
 const bundles = new Set<string>();
 const routes = new Map<string, string | undefined>();
 let defaultProxy: string | undefined;
-let applied: Agents | undefined;
-/** acme-client's axios, once the ACME stack is loaded (lib.ts attaches it). */
-let axios: { defaults: Record<string, any> } | undefined;
 
 /**
- * acme-client's HTTP settings. We keep connections alive (one TLS handshake per pass, not per
- * request), trust the configured CA bundles on top of the public roots, send each CA's requests
- * through its proxy (an HTTP CONNECT tunnel; other hosts, such as ZeroSSL's EAB API, use
- * `defaultProxy`), and turn off acme-client's own retry loop: that loop sleeps for whatever
- * Retry-After says (an hour on a rate limit) and crashes with a TypeError when the CA is unreachable
- * (upstream issue #101). Retries happen in session.ts instead, bounded. Only ACME traffic goes
- * through this axios instance; the DNS providers' SDKs never see the proxy. The settings are
- * kept until the ACME stack loads: a pass with nothing to order never loads it.
+ * The HTTP settings of every request to a CA (transport.ts: acme-client's and the plain GETs). We
+ * keep connections alive (one TLS handshake per pass, not per request), trust the configured CA
+ * bundles on top of the public roots, and send each CA's requests through its proxy (an HTTP
+ * CONNECT tunnel; other hosts, such as ZeroSSL's EAB API, use `defaultProxy`); never a proxy from
+ * the environment. Nothing is retried there: session.ts retries, bounded (acme-client's own loop,
+ * gone with its axios, slept for whatever Retry-After said). Only ACME traffic uses these agents;
+ * the DNS providers' SDKs never see the proxy.
  */
 export function configureHttp(cas: HttpSettings[], opts: { defaultProxy?: string } = {}): void {
   for (const ca of cas) {
@@ -37,25 +33,16 @@ export function configureHttp(cas: HttpSettings[], opts: { defaultProxy?: string
     if (ca.directory) routes.set(originOf(ca.directory), ca.proxy);
   }
   if (opts.defaultProxy !== undefined) defaultProxy = opts.defaultProxy;
-  apply();
-}
-
-/** Called once by lib.ts with acme-client's axios instance: the settings so far apply from now on. */
-export function attachAxios(instance: { defaults: Record<string, any> }): void {
-  axios = instance;
-  applied = undefined;
-  apply();
 }
 
 /** The agents every request to a CA goes through (built again only when the settings change). */
 interface Agents {
   https: HttpsAgent | RoutingAgent;
   http: HttpAgent | RoutingAgent;
-  proxied: boolean;
 }
 let agents: { key: string; value: Agents } | undefined;
 
-/** The agents for the settings collected so far: acme-client's axios and the plain GETs (ca-get.ts) share them. */
+/** The agents for the settings collected so far: every request to a CA (transport.ts) goes through them. */
 export function caAgents(): Agents {
   const key = JSON.stringify([[...bundles].sort(), [...routes].sort(), defaultProxy ?? null]);
   if (agents?.key === key) return agents.value;
@@ -65,24 +52,9 @@ export function caAgents(): Agents {
   const direct = new HttpsAgent({ keepAlive: true, maxSockets: 16, ...(ctx ? { secureContext: ctx } : {}) });
   const proxied = defaultProxy !== undefined || [...routes.values()].some((p) => p !== undefined);
   const routing = proxied ? new RoutingAgent(ctx, direct, (origin) => (routes.has(origin) ? routes.get(origin) : defaultProxy)) : undefined;
-  const value: Agents = { https: routing ?? direct, http: routing ?? new HttpAgent({ keepAlive: true }), proxied };
+  const value: Agents = { https: routing ?? direct, http: routing ?? new HttpAgent({ keepAlive: true }) };
   agents = { key, value };
   return value;
-}
-
-function apply(): void {
-  if (!axios) return;
-  const a = caAgents();
-  if (a === applied) return;
-  applied = a;
-  axios.defaults.httpsAgent = a.https;
-  if (a.proxied) {
-    axios.defaults.httpAgent = a.http;
-    // The configured proxy, not one from the environment (axios reads HTTPS_PROXY by itself).
-    axios.defaults.proxy = false;
-  }
-  axios.defaults.acmeSettings.retryMaxAttempts = 0;
-  axios.defaults.timeout = 30_000;
 }
 
 /** "host:port" of a URL, as an agent sees the request's target. */

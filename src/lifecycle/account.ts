@@ -1,5 +1,5 @@
 import { createHash, createPublicKey } from 'node:crypto';
-import * as acme from '../acme/lib.js';
+import { generateKey } from '../acme/keys.js';
 import type { Config } from '../config/load.js';
 import { AcmeError } from '../errors.js';
 import { caName } from '../acme/known-cas.js';
@@ -55,7 +55,7 @@ export async function updateEmail(config: Config, directory: string, email: stri
 export async function rolloverKey(config: Config, directory: string): Promise<{ before: string; after: string }> {
   const { session, store } = await existingAccount(config, directory);
   const before = thumbprint((await store.readKey(directory))!);
-  const fresh = (await acme.crypto.createPrivateEcdsaKey('P-256')).toString();
+  const fresh = (await generateKey('ecdsa-p256')).pem;
   await store.stageKey(directory, fresh);
   try {
     await session.rollover(fresh);
