@@ -1,4 +1,3 @@
-import { createPrivateKey } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { KeyType } from '../config/schema.js';
 import { AcmeError, CertkeeperError } from '../errors.js';
@@ -8,6 +7,7 @@ import { SCHEDULES, abortableSleep, pauseBefore } from '../retry.js';
 import { parseRetryAfter, type AcmeSession } from './session.js';
 import { createCsr } from './csr.js';
 import { generateKey, type PrivateKey } from './keys.js';
+import { privateKeyOf, rememberKey } from '../store/x509.js';
 
 export type OrderStep = 'ordering' | 'presented' | 'propagated' | 'validated' | 'issued';
 
@@ -60,7 +60,9 @@ export interface IssuedCertificate {
 export async function issueCertificate(req: OrderRequest, deps: OrderDeps): Promise<IssuedCertificate> {
   const { session, logger, signal } = deps;
   const log = logger.child({ cert: req.name });
-  const keyPromise: Promise<PrivateKey> = req.keyPem ? Promise.resolve({ pem: req.keyPem, key: createPrivateKey(req.keyPem) }) : generateKey(req.keyType);
+  const keyPromise: Promise<PrivateKey> = req.keyPem
+    ? Promise.resolve({ pem: req.keyPem, key: privateKeyOf(req.keyPem) })
+    : generateKey(req.keyType).then((k) => (rememberKey(k.pem, k.key), k));
 
   deps.onStep?.('ordering');
   const created = await createOrder(session, req, signal, log);
