@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { constants, type Stats } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
+import { closeSync, constants, fchmodSync, fchownSync, fstatSync, fsync, openSync, renameSync, writeSync, type Stats } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+
+// Only fsync goes to the thread pool: it is the call that waits for the disk. Opening, writing a few
+// kilobytes into the page cache, fchmod, rename and close take microseconds, and as promises each
+// costs a round trip through the pool (a certificate set and its journal and state writes are
+// dozens of them: about half the CPU of writing them).
+const fsyncFd = promisify(fsync);
 
 /**
  * Writes a file so that readers see either the old or the new content, never a mix: a temp file in
@@ -12,7 +19,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
   const tmp = tempPathFor(path);
   try {
     await writeNewFileSynced(tmp, data, opts.mode ?? 0o644);
-    await rename(tmp, path);
+    renameSync(tmp, path);
   } catch (err) {
     // A disk-full write leaves a partial temp file that would hold on to the space it took.
     await rm(tmp, { force: true }).catch(() => undefined);
@@ -51,33 +58,34 @@ export async function writeNewFileSynced(path: string, data: string | Uint8Array
 }
 
 async function createSynced(path: string, data: string | Uint8Array, mode: number, opts: SyncedFileOptions, stats: boolean): Promise<Stats | undefined> {
-  const fh = await open(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | constants.O_NOFOLLOW, mode);
+  const fd = openSync(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | constants.O_NOFOLLOW, mode);
   try {
     opts.created?.();
     if (opts.uid !== undefined || opts.gid !== undefined) {
-      const st = await fh.stat();
+      const st = fstatSync(fd);
       if ((opts.uid !== undefined && opts.uid !== st.uid) || (opts.gid !== undefined && opts.gid !== st.gid)) {
-        await fh.chown(opts.uid ?? -1, opts.gid ?? -1).catch((err: unknown) => {
+        try {
+          fchownSync(fd, opts.uid ?? -1, opts.gid ?? -1);
+        } catch (err) {
           if (!opts.bestEffortOwner) throw err;
-        });
+        }
       }
     }
-    // write() until done, not writeFile(): that one stats the file and goes through a stream-like loop.
     const buf = typeof data === 'string' ? Buffer.from(data) : data;
-    for (let at = 0; at < buf.length; ) at += (await fh.write(buf, at, buf.length - at)).bytesWritten;
-    await fh.chmod(mode); // umask may have narrowed or (for 0644) not; be exact; after chown, which may clear bits
-    await fh.sync();
-    return stats ? await fh.stat() : undefined;
+    for (let at = 0; at < buf.length; ) at += writeSync(fd, buf, at, buf.length - at);
+    fchmodSync(fd, mode); // umask may have narrowed or (for 0644) not; be exact; after chown, which may clear bits
+    await fsyncFd(fd);
+    return stats ? fstatSync(fd) : undefined;
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }
 
 export async function fsyncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
+  const fd = openSync(dir, 'r');
   try {
-    await fh.sync();
+    await fsyncFd(fd);
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }
