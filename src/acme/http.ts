@@ -4,6 +4,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { Agent as AgentBase, type AgentConnectOpts } from 'agent-base';
 import { HttpsProxyAgent } from 'https-proxy-agent';
+import { environmentProxy, type ProxyFor } from './env-proxy.js';
 
 /** What one CA needs from the process-wide HTTP layer. */
 export interface HttpSettings {
@@ -22,8 +23,8 @@ let defaultProxy: string | undefined;
  * The HTTP settings of every request to a CA (transport.ts: acme-client's and the plain GETs). We
  * keep connections alive (one TLS handshake per pass, not per request), trust the configured CA
  * bundles on top of the public roots, and send each CA's requests through its proxy (an HTTP
- * CONNECT tunnel; other hosts, such as ZeroSSL's EAB API, use `defaultProxy`); never a proxy from
- * the environment. Nothing is retried there: session.ts retries, bounded (acme-client's own loop,
+ * CONNECT tunnel; other hosts, such as ZeroSSL's EAB API, use `defaultProxy`); without any, the
+ * environment's (HTTPS_PROXY, NO_PROXY: env-proxy.ts), as through acme-client's axios. Nothing is retried there: session.ts retries, bounded (acme-client's own loop,
  * gone with its axios, slept for whatever Retry-After said). Only ACME traffic uses these agents;
  * the DNS providers' SDKs never see the proxy.
  */
@@ -44,14 +45,18 @@ let agents: { key: string; value: Agents } | undefined;
 
 /** The agents for the settings collected so far: every request to a CA (transport.ts) goes through them. */
 export function caAgents(): Agents {
-  const key = JSON.stringify([[...bundles].sort(), [...routes].sort(), defaultProxy ?? null]);
+  const configured = defaultProxy !== undefined || [...routes.values()].some((p) => p !== undefined);
+  const env = ['https_proxy', 'http_proxy', 'no_proxy'].flatMap((n) => [process.env[n], process.env[n.toUpperCase()]]);
+  const key = JSON.stringify([[...bundles].sort(), [...routes].sort(), defaultProxy ?? null, configured ? null : env]);
   if (agents?.key === key) return agents.value;
   // One TLS context for every connection: given a `ca` list, Node builds a new context per connection
   // (parsing ~150 roots, tens of ms of CPU each) and keys the agent's pool by the whole list.
   const ctx = bundles.size ? trustContext([...bundles]) : undefined;
   const direct = new HttpsAgent({ keepAlive: true, maxSockets: 16, ...(ctx ? { secureContext: ctx } : {}) });
-  const proxied = defaultProxy !== undefined || [...routes.values()].some((p) => p !== undefined);
-  const routing = proxied ? new RoutingAgent(ctx, direct, (origin) => (routes.has(origin) ? routes.get(origin) : defaultProxy)) : undefined;
+  // A proxy in the configuration replaces the environment's for all ACME traffic (docs/ca.md).
+  const configuredFor: ProxyFor = (host, port) => (routes.has(`${host}:${port}`) ? routes.get(`${host}:${port}`) : defaultProxy);
+  const proxyFor = configured ? configuredFor : environmentProxy();
+  const routing = proxyFor ? new RoutingAgent(ctx, direct, proxyFor) : undefined;
   const value: Agents = { https: routing ?? direct, http: routing ?? new HttpAgent({ keepAlive: true }) };
   agents = { key, value };
   return value;
@@ -78,7 +83,7 @@ export function trustContext(files: string[]): SecureContext {
   return ctx;
 }
 
-/** Sends each request direct or through the proxy its target's CA is configured with. */
+/** Sends each request direct or through the proxy configured for its target's CA (or the environment's). */
 class RoutingAgent extends AgentBase {
   private readonly proxies = new Map<string, HttpsProxyAgent<string>>();
   private readonly plain = new HttpAgent({ keepAlive: true });
@@ -86,13 +91,13 @@ class RoutingAgent extends AgentBase {
   constructor(
     private readonly secureContext: SecureContext | undefined,
     private readonly direct: HttpsAgent,
-    private readonly proxyFor: (origin: string) => string | undefined,
+    private readonly proxyFor: ProxyFor,
   ) {
     super({ keepAlive: true, maxSockets: 16 });
   }
 
   connect(req: ClientRequest, opts: AgentConnectOpts): Promise<import('node:net').Socket> | HttpAgent {
-    const proxy = this.proxyFor(`${opts.host}:${opts.port}`);
+    const proxy = this.proxyFor(opts.host ?? '', Number(opts.port), opts.secureEndpoint);
     if (!proxy) return opts.secureEndpoint ? this.direct : this.plain;
     let agent = this.proxies.get(proxy);
     if (!agent) this.proxies.set(proxy, (agent = new HttpsProxyAgent(proxy, { keepAlive: true })));

@@ -121,7 +121,6 @@ export function keyMatchesCertificate(certPem: string, keyPem: string): boolean 
   }
 }
 
-
 /**
  * The last few leaves and private keys parsed, by their exact PEM text: a new set is checked when it
  * arrives and again as the store keeps it, and OpenSSL 3 takes ~0.3 ms to parse a certificate and

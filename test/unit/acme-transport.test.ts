@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acmeAxios, sendToCa } from '../../src/acme/transport.js';
 import { REPO } from '../harness/cli.js';
+import { startConnectProxy } from '../harness/connect-proxy.js';
 
 const run = promisify(execFile);
 let server: Server;
@@ -13,6 +14,8 @@ let base: string;
 const seen: { method?: string; headers: IncomingMessage['headers']; body: string }[] = [];
 
 beforeAll(async () => {
+  // Direct unless a test names a proxy (a developer's own HTTPS_PROXY would otherwise apply).
+  for (const k of ['http_proxy', 'HTTP_PROXY', 'https_proxy', 'HTTPS_PROXY']) delete process.env[k];
   server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -49,6 +52,20 @@ describe('transport.ts (acme-client requests over node:http through the CA agent
     const problem = await sendToCa(`${base}/other`, { method: 'HEAD' });
     expect(problem.status).toBe(400);
     expect((await sendToCa(`${base}/other`)).data).toEqual({ type: 'urn:ietf:params:acme:error:badNonce' });
+  });
+
+  it('goes through the proxy the environment names when the configuration names none (HTTPS_PROXY, HTTP_PROXY)', async () => {
+    const proxy = await startConnectProxy();
+    try {
+      process.env.http_proxy = proxy.url;
+      expect((await sendToCa(`${base}/json`)).status).toBe(201);
+      expect(proxy.targets.map((t) => t.replace(/^http:\/\//, ''))).toEqual([new URL(base).host]);
+    } finally {
+      delete process.env.http_proxy;
+      await proxy.stop();
+    }
+    await sendToCa(`${base}/json`); // direct again
+    expect(proxy.targets).toHaveLength(1);
   });
 
   it('fails with a code, never hangs: no answer in time, an answer too large, nobody listening', async () => {
