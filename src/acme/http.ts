@@ -34,7 +34,10 @@ export function configureHttp(cas: HttpSettings[], opts: { defaultProxy?: string
     if (ca.directory) routes.set(originOf(ca.directory), ca.proxy);
   }
   if (opts.defaultProxy !== undefined) defaultProxy = opts.defaultProxy;
+  settings = JSON.stringify([[...bundles].sort(), [...routes].sort(), defaultProxy ?? null]);
 }
+/** The settings as configureHttp left them: caAgents runs once per request and compares this string only. */
+let settings = '';
 
 /** The agents every request to a CA goes through (built again only when the settings change). */
 interface Agents {
@@ -45,10 +48,10 @@ let agents: { key: string; value: Agents } | undefined;
 
 /** The agents for the settings collected so far: every request to a CA (transport.ts) goes through them. */
 export function caAgents(): Agents {
-  const configured = defaultProxy !== undefined || [...routes.values()].some((p) => p !== undefined);
-  const env = ['https_proxy', 'http_proxy', 'no_proxy'].flatMap((n) => [process.env[n], process.env[n.toUpperCase()]]);
-  const key = JSON.stringify([[...bundles].sort(), [...routes].sort(), defaultProxy ?? null, configured ? null : env]);
+  const { https_proxy, HTTPS_PROXY, http_proxy, HTTP_PROXY, no_proxy, NO_PROXY } = process.env;
+  const key = `${settings} ${https_proxy} ${HTTPS_PROXY} ${http_proxy} ${HTTP_PROXY} ${no_proxy} ${NO_PROXY}`;
   if (agents?.key === key) return agents.value;
+  const configured = defaultProxy !== undefined || [...routes.values()].some((p) => p !== undefined);
   // One TLS context for every connection: given a `ca` list, Node builds a new context per connection
   // (parsing ~150 roots, tens of ms of CPU each) and keys the agent's pool by the whole list.
   const ctx = bundles.size ? trustContext([...bundles]) : undefined;
