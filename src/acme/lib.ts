@@ -24,3 +24,5 @@ provide('acme-client/src/crypto/index.js', acmeCrypto);
 
 export const Client = require('acme-client/src/client.js') as typeof AcmeClient.Client;
 export type Client = AcmeClient.Client;
+/** The stand-in for acme-client's crypto module (keys.ts): JWK, PEM body, ECDSA keys. */
+export const crypto = acmeCrypto;
