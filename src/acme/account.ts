@@ -1,9 +1,9 @@
-import * as acme from './lib.js';
 import type { Logger } from 'pino';
 import type { CaSettings } from '../config/ca-chain.js';
 import type { AccountRecord as StoredAccount } from '../store/store.js';
 import type { AccountRepo } from '../store/store.js';
 import { configureHttp } from './http.js';
+import { generateKey } from './keys.js';
 import { settleRollover } from './key-rollover.js';
 import { isZeroSsl } from './known-cas.js';
 import { AcmeSession } from './session.js';
@@ -19,7 +19,7 @@ export async function openAccount(ca: CaSettings, store: AccountRepo, logger: Lo
   await settleRollover(store, directoryUrl, logger);
   let key = await store.readKey(directoryUrl);
   // Hosts sharing a store that start together keep one key (the first stored), so one account.
-  if (!key) key = await store.saveKey(directoryUrl, (await acme.crypto.createPrivateEcdsaKey('P-256')).toString());
+  if (!key) key = await store.saveKey(directoryUrl, (await generateKey('ecdsa-p256')).pem);
   const record: StoredAccount = (await store.read(directoryUrl)) ?? { directory: directoryUrl };
   let eab = ca.eab ?? record.eab;
   if (!record.url && !eab && isZeroSsl(directoryUrl)) {

@@ -1,7 +1,6 @@
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import type { IncomingHttpHeaders } from 'node:http';
 import { AcmeError } from '../errors.js';
-import { caAgents } from './http.js';
+import { sendToCa } from './transport.js';
 
 /** A CA's answer to a GET: the body parsed as JSON when it is JSON, else the text. */
 export interface CaAnswer {
@@ -10,7 +9,6 @@ export interface CaAnswer {
   body: unknown;
 }
 
-const TIMEOUT_MS = 30_000;
 /** A directory or a renewalInfo answer is a few hundred bytes; anything this big is not one. */
 const MAX_BODY = 1 << 20;
 
@@ -20,44 +18,16 @@ const MAX_BODY = 1 << 20;
  * so asking for advice loads no ACME code. No answer at all becomes one line naming the CA (`ca`,
  * the URL the user configured or the CA announced), never a library's TypeError.
  */
-export function getFromCa(url: string, what: string, opts: { ca?: string; signal?: AbortSignal; timeoutMs?: number } = {}): Promise<CaAnswer> {
-  const agents = caAgents();
-  const https = url.startsWith('https:');
-  return new Promise((resolve, reject) => {
-    const fail = (err: NodeJS.ErrnoException) => {
-      if (opts.signal?.aborted) return reject(new AcmeError(`${what}: stopped`, { cause: err }));
-      const reason = err.code ?? err.message;
-      reject(new AcmeError(`${what}: cannot reach the CA at ${opts.ca ?? url} (${reason}); check the network or acme.directory`, { cause: err, unreachable: true }));
-    };
-    const req = (https ? httpsRequest : httpRequest)(url, {
-      agent: https ? agents.https : agents.http,
-      headers: { accept: 'application/json', 'user-agent': 'certkeeper' },
-      signal: opts.signal,
-    });
-    req.setTimeout(opts.timeoutMs ?? TIMEOUT_MS, () => req.destroy(Object.assign(new Error('no answer in time'), { code: 'ETIMEDOUT' })));
-    req.on('error', fail);
-    req.on('response', (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (c: Buffer) => {
-        size += c.length;
-        if (size > MAX_BODY) return req.destroy(Object.assign(new Error('answer too large'), { code: 'EMSGSIZE' }));
-        chunks.push(c);
-      });
-      res.on('error', fail);
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let body: unknown = text;
-        try {
-          body = JSON.parse(text);
-        } catch {
-          // Not JSON: the caller judges the text.
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
-      });
-    });
-    req.end();
-  });
+export async function getFromCa(url: string, what: string, opts: { ca?: string; signal?: AbortSignal; timeoutMs?: number } = {}): Promise<CaAnswer> {
+  try {
+    const { status, headers, data } = await sendToCa(url, { signal: opts.signal, timeoutMs: opts.timeoutMs, maxBody: MAX_BODY });
+    return { status, headers, body: data };
+  } catch (thrown) {
+    const err = thrown as NodeJS.ErrnoException;
+    if (opts.signal?.aborted) throw new AcmeError(`${what}: stopped`, { cause: err });
+    const reason = err.code ?? err.message;
+    throw new AcmeError(`${what}: cannot reach the CA at ${opts.ca ?? url} (${reason}); check the network or acme.directory`, { cause: err, unreachable: true });
+  }
 }
 
 /** A Retry-After header (RFC 9110 §10.2.3: seconds or an HTTP date) as a moment; undefined when absent or unreadable. */

@@ -4,6 +4,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { Agent as AgentBase, type AgentConnectOpts } from 'agent-base';
 import { HttpsProxyAgent } from 'https-proxy-agent';
+import { environmentProxy, type ProxyFor } from './env-proxy.js';
 
 /** What one CA needs from the process-wide HTTP layer. */
 export interface HttpSettings {
@@ -12,24 +13,20 @@ export interface HttpSettings {
   proxy?: string;
 }
 
-// acme-client's axios instance is process-wide, so these are too. They only grow: every CA the
+// One connection pool per process, so these settings are process-wide too. They only grow: every CA the
 // configuration names is reachable at once (a primary and its fallbacks in one pass).
 const bundles = new Set<string>();
 const routes = new Map<string, string | undefined>();
 let defaultProxy: string | undefined;
-let applied: Agents | undefined;
-/** acme-client's axios, once the ACME stack is loaded (lib.ts attaches it). */
-let axios: { defaults: Record<string, any> } | undefined;
 
 /**
- * acme-client's HTTP settings. We keep connections alive (one TLS handshake per pass, not per
- * request), trust the configured CA bundles on top of the public roots, send each CA's requests
- * through its proxy (an HTTP CONNECT tunnel; other hosts, such as ZeroSSL's EAB API, use
- * `defaultProxy`), and turn off acme-client's own retry loop: that loop sleeps for whatever
- * Retry-After says (an hour on a rate limit) and crashes with a TypeError when the CA is unreachable
- * (upstream issue #101). Retries happen in session.ts instead, bounded. Only ACME traffic goes
- * through this axios instance; the DNS providers' SDKs never see the proxy. The settings are
- * kept until the ACME stack loads: a pass with nothing to order never loads it.
+ * The HTTP settings of every request to a CA (transport.ts: acme-client's and the plain GETs). We
+ * keep connections alive (one TLS handshake per pass, not per request), trust the configured CA
+ * bundles on top of the public roots, and send each CA's requests through its proxy (an HTTP
+ * CONNECT tunnel; other hosts, such as ZeroSSL's EAB API, use `defaultProxy`); without any, the
+ * environment's (HTTPS_PROXY, NO_PROXY: env-proxy.ts), as through acme-client's axios. Nothing is retried there: session.ts retries, bounded (acme-client's own loop,
+ * gone with its axios, slept for whatever Retry-After said). Only ACME traffic uses these agents;
+ * the DNS providers' SDKs never see the proxy.
  */
 export function configureHttp(cas: HttpSettings[], opts: { defaultProxy?: string } = {}): void {
   for (const ca of cas) {
@@ -37,52 +34,35 @@ export function configureHttp(cas: HttpSettings[], opts: { defaultProxy?: string
     if (ca.directory) routes.set(originOf(ca.directory), ca.proxy);
   }
   if (opts.defaultProxy !== undefined) defaultProxy = opts.defaultProxy;
-  apply();
+  settings = JSON.stringify([[...bundles].sort(), [...routes].sort(), defaultProxy ?? null]);
 }
-
-/** Called once by lib.ts with acme-client's axios instance: the settings so far apply from now on. */
-export function attachAxios(instance: { defaults: Record<string, any> }): void {
-  axios = instance;
-  applied = undefined;
-  apply();
-}
+/** The settings as configureHttp left them: caAgents runs once per request and compares this string only. */
+let settings = '';
 
 /** The agents every request to a CA goes through (built again only when the settings change). */
 interface Agents {
   https: HttpsAgent | RoutingAgent;
   http: HttpAgent | RoutingAgent;
-  proxied: boolean;
 }
 let agents: { key: string; value: Agents } | undefined;
 
-/** The agents for the settings collected so far: acme-client's axios and the plain GETs (ca-get.ts) share them. */
+/** The agents for the settings collected so far: every request to a CA (transport.ts) goes through them. */
 export function caAgents(): Agents {
-  const key = JSON.stringify([[...bundles].sort(), [...routes].sort(), defaultProxy ?? null]);
+  const { https_proxy, HTTPS_PROXY, http_proxy, HTTP_PROXY, no_proxy, NO_PROXY } = process.env;
+  const key = `${settings} ${https_proxy} ${HTTPS_PROXY} ${http_proxy} ${HTTP_PROXY} ${no_proxy} ${NO_PROXY}`;
   if (agents?.key === key) return agents.value;
+  const configured = defaultProxy !== undefined || [...routes.values()].some((p) => p !== undefined);
   // One TLS context for every connection: given a `ca` list, Node builds a new context per connection
   // (parsing ~150 roots, tens of ms of CPU each) and keys the agent's pool by the whole list.
   const ctx = bundles.size ? trustContext([...bundles]) : undefined;
   const direct = new HttpsAgent({ keepAlive: true, maxSockets: 16, ...(ctx ? { secureContext: ctx } : {}) });
-  const proxied = defaultProxy !== undefined || [...routes.values()].some((p) => p !== undefined);
-  const routing = proxied ? new RoutingAgent(ctx, direct, (origin) => (routes.has(origin) ? routes.get(origin) : defaultProxy)) : undefined;
-  const value: Agents = { https: routing ?? direct, http: routing ?? new HttpAgent({ keepAlive: true }), proxied };
+  // A proxy in the configuration replaces the environment's for all ACME traffic (docs/ca.md).
+  const configuredFor: ProxyFor = (host, port) => (routes.has(`${host}:${port}`) ? routes.get(`${host}:${port}`) : defaultProxy);
+  const proxyFor = configured ? configuredFor : environmentProxy();
+  const routing = proxyFor ? new RoutingAgent(ctx, direct, proxyFor) : undefined;
+  const value: Agents = { https: routing ?? direct, http: routing ?? new HttpAgent({ keepAlive: true }) };
   agents = { key, value };
   return value;
-}
-
-function apply(): void {
-  if (!axios) return;
-  const a = caAgents();
-  if (a === applied) return;
-  applied = a;
-  axios.defaults.httpsAgent = a.https;
-  if (a.proxied) {
-    axios.defaults.httpAgent = a.http;
-    // The configured proxy, not one from the environment (axios reads HTTPS_PROXY by itself).
-    axios.defaults.proxy = false;
-  }
-  axios.defaults.acmeSettings.retryMaxAttempts = 0;
-  axios.defaults.timeout = 30_000;
 }
 
 /** "host:port" of a URL, as an agent sees the request's target. */
@@ -106,7 +86,7 @@ export function trustContext(files: string[]): SecureContext {
   return ctx;
 }
 
-/** Sends each request direct or through the proxy its target's CA is configured with. */
+/** Sends each request direct or through the proxy configured for its target's CA (or the environment's). */
 class RoutingAgent extends AgentBase {
   private readonly proxies = new Map<string, HttpsProxyAgent<string>>();
   private readonly plain = new HttpAgent({ keepAlive: true });
@@ -114,13 +94,13 @@ class RoutingAgent extends AgentBase {
   constructor(
     private readonly secureContext: SecureContext | undefined,
     private readonly direct: HttpsAgent,
-    private readonly proxyFor: (origin: string) => string | undefined,
+    private readonly proxyFor: ProxyFor,
   ) {
     super({ keepAlive: true, maxSockets: 16 });
   }
 
   connect(req: ClientRequest, opts: AgentConnectOpts): Promise<import('node:net').Socket> | HttpAgent {
-    const proxy = this.proxyFor(`${opts.host}:${opts.port}`);
+    const proxy = this.proxyFor(opts.host ?? '', Number(opts.port), opts.secureEndpoint);
     if (!proxy) return opts.secureEndpoint ? this.direct : this.plain;
     let agent = this.proxies.get(proxy);
     if (!agent) this.proxies.set(proxy, (agent = new HttpsProxyAgent(proxy, { keepAlive: true })));

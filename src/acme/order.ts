@@ -1,4 +1,3 @@
-import * as acme from './lib.js';
 import type { Logger } from 'pino';
 import type { KeyType } from '../config/schema.js';
 import { AcmeError, CertkeeperError } from '../errors.js';
@@ -6,6 +5,9 @@ import type { DnsProvider, TxtRecord } from '../dns/provider.js';
 import { waitForPropagation, withDeadline, type PropagationOptions } from '../propagation/wait.js';
 import { SCHEDULES, abortableSleep, pauseBefore } from '../retry.js';
 import { parseRetryAfter, type AcmeSession } from './session.js';
+import { createCsr } from './csr.js';
+import { generateKey, type PrivateKey } from './keys.js';
+import { privateKeyOf, rememberKey } from '../store/x509.js';
 
 export type OrderStep = 'ordering' | 'presented' | 'propagated' | 'validated' | 'issued';
 
@@ -50,14 +52,6 @@ export interface IssuedCertificate {
   orderUrl: string;
 }
 
-export async function generateKey(keyType: KeyType): Promise<string> {
-  // acme-client uses crypto.generateKeyPair (async), so RSA key generation runs off the event loop.
-  const key = keyType.startsWith('rsa-')
-    ? await acme.crypto.createPrivateRsaKey(Number(keyType.slice(4)))
-    : await acme.crypto.createPrivateEcdsaKey(keyType === 'ecdsa-p384' ? 'P-384' : 'P-256');
-  return key.toString();
-}
-
 /**
  * One ACME order for all of a certificate's names (RFC 8555 §7.4), DNS-01 only. All TXT records are
  * presented together, the authoritative servers are polled until every one serves every value, and
@@ -66,7 +60,9 @@ export async function generateKey(keyType: KeyType): Promise<string> {
 export async function issueCertificate(req: OrderRequest, deps: OrderDeps): Promise<IssuedCertificate> {
   const { session, logger, signal } = deps;
   const log = logger.child({ cert: req.name });
-  const keyPromise = req.keyPem ? Promise.resolve(req.keyPem) : generateKey(req.keyType);
+  const keyPromise: Promise<PrivateKey> = req.keyPem
+    ? Promise.resolve({ pem: req.keyPem, key: privateKeyOf(req.keyPem) })
+    : generateKey(req.keyType).then((k) => (rememberKey(k.pem, k.key), k));
 
   deps.onStep?.('ordering');
   const created = await createOrder(session, req, signal, log);
@@ -147,12 +143,9 @@ export async function issueCertificate(req: OrderRequest, deps: OrderDeps): Prom
     await cleanupRecords(presented, log, deps.pending);
   }
 
-  const keyPem = await keyPromise;
-  const [, csr] = await acme.crypto.createCsr(
-    { commonName: req.domains[0]!.length <= 64 ? req.domains[0] : undefined, altNames: req.domains },
-    keyPem,
-  );
-  const finalized = await session.post(order.finalize, { csr: acme.crypto.getPemBodyAsB64u(csr) }, [200], `${req.name}: finalizing the order`, signal);
+  const { pem: keyPem, key } = await keyPromise;
+  const csr = createCsr(req.domains, key);
+  const finalized = await session.post(order.finalize, { csr: csr.toString('base64url') }, [200], `${req.name}: finalizing the order`, signal);
   order = finalized.data;
   if (order.status !== 'valid') order = await pollStatus(session, orderUrl, ['processing', 'ready', 'pending'], `${req.name}: finalizing the order`, signal);
   if (order.status !== 'valid' || !order.certificate) throw new AcmeError(`${req.name}: the order ended as ${order.status}`);

@@ -1,5 +1,6 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import * as acme from './lib.js';
+import { pemBodyAsB64u } from './keys.js';
 import { AcmeError } from '../errors.js';
 import { parseRetryAfter } from './ca-get.js';
 import { NoRetryError, SCHEDULES, withRetry } from '../retry.js';
@@ -179,7 +180,7 @@ export class AcmeSession {
    */
   async revoke(leafPem: string, reason: number, byCertificateKey = false): Promise<void> {
     const url = await this.resourceUrl('revokeCert');
-    await this.post(url, { certificate: acme.crypto.getPemBodyAsB64u(leafPem), reason }, [200], 'revoking the certificate', undefined, { jwk: byCertificateKey });
+    await this.post(url, { certificate: pemBodyAsB64u(leafPem), reason }, [200], 'revoking the certificate', undefined, { jwk: byCertificateKey });
   }
 
   /** The account object at the CA: fetched by POST-as-GET, or as answered to an update (RFC 8555 §7.3.2). */

@@ -1,6 +1,6 @@
-import * as acme from './lib.js';
 import { AcmeError } from '../errors.js';
 import { zeroSslEabUrl } from './known-cas.js';
+import { sendToCa } from './transport.js';
 
 export interface EabCredentials {
   kid: string;
@@ -34,21 +34,18 @@ function safeJson(text: string): unknown {
 }
 
 /**
- * Asks ZeroSSL for EAB credentials by the account e-mail (form field `email`), through acme-client's
- * HTTP layer: the ACME proxy applies, the DNS providers are not involved. Unreachable means CA-side.
+ * Asks ZeroSSL for EAB credentials by the account e-mail (form field `email`), through the CA agents
+ * (transport.ts): the ACME proxy applies, the DNS providers are not involved. Unreachable means CA-side.
  */
 export async function fetchZeroSslEab(email: string | undefined, signal?: AbortSignal): Promise<EabCredentials> {
   if (!email) refuse('ZeroSSL needs External Account Binding: set acme.email (certkeeper then fetches the credentials) or acme.eab');
   const url = zeroSslEabUrl();
-  const axios = acme.axios as unknown as {
-    post(u: string, body: string, c: Record<string, unknown>): Promise<{ status: number; data: unknown }>;
-  };
   let resp;
   try {
-    resp = await axios.post(url, new URLSearchParams({ email }).toString(), {
+    resp = await sendToCa(url, {
+      method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      validateStatus: () => true,
-      timeout: 30_000,
+      body: new URLSearchParams({ email }).toString(),
       signal,
     });
   } catch (err) {

@@ -1,7 +1,7 @@
 import { createHash, createPublicKey } from 'node:crypto';
+import { generateKey } from '../acme/keys.js';
 import type { Logger } from 'pino';
 import { settleRollover } from '../acme/key-rollover.js';
-import * as acme from '../acme/lib.js';
 import type { Config } from '../config/load.js';
 import { AcmeError } from '../errors.js';
 import { caName } from '../acme/known-cas.js';
@@ -70,7 +70,7 @@ export async function rolloverKey(
   try {
     const session = await existingAccount(config, store, directory, { logger, held: true });
     const before = thumbprint((await accounts.readKey(directory))!);
-    const fresh = (await acme.crypto.createPrivateEcdsaKey('P-256')).toString();
+    const fresh = (await generateKey('ecdsa-p256')).pem;
     await accounts.stageKey(directory, fresh);
     onStep?.('key-staged');
     try {

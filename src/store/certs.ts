@@ -4,7 +4,7 @@ import { mkdir, readdir, readlink, rename, rm, symlink } from 'node:fs/promises'
 import { join } from 'node:path';
 import { StoreError } from '../errors.js';
 import type { StoredVersion } from './store.js';
-import { fsyncDir, writeFileAtomic, writeFileSynced } from './atomic.js';
+import { fsyncDir, writeFileAtomic, writeNewFileSynced } from './atomic.js';
 import { FactsIndex, versionStamp } from './facts-index.js';
 import { keyMatchesCertificate, readCertificateInfo, splitPem, type CertificateInfo } from './x509.js';
 
@@ -119,11 +119,16 @@ export class CertificateStore {
     try {
       await mkdir(join(this.dataDir, 'certs'), { recursive: true, mode: 0o700 });
       await mkdir(dir, { recursive: true, mode: 0o700 });
-      await writeFileSynced(join(dir, 'cert.pem'), certs[0]!, 0o644);
-      await writeFileSynced(join(dir, 'chain.pem'), certs.slice(1).join(''), 0o644);
-      await writeFileSynced(join(dir, 'fullchain.pem'), full, 0o644);
-      await writeFileSynced(join(dir, 'privkey.pem'), keyPem, 0o600);
-      await writeFileSynced(join(dir, 'meta.json'), `${JSON.stringify(meta, null, 2)}\n`, 0o644);
+      // A new directory nobody reads until the link below names it: its files are written side by side
+      // (all settled before a failure removes the directory).
+      const written = await Promise.allSettled([
+        writeNewFileSynced(join(dir, 'cert.pem'), certs[0]!, 0o644),
+        writeNewFileSynced(join(dir, 'chain.pem'), certs.slice(1).join(''), 0o644),
+        writeNewFileSynced(join(dir, 'fullchain.pem'), full, 0o644),
+        writeNewFileSynced(join(dir, 'privkey.pem'), keyPem, 0o600),
+        writeNewFileSynced(join(dir, 'meta.json'), `${JSON.stringify(meta, null, 2)}\n`, 0o644),
+      ]);
+      for (const w of written) if (w.status === 'rejected') throw w.reason;
       await fsyncDir(dir);
       const link = this.currentDir(name);
       const tmpLink = `${link}.${randomBytes(4).toString('hex')}.tmp`;
