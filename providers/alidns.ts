@@ -59,7 +59,7 @@ export const descriptor: ProviderDescriptor<typeof options> = {
   options,
   async create(opts, ctx) {
     const { default: RPCClient } = await import('@alicloud/pop-core');
-    // A configured key, else the ECS instance RAM role (refreshed before it expires).
+    // The credential chain (src/credentials/aliyun.ts); temporary keys are refreshed before they expire.
     const keys = aliyunKeySource(opts, { env: ctx.env, logger: ctx.logger });
     const client = new RPCClient({
       endpoint: opts.endpoint.replace(/\/+$/, ''),
