@@ -79,7 +79,7 @@ export const descriptor: ProviderDescriptor<typeof options> = {
     const protocol = m[1] ?? 'https://';
     // An explicit agent stops the SDK from silently routing through $http_proxy.
     const agent = opts.proxy ? undefined : protocol === 'http://' ? new HttpAgent({ keepAlive: true }) : new HttpsAgent({ keepAlive: true });
-    // A configured key, else the CVM instance role (refreshed before it expires).
+    // The credential chain (src/credentials/tencent.ts); temporary keys are refreshed before they expire.
     const keys = tencentKeySource(opts, { env: ctx.env, logger: ctx.logger });
     const client = new dnspod.v20210323.Client({
       credential: tencentCredential(keys),

@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { readCertificateInfo } from '../../src/store/x509.js';
 import { startAlidnsFake } from '../fakes/alidns.js';
 import { startAliyunSts } from '../fakes/aliyun-sts.js';
+import { startDnspodFake } from '../fakes/dnspod.js';
+import { startTencentSts } from '../fakes/tencent-sts.js';
 import type { FakeRecord } from '../fakes/common.js';
 import { CredentialStore } from '../fakes/vendor-auth.js';
 import { runCertkeeper } from '../harness/cli.js';
@@ -44,7 +46,29 @@ async function aliyunWorld(zone: string, dir: string): Promise<World> {
   };
 }
 
-const worlds: Array<{ type: World['type']; start(zone: string, dir: string): Promise<World> }> = [{ type: 'alidns', start: aliyunWorld }];
+const TC_ROLE = 'qcs::cam::uin/100000000001:roleName/certkeeper-dns';
+
+async function tencentWorld(zone: string, dir: string): Promise<World> {
+  const issued = new CredentialStore();
+  const token = `eyJhbGciOiJSUzI1NiJ9.${Buffer.from(zone).toString('base64url')}.tke`;
+  const sts = await startTencentSts({ callers: new CredentialStore(), issued, roles: { [TC_ROLE]: { providerId: 'tke-oidc-cls-c0ffee' } }, tokens: new Map([[token, Date.now() + 3600_000]]) });
+  const dns = await startDnspodFake({ secretId: 'AKIDneverGiven', secretKey: 'never-given', credentials: issued, zones: [zone], challtestsrvUrl: pebble.challtestsrvUrl });
+  const tokenFile = join(dir, 'tke/token');
+  return {
+    type: 'tencentcloud',
+    dns,
+    sts,
+    tokenFile,
+    token,
+    // CERTKEEPER_CVM_METADATA_URL points at a closed port: the CVM role must not be what answers.
+    env: { TKE_REGION: 'ap-guangzhou', TKE_PROVIDER_ID: 'tke-oidc-cls-c0ffee', TKE_WEB_IDENTITY_TOKEN_FILE: tokenFile, TKE_ROLE_ARN: TC_ROLE, CERTKEEPER_TENCENT_STS_URL: sts.url, CERTKEEPER_CVM_METADATA_URL: 'http://127.0.0.1:9' },
+  };
+}
+
+const worlds: Array<{ type: World['type']; start(zone: string, dir: string): Promise<World> }> = [
+  { type: 'alidns', start: aliyunWorld },
+  { type: 'tencentcloud', start: tencentWorld },
+];
 
 // No key in the environment, no CLI profile (HOME is the test's directory), no proxy.
 const clean = (dir: string) => ({ HOME: dir, http_proxy: '', HTTP_PROXY: '', https_proxy: '', HTTPS_PROXY: '', ALIBABA_CLOUD_ACCESS_KEY_ID: '', ALIBABA_CLOUD_ACCESS_KEY_SECRET: '', TENCENTCLOUD_SECRET_ID: '', TENCENTCLOUD_SECRET_KEY: '' });
