@@ -3,7 +3,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import * as z from 'zod';
 import { TENCENT_RULES } from '../src/cloud/rules.js';
 import { duration } from '../src/config/fields.js';
-import { checkTencentKey, TENCENT_CREDENTIALS, tencentCredential, tencentKeyOptions, tencentKeySource } from '../src/credentials/tencent.js';
+import { checkTencentKey, TENCENT_CREDENTIALS, TENCENT_KEYLESS_GUIDE, tencentCredential, tencentKeyOptions, tencentKeySource } from '../src/credentials/tencent.js';
 import { CredentialsError, DnsProviderError } from '../src/errors.js';
 import type { ProviderDescriptor } from '../src/dns/provider.js';
 import { callApi, isNetworkError, redact, vendorCode, vendorError, type Verdict } from './lib/retry.js';
@@ -68,6 +68,7 @@ export const descriptor: ProviderDescriptor<typeof options> = {
         '  `tencentcloud-sdk-nodejs`) with only the DNSPod product in it.',
       ].join('\n'),
     },
+    TENCENT_KEYLESS_GUIDE,
   ],
   links: [{ title: 'CAM policy syntax for DNSPod', url: 'https://cloud.tencent.com/document/product/302/105718' }],
   credentials: TENCENT_CREDENTIALS,

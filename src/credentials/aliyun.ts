@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import * as z from 'zod';
-import type { CredentialField } from '../config/descriptor.js';
+import type { CredentialField, GuideSection } from '../config/descriptor.js';
 import { CredentialsError } from '../errors.js';
 import { cliProfileSpec, type AliyunSpec } from './aliyun-profile.js';
 import { assumeRole, assumeRoleWithOidc } from './aliyun-sts.js';
@@ -13,6 +13,18 @@ export const ALIYUN_CREDENTIALS: CredentialField[] = [
   { key: 'accessKeySecret', env: ['ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'ALICLOUD_SECRET_KEY'], description: 'AccessKey secret', required: false, secret: true },
   { key: 'securityToken', env: ['ALIBABA_CLOUD_SECURITY_TOKEN'], description: 'STS token (temporary keys only)', required: false, secret: true },
 ];
+
+/** The reference page's section on keyless sources, for the alidns provider. */
+export const ALIYUN_KEYLESS_GUIDE: GuideSection = {
+  heading: 'Without an AccessKey (无 AccessKey)',
+  markdown: [
+    'Without a key in the entry or the environment, the key comes from RRSA (in an ACK pod:',
+    '`ALIBABA_CLOUD_ROLE_ARN`, `ALIBABA_CLOUD_OIDC_PROVIDER_ARN`, `ALIBABA_CLOUD_OIDC_TOKEN_FILE`), else from the CLI',
+    'profile in `~/.aliyun/config.json`, else from the ECS instance RAM role. With `roleArn:`, the key found is used to',
+    'assume that RAM role (STS `AssumeRole`). Temporary keys are refreshed before they expire. The order and each',
+    'source: [Credentials without a long-lived key](../cloud-targets.md#credentials-without-a-long-lived-key-凭据与实例角色).',
+  ].join('\n'),
+};
 
 /** The option keys that hold them, for a component's zod schema. */
 export const aliyunKeyOptions = {

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import type { CredentialField } from '../config/descriptor.js';
+import type { CredentialField, GuideSection } from '../config/descriptor.js';
 import type { KeyContext } from './aliyun.js';
 import { CredentialsError } from '../errors.js';
 import { RefreshingKey, staticKey, type KeySource } from './key.js';
@@ -12,6 +12,17 @@ export const TENCENT_CREDENTIALS: CredentialField[] = [
   { key: 'secretKey', env: ['TENCENTCLOUD_SECRET_KEY'], description: 'SecretKey', required: false, secret: true },
   { key: 'sessionToken', env: ['TENCENTCLOUD_SESSION_TOKEN'], description: 'session token (temporary keys only)', required: false, secret: true },
 ];
+
+/** The reference page's section on keyless sources, for the tencentcloud provider. */
+export const TENCENT_KEYLESS_GUIDE: GuideSection = {
+  heading: 'Without a SecretId (无 SecretId)',
+  markdown: [
+    'Without a key in the entry or the environment, the key comes from TKE OIDC (in a TKE pod: `TKE_REGION`,',
+    '`TKE_PROVIDER_ID`, `TKE_WEB_IDENTITY_TOKEN_FILE`, `TKE_ROLE_ARN`), else from the CVM instance role. With',
+    '`roleArn:`, the key found is used to assume that CAM role (STS `AssumeRole`). Temporary keys are refreshed before',
+    'they expire. The order and each source: [Credentials without a long-lived key](../cloud-targets.md#credentials-without-a-long-lived-key-凭据与实例角色).',
+  ].join('\n'),
+};
 
 export const tencentKeyOptions = {
   secretId: z.string().min(1).optional().describe('CAM SecretId; without a key: TKE OIDC, then the CVM instance role'),
