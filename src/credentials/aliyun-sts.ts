@@ -89,11 +89,13 @@ export async function assumeRole(label: string, caller: KeySource, roleArn: stri
       },
     },
   } as unknown as ConstructorParameters<typeof RPCClient>[0]);
+  // The caller's key first: its own failure is its own line, and its secrets are known for redaction.
+  const k = await caller.get(signal);
   let body: Record<string, unknown>;
   try {
     body = await client.request('AssumeRole', { RoleArn: roleArn, RoleSessionName: sessionName(env), DurationSeconds: STS_DURATION_S }, { method: 'POST', timeout: STS_TIMEOUT_MS });
   } catch (err) {
-    if (err instanceof CredentialsError) throw err; // the caller's own source failed: its line says why
+    if (err instanceof CredentialsError) throw err; // the caller's source failed on a later get(): its line says why
     const e = err as { code?: unknown; data?: { Message?: unknown }; message?: string; name?: string };
     if (isNetworkError(err) || e.name === 'SyntaxError') {
       // A gateway's HTML page fails JSON parsing inside pop-core; both are worth another try.
@@ -103,8 +105,7 @@ export async function assumeRole(label: string, caller: KeySource, roleArn: stri
     const code = typeof e.code === 'string' && e.code ? e.code : 'error';
     // The caller's temporary key expired under us: drop it so the retry fetches a new one.
     if (code === 'InvalidSecurityToken.Expired') caller.invalidate();
-    const k = await caller.get(signal).catch(() => undefined);
-    throw stsRefused(label, 'AssumeRole', code, String(e.data?.Message ?? e.message ?? ''), hintFor(code, false), [k?.secret, k?.token], TRANSIENT.test(code) || code === 'InvalidSecurityToken.Expired');
+    throw stsRefused(label, 'AssumeRole', code, String(e.data?.Message ?? e.message ?? ''), hintFor(code, false), [k.secret, k.token], TRANSIENT.test(code) || code === 'InvalidSecurityToken.Expired');
   }
   return keyOf(label, body);
 }

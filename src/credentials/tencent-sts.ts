@@ -69,7 +69,8 @@ export async function assumeRoleWithWebIdentity(label: string, o: WebIdentityRol
 /** Temporary keys of `roleArn`, the request TC3-signed with the key of `caller`. */
 export async function assumeRole(label: string, caller: KeySource, roleArn: string, env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<CloudKey> {
   const { CommonClient } = await import('tencentcloud-sdk-nodejs-common');
-  const m = /^(https?:\/\/)?([^/]+)$/.exec(tencentStsUrl(env))!;
+  const m = /^(https?:\/\/)?([^/]+)$/.exec(tencentStsUrl(env));
+  if (!m) throw new CredentialsError(`${label}: CERTKEEPER_TENCENT_STS_URL "${tencentStsUrl(env)}" is not http(s)://host[:port]`);
   const protocol = m[1] ?? 'https://';
   // An explicit agent: the SDK would otherwise route through $http_proxy on its own.
   const agent = protocol === 'http://' ? new HttpAgent() : new HttpsAgent();
@@ -84,7 +85,7 @@ export async function assumeRole(label: string, caller: KeySource, roleArn: stri
     profile: { httpProfile: { endpoint: m[2]!, protocol, reqMethod: 'POST', reqTimeout: STS_TIMEOUT_MS / 1000, agent } },
   });
   // The caller's key first: inside request() the SDK would turn a credentials error into its own.
-  await caller.get(signal);
+  const k = await caller.get(signal);
   let r: Record<string, unknown>;
   try {
     r = (await client.request('AssumeRole', { RoleArn: roleArn, RoleSessionName: SESSION, DurationSeconds: STS_DURATION_S }, { signal })) as Record<string, unknown>;
@@ -96,8 +97,7 @@ export async function assumeRole(label: string, caller: KeySource, roleArn: stri
       throw new CredentialsError(`${label}: the STS at ${tencentStsUrl(env)} failed: ${String(e.message ?? err)}`, { cause: err, transient });
     }
     if (code === 'AuthFailure.TokenFailure') caller.invalidate();
-    const k = await caller.get(signal).catch(() => undefined);
-    throw stsRefused(label, 'AssumeRole', code, String(e.message ?? ''), hintFor(code, false), [k?.secret, k?.token], TRANSIENT.test(code) || code === 'AuthFailure.TokenFailure');
+    throw stsRefused(label, 'AssumeRole', code, String(e.message ?? ''), hintFor(code, false), [k.secret, k.token], TRANSIENT.test(code) || code === 'AuthFailure.TokenFailure');
   }
   return keyOf(label, r);
 }

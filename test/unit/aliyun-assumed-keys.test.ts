@@ -1,4 +1,6 @@
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -122,6 +124,21 @@ describe('RRSA: AssumeRoleWithOIDC', () => {
     const wrongProvider = await failure(aliyunKeySource({}, { env: { ...env, ...rrsa(tokenFile), ALIBABA_CLOUD_OIDC_PROVIDER_ARN: `${PROVIDER}x` } }).get());
     expect(wrongProvider.message).toMatch(/AuthenticationFail\.NoPermission \(No such OIDC Provider registered\); check ALIBABA_CLOUD_OIDC_PROVIDER_ARN/);
     expect([expired.message, wrongProvider.message].join()).not.toContain('jwt-stale');
+  });
+
+  it('an STS that cannot be reached is a transient failure (the cached key, if any, is used meanwhile)', async () => {
+    const tokenFile = join(dir, 'token-unreachable');
+    await writeFile(tokenFile, 'jwt-any');
+    const closed = await new Promise<number>((resolve) => {
+      const srv = createServer().listen(0, '127.0.0.1', () => {
+        const port = (srv.address() as AddressInfo).port;
+        srv.close(() => resolve(port));
+      });
+    });
+    const err = await failure(aliyunKeySource({}, { env: { ...env, ...rrsa(tokenFile), CERTKEEPER_ALIYUN_STS_URL: `http://127.0.0.1:${closed}` } }).get());
+    expect(err).toBeInstanceOf(CredentialsError);
+    expect((err as CredentialsError).transient).toBe(true);
+    expect(err.message).toBe(`RRSA role ${ROLE}: the STS at http://127.0.0.1:${closed} cannot be reached (ECONNREFUSED)`);
   });
 });
 
