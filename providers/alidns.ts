@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { ALIYUN_RULES } from '../src/cloud/rules.js';
 import { duration } from '../src/config/fields.js';
-import { aliyunKeyOptions, aliyunKeySource, ALIYUN_CREDENTIALS, checkAliyunKey, popCredentials } from '../src/credentials/aliyun.js';
+import { ALIYUN_KEYLESS_GUIDE, aliyunKeyOptions, aliyunKeySource, ALIYUN_CREDENTIALS, checkAliyunKey, popCredentials } from '../src/credentials/aliyun.js';
 import { CredentialsError, DnsProviderError } from '../src/errors.js';
 import type { ProviderDescriptor } from '../src/dns/provider.js';
 import { callApi, isNetworkError, redact, vendorCode, vendorError, type Verdict } from './lib/retry.js';
@@ -53,13 +53,13 @@ export const descriptor: ProviderDescriptor<typeof options> = {
       'of every domain, domain settings).',
   },
   propagation: { firstPollMs: FIRST_POLL_MS },
-  guide: [cloudDnsBehaviour],
+  guide: [cloudDnsBehaviour, ALIYUN_KEYLESS_GUIDE],
   links: [{ title: 'RAM authorization for Alibaba Cloud DNS', url: 'https://www.alibabacloud.com/help/en/dns/api-alidns-2015-01-09-ram' }],
   credentials: ALIYUN_CREDENTIALS,
   options,
   async create(opts, ctx) {
     const { default: RPCClient } = await import('@alicloud/pop-core');
-    // A configured key, else the ECS instance RAM role (refreshed before it expires).
+    // The credential chain (src/credentials/aliyun.ts); temporary keys are refreshed before they expire.
     const keys = aliyunKeySource(opts, { env: ctx.env, logger: ctx.logger });
     const client = new RPCClient({
       endpoint: opts.endpoint.replace(/\/+$/, ''),

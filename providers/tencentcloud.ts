@@ -3,7 +3,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import * as z from 'zod';
 import { TENCENT_RULES } from '../src/cloud/rules.js';
 import { duration } from '../src/config/fields.js';
-import { checkTencentKey, TENCENT_CREDENTIALS, tencentCredential, tencentKeyOptions, tencentKeySource } from '../src/credentials/tencent.js';
+import { checkTencentKey, TENCENT_CREDENTIALS, TENCENT_KEYLESS_GUIDE, tencentCredential, tencentKeyOptions, tencentKeySource } from '../src/credentials/tencent.js';
 import { CredentialsError, DnsProviderError } from '../src/errors.js';
 import type { ProviderDescriptor } from '../src/dns/provider.js';
 import { callApi, isNetworkError, redact, vendorCode, vendorError, type Verdict } from './lib/retry.js';
@@ -68,6 +68,7 @@ export const descriptor: ProviderDescriptor<typeof options> = {
         '  `tencentcloud-sdk-nodejs`) with only the DNSPod product in it.',
       ].join('\n'),
     },
+    TENCENT_KEYLESS_GUIDE,
   ],
   links: [{ title: 'CAM policy syntax for DNSPod', url: 'https://cloud.tencent.com/document/product/302/105718' }],
   credentials: TENCENT_CREDENTIALS,
@@ -79,7 +80,7 @@ export const descriptor: ProviderDescriptor<typeof options> = {
     const protocol = m[1] ?? 'https://';
     // An explicit agent stops the SDK from silently routing through $http_proxy.
     const agent = opts.proxy ? undefined : protocol === 'http://' ? new HttpAgent({ keepAlive: true }) : new HttpsAgent({ keepAlive: true });
-    // A configured key, else the CVM instance role (refreshed before it expires).
+    // The credential chain (src/credentials/tencent.ts); temporary keys are refreshed before they expire.
     const keys = tencentKeySource(opts, { env: ctx.env, logger: ctx.logger });
     const client = new dnspod.v20210323.Client({
       credential: tencentCredential(keys),

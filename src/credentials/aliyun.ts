@@ -1,23 +1,44 @@
 import type { Logger } from 'pino';
 import * as z from 'zod';
-import type { CredentialField } from '../config/descriptor.js';
+import type { CredentialField, GuideSection } from '../config/descriptor.js';
 import { CredentialsError } from '../errors.js';
+import { cliProfileSpec, type AliyunSpec } from './aliyun-profile.js';
+import { assumeRole, assumeRoleWithOidc } from './aliyun-sts.js';
 import { RefreshingKey, staticKey, type KeySource } from './key.js';
 import { ecsRoleKey } from './metadata.js';
 
 /** Credential fields of every Alibaba Cloud component (alidns, aliyun-* targets), with the vendor's variables. */
 export const ALIYUN_CREDENTIALS: CredentialField[] = [
-  { key: 'accessKeyId', env: ['ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALICLOUD_ACCESS_KEY'], description: 'AccessKey ID (leave out to use the ECS instance RAM role)', required: false, secret: false },
+  { key: 'accessKeyId', env: ['ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALICLOUD_ACCESS_KEY'], description: 'AccessKey ID (leave out to use RRSA, the CLI profile or the ECS instance RAM role)', required: false, secret: false },
   { key: 'accessKeySecret', env: ['ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'ALICLOUD_SECRET_KEY'], description: 'AccessKey secret', required: false, secret: true },
   { key: 'securityToken', env: ['ALIBABA_CLOUD_SECURITY_TOKEN'], description: 'STS token (temporary keys only)', required: false, secret: true },
 ];
 
+/** The reference page's section on keyless sources, for the alidns provider. */
+export const ALIYUN_KEYLESS_GUIDE: GuideSection = {
+  heading: 'Without an AccessKey (无 AccessKey)',
+  markdown: [
+    'Without a key in the entry or the environment, the key comes from RRSA (in an ACK pod:',
+    '`ALIBABA_CLOUD_ROLE_ARN`, `ALIBABA_CLOUD_OIDC_PROVIDER_ARN`, `ALIBABA_CLOUD_OIDC_TOKEN_FILE`), else from the CLI',
+    'profile in `~/.aliyun/config.json`, else from the ECS instance RAM role. With `roleArn:`, the key found is used to',
+    'assume that RAM role (STS `AssumeRole`). Temporary keys are refreshed before they expire. The order and each',
+    'source: [Credentials without a long-lived key](../cloud-targets.md#credentials-without-a-long-lived-key-凭据与实例角色).',
+  ].join('\n'),
+};
+
 /** The option keys that hold them, for a component's zod schema. */
 export const aliyunKeyOptions = {
-  accessKeyId: z.string().min(1).optional().describe('RAM user AccessKey ID; without a key, the ECS instance RAM role is used'),
+  accessKeyId: z.string().min(1).optional().describe('RAM user AccessKey ID; without a key: RRSA, the CLI profile (~/.aliyun/config.json), then the ECS instance RAM role'),
   accessKeySecret: z.string().min(1).optional().describe('RAM user AccessKey secret'),
   securityToken: z.string().min(1).optional().describe('STS security token, with temporary keys'),
+  roleArn: z
+    .string()
+    .regex(/^acs:ram::\d+:role\/\S+$/, 'a RAM role ARN looks like acs:ram::123456789012:role/certkeeper')
+    .optional()
+    .describe('RAM role to assume (STS AssumeRole) with the key found otherwise (AccessKey, RRSA, CLI profile or ECS RAM role)'),
 };
+
+export type AliyunKeyOptions = { accessKeyId?: string; accessKeySecret?: string; securityToken?: string; roleArn?: string };
 
 /** zod check for a component using aliyunKeyOptions: an ID without its secret (or the reverse) is half a key. */
 export function checkAliyunKey(o: { accessKeyId?: string; accessKeySecret?: string }, ctx: z.RefinementCtx): void {
@@ -31,26 +52,76 @@ export interface KeyContext {
   now?: () => Date;
 }
 
+/** Where the RRSA settings come from: the ack-pod-identity-webhook injects these into the pod. */
+const RRSA_VARS = ['ALIBABA_CLOUD_ROLE_ARN', 'ALIBABA_CLOUD_OIDC_PROVIDER_ARN', 'ALIBABA_CLOUD_OIDC_TOKEN_FILE'] as const;
+const RRSA_HINT = "is RRSA enabled on the cluster, and the pod's service account annotated for a RAM role?";
+
 /**
- * An Alibaba Cloud key as the vendor's default chain would find it, in its order: a configured key
- * (from the entry, the environment or a `_FILE`, resolved by the config loader), else the RAM role of
- * the ECS instance from the metadata service. The role name comes from ALIBABA_CLOUD_ECS_METADATA or
- * is asked; ALIBABA_CLOUD_IMDSV1_DISABLED=true insists on hardened mode (a metadata token);
- * ALIBABA_CLOUD_ECS_METADATA_DISABLED=true turns the role off. CERTKEEPER_ECS_METADATA_URL moves the
- * metadata service (tests, unusual networks).
+ * Which source an Alibaba Cloud key comes from, in the order of the vendor's default chain, the
+ * configured key first:
+ *   1. a configured key (the entry, the environment or a `_FILE`, resolved by the config loader);
+ *   2. RRSA on ACK (ALIBABA_CLOUD_ROLE_ARN, ALIBABA_CLOUD_OIDC_PROVIDER_ARN, ALIBABA_CLOUD_OIDC_TOKEN_FILE):
+ *      before the instance role, which on ACK would be the node's role, not the pod's;
+ *   3. the CLI credentials file ~/.aliyun/config.json (aliyun-profile.ts);
+ *   4. the RAM role of the ECS instance (ALIBABA_CLOUD_ECS_METADATA names it, ..._DISABLED turns it off).
+ * With `roleArn` in the entry, the key found so is used only to assume that role (AssumeRole).
  */
-export function aliyunKeySource(o: { accessKeyId?: string; accessKeySecret?: string; securityToken?: string }, ctx: KeyContext): KeySource {
+export function aliyunSpec(o: AliyunKeyOptions, env: NodeJS.ProcessEnv): AliyunSpec {
+  const base = baseSpec(o, env);
+  if (!o.roleArn || base.kind === 'error') return base;
+  return { kind: 'assume', label: `RAM role ${o.roleArn}`, roleArn: o.roleArn, from: base };
+}
+
+function baseSpec(o: AliyunKeyOptions, env: NodeJS.ProcessEnv): AliyunSpec {
   if (o.accessKeyId && o.accessKeySecret) {
-    return staticKey({ id: o.accessKeyId, secret: o.accessKeySecret, token: o.securityToken }, o.securityToken ? 'STS key' : 'AccessKey');
+    return { kind: 'key', label: o.securityToken ? 'STS key' : 'AccessKey', id: o.accessKeyId, secret: o.accessKeySecret, token: o.securityToken };
   }
-  const env = ctx.env;
+  if (env.ALIBABA_CLOUD_OIDC_PROVIDER_ARN || env.ALIBABA_CLOUD_OIDC_TOKEN_FILE) {
+    const unset = RRSA_VARS.filter((v) => !env[v]);
+    if (unset.length) return { kind: 'error', message: `RRSA: ${unset.join(' and ')} not set while the other RRSA variables are; ${RRSA_HINT}` };
+    const roleArn = env.ALIBABA_CLOUD_ROLE_ARN!;
+    return { kind: 'oidc', label: `RRSA role ${roleArn}`, roleArn, providerArn: env.ALIBABA_CLOUD_OIDC_PROVIDER_ARN!, tokenFile: env.ALIBABA_CLOUD_OIDC_TOKEN_FILE!, tokenVariable: 'ALIBABA_CLOUD_OIDC_TOKEN_FILE' };
+  }
+  const profile = cliProfileSpec(env);
+  if (profile) return profile;
   if (env.ALIBABA_CLOUD_ECS_METADATA_DISABLED?.toLowerCase() === 'true') {
-    const err = new CredentialsError('no Alibaba Cloud credentials: no AccessKey is configured (ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET) and ALIBABA_CLOUD_ECS_METADATA_DISABLED turns off the ECS RAM role');
-    return { label: 'none', temporary: false, get: () => Promise.reject(err), invalidate: () => undefined };
+    return { kind: 'error', message: 'no Alibaba Cloud credentials: no AccessKey is configured (ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET), no RRSA variables or CLI profile, and ALIBABA_CLOUD_ECS_METADATA_DISABLED turns off the ECS RAM role' };
   }
-  const role = env.ALIBABA_CLOUD_ECS_METADATA || undefined;
-  const requireToken = env.ALIBABA_CLOUD_IMDSV1_DISABLED?.toLowerCase() === 'true';
-  return new RefreshingKey(role ? `ECS RAM role ${role}` : 'ECS RAM role', (signal) => ecsRoleKey({ endpoint: env.CERTKEEPER_ECS_METADATA_URL || undefined, role, requireToken }, signal), ctx);
+  return { kind: 'ecs', role: env.ALIBABA_CLOUD_ECS_METADATA || undefined };
+}
+
+/**
+ * The key source for a component's options: temporary keys (instance role, RRSA, AssumeRole) are
+ * fetched on first use and refreshed before they expire. ALIBABA_CLOUD_IMDSV1_DISABLED=true insists
+ * on the metadata token; CERTKEEPER_ECS_METADATA_URL and CERTKEEPER_ALIYUN_STS_URL move the metadata
+ * service and the STS (tests, unusual networks).
+ */
+export function aliyunKeySource(o: AliyunKeyOptions, ctx: KeyContext): KeySource {
+  return sourceOf(aliyunSpec(o, ctx.env), ctx);
+}
+
+function sourceOf(spec: AliyunSpec, ctx: KeyContext): KeySource {
+  const env = ctx.env;
+  switch (spec.kind) {
+    case 'key':
+      return staticKey({ id: spec.id, secret: spec.secret, token: spec.token }, spec.label);
+    case 'ecs': {
+      const requireToken = env.ALIBABA_CLOUD_IMDSV1_DISABLED?.toLowerCase() === 'true';
+      return new RefreshingKey(spec.role ? `ECS RAM role ${spec.role}` : 'ECS RAM role', (signal) => ecsRoleKey({ endpoint: env.CERTKEEPER_ECS_METADATA_URL || undefined, role: spec.role, requireToken }, signal), ctx);
+    }
+    case 'oidc': {
+      const hint = spec.tokenVariable === 'ALIBABA_CLOUD_OIDC_TOKEN_FILE' ? RRSA_HINT : 'check oidc_token_file in the profile';
+      return new RefreshingKey(spec.label, (signal) => assumeRoleWithOidc(spec.label, { ...spec, missingHint: hint }, env, signal, spec.region), ctx);
+    }
+    case 'assume': {
+      const caller = sourceOf(spec.from, ctx);
+      return new RefreshingKey(`${spec.label} (assumed with the ${caller.label})`, (signal) => assumeRole(spec.label, caller, spec.roleArn, env, signal, spec.region), ctx);
+    }
+    case 'error': {
+      const err = new CredentialsError(spec.message);
+      return { label: 'none', temporary: false, get: () => Promise.reject(err), invalidate: () => undefined };
+    }
+  }
 }
 
 /** The key as pop-core's `credentialsProvider` wants it, fetched per request. */

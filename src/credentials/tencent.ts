@@ -1,20 +1,38 @@
 import * as z from 'zod';
-import type { CredentialField } from '../config/descriptor.js';
+import type { CredentialField, GuideSection } from '../config/descriptor.js';
 import type { KeyContext } from './aliyun.js';
+import { CredentialsError } from '../errors.js';
 import { RefreshingKey, staticKey, type KeySource } from './key.js';
 import { cvmRoleKey } from './metadata.js';
+import { assumeRole, assumeRoleWithWebIdentity } from './tencent-sts.js';
 
 /** Credential fields of every Tencent Cloud component (tencentcloud DNS, tencentcloud-* targets). */
 export const TENCENT_CREDENTIALS: CredentialField[] = [
-  { key: 'secretId', env: ['TENCENTCLOUD_SECRET_ID'], description: 'SecretId (leave out to use the CVM instance role)', required: false, secret: false },
+  { key: 'secretId', env: ['TENCENTCLOUD_SECRET_ID'], description: 'SecretId (leave out to use TKE OIDC or the CVM instance role)', required: false, secret: false },
   { key: 'secretKey', env: ['TENCENTCLOUD_SECRET_KEY'], description: 'SecretKey', required: false, secret: true },
   { key: 'sessionToken', env: ['TENCENTCLOUD_SESSION_TOKEN'], description: 'session token (temporary keys only)', required: false, secret: true },
 ];
 
+/** The reference page's section on keyless sources, for the tencentcloud provider. */
+export const TENCENT_KEYLESS_GUIDE: GuideSection = {
+  heading: 'Without a SecretId (无 SecretId)',
+  markdown: [
+    'Without a key in the entry or the environment, the key comes from TKE OIDC (in a TKE pod: `TKE_REGION`,',
+    '`TKE_PROVIDER_ID`, `TKE_WEB_IDENTITY_TOKEN_FILE`, `TKE_ROLE_ARN`), else from the CVM instance role. With',
+    '`roleArn:`, the key found is used to assume that CAM role (STS `AssumeRole`). Temporary keys are refreshed before',
+    'they expire. The order and each source: [Credentials without a long-lived key](../cloud-targets.md#credentials-without-a-long-lived-key-凭据与实例角色).',
+  ].join('\n'),
+};
+
 export const tencentKeyOptions = {
-  secretId: z.string().min(1).optional().describe('CAM SecretId; without a key, the CVM instance role is used'),
+  secretId: z.string().min(1).optional().describe('CAM SecretId; without a key: TKE OIDC, then the CVM instance role'),
   secretKey: z.string().min(1).optional().describe('CAM SecretKey'),
   sessionToken: z.string().min(1).optional().describe('session token, with temporary keys'),
+  roleArn: z
+    .string()
+    .regex(/^qcs::cam::uin\/\d+:(roleName|role)\/\S+$/, 'a CAM role ARN looks like qcs::cam::uin/100000000001:roleName/certkeeper')
+    .optional()
+    .describe('CAM role to assume (STS AssumeRole) with the key found otherwise (SecretId, TKE OIDC or CVM role)'),
 };
 
 export function checkTencentKey(o: { secretId?: string; secretKey?: string }, ctx: z.RefinementCtx): void {
@@ -22,14 +40,40 @@ export function checkTencentKey(o: { secretId?: string; secretKey?: string }, ct
   if (!o.secretId && o.secretKey) ctx.addIssue({ code: 'custom', path: ['secretId'], message: 'missing while secretKey is set; set TENCENTCLOUD_SECRET_ID, or give secretId in the config' });
 }
 
+const TKE_VARS = ['TKE_REGION', 'TKE_PROVIDER_ID', 'TKE_WEB_IDENTITY_TOKEN_FILE', 'TKE_ROLE_ARN'] as const;
+
+export type TencentKeyOptions = { secretId?: string; secretKey?: string; sessionToken?: string; roleArn?: string };
+
 /**
- * A Tencent Cloud key: a configured SecretId/SecretKey (entry, environment or `_FILE`), else the CAM
- * role bound to the CVM instance, from the metadata service (CERTKEEPER_CVM_METADATA_URL moves it,
- * for tests and unusual networks).
+ * A Tencent Cloud key, the configured one first:
+ *   1. a SecretId/SecretKey (entry, environment or `_FILE`);
+ *   2. TKE OIDC (TKE_REGION, TKE_PROVIDER_ID, TKE_WEB_IDENTITY_TOKEN_FILE, TKE_ROLE_ARN, injected by the
+ *      cluster's pod identity webhook): before the instance role, which in a pod is the node's;
+ *   3. the CAM role bound to the CVM instance (CERTKEEPER_CVM_METADATA_URL moves the metadata service).
+ * With `roleArn` in the entry, the key found so only assumes that role (STS AssumeRole).
+ * CERTKEEPER_TENCENT_STS_URL moves the STS (tests, unusual networks).
  */
-export function tencentKeySource(o: { secretId?: string; secretKey?: string; sessionToken?: string }, ctx: KeyContext): KeySource {
+export function tencentKeySource(o: TencentKeyOptions, ctx: KeyContext): KeySource {
+  const base = baseSource(o, ctx);
+  if (!o.roleArn || base.label === 'none') return base;
+  const label = `CAM role ${o.roleArn}`;
+  return new RefreshingKey(`${label} (assumed with the ${base.label})`, (signal) => assumeRole(label, base, o.roleArn!, ctx.env, signal), ctx);
+}
+
+function baseSource(o: TencentKeyOptions, ctx: KeyContext): KeySource {
   if (o.secretId && o.secretKey) return staticKey({ id: o.secretId, secret: o.secretKey, token: o.sessionToken }, o.sessionToken ? 'temporary key' : 'SecretId');
-  return new RefreshingKey('CVM role', (signal) => cvmRoleKey({ endpoint: ctx.env.CERTKEEPER_CVM_METADATA_URL || undefined }, signal), ctx);
+  const env = ctx.env;
+  if (env.TKE_PROVIDER_ID || env.TKE_WEB_IDENTITY_TOKEN_FILE || env.TKE_ROLE_ARN) {
+    const unset = TKE_VARS.filter((v) => !env[v]);
+    if (unset.length) {
+      const err = new CredentialsError(`TKE OIDC: ${unset.join(' and ')} not set while the other TKE variables are; is OIDC (pod identity) enabled on the cluster, and the pod's service account bound to a CAM role?`);
+      return { label: 'none', temporary: false, get: () => Promise.reject(err), invalidate: () => undefined };
+    }
+    const role = { roleArn: env.TKE_ROLE_ARN!, providerId: env.TKE_PROVIDER_ID!, tokenFile: env.TKE_WEB_IDENTITY_TOKEN_FILE!, region: env.TKE_REGION! };
+    const label = `TKE OIDC role ${role.roleArn}`;
+    return new RefreshingKey(label, (signal) => assumeRoleWithWebIdentity(label, role, env, signal), ctx);
+  }
+  return new RefreshingKey('CVM role', (signal) => cvmRoleKey({ endpoint: env.CERTKEEPER_CVM_METADATA_URL || undefined }, signal), ctx);
 }
 
 /** The key as the Tencent SDK's dynamic `credential` wants it, fetched per request. */

@@ -64,8 +64,9 @@ export const cloudTargets: ComponentFamily<TargetDescriptor> = {
     'nothing), binds it where the entry says, waits until the change is live, and deletes the certificate it',
     'uploaded for the previous renewal once nothing uses it. A failed cloud target leaves the other targets of the',
     'certificate (an Nginx deploy, another cloud) as they are; `certkeeper status` shows each target\'s last result.',
-    'Without a key in the entry or the environment, the instance role is used (ECS RAM role, CVM role). How to set',
-    'them up: [Deploy to cloud load balancers and CDNs](../cloud-targets.md).',
+    'Without a key in the entry or the environment: RRSA or TKE OIDC in a Kubernetes pod, the Alibaba Cloud CLI profile,',
+    'then the instance role (ECS RAM role, CVM role); `roleArn:` assumes a role with the key found. How to set them',
+    'up: [Deploy to cloud load balancers and CDNs](../cloud-targets.md#credentials-without-a-long-lived-key-凭据与实例角色).',
   ].join('\n'),
   load: async () => [...TARGET_DESCRIPTORS],
   minimalConfig: (d, entry) =>

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { aliyunApi, codeOf, type CloudApi } from '../cloud/api.js';
-import { aliyunKeySource } from '../credentials/aliyun.js';
+import { aliyunKeySource, type AliyunKeyOptions } from '../credentials/aliyun.js';
 import type { CertificateSet, CommonTargetOptions, TargetContext, TargetMemory } from './descriptor.js';
 import { apiSettings, uploadName, waitFor } from './steps.js';
 
@@ -23,9 +23,9 @@ export function aliyunEndpoints<S extends AliyunService>(services: S[]) {
 
 export const ALIYUN_TARGET_HINT = 'check the AccessKey (ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET) or the ECS RAM role, and that it has the policy of this target (docs/targets/)';
 
-type KeyOptions = { accessKeyId?: string; accessKeySecret?: string; securityToken?: string; endpoints?: Partial<Record<AliyunService, string>> };
+type KeyOptions = AliyunKeyOptions & { endpoints?: Partial<Record<AliyunService, string>> };
 
-/** One API client per service, all with the same key: the configured one, else the ECS RAM role. */
+/** One API client per service, all with the same key, from the chain in credentials/aliyun.ts. */
 export async function aliyunApis<S extends AliyunService>(services: S[], o: KeyOptions & CommonTargetOptions, ctx: TargetContext, region?: string): Promise<Record<S, CloudApi>> {
   const keys = aliyunKeySource(o, { env: ctx.env, logger: ctx.logger, now: ctx.now });
   const settings = { ...apiSettings(o), keys, logger: ctx.logger, secrets: [o.accessKeyId, o.accessKeySecret, o.securityToken], authHint: keys.temporary ? `check that the ${keys.label} has the policy of this target (docs/targets/)` : ALIYUN_TARGET_HINT };

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { codeOf, tencentApi, type CloudApi } from '../cloud/api.js';
 import type { ComponentDescriptor } from '../config/descriptor.js';
-import { tencentKeySource } from '../credentials/tencent.js';
+import { tencentKeySource, type TencentKeyOptions } from '../credentials/tencent.js';
 import type { CertificateSet, CommonTargetOptions, TargetContext, TargetMemory } from './descriptor.js';
 import { apiSettings, uploadName } from './steps.js';
 
@@ -30,9 +30,9 @@ export function camAccess(actions: string[], notes: string): NonNullable<Compone
 
 export const TENCENT_TARGET_HINT = 'check the SecretId/SecretKey (TENCENTCLOUD_SECRET_ID / TENCENTCLOUD_SECRET_KEY) or the CVM role, and that it has the policy of this target (docs/targets/)';
 
-type KeyOptions = { secretId?: string; secretKey?: string; sessionToken?: string; endpoints?: Partial<Record<TencentService, string>> };
+type KeyOptions = TencentKeyOptions & { endpoints?: Partial<Record<TencentService, string>> };
 
-/** One API client per service, all with the same key: the configured one, else the CVM role. */
+/** One API client per service, all with the same key, from the chain in credentials/tencent.ts. */
 export async function tencentApis<S extends TencentService>(services: S[], o: KeyOptions & CommonTargetOptions, ctx: TargetContext): Promise<Record<S, CloudApi>> {
   const keys = tencentKeySource(o, { env: ctx.env, logger: ctx.logger, now: ctx.now });
   const settings = { ...apiSettings(o), keys, logger: ctx.logger, secrets: [o.secretId, o.secretKey, o.sessionToken], authHint: keys.temporary ? `check that the ${keys.label} has the policy of this target (docs/targets/)` : TENCENT_TARGET_HINT };
