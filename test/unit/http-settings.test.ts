@@ -1,0 +1,16 @@
+import { describe, expect, it } from 'vitest';
+import { rememberHttp } from '../../src/acme/http-settings.js';
+
+// No static import of http.ts: this file checks settings recorded before it loads.
+describe('CA HTTP settings recorded before the HTTP code loads', () => {
+  it('apply when http.ts loads, and later ones at once', async () => {
+    rememberHttp([{ directory: 'https://ca.test/dir' }], { defaultProxy: 'http://127.0.0.1:3128' });
+    const { caAgents } = await import('../../src/acme/http.js');
+    // The default proxy recorded before the load routes requests through a proxy agent.
+    const first = caAgents();
+    expect(first.proxied).toBe(true);
+    rememberHttp([{ directory: 'https://other.test/dir', proxy: 'http://127.0.0.1:3129' }]);
+    // A setting recorded after the load changes the agents the next request gets.
+    expect(caAgents()).not.toBe(first);
+  });
+});
