@@ -1,32 +1,34 @@
 import type { Stats } from 'node:fs';
 import { CacheFile } from '../store/cache-file.js';
 
+/** What a deployed file was found to hold: the stored set (by its hashes) and role, as of its stat stamp. */
+interface Seen {
+  stamp: string;
+  set: string;
+  role: string;
+}
+
 /**
  * Deployed files already found to hold a stored set, by path, in `dataDir/deployed.json`: a pass over
  * thousands of unchanged certificates then compares a stat per file instead of reading every deployed
  * file and the stored one. The stamp (inode, size, mtime, ctime) changes with any write, rename or
  * chmod, so a file someone touched is read and compared again. Only a cache: lost, it costs time.
- * Each entry is one string (stamp, role, the set's hashes): a pass over 10,000 certificates parses
- * and compares 20,000 strings, not as many objects.
  */
 export class DeployedStamps {
-  private readonly cache: CacheFile<string>;
+  private readonly cache: CacheFile<Seen>;
 
   constructor(file: string) {
-    // "seen", not the earlier "files" (an object per path): an old file is simply a cache miss.
-    this.cache = new CacheFile(file, 'seen');
+    this.cache = new CacheFile(file, 'files');
   }
 
   /** True when `path` is known to hold `set` in `role`, as it is on disk now. */
   holds(path: string, st: Stats, set: string, role: string): boolean {
-    return this.cache.entries()[path] === seenOf(st, set, role);
+    const s = this.cache.entries()[path];
+    return s !== undefined && s.stamp === stampOf(st) && s.set === set && s.role === role;
   }
 
   record(path: string, st: Stats, set: string, role: string): void {
-    const seen = seenOf(st, set, role);
-    const entries = this.cache.entries();
-    if (entries[path] === seen) return;
-    entries[path] = seen;
+    this.cache.entries()[path] = { stamp: stampOf(st), set, role };
     this.cache.changed();
   }
 
@@ -35,11 +37,6 @@ export class DeployedStamps {
   }
 }
 
-function seenOf(st: Stats, set: string, role: string): string {
-  return `${stampOf(st)} ${role} ${set}`;
-}
-
-/** Times in whole microseconds: integers print far faster than fractional milliseconds, at the same precision. */
 export function stampOf(st: Stats): string {
-  return `${st.ino}:${st.size}:${Math.round(st.mtimeMs * 1000)}:${Math.round(st.ctimeMs * 1000)}`;
+  return `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
 }

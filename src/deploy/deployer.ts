@@ -1,4 +1,4 @@
-import { readFileSync, statSync, type Stats } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config, ResolvedCertificate } from '../config/load.js';
@@ -198,12 +198,8 @@ export async function deployedMatches(cert: ResolvedCertificate, stored: StoredC
   try {
     for (const t of cert.targets) {
       for (const f of t.files) {
-        let st: Stats | undefined;
-        if (stamps && set) {
-          st = statSync(f.path, { throwIfNoEntry: false });
-          if (!st) return false; // lost: deploy it again
-          if (stamps.holds(f.path, st, set, f.role)) continue;
-        }
+        const st = stamps && set ? statSync(f.path) : undefined;
+        if (st && stamps!.holds(f.path, st, set!, f.role)) continue;
         // Synchronous: small files, read once per certificate and pass (see CertificateStore.read).
         const text = readFileSync(f.path, f.role === 'pfx' ? undefined : 'utf8');
         if (f.role !== 'pfx' && text !== pemContent(f.role, stored.fullchainPem, stored.keyPem)) return false;
