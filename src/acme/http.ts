@@ -5,6 +5,7 @@ import { createSecureContext, type SecureContext } from 'node:tls';
 import { Agent as AgentBase, type AgentConnectOpts } from 'agent-base';
 import { HttpsProxyAgent } from 'https-proxy-agent';
 import { environmentProxy, type ProxyFor } from './env-proxy.js';
+import { receiveHttpSettings } from './http-settings.js';
 
 /** What one CA needs from the process-wide HTTP layer. */
 export interface HttpSettings {
@@ -108,3 +109,6 @@ class RoutingAgent extends AgentBase {
     return agent.connect(req, { ...opts, ...(this.secureContext ? { secureContext: this.secureContext } : {}) } as AgentConnectOpts);
   }
 }
+
+// Settings recorded before this module loaded (wiring.ts, ca-access.ts), and any recorded later.
+receiveHttpSettings((r) => configureHttp(r.cas, r.opts));

@@ -20,6 +20,8 @@ export interface Messages {
     failed(stage: string, message: string): string;
     redeployed: string;
     notDue(reason: string): string;
+    /** Many certificates not due, in one row: how many, and the one that renews first with its reason. */
+    notDueCount(n: number, soonest: string, reason: string): [string, string];
     deferred(reason: string): string;
     /** After the table of `renew --now`: a due certificate a backoff held back, and when it is tried again. */
     held(name: string, at: string, wait: string, human: boolean): string;
@@ -80,6 +82,7 @@ export const en: Messages = {
     failed: (stage, m) => `FAILED (${stage}): ${m}`,
     redeployed: 'deployed again',
     notDue: (r) => `not due: ${r}`,
+    notDueCount: (n, soonest, r) => [`(${n} certificates)`, `not due; soonest ${soonest}: ${r} (--log-level debug lists each)`],
     deferred: (r) => `waiting: ${r} (--force retries now)`,
     held: (n, at, wait, human) =>
       `${n}: due but not renewed: ${human ? 'retrying cannot fix the last error, a human must act (see certkeeper status); ' : 'backing off after a failure; '}next automatic attempt ${at} (in ${wait}); run with --force to try now`,
@@ -153,6 +156,7 @@ export const zhCN: Messages = {
     failed: (stage, m) => `失败（${stage === 'deploy' ? '部署' : '签发'}）: ${m}`,
     redeployed: '已重新部署',
     notDue: (r) => `未到期: ${r}`,
+    notDueCount: (n, soonest, r) => [`（${n} 个证书）`, `未到期；最早的 ${soonest}: ${r}（--log-level debug 逐个列出）`],
     deferred: (r) => `等待重试: ${r}（--force 立即重试）`,
     held: (n, at, wait, human) =>
       `${n}：已到续期时间但未续期：${human ? '重试无法解决上次的错误，需要人工处理（见 certkeeper status）；' : '失败后退避中；'}下次自动尝试 ${at}（${wait}后）；加 --force 立即重试`,

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { configureHttp } from '../acme/http.js';
+import { rememberHttp } from '../acme/http-settings.js';
 import { settleRollover } from '../acme/key-rollover.js';
 import { AcmeSession } from '../acme/session.js';
 import { allCas, sameUrl, type CaSettings } from '../config/ca-chain.js';
@@ -21,7 +21,7 @@ export function caSettingsFor(config: Config, directory: string): CaSettings {
 
 /** Trusts and routes every configured CA (and `extra`) before the first request. */
 export function prepareHttp(config: Config, extra?: CaSettings): void {
-  configureHttp([...configuredCas(config), ...(extra ? [extra] : [])], { defaultProxy: config.acme.proxy });
+  rememberHttp([...configuredCas(config), ...(extra ? [extra] : [])], { defaultProxy: config.acme.proxy });
 }
 
 /** `--ca letsencrypt` or a directory URL, as the directory URL; the acme block's CA when not given. */

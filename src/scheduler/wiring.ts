@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { acmeIssuer, type ChallengeDeps } from '../acme/issuer.js';
 import type { Config, ResolvedCertificate } from '../config/load.js';
 import { stagingFor } from '../acme/known-cas.js';
-import { configureHttp } from '../acme/http.js';
+import { rememberHttp } from '../acme/http-settings.js';
 import { allCas } from '../config/ca-chain.js';
 import { DnsProviders } from '../dns/instances.js';
 import type { DnsLookups } from '../propagation/lookups.js';
@@ -57,7 +57,7 @@ export async function openPassDeps(config: Config, logger: Logger, opts: WiringO
     }),
   });
   // Every CA of every certificate is trusted and routed (proxy) before the first request to any of them.
-  configureHttp(allCas(config.acme, config.certificates.map((c) => c.cas)), { defaultProxy: config.acme.proxy });
+  rememberHttp(allCas(config.acme, config.certificates.map((c) => c.cas)), { defaultProxy: config.acme.proxy });
   return {
     store: {
       certs: store.certs,

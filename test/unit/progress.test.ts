@@ -112,6 +112,17 @@ describe('summary and status tables', () => {
     );
   });
 
+  it('counts the certificates not due in one row naming the one that renews first, when asked', () => {
+    const notDue = (name: string, at: string) => ({ name, result: 'not-due' as const, decision: { due: false, renewAt: new Date(at), reason: `renews from ${at}` } });
+    const many = [...results.slice(0, 2), notDue('late', '2026-03-01T00:00:00Z'), notDue('soon', '2026-02-01T00:00:00Z'), notDue('mid', '2026-02-15T00:00:00Z')];
+    const lines = renderSummary(many, now, en, plain, { countNotDue: true }).trimEnd().split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[3]).toMatch(/^\(3 certificates\) +not due; soonest soon: renews from 2026-02-01T00:00:00Z \(--log-level debug lists each\)$/);
+    // One certificate not due keeps its own row; without the option every certificate has one.
+    expect(renderSummary(results, now, en, plain, { countNotDue: true })).toBe(renderSummary(results, now, en, plain));
+    expect(renderSummary(many, now, en, plain).trimEnd().split('\n')).toHaveLength(6);
+  });
+
   it('aligns Chinese headers by terminal columns, colour codes excluded', () => {
     const out = renderSummary(results, now, zhCN, palette(true));
     const lines = out.trimEnd().split('\n').map((l) => l.replace(/\x1b\[[0-9;]*m/g, ''));

@@ -100,6 +100,10 @@ describe('deployed-file stamps', () => {
     expect(await deployedMatches(c, untouchable, new DeployedStamps(join(dir, 'none.json')))).toBe(false); // without stamps it must read
     writeFileSync(files.key, `${key}\n`); // a different key file now
     expect(await deployedMatches(c, stored, later)).toBe(false);
+    writeFileSync(files.key, key);
+    expect(await deployedMatches(c, stored, later)).toBe(true);
+    await rm(files.crt); // a deployed file lost
+    expect(await deployedMatches(c, untouchable, later)).toBe(false);
     await rm(dir, { recursive: true, force: true });
   });
 });

@@ -75,7 +75,8 @@ export function register(program: Command, ctx: CliContext): void {
         process.off('SIGTERM', stop);
         for (const line of held) ctx.stderr.write(`${formatHeld(line)}\n`);
       }
-      ctx.stderr.write(renderSummary(results, ctx.now(), m, pal));
+      // Certificates not due are counted in one row; --log-level debug (or trace) lists each.
+      ctx.stderr.write(renderSummary(results, ctx.now(), m, pal, { countNotDue: !logger.isLevelEnabled('debug') }));
       // A certificate that is due but was held back by a backoff is not renewed: say so, and fail.
       ctx.stderr.write(renderHeld(results, ctx.now(), m, pal));
       process.exitCode = results.some((r) => r.result === 'failed' || r.result === 'deferred') ? EXIT.failed : EXIT.ok;

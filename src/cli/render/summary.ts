@@ -6,9 +6,15 @@ import { renderTable } from '../table.js';
 import type { Palette } from './color.js';
 import { formatElapsed } from './progress.js';
 
-/** The end-of-run table: name, result, days left, time taken. Failures in red, successes in green. */
-export function renderSummary(results: CertificateResult[], now: Date, m: Messages, pal: Palette): string {
-  if (results.length === 0) return `${m.summary.none}\n`;
+/**
+ * The end-of-run table: name, result, days left, time taken. Failures in red, successes in green.
+ * With `countNotDue`, the certificates not due share one row (how many, and the one that renews
+ * first): a pass over thousands would otherwise print thousands of lines saying nothing happened.
+ */
+export function renderSummary(all: CertificateResult[], now: Date, m: Messages, pal: Palette, opts: { countNotDue?: boolean } = {}): string {
+  if (all.length === 0) return `${m.summary.none}\n`;
+  const notDue = opts.countNotDue ? all.filter((r) => r.result === 'not-due') : [];
+  const results = notDue.length > 1 ? all.filter((r) => r.result !== 'not-due') : all;
   const rows = results.map((r) => {
     switch (r.result) {
       case 'renewed':
@@ -29,11 +35,23 @@ export function renderSummary(results: CertificateResult[], now: Date, m: Messag
         return [r.name, m.result.notDue(r.decision.reason), '', ''];
     }
   });
+  if (notDue.length > 1) rows.push([...m.result.notDueCount(notDue.length, ...soonest(notDue)), '', '']);
   return renderTable([...m.summary.headers], rows, (text, row, col) => {
     if (col !== 1) return text;
-    const r = results[row]!;
+    const r = results[row];
+    if (!r) return text; // the not-due count
     return r.result === 'failed' ? pal.red(text) : r.result === 'not-due' ? text : pal.green(text);
   });
+}
+
+/** The name and reason of the not-due certificate that renews first (by its renewAt; without one, the first listed). */
+function soonest(notDue: CertificateResult[]): [string, string] {
+  let first = notDue[0]!;
+  for (const r of notDue) {
+    const at = r.decision.renewAt?.getTime() ?? Infinity;
+    if (at < (first.decision.renewAt?.getTime() ?? Infinity)) first = r;
+  }
+  return [first.name, first.decision.reason];
 }
 
 /**
