@@ -109,7 +109,12 @@ function retire(c: Conn, key: string): void {
 /** One DNS message over TCP (a two-byte length, then the message, RFC 1035 §4.2.2); the raw reply. */
 export async function exchangeTcpKept(server: Server, wire: Buffer, timeoutMs: number, signal?: AbortSignal): Promise<Buffer> {
   const key = `${server.host}|${server.port}`;
-  const kept = idle.get(key)?.pop();
+  let kept = idle.get(key)?.pop();
+  // Half-closed by the server (its FIN read, the close not yet emitted): not worth a try.
+  while (kept && !kept.socket.writable) {
+    retire(kept, key);
+    kept = idle.get(key)?.pop();
+  }
   if (kept) {
     clearTimeout(kept.idle);
     try {
