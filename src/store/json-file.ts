@@ -23,6 +23,7 @@ export class JsonFile {
   /** The write waiting for the one under way, and the latest value it will write. */
   private queued?: Promise<void>;
   private next: unknown;
+  private dirMade = false;
 
   constructor(readonly path: string) {}
 
@@ -56,8 +57,13 @@ export class JsonFile {
     this.queued ??= this.writing.catch(() => undefined).then(async () => {
       const snapshot = serialise(this.next);
       this.queued = undefined;
-      await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
-      await writeFileAtomic(this.path, snapshot, { mode: 0o600 });
+      // The directory is made once per file object; a failed write makes sure of it again.
+      if (!this.dirMade) await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
+      this.dirMade = true;
+      await writeFileAtomic(this.path, snapshot, { mode: 0o600 }).catch((err: unknown) => {
+        this.dirMade = false;
+        throw err;
+      });
     });
     this.writing = this.queued;
     return this.queued;
