@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import * as dnsPacket from 'dns-packet';
 import { dnsName, signMessage, verifyResponse, type TsigKey } from './tsig.js';
-import { exchangeTcpRaw, type DnsServer } from '../../src/dns/query.js';
+import { exchangeTcpKept, exchangeTcpRaw, type DnsServer } from '../../src/dns/query.js';
 
 const CLASS_IN = 1;
 const CLASS_NONE = 254;
@@ -49,10 +49,13 @@ export interface UpdateResult {
   tsigProblem?: string;
 }
 
-/** Sends a signed message over TCP (updates are small, but TCP spares a retry dance) and checks the signed reply. */
+/**
+ * Sends a signed message over TCP (updates are small, but TCP spares a retry dance) and checks the
+ * signed reply. The connection is kept for the next update to the server (each message has its own TSIG).
+ */
 export async function sendSigned(server: DnsServer, msg: Buffer, key: TsigKey, timeoutMs: number, signal: AbortSignal): Promise<UpdateResult> {
   const { wire, mac } = signMessage(msg, key);
-  const reply = await exchangeTcpRaw(server, wire, timeoutMs, signal);
+  const reply = await exchangeTcpKept(server, wire, timeoutMs, signal);
   if (reply.readUInt16BE(0) !== msg.readUInt16BE(0)) throw new Error('the reply has another message id');
   const rcode = (dnsPacket.decode(reply) as unknown as { rcode: string }).rcode;
   const check = verifyResponse(reply, mac, key);

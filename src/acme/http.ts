@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent, type ClientRequest } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { createSecureContext, type SecureContext } from 'node:tls';
+import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { Agent as AgentBase, type AgentConnectOpts } from 'agent-base';
 import { HttpsProxyAgent } from 'https-proxy-agent';
 import { environmentProxy, type ProxyFor } from './env-proxy.js';
@@ -76,15 +76,41 @@ export function originOf(url: string): string {
  * The public roots plus the configured bundles: a private CA's bundle must not stop a public
  * fallback CA from being trusted. Node's default context with the bundles added: that gives the
  * context its own store (the public roots, kept parsed once per process, but without
- * NODE_EXTRA_CA_CERTS, so that file is added too), and other contexts never trust the bundles.
+ * NODE_EXTRA_CA_CERTS, so that file is added too, less the bundled roots it repeats), and other
+ * contexts never trust the bundles.
  * Building the same union from a `ca` list of PEM strings costs about 0.1 s of CPU.
  */
 export function trustContext(files: string[]): SecureContext {
   const ctx = createSecureContext();
   const store = (ctx as SecureContext & { context: { addCACert(pem: string): void } }).context;
+  for (const f of files) store.addCACert(readFileSync(f, 'utf8'));
   const extra = process.env.NODE_EXTRA_CA_CERTS;
-  for (const f of [...files, ...(extra ? [extra] : [])]) store.addCACert(readFileSync(f, 'utf8'));
+  if (extra) {
+    const pem = readFileSync(extra, 'utf8');
+    const rest = usesBundledRoots() ? notBundled(pem) : pem;
+    if (rest) store.addCACert(rest);
+  }
   return ctx;
+}
+
+const PEM_CERT = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
+const base64Of = (pem: string) => pem.replace(/-----[^-]+-----|\s/g, '');
+
+/**
+ * The certificates of a PEM file that are not byte for byte one of Node's bundled roots, which the
+ * context's store holds already. NODE_EXTRA_CA_CERTS is often the system bundle (~140 certificates,
+ * most of them the same Mozilla roots): parsing it again cost ~35 ms of CPU per process. Text outside
+ * certificate blocks, or a block that does not match, is passed on as it is, so nothing the file
+ * trusts is left out.
+ */
+function notBundled(pem: string): string {
+  const bundled = new Set(rootCertificates.map(base64Of));
+  return pem.replace(PEM_CERT, (block) => (bundled.has(base64Of(block)) ? '' : block)).trim();
+}
+
+/** With --use-openssl-ca the store holds the system's roots, not Node's bundled ones: skip nothing then. */
+function usesBundledRoots(): boolean {
+  return ![...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) => a.startsWith('--use-openssl-ca'));
 }
 
 /** Sends each request direct or through the proxy configured for its target's CA (or the environment's). */

@@ -1,7 +1,10 @@
-import { createSocket } from 'node:dgram';
 import { randomInt } from 'node:crypto';
 import { connect, isIPv6 } from 'node:net';
 import * as dnsPacket from 'dns-packet';
+import { exchangeUdpShared } from './udp-exchange.js';
+
+// For providers (rfc2136), which import only this module of src/dns besides the interface.
+export { exchangeTcpKept } from './tcp-kept.js';
 
 export interface DnsServer {
   host: string;
@@ -78,7 +81,7 @@ export async function queryDns(server: DnsServer, name: string, type: dnsPacket.
     questions: [{ type, name }],
   };
   const timeoutMs = opts.timeoutMs ?? 2000;
-  let res = opts.tcp ? await exchangeTcp(server, query, timeoutMs, opts.signal) : await exchangeUdp(server, query, timeoutMs, opts.signal);
+  let res = opts.tcp ? await exchangeTcp(server, query, timeoutMs, opts.signal) : await exchangeUdpShared(server, query, timeoutMs, opts.signal);
   if (!opts.tcp && res.flag_tc) res = await exchangeTcp(server, query, timeoutMs, opts.signal);
   return {
     rcode: (res as unknown as { rcode: string }).rcode,
@@ -115,43 +118,6 @@ function answers(res: dnsPacket.DecodedPacket, query: dnsPacket.Packet): boolean
   const q = res.questions?.[0];
   const want = query.questions![0]!;
   return res.id === query.id && res.type === 'response' && q !== undefined && q.type === want.type && bare(q.name) === bare(want.name);
-}
-
-function exchangeUdp(server: DnsServer, query: dnsPacket.Packet, timeoutMs: number, signal?: AbortSignal): Promise<dnsPacket.DecodedPacket> {
-  return new Promise((resolve, reject) => {
-    const socket = createSocket(isIPv6(server.host) ? 'udp6' : 'udp4');
-    let settled = false;
-    const done = (err: Error | null, res?: dnsPacket.DecodedPacket) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      socket.close();
-      if (err) reject(err);
-      else resolve(res!);
-    };
-    const onAbort = () => done(queryError('aborted', 'ABORT_ERR'));
-    const timer = setTimeout(() => done(queryError(`no answer within ${timeoutMs} ms`, 'ETIMEOUT')), timeoutMs);
-    if (signal?.aborted) return onAbort();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    // ICMP errors (port unreachable → ECONNREFUSED) arrive here on a connected socket.
-    socket.on('error', (err) => done(err));
-    socket.on('message', (msg) => {
-      let res: dnsPacket.DecodedPacket;
-      try {
-        res = dnsPacket.decode(msg);
-      } catch (err) {
-        return done(queryError(`malformed answer: ${(err as Error).message}`, 'EMALFORMED'));
-      }
-      if (answers(res, query)) done(null, res); // else a stray or forged answer: keep waiting
-    });
-    // Connected: the kernel delivers only datagrams from the address and port asked, and reports
-    // "no route" (ENETUNREACH on an IPv4-only host) at once instead of a timeout.
-    socket.connect(server.port, server.host, (err?: Error) => {
-      if (err) return done(err);
-      socket.send(dnsPacket.encode(query), (sendErr) => sendErr && done(sendErr));
-    });
-  });
 }
 
 async function exchangeTcp(server: DnsServer, query: dnsPacket.Packet, timeoutMs: number, signal?: AbortSignal): Promise<dnsPacket.DecodedPacket> {

@@ -20,6 +20,10 @@ export interface JsonFileOptions<T> {
  */
 export class JsonFile {
   private writing: Promise<void> = Promise.resolve();
+  /** The write waiting for the one under way, and the latest value it will write. */
+  private queued?: Promise<void>;
+  private next: unknown;
+  private dirMade = false;
 
   constructor(readonly path: string) {}
 
@@ -43,13 +47,27 @@ export class JsonFile {
     }
   }
 
-  /** Writes `value` (serialised now, so later changes to it are not part of this write); resolves once it is on disk. */
+  /**
+   * Writes `value` (serialised when its write starts: the owners pass their whole, cumulative state);
+   * resolves once it, or a later value, is on disk. Writes that arrive while one is under way are folded into one
+   * (group commit): parallel orders changing the file at once cost one synced write, not one each.
+   */
   write(value: unknown): Promise<void> {
-    const snapshot = `${JSON.stringify(value, null, 2)}\n`;
-    this.writing = this.writing.catch(() => undefined).then(async () => {
-      await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
-      await writeFileAtomic(this.path, snapshot, { mode: 0o600 });
+    this.next = value;
+    this.queued ??= this.writing.catch(() => undefined).then(async () => {
+      const snapshot = serialise(this.next);
+      this.queued = undefined;
+      // The directory is made once per file object; a failed write makes sure of it again.
+      if (!this.dirMade) await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
+      this.dirMade = true;
+      await writeFileAtomic(this.path, snapshot, { mode: 0o600 }).catch((err: unknown) => {
+        this.dirMade = false;
+        throw err;
+      });
     });
-    return this.writing;
+    this.writing = this.queued;
+    return this.queued;
   }
 }
+
+const serialise = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;

@@ -48,12 +48,14 @@ const same = (a: RecordKey, b: RecordKey) => a.entry === b.entry && a.fqdn === b
 /**
  * `dataDir/pending-txt.json`: challenge records written to DNS and not yet removed. Providers forget
  * what they created when the process dies, so a record is noted here before `present` and dropped
- * after its `cleanup` succeeded; the next pass removes whatever a crash left. Written only under the
+ * after its `cleanup` succeeded (see remove); the next pass removes whatever a crash left. Written only under the
  * dataDir lock; writes are queued so parallel orders in one pass never interleave. A file that does
  * not parse is kept aside and the journal starts empty (the worst case is a stale TXT value in DNS).
  */
 export class PendingTxtJournal implements PendingTxtLog {
   private records: PendingTxt[] = [];
+  /** Certificates whose orders in this process noted values and have not removed them yet. */
+  private readonly open = new Set<string>();
 
   private constructor(private readonly file: JsonFile) {}
 
@@ -86,12 +88,22 @@ export class PendingTxtJournal implements PendingTxtLog {
 
   add(items: PendingTxt[]): Promise<void> {
     for (const it of items) if (!this.records.some((r) => same(r, it))) this.records.push({ ...it });
+    for (const it of items) this.open.add(it.cert);
     return this.persist();
   }
 
+  /**
+   * Forgets the values. While another order of this process has noted values and not yet removed
+   * them, the change is only kept in memory: that order writes the journal again (its removal, or the
+   * next add, carries this one), and the last order to finish writes it at once, still under the
+   * dataDir lock. A crash in between loses only removals: the next pass removes those values again,
+   * and removing a value that is gone changes nothing (as after a kill between noting and presenting).
+   */
   remove(items: RecordKey[]): Promise<void> {
-    this.records = this.records.filter((r) => !items.some((it) => same(r, it)));
-    return this.persist();
+    const gone = this.records.filter((r) => items.some((it) => same(r, it)));
+    this.records = this.records.filter((r) => !gone.includes(r));
+    for (const r of gone) this.open.delete(r.cert);
+    return this.open.size ? Promise.resolve() : this.persist();
   }
 
   async failed(item: RecordKey): Promise<number> {
@@ -103,7 +115,11 @@ export class PendingTxtJournal implements PendingTxtLog {
   }
 
   private persist(): Promise<void> {
-    return this.file.write({ version: 1, records: this.records } satisfies JournalFile);
+    return this.file.write(this.snapshot());
+  }
+
+  private snapshot(): JournalFile {
+    return { version: 1, records: this.records };
   }
 }
 

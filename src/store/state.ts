@@ -83,7 +83,10 @@ export class StateStore {
 
   /** Applies `fn` to one certificate's state and persists the whole file. */
   async update(name: string, fn: (s: CertState) => CertState): Promise<CertState> {
+    const before = this.certs.get(name);
     const next = fn({ ...this.get(name) });
+    // Nothing changed (a first certificate's cleared failure count): the file already says this.
+    if (sameState(before ?? { failures: 0 }, next)) return next;
     this.certs.set(name, next);
     await this.persist();
     return next;
@@ -93,6 +96,13 @@ export class StateStore {
     // Object.fromEntries defines own properties, so "__proto__" is written as a key, not a prototype.
     await this.file.write({ version: 1, certs: Object.fromEntries(this.certs) } satisfies StateFile);
   }
+}
+
+/** Equal entries (plain JSON data, keys in any order). */
+function sameState(a: CertState, b: CertState): boolean {
+  const ka = Object.keys(a).filter((k) => a[k as keyof CertState] !== undefined);
+  const kb = Object.keys(b).filter((k) => b[k as keyof CertState] !== undefined);
+  return ka.length === kb.length && ka.every((k) => JSON.stringify(a[k as keyof CertState]) === JSON.stringify(b[k as keyof CertState]));
 }
 
 const isTime = (v: unknown): v is string => typeof v === 'string' && !Number.isNaN(Date.parse(v));

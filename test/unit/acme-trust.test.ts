@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { createServer, connect, createSecureContext, type SecureContext, type Server } from 'node:tls';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { createServer, connect, createSecureContext, rootCertificates, type SecureContext, type Server } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -61,5 +61,10 @@ describe('the ACME HTTPS trust context (one per process, public roots plus acme.
       s.on('error', (e) => process.stdout.write(e.code));`;
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, NODE_EXTRA_CA_CERTS: caB.cert } }).catch((e) => e);
     expect(stdout).toBe('accepted');
+    // A system bundle repeats Node's own roots: those are skipped, CA B among them is still trusted.
+    const both = join(dir, 'system-like.pem');
+    await writeFile(both, `# a comment line\n${rootCertificates[0]}\n${await readFile(caB.cert, 'utf8')}${rootCertificates[1]}\n`);
+    const again = await run(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, NODE_EXTRA_CA_CERTS: both } }).catch((e) => e);
+    expect(again.stdout).toBe('accepted');
   });
 });

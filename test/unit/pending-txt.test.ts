@@ -29,6 +29,24 @@ function provider(failing: string[] = []): DnsProvider & { removed: TxtRecord[] 
 }
 
 describe('pending TXT journal', () => {
+  it("writes an order's removal with the next write while another order is in flight, and the last one at once", async () => {
+    const dir = await tempDir();
+    const onDisk = async () => (await PendingTxtJournal.open(dir)).list().map((r) => r.value).sort();
+    const j = await PendingTxtJournal.open(dir);
+    await j.add([{ ...rec('_acme-challenge.a.test', 'a1'), cert: 'a' }]);
+    await j.add([{ ...rec('_acme-challenge.b.test', 'b1'), cert: 'b' }]);
+    await j.remove([{ entry: 'main', fqdn: '_acme-challenge.a.test', value: 'a1' }]);
+    // b is still in flight: a's removal is kept in memory (a crash now only repeats an idempotent cleanup).
+    expect(j.list().map((r) => r.value)).toEqual(['b1']);
+    expect(await onDisk()).toEqual(['a1', 'b1']);
+    await j.add([{ ...rec('_acme-challenge.c.test', 'c1'), cert: 'c' }]);
+    expect(await onDisk()).toEqual(['b1', 'c1']);
+    await j.remove([{ entry: 'main', fqdn: '_acme-challenge.c.test', value: 'c1' }]);
+    await j.remove([{ entry: 'main', fqdn: '_acme-challenge.b.test', value: 'b1' }]);
+    // The last order in flight finished: everything is on disk before the pass releases its lock.
+    expect(await onDisk()).toEqual([]);
+  });
+
   it('persists added records across opens (0600) and forgets removed ones; parallel writes do not lose any', async () => {
     const dir = await tempDir();
     const j = await PendingTxtJournal.open(dir);

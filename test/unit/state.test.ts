@@ -5,6 +5,19 @@ import { StateStore } from '../../src/store/state.js';
 import { tempDir } from '../harness/scenario.js';
 
 describe('state store', () => {
+  it('does not write the file for an update that changes nothing, and writes one that does', async () => {
+    const dir = await tempDir();
+    const s = await StateStore.open(dir);
+    // A first certificate stored: its failure count "cleared" from nothing to 0.
+    await s.update('new', () => ({ failures: 0 }));
+    expect(await readdir(dir)).toEqual([]);
+    await s.update('new', (x) => ({ ...x, failures: 1 }));
+    await s.update('new', () => ({ failures: 0 }));
+    expect((await StateStore.open(dir)).get('new')).toEqual({ failures: 0 });
+    await s.update('new', () => ({ failures: 0 }));
+    expect(JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')).certs).toEqual({ new: { failures: 0 } });
+  });
+
   it('persists per-certificate state across opens, 0600', async () => {
     const dir = await tempDir();
     const s = await StateStore.open(dir);
