@@ -240,6 +240,7 @@ describe('three hosts sharing a PostgreSQL store', { timeout: 300_000 }, () => {
     expect(failures().slice(failedBefore)).toMatchObject([{ stage: 'deploy', code: 'PASS_PROCESS' }]);
     expect((await get(`${web3.ops}/healthz`)).text).toMatch(/^ok: /);
     expect(await web3.served(f03.domain)).toBe(served);
+    await writeFile(gate, ''); // the held `nginx -t` (a process group of its own, not killed with the pass) may finish and exit
 
     // The real `nginx -t` again: the pass after the reload deploys what the store holds.
     await writeFile(web3.configFile, stringify(config));
