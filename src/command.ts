@@ -26,6 +26,16 @@ export function commandEnv(passEnv: readonly string[] = [], extra: Record<string
 }
 
 /**
+ * Told when a command's process group starts and ends. A daemon pass reports them to the daemon: the
+ * group is not the pass's own, so when the daemon kills a hung pass it kills these too (a hook that
+ * never ends would otherwise outlive the pass, its timeout gone with it).
+ */
+let groupListener: ((pgid: number, live: boolean) => void) | undefined;
+export function onCommandGroups(listener: (pgid: number, live: boolean) => void): void {
+  groupListener = listener;
+}
+
+/**
  * Runs an external command from an argument array: no shell ever sees config values, so `; rm -rf /`
  * in a config string is just an argument. The command leads its own process group, and the timeout
  * or an abort kills the whole group, so `sh -c 'sleep 60; true'` leaves no `sleep` behind. Resolves
@@ -66,6 +76,7 @@ export function runCommand(
       settled = true;
       clearTimeout(timer);
       opts.signal?.removeEventListener('abort', onAbort);
+      if (child.pid !== undefined) groupListener?.(child.pid, false);
     };
     child.on('error', (err: NodeJS.ErrnoException) => {
       if (settled) return;
@@ -80,6 +91,7 @@ export function runCommand(
       resolve({ code: timedOut || opts.signal?.aborted ? null : code, timedOut, output });
     });
     if (child.pid !== undefined) {
+      groupListener?.(child.pid, true);
       if (opts.signal?.aborted) killGroup();
       else opts.signal?.addEventListener('abort', onAbort, { once: true });
     }

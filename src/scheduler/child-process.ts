@@ -38,13 +38,19 @@ export function superviseChild(opts: ChildProcessOptions, request: ToPass, ctl: 
     let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
     let killTimer: NodeJS.Timeout | undefined;
     let killedAfterTimeout = false;
-    // The group: the child and whatever it started (hooks, nginx -t) that may outlive it.
+    // The commands it runs (hooks, nginx -t) lead groups of their own, reported as they start and end.
+    const commandGroups = new Set<number>();
+    // Those first (a command that ended unreported is still the stopped child's zombie, so its id is
+    // not reused yet), then the child's group.
     const killGroup = () => {
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        // already gone
+      for (const pgid of [...commandGroups, child.pid!]) {
+        try {
+          process.kill(-pgid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
       }
+      commandGroups.clear();
     };
     const send = (m: ToPass) => {
       if (child.connected) child.send(m, () => undefined);
@@ -62,7 +68,11 @@ export function superviseChild(opts: ChildProcessOptions, request: ToPass, ctl: 
     // The daemon exiting (after its stop timeout) leaves no child behind.
     process.on('exit', killGroup);
     ctl.signal?.addEventListener('abort', onAbort, { once: true });
-    child.on('message', (m: FromPass) => (m.type === 'done' ? (done = m) : ctl.onMessage(m)));
+    child.on('message', (m: FromPass) => {
+      if (m.type === 'group') void (m.live ? commandGroups.add(m.pgid) : commandGroups.delete(m.pgid));
+      else if (m.type === 'done') done = m;
+      else ctl.onMessage(m);
+    });
     child.once('spawn', () => {
       send(request);
       if (ctl.signal?.aborted) onAbort();

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
+import { onCommandGroups } from '../command.js';
 import { PassTimeoutError } from '../errors.js';
 import type { Observer } from '../ops/events.js';
 import { checkCertificatesInUse } from './expiry-check.js';
@@ -38,6 +39,7 @@ export async function servePassForDaemon(opts: PassChildOptions): Promise<void> 
     abort.abort(m.why === 'timeout' ? new PassTimeoutError(m.message ?? 'renew.passTimeout passed') : undefined);
   };
   const stop = () => ((stopping = true), abort.abort());
+  onCommandGroups((pgid, live) => void send({ type: 'group', pgid, live }));
   process.on('message', onMessage);
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

@@ -59,6 +59,8 @@ export type FromPass =
   | { type: 'event'; event: CertkeeperEvent }
   | { type: 'step'; name: string; step: PassStep; detail?: string }
   | { type: 'wake'; at: Date }
+  /** A command (hook, nginx -t, reload) started or ended in a process group of its own. */
+  | { type: 'group'; pgid: number; live: boolean }
   | { type: 'done'; results?: WireResult[]; error?: WireError };
 
 /** What `daemon-config` answers. */

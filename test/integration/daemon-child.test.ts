@@ -68,7 +68,7 @@ describe('certkeeper run: each pass in a process of its own', () => {
     expect(existsSync(join(dir, 'data/certkeeper.lock'))).toBe(false);
   });
 
-  it('renew.passTimeout aborts the pass and kills its process when it does not end: failed pass, /healthz 503', async () => {
+  it('renew.passTimeout aborts the pass and kills its process when it does not end, and the hook it started: failed pass, /healthz 503', async () => {
     const dir = await tempDir();
     const gate = join(dir, 'gate');
     const port = await freePort();
@@ -83,16 +83,17 @@ describe('certkeeper run: each pass in a process of its own', () => {
     const d = cli.start(['run', '--config', file], { ...hookEnv(pebble), GATE_FILE: gate });
     await waitFor(async () => existsSync(`${gate}.waiting`), 'the pass to be mid-order', 30_000);
     const child = await childOf(d.proc.pid!, 'daemon-pass');
+    const hook = await childOf(child, 'gated-hook'); // waits at the gate: it leads a process group of its own
     // A pass that cannot answer its abort (stopped), as a hung one would not.
     process.kill(child, 'SIGSTOP');
     await d.waitLog(is('the aborted pass did not end in time; killing its processes'), 'the kill', { timeoutMs: 40_000 });
     const failed = await d.waitLog(is('pass failed'), 'the pass to fail');
     expect(d.logs[failed]!.err).toMatch(/renew\.passTimeout/);
     await gone(child);
+    await gone(hook);
     const health = await fetch(`http://127.0.0.1:${port}/healthz`);
     expect(health.status).toBe(503);
     expect(await health.text()).toMatch(/passTimeout/);
-    await writeFile(gate, ''); // the hook leads a process group of its own, not killed with the pass: let it end
     d.signal('SIGTERM');
     expect(await d.exited).toBe(0);
   });
