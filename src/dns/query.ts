@@ -2,14 +2,12 @@ import { randomInt } from 'node:crypto';
 import { connect, isIPv6 } from 'node:net';
 import * as dnsPacket from 'dns-packet';
 import { exchangeUdpShared } from './udp-exchange.js';
+import { queryError, tcpFrame, type DnsServer } from './wire.js';
 
 // For providers (rfc2136), which import only this module of src/dns besides the interface.
 export { exchangeTcpKept } from './tcp-kept.js';
 
-export interface DnsServer {
-  host: string;
-  port: number;
-}
+export type { DnsServer };
 
 export interface TxtAnswer {
   rcode: string;
@@ -46,10 +44,6 @@ export function isUnreachable(err: unknown): boolean {
 /** Whether a query error is the server not answering in time. */
 export function isTimeout(err: unknown): boolean {
   return (err as NodeJS.ErrnoException)?.code === 'ETIMEOUT';
-}
-
-function queryError(message: string, code: string): Error {
-  return Object.assign(new Error(message), { code });
 }
 
 /** "1.2.3.4", "1.2.3.4:5353", "[::1]:53" → host and port. */
@@ -148,7 +142,7 @@ export function exchangeTcpRaw(server: DnsServer, wire: Buffer, timeoutMs: numbe
     const timer = setTimeout(() => done(queryError(`no answer from ${server.host}:${server.port} within ${timeoutMs} ms (TCP)`, 'ETIMEOUT')), timeoutMs);
     signal?.addEventListener('abort', onAbort, { once: true });
     socket.on('error', (err) => done(err));
-    socket.on('connect', () => socket.write(Buffer.concat([Buffer.from([wire.length >> 8, wire.length & 0xff]), wire])));
+    socket.on('connect', () => socket.write(tcpFrame(wire)));
     socket.on('data', (chunk) => {
       buf = Buffer.concat([buf, chunk]);
       if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) done(null, buf.subarray(2, 2 + buf.readUInt16BE(0)));

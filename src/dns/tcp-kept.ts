@@ -1,9 +1,5 @@
 import { connect, type Socket } from 'node:net';
-
-interface Server {
-  host: string;
-  port: number;
-}
+import { queryError, tcpFrame, type DnsServer as Server } from './wire.js';
 
 /**
  * DNS over TCP with the connection kept for the next message to the same server (RFC 7766 §6.2.1: a
@@ -25,10 +21,6 @@ interface Conn {
 }
 
 const idle = new Map<string, Conn[]>();
-
-function queryError(message: string, code: string): Error {
-  return Object.assign(new Error(message), { code });
-}
 
 /** Raised when a kept connection turned out closed before any byte of the reply came: try a new one. */
 class Stale extends Error {}
@@ -86,7 +78,7 @@ function send(c: Conn, key: string, server: Server, wire: Buffer, timeoutMs: num
     signal?.addEventListener('abort', onAbort, { once: true });
     c.waiter = done;
     c.socket.ref();
-    c.socket.write(Buffer.concat([Buffer.from([wire.length >> 8, wire.length & 0xff]), wire]));
+    c.socket.write(tcpFrame(wire));
   });
 }
 

@@ -2,12 +2,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { randomInt } from 'node:crypto';
 import { isIPv6 } from 'node:net';
 import * as dnsPacket from 'dns-packet';
-
-/** A server and port (the shape of query.ts's DnsServer, kept here to avoid an import cycle). */
-interface Server {
-  host: string;
-  port: number;
-}
+import { queryError, type DnsServer as Server } from './wire.js';
 
 interface Waiting {
   question: dnsPacket.Question;
@@ -34,10 +29,6 @@ interface Shared {
 const MAX_USES = 200;
 const IDLE_MS = 1000;
 const sockets = new Map<string, Shared>();
-
-function queryError(message: string, code: string): Error {
-  return Object.assign(new Error(message), { code });
-}
 
 const bare = (n: string) => n.toLowerCase().replace(/\.$/, '');
 

@@ -69,8 +69,10 @@ export function superviseChild(opts: ChildProcessOptions, request: ToPass, ctl: 
     process.on('exit', killGroup);
     ctl.signal?.addEventListener('abort', onAbort, { once: true });
     child.on('message', (m: FromPass) => {
-      if (m.type === 'group') void (m.live ? commandGroups.add(m.pgid) : commandGroups.delete(m.pgid));
-      else if (m.type === 'done') done = m;
+      if (m.type === 'group') {
+        if (m.live) commandGroups.add(m.pgid);
+        else commandGroups.delete(m.pgid);
+      } else if (m.type === 'done') done = m;
       else ctl.onMessage(m);
     });
     child.once('spawn', () => {
