@@ -9,9 +9,10 @@ import { join } from 'node:path';
 export type AliyunSpec =
   | { kind: 'key'; label: string; id: string; secret: string; token?: string }
   | { kind: 'ecs'; role?: string }
-  | { kind: 'oidc'; label: string; roleArn: string; providerArn: string; tokenFile: string; tokenVariable: string; region?: string }
-  | { kind: 'assume'; label: string; roleArn: string; region?: string; from: AliyunSpec }
-  | { kind: 'error'; message: string };
+  | { kind: 'oidc'; label: string; roleArn: string; providerArn: string; tokenFile: string; tokenVariable: string; region?: string; sessionName?: string }
+  | { kind: 'assume'; label: string; roleArn: string; region?: string; sessionName?: string; policy?: string; from: AliyunSpec }
+  /** `absent`: the chosen profile is not in the file, so the next file of the chain may have it. */
+  | { kind: 'error'; message: string; absent?: true };
 
 /**
  * The profile of the Alibaba Cloud CLI's credentials file, ~/.aliyun/config.json (as `aliyun
@@ -52,7 +53,7 @@ const s = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
 function profileSpec(profiles: Record<string, unknown>[], name: string, file: string, chosenBy: string, depth: number): AliyunSpec {
   const where = `Alibaba Cloud CLI profile "${name}" (${file})`;
   const p = profiles.find((x) => x?.name === name);
-  if (!p) return { kind: 'error', message: `${where}: no such profile (chosen by ${chosenBy}); list them with "aliyun configure list", or set ALIBABA_CLOUD_PROFILE` };
+  if (!p) return { kind: 'error', message: `${where}: no such profile (chosen by ${chosenBy}); list them with "aliyun configure list", or set ALIBABA_CLOUD_PROFILE`, ...(depth === 0 ? { absent: true as const } : {}) };
   const missing = (fields: string[]): AliyunSpec | undefined => {
     const gone = fields.filter((f) => !s(p[f]));
     return gone.length ? { kind: 'error', message: `${where}: mode ${String(p.mode)} needs ${gone.join(', ')}; run "aliyun configure --profile ${name}" again` } : undefined;

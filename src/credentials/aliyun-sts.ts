@@ -44,6 +44,13 @@ function keyOf(label: string, body: Record<string, unknown>): CloudKey {
   return { id, secret, token: str(c.SecurityToken), expiresAt: date(c.Expiration) };
 }
 
+/** Where a profile overrides the defaults: its STS region, session name, and a policy narrowing the role. */
+export interface StsOptions {
+  region?: string;
+  sessionName?: string;
+  policy?: string;
+}
+
 export interface OidcRole {
   roleArn: string;
   providerArn: string;
@@ -54,7 +61,7 @@ export interface OidcRole {
 }
 
 /** Temporary keys of `roleArn` for the OIDC token in `tokenFile` (RRSA on ACK, or any OIDC provider). */
-export async function assumeRoleWithOidc(label: string, o: OidcRole, env: NodeJS.ProcessEnv, signal?: AbortSignal, region?: string): Promise<CloudKey> {
+export async function assumeRoleWithOidc(label: string, o: OidcRole, env: NodeJS.ProcessEnv, signal?: AbortSignal, opts: StsOptions = {}): Promise<CloudKey> {
   const token = await readOidcToken(label, o.tokenFile, o.tokenVariable, o.missingHint);
   const params = {
     Action: 'AssumeRoleWithOIDC',
@@ -64,10 +71,10 @@ export async function assumeRoleWithOidc(label: string, o: OidcRole, env: NodeJS
     RoleArn: o.roleArn,
     OIDCProviderArn: o.providerArn,
     OIDCToken: token,
-    RoleSessionName: sessionName(env),
+    RoleSessionName: opts.sessionName || sessionName(env),
     DurationSeconds: String(STS_DURATION_S),
   };
-  const answer = await stsPost(label, `${aliyunStsUrl(env, region)}/`, { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params).toString() }, signal);
+  const answer = await stsPost(label, `${aliyunStsUrl(env, opts.region)}/`, { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params).toString() }, signal);
   const body = stsJson(label, answer);
   if (answer.status !== 200 || typeof body.Code === 'string') {
     const code = str(body.Code) ?? `HTTP ${answer.status}`;
@@ -77,7 +84,8 @@ export async function assumeRoleWithOidc(label: string, o: OidcRole, env: NodeJS
 }
 
 /** Temporary keys of `roleArn`, the request signed with the key of `caller` (any other source). */
-export async function assumeRole(label: string, caller: KeySource, roleArn: string, env: NodeJS.ProcessEnv, signal?: AbortSignal, region?: string): Promise<CloudKey> {
+export async function assumeRole(label: string, caller: KeySource, roleArn: string, env: NodeJS.ProcessEnv, signal?: AbortSignal, opts: StsOptions = {}): Promise<CloudKey> {
+  const region = opts.region;
   const { default: RPCClient } = await import('@alicloud/pop-core');
   const client = new RPCClient({
     endpoint: aliyunStsUrl(env, region),
@@ -93,7 +101,8 @@ export async function assumeRole(label: string, caller: KeySource, roleArn: stri
   const k = await caller.get(signal);
   let body: Record<string, unknown>;
   try {
-    body = await client.request('AssumeRole', { RoleArn: roleArn, RoleSessionName: sessionName(env), DurationSeconds: STS_DURATION_S }, { method: 'POST', timeout: STS_TIMEOUT_MS });
+    const params = { RoleArn: roleArn, RoleSessionName: opts.sessionName || sessionName(env), DurationSeconds: STS_DURATION_S, ...(opts.policy ? { Policy: opts.policy } : {}) };
+    body = await client.request('AssumeRole', params, { method: 'POST', timeout: STS_TIMEOUT_MS });
   } catch (err) {
     if (err instanceof CredentialsError) throw err; // the caller's source failed on a later get(): its line says why
     const e = err as { code?: unknown; data?: { Message?: unknown }; message?: string; name?: string };

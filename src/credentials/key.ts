@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { CredentialsError } from '../errors.js';
 
 /** A cloud API key: long-lived (an AccessKey, a SecretId) or temporary (with a token and an expiry). */
 export interface CloudKey {
@@ -27,6 +28,12 @@ export interface KeySource {
 
 export function staticKey(key: CloudKey, label: string): KeySource {
   return { label, temporary: false, get: async () => key, invalidate: () => undefined };
+}
+
+/** A source that cannot give a key: every get() fails with `message`, one line saying what to do. */
+export function failingSource(message: string): KeySource {
+  const err = new CredentialsError(message);
+  return { label: 'none', temporary: false, get: () => Promise.reject(err), invalidate: () => undefined };
 }
 
 /** Refresh no later than this before expiry, however long the key lives (the Alibaba SDK uses 15 minutes too). */

@@ -67,7 +67,7 @@ export async function assumeRoleWithWebIdentity(label: string, o: WebIdentityRol
 }
 
 /** Temporary keys of `roleArn`, the request TC3-signed with the key of `caller`. */
-export async function assumeRole(label: string, caller: KeySource, roleArn: string, env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<CloudKey> {
+export async function assumeRole(label: string, caller: KeySource, roleArn: string, env: NodeJS.ProcessEnv, signal?: AbortSignal, sessionName = SESSION): Promise<CloudKey> {
   const { CommonClient } = await import('tencentcloud-sdk-nodejs-common');
   const m = /^(https?:\/\/)?([^/]+)$/.exec(tencentStsUrl(env));
   if (!m) throw new CredentialsError(`${label}: CERTKEEPER_TENCENT_STS_URL "${tencentStsUrl(env)}" is not http(s)://host[:port]`);
@@ -88,7 +88,7 @@ export async function assumeRole(label: string, caller: KeySource, roleArn: stri
   const k = await caller.get(signal);
   let r: Record<string, unknown>;
   try {
-    r = (await client.request('AssumeRole', { RoleArn: roleArn, RoleSessionName: SESSION, DurationSeconds: STS_DURATION_S }, { signal })) as Record<string, unknown>;
+    r = (await client.request('AssumeRole', { RoleArn: roleArn, RoleSessionName: sessionName, DurationSeconds: STS_DURATION_S }, { signal })) as Record<string, unknown>;
   } catch (err) {
     const e = err as { code?: unknown; message?: unknown; httpCode?: unknown };
     const code = typeof e.code === 'string' && e.code ? e.code : undefined;
