@@ -4,14 +4,11 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { descriptor as alidns } from '../../providers/alidns.js';
-import { parseConfig } from '../../src/config/load.js';
-import { CertificateStore } from '../../src/store/certs.js';
-import { openDeployer } from '../../src/targets/deployer.js';
 import { startAlidnsFake, type AlidnsFake } from '../fakes/alidns.js';
 import { startAliyunSts, type AliyunStsStandIn } from '../fakes/aliyun-sts.js';
+import { tencentCdnSite } from '../fakes/cdn-site.js';
 import { startTencentCloudFake, type TencentCloudFake } from '../fakes/tencent-cloud.js';
 import { startTencentSts, type TencentStsStandIn } from '../fakes/tencent-sts.js';
-import { leafMaker, servedSerial } from '../fakes/test-certs.js';
 import { CredentialStore } from '../fakes/vendor-auth.js';
 
 /**
@@ -87,35 +84,11 @@ describe('~/.alibabacloud/credentials, through the alidns DNS provider', () => {
 
 describe('~/.tencentcloud/credentials, through a tencentcloud-cdn deploy target', () => {
   it('the [default] key deploys; with role_arn the CAM role is assumed through the STS and its key deploys', async () => {
-    const make = await leafMaker();
-    const configFile = join(dir, 'certkeeper.yaml');
-    const yaml = [
-      `dataDir: ${dir}/data`,
-      'dns:',
-      '  hooks: { type: exec, command: ["./hook.sh"] }',
-      'certificates:',
-      '  - name: site',
-      '    domains: [cdn.example.com]',
-      '    targets:',
-      '      - type: tencentcloud-cdn',
-      '        domains: [cdn.example.com]',
-      '        retryDelay: 10ms',
-      `        endpoints: { ssl: "http://${cloud.endpoints.ssl}", cdn: "http://${cloud.endpoints.cdn}" }`,
-      '',
-    ].join('\n');
-    await writeFile(configFile, yaml);
-    const config = await parseConfig(yaml, configFile, {});
-    const store = new CertificateStore(config.dataDir);
+    const site = await tencentCdnSite(dir, cloud);
     const deploy = async (home: string, tag: string) => {
-      const pair = await make(['cdn.example.com'], tag);
-      await store.save('site', pair.cert, pair.key, { domains: ['cdn.example.com'], keyType: 'ecdsa-p256', issuedAt: new Date().toISOString(), directory: 'https://ca.test/dir' });
-      const read = await store.read('site');
-      if (read.state !== 'ok') throw new Error('not stored');
-      const env = { HOME: home, CERTKEEPER_TENCENT_STS_URL: tcSts.url, CERTKEEPER_CVM_METADATA_URL: 'http://127.0.0.1:9' };
-      const deployer = await openDeployer(config, pino({ level: 'silent' }), { env });
-      const [o] = await deployer.deploy([{ cert: config.certificates[0]!, stored: read.cert }]);
-      expect(o!.targets.map((t) => [t.id, t.ok, t.error])).toEqual([['site#tencentcloud-cdn', true, undefined]]);
-      expect(await servedSerial(cloud.cdnPort, 'cdn.example.com')).toBe(pair.serial);
+      const d = await site.deploy({ HOME: home, CERTKEEPER_TENCENT_STS_URL: tcSts.url, CERTKEEPER_CVM_METADATA_URL: 'http://127.0.0.1:9' }, tag);
+      expect(d.targets).toEqual([['site#tencentcloud-cdn', true, undefined]]);
+      expect(d.served).toBe(d.serial);
     };
 
     await deploy(await homeWith('.tencentcloud/credentials', `[default]\nsecret_id = ${CDN_USER.id}\nsecret_key = ${CDN_USER.secret}\n`), 'file-key');

@@ -1,16 +1,12 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/load.js';
 import { tencentKeySource } from '../../src/credentials/tencent.js';
 import { CredentialsError } from '../../src/errors.js';
-import { CertificateStore } from '../../src/store/certs.js';
-import { openDeployer } from '../../src/targets/deployer.js';
+import { tencentCdnSite } from '../fakes/cdn-site.js';
 import { startTencentCloudFake, type TencentCloudFake } from '../fakes/tencent-cloud.js';
 import { startTencentSts, type TencentStsStandIn } from '../fakes/tencent-sts.js';
-import { leafMaker, servedSerial } from '../fakes/test-certs.js';
 import { CredentialStore } from '../fakes/vendor-auth.js';
 
 delete process.env.http_proxy;
@@ -55,34 +51,10 @@ const tke = (tokenFile: string) => ({ TKE_REGION: 'ap-shanghai', TKE_PROVIDER_ID
 
 describe('Tencent Cloud assumed roles', () => {
   it('a CDN target deploy with roleArn signs AssumeRole with the CAM key and deploys with the role key only', async () => {
-    const make = await leafMaker();
-    const configFile = join(dir, 'certkeeper.yaml');
-    const yaml = [
-      `dataDir: ${dir}/data`,
-      'dns:',
-      '  hooks: { type: exec, command: ["./hook.sh"] }',
-      'certificates:',
-      '  - name: site',
-      '    domains: [cdn.example.com]',
-      '    targets:',
-      '      - type: tencentcloud-cdn',
-      '        domains: [cdn.example.com]',
-      `        roleArn: "${ROLE}"`,
-      '        retryDelay: 10ms',
-      `        endpoints: { ssl: "http://${cloud.endpoints.ssl}", cdn: "http://${cloud.endpoints.cdn}" }`,
-      '',
-    ].join('\n');
-    await writeFile(configFile, yaml);
-    const config = await parseConfig(yaml, configFile, CAM_USER);
-    const store = new CertificateStore(config.dataDir);
-    const pair = await make(['cdn.example.com'], 'assumed');
-    await store.save('site', pair.cert, pair.key, { domains: ['cdn.example.com'], keyType: 'ecdsa-p256', issuedAt: new Date().toISOString(), directory: 'https://ca.test/dir' });
-    const read = await store.read('site');
-    if (read.state !== 'ok') throw new Error('not stored');
-    const deployer = await openDeployer(config, pino({ level: 'silent' }), { env: { ...CAM_USER, ...env } });
-    const [o] = await deployer.deploy([{ cert: config.certificates[0]!, stored: read.cert }]);
-    expect(o!.targets.map((t) => [t.id, t.ok, t.error])).toEqual([['site#tencentcloud-cdn', true, undefined]]);
-    expect(await servedSerial(cloud.cdnPort, 'cdn.example.com')).toBe(pair.serial);
+    const site = await tencentCdnSite(dir, cloud, [`roleArn: "${ROLE}"`], CAM_USER);
+    const d = await site.deploy({ ...CAM_USER, ...env }, 'assumed');
+    expect(d.targets).toEqual([['site#tencentcloud-cdn', true, undefined]]);
+    expect(d.served).toBe(d.serial);
     expect(sts.requests.filter((r) => r.action === 'AssumeRole')).toEqual([{ action: 'AssumeRole', signed: true, region: 'ap-guangzhou', result: 'ok' }]);
     expect(cloud.calls).toContain('ssl:UploadCertificate');
   });
