@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, readlinkSync } from 'node:fs';
 import { mkdir, readdir, readlink, rename, rm, symlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { StoreError } from '../errors.js';
 import type { StoredVersion } from './store.js';
 import { fsyncDir, writeFileAtomic, writeNewFileSynced } from './atomic.js';
@@ -53,7 +53,7 @@ export class CertificateStore {
   private readonly certsDir: string;
 
   constructor(readonly dataDir: string) {
-    this.index = new FactsIndex(join(dataDir, 'index.json'));
+    this.index = new FactsIndex(join(dataDir, 'facts.index'), join(dataDir, 'index.json'));
     this.certsDir = join(dataDir, 'certs');
   }
 
@@ -70,29 +70,32 @@ export class CertificateStore {
     // Paths by concatenation, not join: a pass over 10,000 certificates made ~50 MB of garbage in join.
     // The name is a checked certificate name (no "/", no ".."); store.test names the rest.
     const dir = `${this.certsDir}/${name}`;
+    // Three stats through the link and no readlink: the inodes say which version it points to.
+    const stamp = versionStamp(dir);
+    const indexed = stamp === undefined ? undefined : this.index.get(name, stamp);
+    if (indexed?.meta.cached?.keySha256) return { state: 'ok', cert: indexedCertificate(name, dir, this.versionDir(indexed.target), indexed.meta) };
     let target: string | undefined;
     try {
       target = readlinkSync(dir);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { state: 'missing' };
     }
-    // The version directory itself (what the link names, as save() writes it): no link to follow three times.
-    const versionDir = target === undefined ? undefined : target.startsWith('../archive/') ? `${this.dataDir}/${target.slice(3)}` : join(this.certsDir, target);
-    const stamp = versionDir === undefined ? undefined : versionStamp(versionDir);
-    const indexed = target === undefined || stamp === undefined ? undefined : this.index.get(name, target, stamp);
-    if (indexed?.cached?.keySha256) return { state: 'ok', cert: indexedCertificate(name, dir, versionDir!, indexed) };
+    // The version directory itself (what the link names, as save() writes it): its stamp and files are
+    // one version even if the link moves meanwhile.
+    const from = target === undefined ? dir : this.versionDir(target);
+    const fresh = target === undefined ? undefined : versionStamp(from);
     let fullchainPem: string, keyPem: string, metaText: string;
     try {
       // Synchronous on purpose: three small files, and the promise API costs an open, a stat, a read
       // and a close on the thread pool each — the bulk of a pass over thousands of certificates.
-      fullchainPem = readFileSync(join(dir, 'fullchain.pem'), 'utf8');
-      keyPem = readFileSync(join(dir, 'privkey.pem'), 'utf8');
-      metaText = readFileSync(join(dir, 'meta.json'), 'utf8');
+      fullchainPem = readFileSync(`${from}/fullchain.pem`, 'utf8');
+      keyPem = readFileSync(`${from}/privkey.pem`, 'utf8');
+      metaText = readFileSync(`${from}/meta.json`, 'utf8');
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? '';
       if (code === 'ENOENT') return { state: 'missing' };
       if (TRANSIENT.has(code)) throw new StoreError(`${name}: cannot read ${dir} right now (${code}); try again`, { cause: err });
-      return { state: 'corrupt', reason: `cannot read ${dir}: ${(err as Error).message}` };
+      return { state: 'corrupt', reason: `cannot read ${dir}: ${(err as Error).message.replace(from, dir)}` };
     }
     let meta: CertificateMeta;
     try {
@@ -102,8 +105,13 @@ export class CertificateStore {
     }
     const read = storedFromParts(name, dir, fullchainPem, keyPem, meta);
     // Checked now: the next reads take the facts from the index (a version directory never changes).
-    if (read.state === 'ok' && target !== undefined) this.index.set(name, target, stamp, withFacts(meta, read.cert.info, fullchainPem, keyPem));
+    if (read.state === 'ok' && target !== undefined) this.index.set(name, target, fresh, withFacts(meta, read.cert.info, fullchainPem, keyPem));
     return read;
+  }
+
+  /** The archive version a `certs/NAME` link names (save() writes `../archive/NAME/VERSION`). */
+  private versionDir(target: string): string {
+    return target.startsWith('../archive/') ? `${this.dataDir}/${target.slice(3)}` : resolve(this.certsDir, target);
   }
 
   /** Stores a new certificate set and makes it current. */

@@ -41,7 +41,7 @@ describe('the store facts index', () => {
     const store = new CertificateStore(dataDir);
     await store.save('site', a.cert, a.key, meta('a.example.com'));
     await store.flush();
-    expect(existsSync(join(dataDir, 'index.json'))).toBe(true);
+    expect(existsSync(join(dataDir, 'facts.index'))).toBe(true);
     // meta.json overwritten in place with junk of the same size and its mtime put back: a read from the
     // files would find it broken, so names from it can only come from the index.
     const version = join(dataDir, 'certs', 'site');
@@ -72,7 +72,7 @@ describe('the store facts index', () => {
     await store.flush();
     writeFileSync(join(dataDir, 'certs', 'site', 'privkey.pem'), b.key);
     expect((await new CertificateStore(dataDir).read('site')).state).toBe('corrupt');
-    await rm(join(dataDir, 'index.json'));
+    await rm(join(dataDir, 'facts.index'));
     const cold = await new CertificateStore(dataDir).read('site');
     expect(cold.state).toBe('corrupt');
     await rm(dataDir, { recursive: true, force: true });
