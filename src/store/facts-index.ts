@@ -1,10 +1,7 @@
-import { isAscii } from 'node:buffer';
-import { readFileSync, rmSync, statSync } from 'node:fs';
-import { writeFileAtomic } from './atomic.js';
+import { statSync } from 'node:fs';
+import { LineCache } from './line-cache.js';
 import type { CertificateMeta } from './certs.js';
 
-/** First line of the file: a format this code does not know is read as an empty index. */
-const HEADER = 'certkeeper facts index 2\n';
 const TAB = 9;
 
 /** An index entry that applies: the archive version `certs/NAME` points to, and that version's meta.json. */
@@ -28,104 +25,43 @@ export interface IndexedVersion {
  * the current row, and there is no index (PgCertificates has no flush).
  */
 export class FactsIndex {
-  private text: string | undefined;
-  /** Where each name's stamp starts in `text`. */
-  private offsets: Map<string, number> | undefined;
-  /** Entries set or dropped since the file was read (null: dropped), as lines without the name. */
-  private readonly changes = new Map<string, string | null>();
+  private readonly lines: LineCache;
 
-  /** `legacy`: the index of the earlier format, removed once this one is written. */
-  constructor(
-    private readonly file: string,
-    private readonly legacy?: string,
-  ) {}
+  /** `legacy`: the index of the earlier format (index.json), removed once this one is written. */
+  constructor(file: string, legacy?: string) {
+    this.lines = new LineCache(file, 'certkeeper facts index 2', legacy);
+  }
 
   /** The entry for `name` if it was recorded for exactly this stamp. */
   get(name: string, stamp: string): IndexedVersion | undefined {
-    const changed = this.changes.get(name);
-    if (changed !== undefined) return changed === null ? undefined : entryAt(changed, 0, stamp);
-    const at = this.load().get(name);
-    return at === undefined ? undefined : entryAt(this.text!, at, stamp);
+    const line = this.lines.get(name);
+    if (!line) return undefined;
+    const { text, at, end } = line;
+    const afterStamp = at + stamp.length;
+    // The stamp compared in place: only the line of the current version is parsed.
+    if (text.charCodeAt(afterStamp) !== TAB || !text.startsWith(stamp, at)) return undefined;
+    const tab = text.indexOf('\t', afterStamp + 1);
+    if (tab < 0 || tab > end) return undefined;
+    try {
+      return { target: text.slice(afterStamp + 1, tab), meta: JSON.parse(text.slice(tab + 1, end)) as CertificateMeta };
+    } catch {
+      return undefined; // a damaged line: read from the files
+    }
   }
 
   set(name: string, target: string, stamp: string | undefined, meta: CertificateMeta): void {
-    // A name or target that would break the line format is simply not indexed (read from files each time).
-    if (stamp === undefined || /[\t\n]/.test(name + target)) return;
-    if (this.get(name, stamp)?.target === target) return;
-    this.changes.set(name, `${stamp}\t${target}\t${JSON.stringify(meta)}`);
+    // A target that would break the line is simply not indexed (read from the files each time).
+    if (stamp === undefined || /[\t\n]/.test(target) || this.get(name, stamp)?.target === target) return;
+    this.lines.set(name, `${stamp}\t${target}\t${JSON.stringify(meta)}`);
   }
 
   drop(name: string): void {
-    if (this.changes.get(name) === null || (!this.changes.has(name) && !this.load().has(name))) return;
-    this.changes.set(name, null);
+    this.lines.drop(name);
   }
 
   /** Writes the index when it changed (atomically); a read-only or full dataDir leaves the old one (still safe). */
-  async flush(): Promise<void> {
-    if (this.changes.size === 0) return;
-    const offsets = this.load();
-    const text = this.text!;
-    const changes = new Map(this.changes);
-    const lines = [HEADER];
-    for (const [name, at] of offsets) {
-      if (changes.has(name)) continue;
-      const end = text.indexOf('\n', at);
-      lines.push(`${name}\t${text.slice(at, end < 0 ? text.length : end)}\n`);
-    }
-    for (const [name, line] of changes) if (line !== null) lines.push(`${name}\t${line}\n`);
-    const data = lines.join('');
-    try {
-      await writeFileAtomic(this.file, data);
-    } catch {
-      return; // kept in `changes`: the next flush tries again
-    }
-    for (const [name, line] of changes) if (this.changes.get(name) === line) this.changes.delete(name);
-    this.text = data;
-    this.offsets = offsetsOf(data);
-    if (this.legacy) rmSync(this.legacy, { force: true });
-  }
-
-  private load(): Map<string, number> {
-    if (this.offsets) return this.offsets;
-    let text = '';
-    try {
-      // Synchronous: one file, read once per object (per pass). Pure ASCII (the usual case) decodes as latin1, several times faster.
-      const bytes = readFileSync(this.file);
-      text = bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
-    } catch {
-      // no index yet: every certificate is read from its files once
-    }
-    this.text = text.startsWith(HEADER) ? text : '';
-    this.offsets = offsetsOf(this.text);
-    return this.offsets;
-  }
-}
-
-/** Where each line's stamp starts, by name; a line without a name and a tab is skipped. */
-function offsetsOf(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  let at = text.indexOf('\n') + 1;
-  while (at > 0 && at < text.length) {
-    const end = text.indexOf('\n', at);
-    const tab = text.indexOf('\t', at);
-    if (tab > at && (end < 0 || tab < end)) out.set(text.slice(at, tab), tab + 1);
-    at = end + 1;
-  }
-  return out;
-}
-
-/** The entry of `STAMP \t TARGET \t META-JSON` starting at `at`, if its stamp is this one and its meta whole. */
-function entryAt(text: string, at: number, stamp: string): IndexedVersion | undefined {
-  const afterStamp = at + stamp.length;
-  // The stamp compared in place: only the line of the current version is parsed.
-  if (text.charCodeAt(afterStamp) !== TAB || !text.startsWith(stamp, at)) return undefined;
-  const tab = text.indexOf('\t', afterStamp + 1);
-  const end = text.indexOf('\n', afterStamp);
-  if (tab < 0 || (end >= 0 && tab > end)) return undefined;
-  try {
-    return { target: text.slice(afterStamp + 1, tab), meta: JSON.parse(text.slice(tab + 1, end < 0 ? text.length : end)) as CertificateMeta };
-  } catch {
-    return undefined; // a damaged line: read from the files
+  flush(): Promise<void> {
+    return this.lines.flush();
   }
 }
 

@@ -90,11 +90,11 @@ describe('deployed-file stamps', () => {
     writeFileSync(files.key, key);
     const target = { files: [{ role: 'fullchain', path: files.crt }, { role: 'key', path: files.key }] };
     const c = { name: 'site', domains: ['c.example.com'], targets: [target] } as unknown as ResolvedCertificate;
-    const stamps = new DeployedStamps(join(dir, 'data', 'deployed.json'));
+    const stamps = new DeployedStamps(join(dir, 'data', 'deployed.index'));
     expect(await deployedMatches(c, stored, stamps)).toBe(true);
     await stamps.flush();
     // A later pass trusts the stamps: it compares nothing, so the stored PEMs are never asked for.
-    const later = new DeployedStamps(join(dir, 'data', 'deployed.json'));
+    const later = new DeployedStamps(join(dir, 'data', 'deployed.index'));
     const untouchable = { ...stored, get fullchainPem(): string { throw new Error('read'); }, get keyPem(): string { throw new Error('read'); } };
     expect(await deployedMatches(c, untouchable, later)).toBe(true);
     expect(await deployedMatches(c, untouchable, new DeployedStamps(join(dir, 'none.json')))).toBe(false); // without stamps it must read

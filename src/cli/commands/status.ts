@@ -49,7 +49,10 @@ export function register(program: Command, ctx: CliContext): void {
             notAfter: info?.notAfter.toISOString() ?? null,
             daysLeft: info ? daysLeft(info.notAfter, now) : null,
             due: due.due,
-            reason: decision.reason,
+            // Read when shown: the table prints it only for a due certificate.
+            get reason() {
+              return decision.reason;
+            },
             renewAt: due.renewAt?.toISOString() ?? null,
             nextAttempt: deferredUntil?.toISOString() ?? null,
             humanAction: humanAction ?? null,
