@@ -85,7 +85,7 @@ function byLifetime(info: { notBefore: Date; notAfter: Date }, policy: RenewalPo
     const renewAt = selected < emergencyAt ? selected : emergencyAt;
     const span = `CA renewal window ${w.start} .. ${w.end}`;
     if (now >= renewAt) return { due: true, renewAt, reason: `${span}; chosen time ${renewAt.toISOString()} has passed (${left.toFixed(1)} days left)` };
-    return notDue(renewAt, () => `${left.toFixed(1)} days left; ${span}; renews from ${renewAt.toISOString()}`);
+    return { due: false, renewAt, reason: `${left.toFixed(1)} days left; ${span}; renews from ${renewAt.toISOString()}` };
   }
 
   const before = Math.min(Math.max(policy.beforeDays * DAY, lifetime / 3), lifetime / 2);
@@ -93,23 +93,7 @@ function byLifetime(info: { notBefore: Date; notAfter: Date }, policy: RenewalPo
   if (now >= renewAt) {
     return { due: true, renewAt, reason: `${left.toFixed(1)} days left, renewal window opened at ${renewAt.toISOString()}` };
   }
-  return notDue(renewAt, () => `${left.toFixed(1)} days left; renews from ${renewAt.toISOString()}`);
-}
-
-/**
- * Not due, with the reason written when first read (the log at info, `status --json`, the summary's
- * soonest), not for each of 10,000 certificates of which a pass shows one. An own, enumerable getter:
- * spread and JSON copy it as the string.
- */
-function notDue(renewAt: Date, reason: () => string): DueDecision {
-  let text: string | undefined;
-  return {
-    due: false,
-    renewAt,
-    get reason() {
-      return (text ??= reason());
-    },
-  };
+  return { due: false, renewAt, reason: `${left.toFixed(1)} days left; renews from ${renewAt.toISOString()}` };
 }
 
 export function daysLeft(notAfter: Date, now: Date): number {

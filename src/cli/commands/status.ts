@@ -49,10 +49,7 @@ export function register(program: Command, ctx: CliContext): void {
             notAfter: info?.notAfter.toISOString() ?? null,
             daysLeft: info ? daysLeft(info.notAfter, now) : null,
             due: due.due,
-            // Read when shown: the table prints it only for a due certificate.
-            get reason() {
-              return decision.reason;
-            },
+            reason: decision.reason,
             renewAt: due.renewAt?.toISOString() ?? null,
             nextAttempt: deferredUntil?.toISOString() ?? null,
             humanAction: humanAction ?? null,
