@@ -1,6 +1,8 @@
 import type { Stats } from 'node:fs';
 import { LineCache } from '../store/line-cache.js';
 
+const TAB = 9;
+
 /**
  * Deployed files already found to hold a stored set, by path, in `dataDir/deployed.index`: a pass over
  * thousands of unchanged certificates then compares a stat per file instead of reading every deployed
@@ -20,8 +22,19 @@ export class DeployedStamps {
   holds(path: string, st: Stats, set: string, role: string): boolean {
     const line = this.lines.get(path);
     if (!line) return false;
-    const seen = seenAs(st, set, role);
-    return line.end - line.at === seen.length && line.text.startsWith(seen, line.at);
+    // Field by field in place: no joined copy of the line per file.
+    const { text, at, end } = line;
+    const stamp = stampOf(st);
+    const setAt = at + stamp.length + 1;
+    const roleAt = setAt + set.length + 1;
+    return (
+      end - roleAt === role.length &&
+      text.charCodeAt(setAt - 1) === TAB &&
+      text.charCodeAt(roleAt - 1) === TAB &&
+      text.startsWith(stamp, at) &&
+      text.startsWith(set, setAt) &&
+      text.startsWith(role, roleAt)
+    );
   }
 
   /** Notes what `path` holds; a path the line format cannot carry (a tab or newline in it) is not noted. */

@@ -194,6 +194,13 @@ describe('deployed-file stamps', () => {
     const untouchable = { ...stored, get fullchainPem(): string { throw new Error('read'); }, get keyPem(): string { throw new Error('read'); } };
     expect(await deployedMatches(c, untouchable, later)).toBe(true);
     expect(await deployedMatches(c, untouchable, new DeployedStamps(join(dir, 'none.json')))).toBe(false); // without stamps it must read
+    // Another stored set or role for the same unchanged file is not what was seen.
+    const c2 = stored.meta.cached!;
+    const st = statSync(files.key);
+    expect(later.holds(files.key, st, `${c2.sha256}:${c2.keySha256}`, 'key')).toBe(true);
+    expect(later.holds(files.key, st, `${c2.sha256}:${'0'.repeat(64)}`, 'key')).toBe(false);
+    expect(later.holds(files.key, st, `${c2.sha256}:${c2.keySha256}`, 'fullchain')).toBe(false);
+    expect(later.holds(files.key, st, `${c2.sha256}:${c2.keySha256}`, 'ke')).toBe(false);
     writeFileSync(files.key, `${key}\n`); // a different key file now
     expect(await deployedMatches(c, stored, later)).toBe(false);
     writeFileSync(files.key, key);
