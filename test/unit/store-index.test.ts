@@ -30,6 +30,16 @@ async function pair(cn: string): Promise<{ cert: string; key: string }> {
 
 const meta = (domain: string) => ({ domains: [domain], keyType: 'ecdsa-p256', issuedAt: '2026-03-01T00:00:00Z', directory: 'https://ca/dir' });
 
+/** A data directory with `site` stored, read once and its facts index written. */
+async function indexedSite(set: { cert: string; key: string }): Promise<string> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'ck-index-'));
+  await new CertificateStore(dataDir).save('site', set.cert, set.key, meta('a.example.com'));
+  const store = new CertificateStore(dataDir);
+  await store.read('site');
+  await store.flush();
+  return dataDir;
+}
+
 describe('the store facts index', () => {
   let a: { cert: string; key: string };
   let b: { cert: string; key: string };
@@ -66,11 +76,7 @@ describe('the store facts index', () => {
   });
 
   it('reads a file changed after it was indexed again, so a broken set is reported, not hidden; reads the files when the index is lost', async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'ck-index-'));
-    await new CertificateStore(dataDir).save('site', a.cert, a.key, meta('a.example.com'));
-    const store = new CertificateStore(dataDir);
-    await store.read('site');
-    await store.flush();
+    const dataDir = await indexedSite(a);
     writeFileSync(join(dataDir, 'certs', 'site', 'privkey.pem'), b.key);
     expect((await new CertificateStore(dataDir).read('site')).state).toBe('corrupt');
     await rm(join(dataDir, 'facts.index'));
@@ -124,11 +130,7 @@ describe('the store facts index', () => {
   });
 
   it('takes nothing from a damaged line or an index of the earlier format, and removes that index once its own is written', async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'ck-index-'));
-    await new CertificateStore(dataDir).save('site', a.cert, a.key, meta('a.example.com'));
-    const store = new CertificateStore(dataDir);
-    await store.read('site');
-    await store.flush();
+    const dataDir = await indexedSite(a);
     const file = join(dataDir, 'facts.index');
     const good = readFileSync(file, 'utf8');
     // The stamp still matches, the rest of the line is cut: read from the files, the line written again.
