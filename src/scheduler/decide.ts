@@ -27,10 +27,13 @@ export interface Decided {
  * certificates must not exhaust file descriptors (EMFILE).
  */
 export async function decide(run: PassRun, certs: ResolvedCertificate[], results: Results): Promise<Decided[]> {
+  // Once per CA chain, not per certificate: most certificates share the acme block's chain.
+  const identities = new Map<ResolvedCertificate['cas'], Promise<IssuerIdentity>>();
+  const identityOf = (cert: ResolvedCertificate) => identities.get(cert.cas) ?? identities.set(cert.cas, run.deps.issuer.identity(cert)).get(cert.cas)!;
   const decided = await mapLimit(certs, 64, async (cert) => {
     const t0 = Date.now();
     try {
-      return await decideOne(run, cert);
+      return await decideOne(run, cert, await identityOf(cert));
     } catch (err) {
       failResult(run, results, { cert, error: err, stage: 'issue', ms: Date.now() - t0, decision: { due: false, reason: 'could not be decided' } });
       return undefined;
@@ -39,11 +42,10 @@ export async function decide(run: PassRun, certs: ResolvedCertificate[], results
   return decided.filter((d): d is Decided => d !== undefined);
 }
 
-async function decideOne(run: PassRun, cert: ResolvedCertificate): Promise<Decided> {
+async function decideOne(run: PassRun, cert: ResolvedCertificate, identity: IssuerIdentity): Promise<Decided> {
   const { store, issuer } = run.deps;
   const wake = (at: Date | string | undefined) => at && run.onWake?.(new Date(at));
   const stored = await store.certs.read(cert.name);
-  const identity = await issuer.identity(cert);
   let certId: string | undefined;
   // Renewal information comes from the CA that issued the certificate (the first or a fallback); another CA knows nothing of it.
   if (stored.state === 'ok' && issuingCa(identity, stored.cert.meta.directory)) {
@@ -58,8 +60,9 @@ async function decideOne(run: PassRun, cert: ResolvedCertificate): Promise<Decid
   if (certId && st.ari?.certId === certId) wake(st.ari.nextPoll);
   const { decision, deferredUntil } = run.force ? { decision: due, deferredUntil: undefined } : deferForBackoff(due, st, run.now(), orderKey(cert, identity.directory));
   wake(deferredUntil);
-  run.logger.info({ cert: cert.name, due: decision.due, reason: decision.reason }, decision.due ? 'renewal due' : deferredUntil ? 'deferred' : 'not due');
+  // Neither the log line nor the event is built when nobody takes it (10,000 certificates, nothing due).
+  if (run.logger.isLevelEnabled('info')) run.logger.info({ cert: cert.name, due: decision.due, reason: decision.reason }, decision.due ? 'renewal due' : deferredUntil ? 'deferred' : 'not due');
   const ok = stored.state === 'ok' ? stored.cert : undefined;
-  emit(run.observer, { type: 'certificate-state', at: run.now(), name: cert.name, domains: cert.domains, notAfter: ok?.info.notAfter, issuedAt: ok ? new Date(ok.meta.issuedAt) : undefined, renewAt: decision.renewAt, due: decision.due });
+  if (run.observer) emit(run.observer, { type: 'certificate-state', at: run.now(), name: cert.name, domains: cert.domains, notAfter: ok?.info.notAfter, issuedAt: ok ? new Date(ok.meta.issuedAt) : undefined, renewAt: decision.renewAt, due: decision.due });
   return { cert, stored, decision, issuer: identity, certId, deferredUntil };
 }

@@ -40,10 +40,8 @@ export function renewalDue(
   if (stored.state === 'missing') return { due: true, reason: 'no certificate issued yet' };
   if (stored.state === 'corrupt') return { due: true, reason: `stored certificate is unusable (${stored.reason})` };
   const { info, meta } = stored.cert;
-  const want = [...configured.domains].sort();
-  const have = [...meta.domains].sort();
-  if (want.join(',') !== have.join(',')) {
-    return { due: true, reason: `configured names changed (certificate has ${have.join(', ')})` };
+  if (!sameNames(configured.domains, meta.domains)) {
+    return { due: true, reason: `configured names changed (certificate has ${[...meta.domains].sort().join(', ')})` };
   }
   if (meta.keyType !== configured.keyType) {
     return { due: true, reason: `key type changed from ${meta.keyType} to ${configured.keyType}` };
@@ -61,6 +59,13 @@ export function renewalDue(
   const byFallback = facts.issuer && issuer !== facts.issuer ? `; issued by the fallback CA ${meta.directory}, the next renewal tries ${facts.issuer.directory} first` : '';
   const d = byLifetime(info, policy, now, facts);
   return byFallback ? { ...d, reason: d.reason + byFallback } : d;
+}
+
+/** The same names in any order; most lists are already in the same order, so no copies are sorted for them. */
+function sameNames(want: string[], have: string[]): boolean {
+  if (want.length !== have.length) return false;
+  if (want.every((n, i) => n === have[i])) return true;
+  return [...want].sort().join(',') === [...have].sort().join(',');
 }
 
 /** Due by the CA's renewal window for this certificate when there is one, else by its lifetime. */

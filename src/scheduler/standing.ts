@@ -20,14 +20,14 @@ export interface Standing {
  * The pass's own policy applied to stored facts, for readers (`status`, the dashboard) that must say
  * what the next pass will do without running it.
  */
-export async function standing(
+export function standing(
   cert: { domains: string[]; keyType: string },
   stored: ReadResult,
   st: CertState,
   policy: RenewalPolicy,
   now: Date,
   issuer: IssuerIdentity,
-): Promise<Standing> {
+): Standing {
   // Stored facts carry the ARI certID; older ones need an X.509 parse, only when there is a window to match.
   let certId: string | undefined;
   try {

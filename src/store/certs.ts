@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, readlinkSync } from 'node:fs';
 import { mkdir, readdir, readlink, rename, rm, symlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { StoreError } from '../errors.js';
 import type { StoredVersion } from './store.js';
 import { fsyncDir, writeFileAtomic, writeNewFileSynced } from './atomic.js';
@@ -53,7 +53,7 @@ export class CertificateStore {
   private readonly certsDir: string;
 
   constructor(readonly dataDir: string) {
-    this.index = new FactsIndex(join(dataDir, 'index.json'));
+    this.index = new FactsIndex(join(dataDir, 'facts.index'), join(dataDir, 'index.json'));
     this.certsDir = join(dataDir, 'certs');
   }
 
@@ -70,29 +70,32 @@ export class CertificateStore {
     // Paths by concatenation, not join: a pass over 10,000 certificates made ~50 MB of garbage in join.
     // The name is a checked certificate name (no "/", no ".."); store.test names the rest.
     const dir = `${this.certsDir}/${name}`;
+    // Three stats through the link and no readlink: the inodes say which version it points to.
+    const stamp = versionStamp(dir);
+    const indexed = stamp === undefined ? undefined : this.index.get(name, stamp);
+    if (indexed?.meta.cached?.keySha256) return { state: 'ok', cert: new IndexedCertificate(name, dir, this.versionDir(indexed.target), indexed.meta) };
     let target: string | undefined;
     try {
       target = readlinkSync(dir);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { state: 'missing' };
     }
-    // The version directory itself (what the link names, as save() writes it): no link to follow three times.
-    const versionDir = target === undefined ? undefined : target.startsWith('../archive/') ? `${this.dataDir}/${target.slice(3)}` : join(this.certsDir, target);
-    const stamp = versionDir === undefined ? undefined : versionStamp(versionDir);
-    const indexed = target === undefined || stamp === undefined ? undefined : this.index.get(name, target, stamp);
-    if (indexed?.cached?.keySha256) return { state: 'ok', cert: indexedCertificate(name, dir, versionDir!, indexed) };
+    // The version directory itself (what the link names, as save() writes it): its stamp and files are
+    // one version even if the link moves meanwhile.
+    const from = target === undefined ? dir : this.versionDir(target);
+    const fresh = target === undefined ? undefined : versionStamp(from);
     let fullchainPem: string, keyPem: string, metaText: string;
     try {
       // Synchronous on purpose: three small files, and the promise API costs an open, a stat, a read
       // and a close on the thread pool each — the bulk of a pass over thousands of certificates.
-      fullchainPem = readFileSync(join(dir, 'fullchain.pem'), 'utf8');
-      keyPem = readFileSync(join(dir, 'privkey.pem'), 'utf8');
-      metaText = readFileSync(join(dir, 'meta.json'), 'utf8');
+      fullchainPem = readFileSync(`${from}/fullchain.pem`, 'utf8');
+      keyPem = readFileSync(`${from}/privkey.pem`, 'utf8');
+      metaText = readFileSync(`${from}/meta.json`, 'utf8');
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? '';
       if (code === 'ENOENT') return { state: 'missing' };
       if (TRANSIENT.has(code)) throw new StoreError(`${name}: cannot read ${dir} right now (${code}); try again`, { cause: err });
-      return { state: 'corrupt', reason: `cannot read ${dir}: ${(err as Error).message}` };
+      return { state: 'corrupt', reason: `cannot read ${dir}: ${(err as Error).message.replace(from, dir)}` };
     }
     let meta: CertificateMeta;
     try {
@@ -102,8 +105,13 @@ export class CertificateStore {
     }
     const read = storedFromParts(name, dir, fullchainPem, keyPem, meta);
     // Checked now: the next reads take the facts from the index (a version directory never changes).
-    if (read.state === 'ok' && target !== undefined) this.index.set(name, target, stamp, withFacts(meta, read.cert.info, fullchainPem, keyPem));
+    if (read.state === 'ok' && target !== undefined) this.index.set(name, target, fresh, withFacts(meta, read.cert.info, fullchainPem, keyPem));
     return read;
+  }
+
+  /** The archive version a `certs/NAME` link names (save() writes `../archive/NAME/VERSION`). */
+  private versionDir(target: string): string {
+    return target.startsWith('../archive/') ? `${this.dataDir}/${target.slice(3)}` : resolve(this.certsDir, target);
   }
 
   /** Stores a new certificate set and makes it current. */
@@ -277,31 +285,36 @@ function withFacts(meta: CertificateMeta, info: CertificateInfo, fullchainPem: s
 /**
  * A stored certificate from the index: facts at once, the PEM files read when first used (deploying,
  * comparing deployed files) from the version the index names, and checked against their hashes then.
+ * A class, so that 10,000 of them share their getters instead of carrying two closures each.
  */
-function indexedCertificate(name: string, dir: string, versionDir: string, meta: CertificateMeta): StoredCertificate {
-  const c = meta.cached!;
-  const { sha256: _chain, keySha256: _key, ...facts } = c;
-  const pem = (file: string, hash: string | undefined): (() => string) => {
-    let text: string | undefined;
-    return () => {
-      if (text !== undefined) return text;
-      const read = readFileSync(join(versionDir, file), 'utf8');
-      if (sha256(read) !== hash) throw new StoreError(`${name}: ${join(versionDir, file)} changed after it was stored; renew it: certkeeper renew --now --force --only ${name}`);
-      return (text = read);
-    };
-  };
-  const fullchain = pem('fullchain.pem', c.sha256);
-  const key = pem('privkey.pem', c.keySha256);
-  return {
-    name,
-    dir,
-    get fullchainPem() {
-      return fullchain();
-    },
-    get keyPem() {
-      return key();
-    },
-    info: { ...facts, notBefore: new Date(c.notBefore), notAfter: new Date(c.notAfter) },
-    meta,
-  };
+class IndexedCertificate implements StoredCertificate {
+  readonly info: CertificateInfo;
+  private fullchain: string | undefined;
+  private key: string | undefined;
+
+  constructor(
+    readonly name: string,
+    readonly dir: string,
+    private readonly versionDir: string,
+    readonly meta: CertificateMeta,
+  ) {
+    const c = meta.cached!;
+    this.info = { names: c.names, issuer: c.issuer, notBefore: new Date(c.notBefore), notAfter: new Date(c.notAfter), serial: c.serial, keyType: c.keyType, fingerprint256: c.fingerprint256 };
+    if (c.certId) this.info.certId = c.certId;
+  }
+
+  get fullchainPem(): string {
+    return (this.fullchain ??= this.pem('fullchain.pem', this.meta.cached!.sha256));
+  }
+
+  get keyPem(): string {
+    return (this.key ??= this.pem('privkey.pem', this.meta.cached!.keySha256));
+  }
+
+  private pem(file: string, hash: string | undefined): string {
+    const path = join(this.versionDir, file);
+    const read = readFileSync(path, 'utf8');
+    if (sha256(read) !== hash) throw new StoreError(`${this.name}: ${path} changed after it was stored; renew it: certkeeper renew --now --force --only ${this.name}`);
+    return read;
+  }
 }

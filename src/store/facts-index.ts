@@ -1,59 +1,75 @@
 import { statSync } from 'node:fs';
-import { CacheFile } from './cache-file.js';
+import { LineCache } from './line-cache.js';
 import type { CertificateMeta } from './certs.js';
 
-/** One certificate's entry: the archive version `certs/NAME` pointed to, and that version's meta.json. */
-interface Entry {
+const TAB = 9;
+
+/** An index entry that applies: the archive version `certs/NAME` points to, and that version's meta.json. */
+export interface IndexedVersion {
   target: string;
-  /** inode, size and mtime of the version's fullchain.pem, privkey.pem and meta.json (versionStamp). */
-  stamp: string;
   meta: CertificateMeta;
 }
 
 /**
- * meta.json (with its cached X.509 facts) of every current certificate in one file, `dataDir/index.json`,
- * so that `status` and a pass over thousands of certificates read one file and a link each instead of
- * three files each. An archive version does not change once written, so an entry is valid as long as
- * `certs/NAME` still points at its `target` and the three files still have the inode, size and mtime
- * they had (a stat each: a truncated, replaced or vanished file is read and reported as broken, never
- * hidden by the index); anything else is read from the files and the entry replaced. Only a cache: lost or stale, it costs time, never correctness.
- * File store only: with `store: { type: postgres }` a read is one query for the current row, and there
- * is no index.json (PgCertificates has no flush).
+ * meta.json (with its cached X.509 facts) of every current certificate in one file, `dataDir/facts.index`,
+ * so that `status` and a pass over thousands of certificates stat three files each instead of reading them.
+ * An archive version does not change once written, so an entry is valid as long as the three files under
+ * `certs/NAME` still have the inode, size and mtime they had (versionStamp: a truncated, rewritten, replaced
+ * or vanished file, or the link moved to another version, gives another stamp, and the files are read and
+ * a broken set reported, never hidden by the index); anything else is read from the files and the entry
+ * replaced. Only a cache: lost, stale or damaged, it costs time, never correctness.
+ *
+ * One line per certificate, `NAME \t STAMP \t TARGET \t META-JSON`, kept as the text read: a line's meta
+ * is parsed only when its stamp matches (10,000 certificates: no 7.5 MB JSON.parse into
+ * objects that all stay alive). File store only: with `store: { type: postgres }` a read is one query for
+ * the current row, and there is no index (PgCertificates has no flush).
  */
 export class FactsIndex {
-  private readonly cache: CacheFile<Entry>;
+  private readonly lines: LineCache;
 
-  constructor(file: string) {
-    this.cache = new CacheFile(file, 'certs');
+  /** `legacy`: the index of the earlier format (index.json), removed once this one is written. */
+  constructor(file: string, legacy?: string) {
+    this.lines = new LineCache(file, 'certkeeper facts index 2', legacy);
   }
 
-  get(name: string, target: string, stamp: string): CertificateMeta | undefined {
-    const e = this.cache.entries()[name];
-    return e?.target === target && e.stamp === stamp ? e.meta : undefined;
+  /** The entry for `name` if it was recorded for exactly this stamp. */
+  get(name: string, stamp: string): IndexedVersion | undefined {
+    const line = this.lines.get(name);
+    if (!line) return undefined;
+    const { text, at, end } = line;
+    const afterStamp = at + stamp.length;
+    // The stamp compared in place: only the line of the current version is parsed.
+    if (text.charCodeAt(afterStamp) !== TAB || !text.startsWith(stamp, at)) return undefined;
+    const tab = text.indexOf('\t', afterStamp + 1);
+    if (tab < 0 || tab > end) return undefined;
+    try {
+      return { target: text.slice(afterStamp + 1, tab), meta: JSON.parse(text.slice(tab + 1, end)) as CertificateMeta };
+    } catch {
+      return undefined; // a damaged line: read from the files
+    }
   }
 
   set(name: string, target: string, stamp: string | undefined, meta: CertificateMeta): void {
-    if (stamp === undefined) return;
-    const entries = this.cache.entries();
-    if (entries[name]?.target === target && entries[name]?.stamp === stamp) return;
-    entries[name] = { target, stamp, meta };
-    this.cache.changed();
+    // A target that would break the line is simply not indexed (read from the files each time).
+    if (stamp === undefined || /[\t\n]/.test(target) || this.get(name, stamp)?.target === target) return;
+    this.lines.set(name, `${stamp}\t${target}\t${JSON.stringify(meta)}`);
   }
 
   drop(name: string): void {
-    const entries = this.cache.entries();
-    if (!(name in entries)) return;
-    delete entries[name];
-    this.cache.changed();
+    this.lines.drop(name);
   }
 
-  /** Writes the index when it changed; a read-only or full dataDir leaves the old one (still safe). */
+  /** Writes the index when it changed (atomically); a read-only or full dataDir leaves the old one (still safe). */
   flush(): Promise<void> {
-    return this.cache.flush();
+    return this.lines.flush();
   }
 }
 
-/** What must be unchanged for an index entry to stand for a version directory; undefined when a file cannot be stat'ed. */
+/**
+ * What must be unchanged for an index entry to stand for a certificate's current version: inode, size and
+ * mtime of its three files, stat'ed through `certs/NAME` (the inodes name the version the link points to,
+ * so no readlink); undefined when a file cannot be stat'ed.
+ */
 export function versionStamp(dir: string): string | undefined {
   try {
     return `${stampOf(`${dir}/fullchain.pem`)} ${stampOf(`${dir}/privkey.pem`)} ${stampOf(`${dir}/meta.json`)}`;

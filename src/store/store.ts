@@ -50,7 +50,7 @@ export interface CertificateRepo {
    */
   remove(name: string): Promise<void>;
   /**
-   * Writes what reads learnt for the next run: the file store's facts index (dataDir/index.json). The
+   * Writes what reads learnt for the next run: the file store's facts index (dataDir/facts.index). The
    * PostgreSQL store has none (a read is one query for the current row) and leaves it out.
    */
   flush?(): Promise<void>;

@@ -29,7 +29,7 @@ export interface CertificateOutcome extends DeployOutcome {
  * reloaded once) and cloud targets, side by side. Neither waits for nor undoes the other: a failed
  * cloud target leaves a successful Nginx deploy of the same certificate in place, and the reverse.
  * Every target's result is recorded for `status`; which deployed files were found to hold which set is
- * kept in dataDir/deployed.json (written by `flush`, at the end of a pass).
+ * kept in dataDir/deployed.index (written by `flush`, at the end of a pass).
  */
 export async function openDeployer(
   config: Pick<Config, 'dataDir' | 'deploy'>,
@@ -44,7 +44,7 @@ export async function openDeployer(
     (cloudTargets ??= import('./deploy.js').then((m) => new m.CloudTargets({ records, logger, env: opts.env ?? process.env, now: opts.now, signal: opts.signal })));
   const hasCloud = (cert: { cloudTargets?: unknown[] }) => Boolean(cert.cloudTargets?.length);
   const now = () => (opts.now?.() ?? new Date()).toISOString();
-  const stamps = new DeployedStamps(join(config.dataDir, 'deployed.json'));
+  const stamps = new DeployedStamps(join(config.dataDir, 'deployed.index'), join(config.dataDir, 'deployed.json'));
   // Certificates whose files `matches` found in place this pass: when only a cloud target is out of
   // place (say, it failed last time), the pass does not rewrite the files and reload Nginx for it.
   const filesInPlace = new Set<string>();

@@ -21,6 +21,11 @@ describe('renewalDue', () => {
   it('is due when the names or key type changed', () => {
     expect(renewalDue({ ...cfg, domains: ['a.example.com', 'b.example.com'] }, stored(90), { beforeDays: 30 }, at(1))).toMatchObject({ due: true, reason: expect.stringMatching(/names changed/) });
     expect(renewalDue({ ...cfg, keyType: 'rsa-2048' }, stored(90), { beforeDays: 30 }, at(1))).toMatchObject({ due: true, reason: expect.stringMatching(/key type changed/) });
+    // Same count, one name swapped; the same names in another order are no change.
+    const two = stored(90, ['b.example.com', 'a.example.com']);
+    expect(renewalDue({ ...cfg, domains: ['a.example.com', 'c.example.com'] }, two, { beforeDays: 30 }, at(1))).toMatchObject({ due: true, reason: 'configured names changed (certificate has a.example.com, b.example.com)' });
+    expect(renewalDue({ ...cfg, domains: ['a.example.com', 'b.example.com'] }, two, { beforeDays: 30 }, at(1)).due).toBe(false);
+    expect(renewalDue({ ...cfg, domains: ['a.example.com', 'a.example.com'] }, two, { beforeDays: 30 }, at(1)).due).toBe(true);
   });
 
   it.each([

@@ -37,7 +37,7 @@ export function register(program: Command, ctx: CliContext): void {
         const entries: StatusEntry[] = await mapLimit(config.certificates, 64, async (c) => {
           const stored = await store.certs.read(c.name);
           const st = state.get(c.name);
-          const { due, decision, deferredUntil, humanAction } = await standing(c, stored, st, config.renew, now, await issuerOf(c.cas));
+          const { due, decision, deferredUntil, humanAction } = standing(c, stored, st, config.renew, now, await issuerOf(c.cas));
           const info = stored.state === 'ok' ? stored.cert.info : undefined;
           return {
             name: c.name,
