@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { readAnswer, requestBytes, wireError, type Http1Answer } from './http1.js';
+import { AnswerReader, requestBytes, wireError, type Http1Answer } from './http1.js';
 
 /** Where a connection goes: the host as a connection needs it (no IPv6 brackets), its port, TLS or not. */
 export interface Origin {
@@ -24,21 +24,30 @@ export interface PoolRequest {
   maxBody: number;
 }
 
-/** A kept connection is closed after this long unused (servers drop idle ones too, Go's after minutes). */
-const IDLE_MS = 30_000;
+/**
+ * A connection and the listeners it got once: while a request is under way they feed its reader,
+ * while it is idle anything from the server (a close, an error, stray bytes) retires it. (Listeners
+ * added and removed per request, and an idle timer, were a good part of a request's cost.)
+ */
+interface Connection {
+  socket: Socket;
+  /** The sockets under it (a proxy tunnel under its TLS socket): referenced and unreferenced together. */
+  parts: Socket[];
+  /** The request under way: told of every event; undefined while idle. */
+  onEvent?: (chunk: Buffer | undefined, err?: Error) => void;
+  idleIn?: Connection[];
+}
 
 /**
  * HTTP/1.1 requests over kept-alive connections, one request at a time on each, as many connections
  * per origin as there are requests in flight; at most `maxIdle` per origin are kept. Idle connections
- * do not hold the process open. A request that fails on a reused connection before any byte of the
- * answer arrived (the server closed it while idle) is sent once more on a new one: for ACME that is
- * safe even for a POST, as a signed request's nonce can be used once only (RFC 8555 §6.5).
+ * do not hold the process open; they stay until the server closes them, as with Node's own agent. A
+ * request that fails on a reused connection before any byte of the answer arrived (the server closed
+ * it while idle) is sent once more on a new one: for ACME that is safe even for a POST, as a signed
+ * request's nonce can be used once only (RFC 8555 §6.5).
  */
 export class ConnectionPool {
-  private readonly idle = new Map<string, Socket[]>();
-  /** The sockets under each pooled one (a proxy tunnel under its TLS socket): referenced together. */
-  private readonly parts = new WeakMap<Socket, Socket[]>();
-  private readonly idleListeners = new WeakMap<Socket, () => void>();
+  private readonly idle = new Map<string, Connection[]>();
 
   constructor(
     private readonly dial: Dial,
@@ -50,7 +59,6 @@ export class ConnectionPool {
     const origin: Origin = { host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port) || (secure ? 443 : 80), secure };
     const key = `${secure ? 's' : 'p'}${origin.host}:${origin.port}`;
     const bytes = requestBytes(opts.method, url, opts.headers, opts.body);
-    const head = opts.method === 'HEAD';
     const signal = opts.signal;
     return new Promise<Http1Answer>((resolve, reject) => {
       if (signal?.aborted) return reject(abortError());
@@ -73,20 +81,24 @@ export class ConnectionPool {
       const onAbort = () => cancel(abortError());
       signal?.addEventListener('abort', onAbort, { once: true });
 
-      const send = (socket: Socket, reused: boolean) => {
-        live = this.parts.get(socket) ?? [socket];
+      const send = (conn: Connection, reused: boolean) => {
+        live = conn.parts;
         for (const s of live) s.ref();
-        readAnswer(socket, head, opts.maxBody, (err, answer, received) => {
-          if (settled) return void socket.destroy();
-          if (err) {
-            socket.destroy();
-            return reused && !received ? fresh() : settle(err);
+        const reader = new AnswerReader(opts.method === 'HEAD', opts.maxBody);
+        conn.onEvent = (chunk, err) => {
+          const step = err ?? (chunk ? reader.push(chunk) : reader.end());
+          if (step === undefined) return;
+          conn.onEvent = undefined;
+          if (settled) return void conn.socket.destroy();
+          if (step instanceof Error) {
+            conn.socket.destroy();
+            return reused && !reader.received ? fresh() : settle(step);
           }
-          if (answer!.reusable) this.release(key, socket);
-          else socket.destroy();
-          settle(undefined, answer);
-        });
-        socket.write(bytes);
+          if (step.reusable) this.release(key, conn);
+          else conn.socket.destroy();
+          settle(undefined, step);
+        };
+        conn.socket.write(bytes);
       };
       const fresh = () => {
         const made: Socket[] = [];
@@ -98,9 +110,8 @@ export class ConnectionPool {
           return s;
         }).then(
           (socket) => {
-            this.parts.set(socket, made);
-            if (settled) socket.destroy();
-            else send(socket, false);
+            if (settled) return void socket.destroy();
+            send(this.connection(socket, made), false);
           },
           (err: Error) => settle(err),
         );
@@ -113,40 +124,41 @@ export class ConnectionPool {
 
   /** Closes every idle connection (the settings changed: new requests get new ones). */
   close(): void {
-    for (const list of this.idle.values()) for (const s of list.splice(0)) s.destroy();
+    for (const list of this.idle.values()) for (const c of list.splice(0)) c.socket.destroy();
   }
 
-  private take(key: string): Socket | undefined {
+  private connection(socket: Socket, parts: Socket[]): Connection {
+    const conn: Connection = { socket, parts };
+    const retire = () => {
+      socket.destroy();
+      const i = conn.idleIn?.indexOf(conn) ?? -1;
+      if (i >= 0) conn.idleIn!.splice(i, 1);
+    };
+    const event = (chunk: Buffer | undefined, err?: Error) => (conn.onEvent ? conn.onEvent(chunk, err) : retire());
+    socket.on('data', (chunk: Buffer) => event(chunk));
+    socket.on('end', () => event(undefined));
+    socket.on('close', () => event(undefined, wireError('the connection closed before the answer was complete', 'ECONNRESET')));
+    socket.on('error', (err: Error) => event(undefined, err));
+    return conn;
+  }
+
+  private take(key: string): Connection | undefined {
     const list = this.idle.get(key);
-    for (let s = list?.pop(); s; s = list!.pop()) {
-      this.idleListeners.get(s)?.();
-      if (!s.destroyed && s.readable && s.writable) return s;
-      s.destroy();
+    for (let c = list?.pop(); c; c = list!.pop()) {
+      c.idleIn = undefined;
+      if (!c.socket.destroyed && c.socket.readable && c.socket.writable) return c;
+      c.socket.destroy();
     }
     return undefined;
   }
 
-  private release(key: string, socket: Socket): void {
+  private release(key: string, conn: Connection): void {
     let list = this.idle.get(key);
     if (!list) this.idle.set(key, (list = []));
-    if (list.length >= this.maxIdle) return void socket.destroy();
-    list.push(socket);
-    for (const s of this.parts.get(socket) ?? [socket]) s.unref();
-    // Anything from the server while idle (a close, an error, stray bytes) retires the connection.
-    const retire = () => {
-      detach();
-      socket.destroy();
-      const i = list.indexOf(socket);
-      if (i >= 0) list.splice(i, 1);
-    };
-    const detach = () => {
-      socket.off('data', retire).off('end', retire).off('close', retire).off('error', retire).off('timeout', retire);
-      socket.setTimeout(0);
-      this.idleListeners.delete(socket);
-    };
-    socket.on('data', retire).on('end', retire).on('close', retire).on('error', retire).on('timeout', retire);
-    socket.setTimeout(IDLE_MS);
-    this.idleListeners.set(socket, detach);
+    if (list.length >= this.maxIdle) return void conn.socket.destroy();
+    list.push(conn);
+    conn.idleIn = list;
+    for (const s of conn.parts) s.unref();
   }
 }
 

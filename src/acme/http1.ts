@@ -16,133 +16,144 @@ const MAX_HEAD = 16 << 10;
 
 export const wireError = (message: string, code: string): Error => Object.assign(new Error(message), { code });
 
+type Step = Http1Answer | Error | undefined;
+const tooLarge = () => wireError('answer too large', 'EMSGSIZE');
+const malformed = (what: string) => wireError(`malformed HTTP answer: ${what}`, 'EPROTO');
+const cutShort = () => wireError('the connection closed before the answer was complete', 'ECONNRESET');
+
 /**
- * Reads one HTTP/1.1 answer from `socket` (RFC 9112 §6: Content-Length, chunked, or until the
- * connection closes; none after HEAD, 1xx, 204 and 304), interim 1xx answers skipped. `done` is called
- * once: with the answer, or with an error (the socket's own, ECONNRESET when it closes early, EPROTO
- * for a malformed answer, EMSGSIZE past `maxBody`); `received` says whether any byte arrived. The
- * listeners are removed before `done` runs, so the socket can go back to a pool.
+ * One HTTP/1.1 answer read from the bytes of a connection (RFC 9112 §6: Content-Length, chunked, or
+ * until the connection closes; no body after HEAD, 1xx, 204 and 304), interim 1xx answers skipped.
+ * `push` and `end` return the answer once it is complete, an Error when it cannot be (EPROTO for a
+ * malformed answer, EMSGSIZE past `maxBody`, ECONNRESET when the connection ends early), else
+ * undefined: more bytes are due. No sockets here, so a connection's listeners are set up once.
  */
-export function readAnswer(socket: Socket, head: boolean, maxBody: number, done: (err: Error | undefined, answer: Http1Answer | undefined, received: boolean) => void): void {
-  let buf: Buffer | undefined; // unparsed bytes
-  let received = false;
-  let status = 0;
-  let headers: IncomingHttpHeaders | undefined;
-  let reusable = true;
-  let mode: 'length' | 'chunked' | 'close' = 'length';
-  let remaining = 0; // 'length': body bytes still due
-  const body: Buffer[] = [];
-  let size = 0;
+export class AnswerReader {
+  /** Whether any byte arrived (a request on a reused connection that got none may be sent again). */
+  received = false;
+  private buf: Buffer | undefined; // bytes not parsed yet
+  private status = 0;
+  private headers: IncomingHttpHeaders | undefined;
+  private reusable = true;
+  private mode: 'length' | 'chunked' | 'close' = 'length';
+  private remaining = 0; // 'length': body bytes still due
+  private readonly body: Buffer[] = [];
+  private size = 0;
 
-  const finish = (err: Error | undefined) => {
-    socket.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
-    done(err, err ? undefined : { status, headers: headers!, body: body.length === 1 ? body[0]! : Buffer.concat(body, size), reusable }, received);
-  };
-  const take = (chunk: Buffer): boolean => {
-    size += chunk.length;
-    if (size > maxBody) {
-      finish(wireError('answer too large', 'EMSGSIZE'));
-      return false;
-    }
-    body.push(chunk);
-    return true;
-  };
+  constructor(
+    private readonly head: boolean,
+    private readonly maxBody: number,
+  ) {}
 
-  /** Parses what `buf` holds; true when the answer is complete (or failed). */
-  const parse = (): boolean => {
-    while (!headers) {
-      const end = buf!.indexOf(CRLF2);
-      if (end < 0) {
-        if (buf!.length > MAX_HEAD) return fail('the answer\'s header is too long');
-        return false;
-      }
-      const lines = buf!.toString('latin1', 0, end).split('\r\n');
-      buf = buf!.subarray(end + 4);
-      const m = /^HTTP\/1\.([01]) (\d{3})/.exec(lines[0]!);
-      if (!m) return fail('not an HTTP/1.x answer');
-      status = Number(m[2]);
-      if (status >= 100 && status < 200) continue; // interim (RFC 9110 §15.2): the real answer follows
-      headers = parseHeaders(lines);
-      const connection = String(headers.connection ?? '').toLowerCase();
-      reusable = m[1] === '1' ? !connection.includes('close') : connection.includes('keep-alive');
-      if (head || status === 204 || status === 304) {
-        remaining = 0;
-      } else if (/chunked/i.test(String(headers['transfer-encoding'] ?? ''))) {
-        mode = 'chunked';
-      } else if (headers['content-length'] !== undefined) {
-        remaining = Number(headers['content-length']);
-        if (!Number.isSafeInteger(remaining) || remaining < 0) return fail('a bad Content-Length');
-        if (remaining > maxBody) {
-          finish(wireError('answer too large', 'EMSGSIZE'));
-          return true;
-        }
-      } else {
-        mode = 'close';
-        reusable = false;
-      }
-    }
-    if (mode === 'length') {
-      if (buf!.length >= remaining) {
-        if (buf!.length > remaining) reusable = false; // bytes nobody asked for: do not trust the connection
-        if (remaining && !take(buf!.subarray(0, remaining))) return true;
-        finish(undefined);
-        return true;
-      }
-      if (buf!.length && !take(buf!)) return true;
-      remaining -= buf!.length;
-      buf = undefined;
-      return false;
-    }
-    if (mode === 'close') {
-      if (buf!.length && !take(buf!)) return true;
-      buf = undefined;
-      return false;
-    }
-    return parseChunks();
-  };
+  push(chunk: Buffer): Step {
+    this.received = true;
+    this.buf = this.buf?.length ? Buffer.concat([this.buf, chunk]) : chunk;
+    return this.headers ? this.parseBody() : this.parseHead();
+  }
 
-  const parseChunks = (): boolean => {
+  end(): Http1Answer | Error {
+    // Read until close is the one framing an end completes; any other answer was cut short.
+    if (this.headers && this.mode === 'close') {
+      this.reusable = false;
+      return this.answer();
+    }
+    return cutShort();
+  }
+
+  private answer(): Http1Answer {
+    const { body, size } = this;
+    return { status: this.status, headers: this.headers!, body: body.length === 1 ? body[0]! : Buffer.concat(body, size), reusable: this.reusable };
+  }
+
+  private take(chunk: Buffer): boolean {
+    this.size += chunk.length;
+    this.body.push(chunk);
+    return this.size <= this.maxBody;
+  }
+
+  private parseHead(): Step {
     for (;;) {
-      const eol = buf!.indexOf('\r\n');
-      if (eol < 0) return buf!.length > 1024 ? fail('a bad chunk size line') : false;
-      const sizeText = buf!.toString('latin1', 0, eol).split(';')[0]!.trim();
-      if (!/^[0-9a-fA-F]{1,8}$/.test(sizeText)) return fail('a bad chunk size');
+      const buf = this.buf!;
+      const end = buf.indexOf(CRLF2);
+      if (end < 0) return buf.length > MAX_HEAD ? malformed("the answer's header is too long") : undefined;
+      const lines = buf.toString('latin1', 0, end).split('\r\n');
+      this.buf = buf.subarray(end + 4);
+      const m = /^HTTP\/1\.([01]) (\d{3})/.exec(lines[0]!);
+      if (!m) return malformed('not an HTTP/1.x answer');
+      this.status = Number(m[2]);
+      if (this.status >= 100 && this.status < 200) continue; // interim (RFC 9110 §15.2): the real answer follows
+      const headers = (this.headers = parseHeaders(lines));
+      const connection = headers.connection?.toLowerCase() ?? '';
+      this.reusable = m[1] === '1' ? !connection.includes('close') : connection.includes('keep-alive');
+      if (this.head || this.status === 204 || this.status === 304) {
+        this.remaining = 0;
+      } else if (/chunked/i.test(String(headers['transfer-encoding'] ?? ''))) {
+        this.mode = 'chunked';
+      } else if (headers['content-length'] !== undefined) {
+        this.remaining = Number(headers['content-length']);
+        if (!Number.isSafeInteger(this.remaining) || this.remaining < 0) return malformed('a bad Content-Length');
+        if (this.remaining > this.maxBody) return tooLarge();
+      } else {
+        this.mode = 'close';
+        this.reusable = false;
+      }
+      return this.parseBody();
+    }
+  }
+
+  private parseBody(): Step {
+    const buf = this.buf!;
+    if (this.mode === 'chunked') return this.parseChunks();
+    if (this.mode === 'length' && buf.length >= this.remaining) {
+      if (buf.length > this.remaining) this.reusable = false; // bytes nobody asked for: do not trust the connection
+      if (this.remaining) this.take(buf.subarray(0, this.remaining));
+      return this.answer();
+    }
+    this.buf = undefined;
+    this.remaining -= buf.length;
+    return buf.length && !this.take(buf) ? tooLarge() : undefined;
+  }
+
+  private parseChunks(): Step {
+    for (;;) {
+      const buf = this.buf!;
+      const eol = buf.indexOf('\r\n');
+      if (eol < 0) return buf.length > 1024 ? malformed('a bad chunk size line') : undefined;
+      const sizeText = buf.toString('latin1', 0, eol).split(';')[0]!.trim();
+      if (!/^[0-9a-fA-F]{1,8}$/.test(sizeText)) return malformed('a bad chunk size');
       const n = parseInt(sizeText, 16);
       if (n === 0) {
         // The last chunk, then trailer fields (ignored) up to an empty line.
-        const rest = buf!.subarray(eol + 2);
-        const end = rest.subarray(0, 2).toString('latin1') === '\r\n' ? 2 : rest.indexOf(CRLF2) + 4;
-        if (end < 4 && end !== 2) return false;
-        if (rest.length > end) reusable = false;
-        finish(undefined);
-        return true;
+        const rest = buf.subarray(eol + 2);
+        const end = rest[0] === 0x0d && rest[1] === 0x0a ? 2 : rest.indexOf(CRLF2) + 4;
+        if (end < 4 && end !== 2) return undefined;
+        if (rest.length > end) this.reusable = false;
+        return this.answer();
       }
-      if (buf!.length < eol + 2 + n + 2) return false;
-      if (buf![eol + 2 + n] !== 0x0d || buf![eol + 3 + n] !== 0x0a) return fail('a chunk without its CRLF');
-      if (!take(buf!.subarray(eol + 2, eol + 2 + n))) return true;
-      buf = buf!.subarray(eol + 4 + n);
+      if (buf.length < eol + 4 + n) return undefined;
+      if (buf[eol + 2 + n] !== 0x0d || buf[eol + 3 + n] !== 0x0a) return malformed('a chunk without its CRLF');
+      if (!this.take(buf.subarray(eol + 2, eol + 2 + n))) return tooLarge();
+      this.buf = buf.subarray(eol + 4 + n);
     }
-  };
+  }
+}
 
-  const fail = (what: string): boolean => {
-    finish(wireError(`malformed HTTP answer: ${what}`, 'EPROTO'));
-    return true;
+/**
+ * Reads one answer from `socket` with listeners of its own, removed before `done` runs (the CONNECT
+ * answer of a proxy, before TLS takes the socket over): with the answer, or an error (the socket's
+ * own, or the reader's).
+ */
+export function readAnswer(socket: Socket, head: boolean, maxBody: number, done: (err: Error | undefined, answer: Http1Answer | undefined) => void): void {
+  const reader = new AnswerReader(head, maxBody);
+  const finish = (step: Step) => {
+    if (step === undefined) return;
+    socket.off('data', onData).off('end', onEnd).off('error', onEnd).off('close', onEnd);
+    if (step instanceof Error) done(step, undefined);
+    else done(undefined, step);
   };
-  const onData = (chunk: Buffer) => {
-    received = true;
-    buf = buf?.length ? Buffer.concat([buf, chunk]) : chunk;
-    parse();
-  };
-  const onEnd = () => {
-    // Read until close is the one framing an end completes; any other answer was cut short.
-    if (headers && mode === 'close') {
-      reusable = false;
-      finish(undefined);
-    } else finish(wireError('the connection closed before the answer was complete', 'ECONNRESET'));
-  };
-  const onError = (err: Error) => finish(err);
-  const onClose = () => finish(wireError('the connection closed before the answer was complete', 'ECONNRESET'));
-  socket.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
+  const onData = (chunk: Buffer) => finish(reader.push(chunk));
+  const onEnd = (err?: Error) => finish(err instanceof Error ? err : reader.end());
+  socket.on('data', onData).on('end', onEnd).on('error', onEnd).on('close', onEnd);
 }
 
 function parseHeaders(lines: string[]): IncomingHttpHeaders {
