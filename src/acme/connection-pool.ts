@@ -41,10 +41,9 @@ interface Connection {
 /**
  * HTTP/1.1 requests over kept-alive connections, one request at a time on each, as many connections
  * per origin as there are requests in flight; at most `maxIdle` per origin are kept. Idle connections
- * do not hold the process open; they stay until the server closes them, as with Node's own agent. A
- * request that fails on a reused connection before any byte of the answer arrived (the server closed
- * it while idle) is sent once more on a new one: for ACME that is safe even for a POST, as a signed
- * request's nonce can be used once only (RFC 8555 §6.5).
+ * do not hold the process open; they stay until the server closes them, and one that closes or sends
+ * anything while idle is dropped, as Node's own agent does. Nothing is sent twice: a request that
+ * fails, on a new connection or a kept one, fails with the connection's error (session.ts retries).
  */
 export class ConnectionPool {
   private readonly idle = new Map<string, Connection[]>();
@@ -81,7 +80,7 @@ export class ConnectionPool {
       const onAbort = () => cancel(abortError());
       signal?.addEventListener('abort', onAbort, { once: true });
 
-      const send = (conn: Connection, reused: boolean) => {
+      const send = (conn: Connection) => {
         live = conn.parts;
         for (const s of live) s.ref();
         const reader = new AnswerReader(opts.method === 'HEAD', opts.maxBody);
@@ -92,7 +91,7 @@ export class ConnectionPool {
           if (settled) return void conn.socket.destroy();
           if (step instanceof Error) {
             conn.socket.destroy();
-            return reused && !reader.received ? fresh() : settle(step);
+            return settle(step);
           }
           if (step.reusable) this.release(key, conn);
           else conn.socket.destroy();
@@ -111,13 +110,13 @@ export class ConnectionPool {
         }).then(
           (socket) => {
             if (settled) return void socket.destroy();
-            send(this.connection(socket, made), false);
+            send(this.connection(socket, made));
           },
           (err: Error) => settle(err),
         );
       };
       const kept = this.take(key);
-      if (kept) send(kept, true);
+      if (kept) send(kept);
       else fresh();
     });
   }

@@ -24,8 +24,8 @@ let defaultProxy: string | undefined;
  * bundles on top of the public roots, and send each CA's requests through its proxy (an HTTP
  * CONNECT tunnel; other hosts, such as ZeroSSL's EAB API, use `defaultProxy`); without any, the
  * environment's (HTTPS_PROXY, NO_PROXY: env-proxy.ts), as through acme-client's axios. Nothing is
- * retried there but a request on a connection the server closed while idle: session.ts retries, bounded. Only ACME traffic uses these connections;
- * the DNS providers' SDKs never see the proxy.
+ * retried there: session.ts retries, bounded. Only ACME traffic uses these connections; the DNS
+ * providers' SDKs never see the proxy.
  */
 export function configureHttp(cas: HttpSettings[], opts: { defaultProxy?: string } = {}): void {
   for (const ca of cas) {

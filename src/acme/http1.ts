@@ -29,8 +29,6 @@ const cutShort = () => wireError('the connection closed before the answer was co
  * undefined: more bytes are due. No sockets here, so a connection's listeners are set up once.
  */
 export class AnswerReader {
-  /** Whether any byte arrived (a request on a reused connection that got none may be sent again). */
-  received = false;
   private buf: Buffer | undefined; // bytes not parsed yet
   private status = 0;
   private headers: IncomingHttpHeaders | undefined;
@@ -46,7 +44,6 @@ export class AnswerReader {
   ) {}
 
   push(chunk: Buffer): Step {
-    this.received = true;
     this.buf = this.buf?.length ? Buffer.concat([this.buf, chunk]) : chunk;
     return this.headers ? this.parseBody() : this.parseHead();
   }

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendToCa } from '../../src/acme/transport.js';
@@ -104,8 +105,10 @@ describe('HTTP/1.1 to the CA over kept connections', () => {
     for (let i = 0; i < 3; i++) await sendToCa(`${base}/echo`);
     expect(connections.length).toBe(before + 1);
     // The server closes the kept connection while it is idle: the next request still gets its answer.
-    connections.at(-1)!.end();
-    await new Promise((r) => setTimeout(r, 50));
+    const kept = connections.at(-1)!;
+    const closed = once(kept, 'close');
+    kept.end();
+    await closed;
     expect((await sendToCa(`${base}/echo`)).status).toBe(200);
     expect(connections.length).toBe(before + 2);
     // Connection: close is honoured: the next request gets a new connection.
