@@ -22,7 +22,6 @@ export function dialer(secureContext: SecureContext | undefined, proxyFor: Proxy
       host,
       port,
       servername: isIP(host) ? undefined : host,
-      ALPNProtocols: ['http/1.1'],
       session: sessions.get(key),
       ...(secureContext ? { secureContext } : {}),
     });
