@@ -1,9 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { Agent as HttpAgent, type ClientRequest } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
-import { Agent as AgentBase, type AgentConnectOpts } from 'agent-base';
-import { HttpsProxyAgent } from 'https-proxy-agent';
+import { ConnectionPool } from './connection-pool.js';
+import { dialer } from './dial.js';
 import { environmentProxy, type ProxyFor } from './env-proxy.js';
 import { receiveHttpSettings } from './http-settings.js';
 
@@ -25,9 +23,9 @@ let defaultProxy: string | undefined;
  * keep connections alive (one TLS handshake per pass, not per request), trust the configured CA
  * bundles on top of the public roots, and send each CA's requests through its proxy (an HTTP
  * CONNECT tunnel; other hosts, such as ZeroSSL's EAB API, use `defaultProxy`); without any, the
- * environment's (HTTPS_PROXY, NO_PROXY: env-proxy.ts), as through acme-client's axios. Nothing is retried there: session.ts retries, bounded (acme-client's own loop,
- * gone with its axios, slept for whatever Retry-After said). Only ACME traffic uses these agents;
- * the DNS providers' SDKs never see the proxy.
+ * environment's (HTTPS_PROXY, NO_PROXY: env-proxy.ts), as through acme-client's axios. Nothing is
+ * retried there: session.ts retries, bounded. Only ACME traffic uses these connections; the DNS
+ * providers' SDKs never see the proxy.
  */
 export function configureHttp(cas: HttpSettings[], opts: { defaultProxy?: string } = {}): void {
   for (const ca of cas) {
@@ -37,33 +35,38 @@ export function configureHttp(cas: HttpSettings[], opts: { defaultProxy?: string
   if (opts.defaultProxy !== undefined) defaultProxy = opts.defaultProxy;
   settings = JSON.stringify([[...bundles].sort(), [...routes].sort(), defaultProxy ?? null]);
 }
-/** The settings as configureHttp left them: caAgents runs once per request and compares this string only. */
+/** The settings as configureHttp left them: each request compares this string only. */
 let settings = '';
 
-/** The agents every request to a CA goes through (built again only when the settings change). */
-interface Agents {
-  https: HttpsAgent | RoutingAgent;
-  http: HttpAgent | RoutingAgent;
-}
-let agents: { key: string; value: Agents } | undefined;
+/** The connections every request to a CA goes through (made again only when the settings change). */
+let pool: { key: string; value: ConnectionPool; proxyFor: ProxyFor | undefined } | undefined;
 
-/** The agents for the settings collected so far: every request to a CA (transport.ts) goes through them. */
-export function caAgents(): Agents {
+function current(): NonNullable<typeof pool> {
   const { https_proxy, HTTPS_PROXY, http_proxy, HTTP_PROXY, no_proxy, NO_PROXY } = process.env;
   const key = `${settings} ${https_proxy} ${HTTPS_PROXY} ${http_proxy} ${HTTP_PROXY} ${no_proxy} ${NO_PROXY}`;
-  if (agents?.key === key) return agents.value;
+  if (pool?.key === key) return pool;
+  pool?.value.close();
   const configured = defaultProxy !== undefined || [...routes.values()].some((p) => p !== undefined);
   // One TLS context for every connection: given a `ca` list, Node builds a new context per connection
-  // (parsing ~150 roots, tens of ms of CPU each) and keys the agent's pool by the whole list.
+  // (parsing ~150 roots, tens of ms of CPU each).
   const ctx = bundles.size ? trustContext([...bundles]) : undefined;
-  const direct = new HttpsAgent({ keepAlive: true, maxSockets: 16, ...(ctx ? { secureContext: ctx } : {}) });
   // A proxy in the configuration replaces the environment's for all ACME traffic (docs/ca.md).
   const configuredFor: ProxyFor = (host, port) => (routes.has(`${host}:${port}`) ? routes.get(`${host}:${port}`) : defaultProxy);
   const proxyFor = configured ? configuredFor : environmentProxy();
-  const routing = proxyFor ? new RoutingAgent(ctx, direct, proxyFor) : undefined;
-  const value: Agents = { https: routing ?? direct, http: routing ?? new HttpAgent({ keepAlive: true }) };
-  agents = { key, value };
-  return value;
+  pool = { key, value: new ConnectionPool(dialer(ctx, proxyFor)), proxyFor };
+  return pool;
+}
+
+/** The kept connections to the CAs, for the settings collected so far: every request to a CA (transport.ts) goes through them. */
+export function caConnections(): ConnectionPool {
+  return current().value;
+}
+
+/** The proxy a request to `url` goes through under the settings collected so far, or undefined for none. */
+export function caProxyFor(url: string): string | undefined {
+  const u = new URL(url);
+  const [host, port] = originOf(url).split(/:(?=\d+$)/) as [string, string];
+  return current().proxyFor?.(host, Number(port), u.protocol === 'https:');
 }
 
 /** "host:port" of a URL, as an agent sees the request's target. */
@@ -111,29 +114,6 @@ function notBundled(pem: string): string {
 /** With --use-openssl-ca the store holds the system's roots, not Node's bundled ones: skip nothing then. */
 function usesBundledRoots(): boolean {
   return ![...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) => a.startsWith('--use-openssl-ca'));
-}
-
-/** Sends each request direct or through the proxy configured for its target's CA (or the environment's). */
-class RoutingAgent extends AgentBase {
-  private readonly proxies = new Map<string, HttpsProxyAgent<string>>();
-  private readonly plain = new HttpAgent({ keepAlive: true });
-
-  constructor(
-    private readonly secureContext: SecureContext | undefined,
-    private readonly direct: HttpsAgent,
-    private readonly proxyFor: ProxyFor,
-  ) {
-    super({ keepAlive: true, maxSockets: 16 });
-  }
-
-  connect(req: ClientRequest, opts: AgentConnectOpts): Promise<import('node:net').Socket> | HttpAgent {
-    const proxy = this.proxyFor(opts.host ?? '', Number(opts.port), opts.secureEndpoint);
-    if (!proxy) return opts.secureEndpoint ? this.direct : this.plain;
-    let agent = this.proxies.get(proxy);
-    if (!agent) this.proxies.set(proxy, (agent = new HttpsProxyAgent(proxy, { keepAlive: true })));
-    // The tunnel's TLS session is with the CA, so the CA bundle applies to it, not to the proxy.
-    return agent.connect(req, { ...opts, ...(this.secureContext ? { secureContext: this.secureContext } : {}) } as AgentConnectOpts);
-  }
 }
 
 // Settings recorded before this module loaded (wiring.ts, ca-access.ts), and any recorded later.

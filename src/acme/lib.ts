@@ -1,5 +1,6 @@
 import Module, { createRequire } from 'node:module';
 import type * as AcmeClient from 'acme-client';
+import { createSignedBody } from './jws.js';
 import { acmeCrypto } from './keys.js';
 import { acmeAxios } from './transport.js';
 
@@ -8,7 +9,10 @@ import { acmeAxios } from './transport.js';
 // client loads them: its axios instance (transport.ts: Node's HTTP client through the CA's agents;
 // axios brought follow-redirects and Node's undici, ~0.15 s of CPU at start and config merging and
 // interceptors on every request) and its crypto module (keys.ts: it loads @peculiar/x509 and its
-// ASN.1 libraries, ~0.15 s, for a JWK and a PEM body). Its JWS, nonce and account logic stay.
+// ASN.1 libraries, ~0.15 s, for a JWK and a PEM body). Three more are never reached on the DNS-01
+// path and are answered by stand-ins that throw: its challenge verification (verify.js loads
+// node:https and its HTTP modules) and auto mode; its logger (the debug package) is silent. Its
+// nonce and account logic stay; its JWS is made by jws.ts (same body, a one-shot signature).
 const require = createRequire(import.meta.url);
 
 function provide(id: string, exports: object): void {
@@ -19,8 +23,15 @@ function provide(id: string, exports: object): void {
   m.loaded = true;
   require.cache[filename] = m;
 }
+const unused = (what: string) => () => {
+  throw new Error(`acme-client's ${what} is not available in certkeeper`);
+};
 provide('acme-client/src/axios.js', acmeAxios);
 provide('acme-client/src/crypto/index.js', acmeCrypto);
+provide('acme-client/src/verify.js', { 'http-01': unused('http-01 verification'), 'dns-01': unused('dns-01 verification'), 'tls-alpn-01': unused('tls-alpn-01 verification') });
+provide('acme-client/src/auto.js', unused('auto mode'));
+provide('acme-client/src/logger.js', { log: () => undefined, setLogger: () => undefined });
+(require('acme-client/src/http.js') as { prototype: { createSignedBody: unknown } }).prototype.createSignedBody = createSignedBody;
 
 export const Client = require('acme-client/src/client.js') as typeof AcmeClient.Client;
 export type Client = AcmeClient.Client;

@@ -1,6 +1,5 @@
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import { caAgents } from './http.js';
+import type { IncomingHttpHeaders } from 'node:http';
+import { caConnections } from './http.js';
 
 /** A CA's answer: the body parsed as JSON when it is JSON, else its text ('' when empty). */
 export interface CaResponse {
@@ -26,34 +25,26 @@ const MAX_BODY = 4 << 20;
 const USER_AGENT = 'certkeeper';
 
 /**
- * One request to a CA with Node's own HTTP client, through the agents configureHttp keeps (CA
- * bundle, `acme.proxy`, kept-alive connections). Resolves with any HTTP answer, status judged by the
- * caller; rejects with the socket's own error (its `code`: ECONNREFUSED, ETIMEDOUT…) when there is
- * none. No redirects are followed (ACME has none), nothing is retried (session.ts retries).
+ * One request to a CA over the connections http.ts keeps (CA bundle, `acme.proxy`, kept alive).
+ * Resolves with any HTTP answer, status judged by the caller; rejects with the socket's own error (its
+ * `code`: ECONNREFUSED, ETIMEDOUT…) when there is none. No redirects are followed (ACME has none),
+ * nothing is retried (session.ts retries). Node's http client (ClientRequest, IncomingMessage, the
+ * agent's socket bookkeeping, its lazily loaded modules) cost about half the CPU of a signed ACME
+ * request; a request here is one buffer written, an answer a few kilobytes parsed (http1.ts).
  */
-export function sendToCa(url: string, opts: CaRequest = {}): Promise<CaResponse> {
-  const agents = caAgents();
-  const https = url.startsWith('https:');
+export async function sendToCa(url: string, opts: CaRequest = {}): Promise<CaResponse> {
   const body = opts.body === undefined || typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
   const headers: Record<string, string | number> = { accept: 'application/json', 'user-agent': USER_AGENT, ...opts.headers };
   if (body !== undefined) headers['content-length'] = Buffer.byteLength(body);
-  return new Promise((resolve, reject) => {
-    const req = (https ? httpsRequest : httpRequest)(url, { method: (opts.method ?? 'GET').toUpperCase(), agent: https ? agents.https : agents.http, headers, signal: opts.signal });
-    req.setTimeout(opts.timeoutMs ?? TIMEOUT_MS, () => req.destroy(Object.assign(new Error('no answer in time'), { code: 'ETIMEDOUT' })));
-    req.on('error', reject);
-    req.on('response', (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (c: Buffer) => {
-        size += c.length;
-        if (size > (opts.maxBody ?? MAX_BODY)) return req.destroy(Object.assign(new Error('answer too large'), { code: 'EMSGSIZE' }));
-        chunks.push(c);
-      });
-      res.on('error', reject);
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, data: parseBody(Buffer.concat(chunks).toString('utf8')) }));
-    });
-    req.end(body);
+  const answer = await caConnections().request(new URL(url), {
+    method: (opts.method ?? 'GET').toUpperCase(),
+    headers,
+    body,
+    signal: opts.signal,
+    timeoutMs: opts.timeoutMs ?? TIMEOUT_MS,
+    maxBody: opts.maxBody ?? MAX_BODY,
   });
+  return { status: answer.status, headers: answer.headers, data: parseBody(answer.body.toString('utf8')) };
 }
 
 function parseBody(text: string): unknown {
