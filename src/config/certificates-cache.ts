@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { deserialize, serialize } from 'node:v8';
 import type { CertificateConfig } from './schema.js';
 
 /**
@@ -29,9 +29,12 @@ export interface CertificatesBlock {
 
 export interface CachedCertificates {
   certificates: CertificateConfig[];
-  /** Each domain's challenge base and its ICANN public suffix (names.ts), so they are not looked up again. */
-  suffixes: [string, string | undefined][];
+  /** The domains a public CA would refuse (names.ts publicDnsProblem), so the others are not looked up again. */
+  notPublic: string[];
 }
+
+// node:v8 (its serializer) loads only for a large block: a small configuration never pays for it.
+const v8 = (): typeof import('node:v8') => createRequire(import.meta.url)('node:v8') as typeof import('node:v8');
 
 /**
  * The top-level `certificates:` block of a configuration and the text around it, when it is large and
@@ -40,22 +43,22 @@ export interface CachedCertificates {
  * structure only when every line is of the one-line subset readPlainYaml reads; the caller checks
  * the rest, and the block was checked with the whole file when it was cached.
  */
-export function certificatesBlock(text: string): CertificatesBlock | undefined {
-  if (text.length < CACHE_MIN_BLOCK) return undefined;
+export function certificatesBlock(text: string, min = CACHE_MIN_BLOCK): CertificatesBlock | undefined {
+  if (text.length < min) return undefined;
   HEADER.lastIndex = 0;
   const head = HEADER.exec(text);
   if (!head) return undefined;
   const start = head.index;
   BLOCK_END.lastIndex = start + head[0].length;
   const end = BLOCK_END.exec(text) ? BLOCK_END.lastIndex : text.length;
-  if (end - start < CACHE_MIN_BLOCK) return undefined;
+  if (end - start < min) return undefined;
   const block = text.slice(start, end);
   if (block.includes('$')) return undefined;
   return { block, rest: text.slice(0, start) + text.slice(end) };
 }
 
-// `certificates:` in column 0 with nothing after it but a comment, CRLF or LF.
-const HEADER = /^certificates: *(?:#[^\n]*)?\r?(?:\n|$)/gm;
+// `certificates:` in column 0 with nothing after it but a comment (the line break is left for BLOCK_END).
+const HEADER = /^certificates: *(?:#[^\r\n]*)?(?=\r?\n|$)/gm;
 // A line break followed by a line starting in column 0 with a character that keeps no block open.
 const BLOCK_END = /\n(?=[^ \r\n#-]|-[^ \r\n])/g;
 
@@ -71,9 +74,9 @@ export function readCachedCertificates(dataDir: string, block: string): CachedCe
   const payload = data.subarray(32);
   if (!createHash('sha256').update(payload).digest().equals(data.subarray(0, 32))) return undefined;
   try {
-    const v = deserialize(payload) as { key?: unknown; certificates?: unknown; suffixes?: unknown };
-    if (v.key !== keyOf(block) || !Array.isArray(v.certificates) || !Array.isArray(v.suffixes)) return undefined;
-    return { certificates: v.certificates as CertificateConfig[], suffixes: v.suffixes as CachedCertificates['suffixes'] };
+    const v = v8().deserialize(payload) as { key?: unknown; certificates?: unknown; notPublic?: unknown };
+    if (v.key !== keyOf(block) || !Array.isArray(v.certificates) || !Array.isArray(v.notPublic)) return undefined;
+    return { certificates: v.certificates as CertificateConfig[], notPublic: v.notPublic as string[] };
   } catch {
     return undefined;
   }
@@ -88,7 +91,7 @@ export function writeCachedCertificates(dataDir: string, block: string, entries:
   const file = join(dataDir, CACHE_FILE);
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    const payload = serialize({ key: keyOf(block), certificates: entries.certificates, suffixes: entries.suffixes });
+    const payload = v8().serialize({ key: keyOf(block), certificates: entries.certificates, notPublic: entries.notPublic });
     writeFileSync(tmp, Buffer.concat([createHash('sha256').update(payload).digest(), payload]), { mode: 0o600, flag: 'wx' });
     renameSync(tmp, file);
   } catch {

@@ -11,7 +11,7 @@ import { interpolateEnv } from './interpolate.js';
 import { yamlSyntaxIssue } from './yaml-error.js';
 import { readPlainYaml } from './yaml-read.js';
 import { certificatesBlock, readCachedCertificates, writeCachedCertificates, type CertificatesBlock } from './certificates-cache.js';
-import { challengeBase, icannSuffix, rememberSuffixes } from './names.js';
+import { publicDnsProblem } from './names.js';
 import type { ResolvedCloudTarget } from '../targets/config.js';
 import { configFrame, configSchema, crossCheck, isCloudTarget, type CertificateConfig, type RawConfig } from './schema.js';
 import { plainCertificate } from './plain-certificate.js';
@@ -199,8 +199,8 @@ async function checkedText(text: string, file: string, env: NodeJS.ProcessEnv, s
   const plain = checkedPlain(interpolated as Record<string, unknown>);
   // The block was read by the fast reader, and every entry is plain: the cache may keep them.
   if (plain && fast && split) {
-    const suffixes = plain.certificates.flatMap((c) => c.domains.map((d): [string, string | undefined] => [challengeBase(d), icannSuffix(challengeBase(d))]));
-    writeCachedCertificates(at(plain.dataDir), split.block, { certificates: plain.certificates, suffixes });
+    const notPublic = plain.certificates.flatMap((c) => c.domains.filter((d) => publicDnsProblem(d) !== undefined));
+    writeCachedCertificates(at(plain.dataDir), split.block, { certificates: plain.certificates, notPublic });
   }
   return plain ?? checked(interpolated);
 }
@@ -221,8 +221,9 @@ function fromCache(split: CertificatesBlock, env: NodeJS.ProcessEnv, at: (p: str
   if (!frame.success) return undefined;
   const cached = readCachedCertificates(at(frame.data.dataDir), split.block);
   if (!cached) return undefined;
-  rememberSuffixes(cached.suffixes);
-  return crossChecked(frame.data, cached.certificates);
+  // Whether a name is in public DNS depends on the name alone: the cache knows the few that are not.
+  const notPublic = new Set(cached.notPublic);
+  return crossChecked(frame.data, cached.certificates, (d) => (notPublic.has(d) ? publicDnsProblem(d) : undefined));
 }
 
 function checked(raw: unknown): RawConfig {
@@ -250,10 +251,10 @@ function checkedPlain(raw: Record<string, unknown>): RawConfig | undefined {
 }
 
 /** The frame with these (checked) certificate entries, when the entries agree with it; else undefined. */
-function crossChecked(frame: RawConfig, certificates: CertificateConfig[]): RawConfig | undefined {
+function crossChecked(frame: RawConfig, certificates: CertificateConfig[], dnsProblem = publicDnsProblem): RawConfig | undefined {
   const cfg = { ...frame, certificates };
   const issues: z.core.$ZodRawIssue[] = [];
-  crossCheck(cfg, { addIssue: (i: z.core.$ZodRawIssue) => issues.push(i), value: cfg } as unknown as z.RefinementCtx<RawConfig>);
+  crossCheck(cfg, { addIssue: (i: z.core.$ZodRawIssue) => issues.push(i), value: cfg } as unknown as z.RefinementCtx<RawConfig>, dnsProblem);
   return issues.length ? undefined : cfg;
 }
 

@@ -86,11 +86,6 @@ export function icannSuffix(asciiName: string): string | undefined {
 
 const suffixes = new Map<string, string | undefined>();
 
-/** Answers icannSuffix worked out before (the configuration cache keeps them with its entries). */
-export function rememberSuffixes(known: Iterable<readonly [string, string | undefined]>): void {
-  for (const [name, suffix] of known) suffixes.set(name, suffix);
-}
-
 /**
  * Why a public CA would refuse a (checked, normalised) name as outside public DNS, or undefined. Public
  * CAs issue only for names under a top-level domain in the Public Suffix List; `example.local`,
