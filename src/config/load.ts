@@ -194,7 +194,9 @@ async function checkedText(text: string, file: string, env: NodeJS.ProcessEnv, s
     throw new ConfigError(said('notMapping', file));
   }
   const issues: ConfigIssue[] = [];
-  const interpolated = interpolateEnv(raw, env, issues);
+  // A large certificates: block without `$` in its text, read by the fast reader (which takes no
+  // escapes), has nothing to interpolate: only the rest is walked.
+  const interpolated = fast && split ? interpolateAround(raw as Record<string, unknown>, env, issues) : interpolateEnv(raw, env, issues);
   if (issues.length) throw new ConfigError(issues);
   const plain = checkedPlain(interpolated as Record<string, unknown>);
   // The block was read by the fast reader, and every entry is plain: the cache may keep them.
@@ -203,6 +205,12 @@ async function checkedText(text: string, file: string, env: NodeJS.ProcessEnv, s
     writeCachedCertificates(at(plain.dataDir), split.block, { certificates: plain.certificates, notPublic });
   }
   return plain ?? checked(interpolated);
+}
+
+function interpolateAround(raw: Record<string, unknown>, env: NodeJS.ProcessEnv, issues: ConfigIssue[]): Record<string, unknown> {
+  const { certificates, ...rest } = raw;
+  const out = interpolateEnv(rest, env, issues);
+  return out === rest ? raw : { ...(out as Record<string, unknown>), certificates };
 }
 
 /**
