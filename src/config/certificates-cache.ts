@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +18,8 @@ import type { CertificateConfig } from './schema.js';
 /** Below this, the block is read faster than the cache file would be worth it (about 400 entries). */
 export const CACHE_MIN_BLOCK = 64 * 1024;
 
-export const CACHE_FILE = 'config-cache.bin';
+/** In dataDir's cache/ (beside the CA directory documents), safe to delete. */
+export const CACHE_FILE = join('cache', 'config-certificates.bin');
 
 export interface CertificatesBlock {
   /** The top-level `certificates:` line and every line of its block. */
@@ -83,14 +84,20 @@ export function readCachedCertificates(dataDir: string, block: string): CachedCe
 }
 
 /**
- * Keeps the entries for the next run: temp file (0600) and rename, so a reader sees the old file or
- * the new one. Not synced: a file lost or torn in a crash fails its hash and is a miss. Best effort:
+ * Keeps the entries for the next run: temp file (0600, in a 0700 directory) and rename, so a reader
+ * sees the old file or the new one. Not synced: a file lost or torn in a crash fails its hash and is a miss. Best effort:
  * a data directory that is missing or not writable (a read-only `status`) keeps nothing.
  */
 export function writeCachedCertificates(dataDir: string, block: string, entries: CachedCertificates): void {
   const file = join(dataDir, CACHE_FILE);
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
+    // Not recursive: a data directory that does not exist is not made here.
+    try {
+      mkdirSync(join(dataDir, 'cache'), { mode: 0o700 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
     const payload = v8().serialize({ key: keyOf(block), certificates: entries.certificates, notPublic: entries.notPublic });
     writeFileSync(tmp, Buffer.concat([createHash('sha256').update(payload).digest(), payload]), { mode: 0o600, flag: 'wx' });
     renameSync(tmp, file);

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CACHE_FILE, CACHE_MIN_BLOCK, certificatesBlock, readCachedCertificates, writeCachedCertificates } from '../../src/config/certificates-cache.js';
 import { filesTarget, parseConfig, type Config } from '../../src/config/load.js';
@@ -128,6 +128,7 @@ describe('the configuration cache', () => {
     expect(r.cached).toStrictEqual(r.fresh);
     expect((r.fresh as Config).certificates).toHaveLength(BIG);
     expect(r.written!.mode & 0o777).toBe(0o600);
+    expect(statSync(dirname(w.cache)).mode & 0o777).toBe(0o700);
     expect((r.fresh as Config).dns.ali!.options.accessKeySecret).toBe('tok-5ecret-value');
     expect(readFileSync(w.cache).includes('tok-5ecret-value')).toBe(false);
   });
