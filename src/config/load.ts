@@ -15,6 +15,7 @@ import { publicDnsProblem } from './names.js';
 import type { ResolvedCloudTarget } from '../targets/config.js';
 import { configFrame, configSchema, crossCheck, isCloudTarget, type CertificateConfig, type RawConfig } from './schema.js';
 import { plainCertificate } from './plain-certificate.js';
+import { filesTarget } from './files-target.js';
 import { nodeOf, resolveStore, type StoreConfig } from './store-schema.js';
 import { caChain, type CaSettings } from './ca-chain.js';
 
@@ -158,33 +159,6 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
 }
 
 const withoutAcme = ({ acme: _acme, ...c }: CertificateConfig): Omit<CertificateConfig, 'acme'> => c;
-
-/**
- * The `files: {cert, key}` shorthand as a target: the nginx layout with those two paths. Two distinct
- * non-empty paths (the usual case) are put together here, as resolveTarget would; anything else
- * goes through resolveTarget for its issues. A unit test holds the two together.
- */
-export function filesTarget(
-  c: { name: string; domains: string[] },
-  files: { cert: string; key: string },
-  deploy: string | undefined,
-  index: number,
-  i: number,
-  baseDir: string,
-  issues: ConfigIssue[],
-): ResolvedTarget {
-  const at = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
-  const fullchain = files.cert && at(files.cert);
-  const key = files.key && at(files.key);
-  if (!fullchain || !key || fullchain === key) {
-    const shorthand = { layout: 'nginx' as const, paths: { fullchain: files.cert, key: files.key }, allowSymlinks: false, hookTimeout: 60_000, passEnv: [], rollbackOnVerifyFailure: false, pfxLegacy: false, deploy };
-    const t = resolveTarget(shorthand, c, index, baseDir, `certificates[${i}].files`, issues);
-    return { ...t, id: `${c.name}#files` };
-  }
-  // The keys in resolveTarget's order.
-  const id = `${c.name}#files`;
-  return { layout: 'nginx', allowSymlinks: false, hookTimeout: 60_000, passEnv: [], rollbackOnVerifyFailure: false, pfxLegacy: false, deploy, id, files: [{ role: 'fullchain', path: fullchain }, { role: 'key', path: key }] };
-}
 
 /** The configuration text read and checked in full (and its certificates kept for the next run when they may be). */
 async function checkedText(text: string, file: string, env: NodeJS.ProcessEnv, split: CertificatesBlock | undefined, at: (p: string) => string): Promise<RawConfig> {
