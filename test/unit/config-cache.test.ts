@@ -171,18 +171,7 @@ describe('the configuration cache', () => {
       extra: mostly(['', 'node: web-1\n', 'propagation:\n  timeout: 10s\n'], ['unknownKey: 1\n', 'dataDir: again\n', 'certificates: []\n', 'a: [b\n']),
     });
     // A frame every entry agrees with (c5's dns entry, c11's name outside public DNS).
-    const PRIVATE_CA = `dataDir: ./data
-acme:
-  directory: https://ca.internal/dir
-  caBundle: ca.pem
-dns:
-  hook:
-    type: exec
-    command: ["/bin/true"]
-deploy:
-  nginx:
-    reload: ["/bin/true"]
-`;
+    const PRIVATE_CA = FRAME.replace('directory: letsencrypt-staging', 'directory: https://ca.internal/dir\n  caBundle: ca.pem');
     expect(await load(`${PRIVATE_CA}${certs}`, w.file)).not.toBeInstanceOf(Array);
     let read = 0;
     await fc.assert(
