@@ -46,7 +46,13 @@ export function caChain(acme: AcmeBlock, override: AcmeOverride = {}): CaSetting
 /** Every distinct CA the configuration names: the acme block's chain, then each certificate's (for process-wide HTTP settings). */
 export function allCas(acme: AcmeBlock, certificateChains: CaSettings[][] = []): CaSettings[] {
   const out: CaSettings[] = [];
-  for (const chain of [caChain(acme), ...certificateChains]) for (const ca of chain) if (!out.some((c) => sameUrl(c.directory, ca.directory))) out.push(ca);
+  // The certificates without acme: of their own share one chain (the loader's): each array is walked once.
+  const walked = new Set<CaSettings[]>();
+  for (const chain of [caChain(acme), ...certificateChains]) {
+    if (walked.has(chain)) continue;
+    walked.add(chain);
+    for (const ca of chain) if (!out.some((c) => sameUrl(c.directory, ca.directory))) out.push(ca);
+  }
   return out;
 }
 

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import * as z from 'zod';
 import { addSaid, command, duration, passEnv, servedCheck } from './fields.js';
-import { said } from '../i18n/errors.js';
+import { said, type Said } from '../i18n/errors.js';
 import { checkDomainName, publicDnsProblem } from './names.js';
 import { notifySchema } from '../ops/notify/config.js';
 import { serverSchema } from '../ops/endpoint-config.js';
@@ -297,9 +297,10 @@ const configObject = z
 /**
  * What holds across entries: names used once, the dns and deploy entries a certificate names exist,
  * public CAs only for names in public DNS. Apart from the object so the loader can run it after
- * checking plain certificate entries itself (plain-certificate.ts).
+ * checking plain certificate entries itself (plain-certificate.ts). `dnsProblem` is publicDnsProblem,
+ * or the loader's cached answers to it.
  */
-export function crossCheck(cfg: z.output<typeof configObject>, ctx: z.RefinementCtx): void {
+export function crossCheck(cfg: z.output<typeof configObject>, ctx: z.RefinementCtx, dnsProblem: (name: string) => Said | undefined = publicDnsProblem): void {
   const names = new Set<string>();
   const dnsNames = Object.keys(cfg.dns);
   const deployNames = Object.keys(cfg.deploy);
@@ -312,7 +313,7 @@ export function crossCheck(cfg: z.output<typeof configObject>, ctx: z.Refinement
     // Every CA the certificate may go to must be able to issue its names.
     const publicCa = c.acme === undefined ? publicByDefault : publicChain(caChain(cfg.acme, c.acme));
     c.domains.forEach((d, j) => {
-      const why = publicCa ? publicDnsProblem(d) : undefined;
+      const why = publicCa ? dnsProblem(d) : undefined;
       if (why) addSaid(ctx, why, ['certificates', i, 'domains', j]);
     });
     if (names.has(c.name)) {
@@ -349,7 +350,7 @@ export function crossCheck(cfg: z.output<typeof configObject>, ctx: z.Refinement
   });
 }
 
-export const configSchema = configObject.superRefine(crossCheck);
+export const configSchema = configObject.superRefine((cfg, ctx) => crossCheck(cfg, ctx));
 /** The configuration without its certificates' entries, for the loader's fast path (plain-certificate.ts). */
 export const configFrame = configObject;
 

@@ -6,7 +6,7 @@ import { alternateLinks, pickChain } from '../../src/acme/chains.js';
 import { dryRunChain, isCaSideFailure, orderInTurn } from '../../src/acme/fallback.js';
 import { acmeIssuer } from '../../src/acme/issuer.js';
 import { parseZeroSslEab } from '../../src/acme/zerossl-eab.js';
-import { caChain } from '../../src/config/ca-chain.js';
+import { allCas, caChain } from '../../src/config/ca-chain.js';
 import { parseConfig } from '../../src/config/load.js';
 import { DIRECTORIES } from '../../src/config/schema.js';
 import { AcmeError, ConfigError, DnsProviderError, PropagationError } from '../../src/errors.js';
@@ -23,6 +23,14 @@ const GO = DIRECTORIES.google!;
 
 describe('caChain: which CAs a certificate goes to', () => {
   const acme = { directory: LE, email: 'ops@example.com', proxy: 'http://proxy:3128', preferredChain: 'ISRG Root X1', fallback: [{ directory: ZS }, { directory: GO, eab: { kid: 'k', hmacKey: 'h' } }] };
+
+  it('allCas: every distinct CA once, in order, whether the certificates share one chain or not', () => {
+    const shared = caChain({ directory: LE });
+    const own = caChain({ directory: LE }, { directory: `${GO}/`, fallback: [{ directory: ZS }, { directory: 'https://ca.internal/dir' }] });
+    const cas = allCas({ directory: LE }, [shared, shared, own, shared, caChain({ directory: LE })]);
+    expect(cas.map((c) => c.directory)).toEqual([LE, `${GO}/`, ZS, 'https://ca.internal/dir']);
+    expect(allCas({ directory: LE }, Array.from({ length: 3 }, () => shared))).toEqual(allCas({ directory: LE }));
+  });
 
   it('primary, then the fallbacks, each inheriting e-mail, proxy and preferred chain but not EAB or profile', () => {
     const chain = caChain({ ...acme, profile: 'shortlived' });
