@@ -21,8 +21,12 @@ export const SCHEDULES = {
   renewal: { firstMs: 5 * 60_000, factor: 2, maxMs: 6 * 3_600_000, jitter: [1, 1.1] },
   /** One signed ACME request after a network error or a 5xx: pauses of 1, 2 and 4 s, four tries. */
   acmeRequest: { firstMs: 1000, factor: 2, maxMs: 4000, jitter: [1, 1], attempts: 4 },
-  /** Polling an authorization or order: 100 ms, growing by half, at most 2 s (acme-client waits 5 s). */
-  acmePoll: { firstMs: 100, factor: 1.5, maxMs: 2000, jitter: [1, 1] },
+  /**
+   * Polling an authorization or order, the first poll included: 25 ms, doubling, at most 2 s
+   * (acme-client waits 5 s). No more polls in the first seconds than an immediate poll and then
+   * 100 ms growing by half: 6 in 3 s instead of 7, then one every 2 s.
+   */
+  acmePoll: { firstMs: 25, factor: 2, maxMs: 2000, jitter: [1, 1] },
 } as const satisfies Record<string, RetrySchedule>;
 
 /**
