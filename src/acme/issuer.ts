@@ -58,7 +58,7 @@ class CaEndpoint {
     // The directory, and with it the TLS connection to the CA, while the ACME code loads and the
     // account key is read or made: fetched once per pass (shared with renewal information). Its
     // failure, if any, is the first request's.
-    const directory = this.directory('fresh');
+    const directory = this.directory('order');
     directory.catch(() => undefined);
     const { openAccount } = await import('./account.js');
     return openAccount(this.ca, this.opts.accounts, this.opts.logger, undefined, () => directory);

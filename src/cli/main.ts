@@ -7,7 +7,6 @@ import { enableCompileCache } from './compile-cache.js';
 import type { CliContext } from './context.js';
 import type { Command } from 'commander';
 
-export { commandFileFor } from './dispatch.js';
 export type { CommandModule } from './program.js';
 
 /** Runs the CLI and returns the exit status; never throws, never prints a stack trace. */
