@@ -3,8 +3,8 @@ import { SCHEDULES, abortableSleep, pauseBefore } from '../retry.js';
 import { parseRetryAfter, type AcmeSession } from './session.js';
 
 /**
- * The pause before poll number `n` (1-based) of an authorization or order: the schedule's (25 ms
- * doubling to 2 s), or later when the CA's Retry-After (RFC 8555 §7.5.1, §7.4) asks for later, but
+ * The pause before poll number `n` (1-based) of an authorization or order: the schedule's (10 ms
+ * growing to 2 s), or later when the CA's Retry-After (RFC 8555 §7.5.1, §7.4) asks for later, but
  * never past the poll's own deadline. Pure: `now` and the header are given.
  */
 export function pollPause(n: number, retryAfter: string | undefined, now: number, untilDeadlineMs: number): number {

@@ -7,9 +7,9 @@ const DEADLINE = 180_000;
 
 describe('pollPause', () => {
   it('follows the schedule without Retry-After, the first poll included', () => {
-    expect([1, 2, 3, 4].map((n) => pollPause(n, undefined, now, DEADLINE))).toEqual([25, 50, 100, 200]);
+    expect([1, 2, 3, 4].map((n) => pollPause(n, undefined, now, DEADLINE))).toEqual([10, 25, 63, 156]);
   });
-  it('no more polls in any of the first ten seconds than the schedule before it (at once, then 100 ms growing by half)', () => {
+  it('from 500 ms on, never more polls than the schedule before it (at once, then 100 ms growing by half)', () => {
     const times = (pause: (n: number) => number, first: number) => {
       const at = [first];
       for (let n = 1; at.length < 40; n++) at.push(at.at(-1)! + pause(n));
@@ -25,7 +25,7 @@ describe('pollPause', () => {
   });
   it('never polls sooner than the schedule, whatever Retry-After says', () => {
     expect(pollPause(5, '0', now, DEADLINE)).toBe(pauseBefore(SCHEDULES.acmePoll, 5));
-    expect(pollPause(3, 'not a date', now, DEADLINE)).toBe(100);
+    expect(pollPause(3, 'not a date', now, DEADLINE)).toBe(63);
   });
   it("a Retry-After past the poll's deadline waits until the deadline", () => {
     expect(pollPause(1, '600', now, 20_000)).toBe(20_000);
