@@ -3,21 +3,20 @@ import { SCHEDULES, abortableSleep, pauseBefore } from '../retry.js';
 import { parseRetryAfter, type AcmeSession } from './session.js';
 
 /**
- * The pause before poll number `n` (1-based) of an authorization or order: the schedule's (10 ms
- * growing to 2 s), or later when the CA's Retry-After (RFC 8555 §7.5.1, §7.4) asks for later, but
- * never past the poll's own deadline. Pure: `now` and the header are given.
+ * The pause before poll number `n` (1-based) of an authorization or order: none before the first,
+ * then the schedule's (25 ms tripling to 2 s), or later when the CA's Retry-After (RFC 8555 §7.5.1,
+ * §7.4) asks for later, but never past the poll's own deadline. Pure: `now` and the header are given.
  */
 export function pollPause(n: number, retryAfter: string | undefined, now: number, untilDeadlineMs: number): number {
-  const scheduled = pauseBefore(SCHEDULES.acmePoll, n);
+  const scheduled = pauseBefore(SCHEDULES.acmePoll, n - 1);
   const after = parseRetryAfter(retryAfter, now);
   const asked = after ? after.getTime() - now : 0;
   return Math.max(0, Math.min(Math.max(scheduled, asked), Math.max(scheduled, untilDeadlineMs)));
 }
 
 /**
- * Polls an authorization or order while its status is one of `waiting`. The first poll comes a
- * pause after the request that started the wait (answering the challenge, finalizing), whose
- * answer may carry Retry-After too: polling at once only ever sees the status that answer had.
+ * Polls an authorization or order while its status is one of `waiting`. The answer that started the
+ * wait (to the challenge, to finalize) may carry Retry-After: then even the first poll waits for it.
  */
 export async function pollStatus(
   session: AcmeSession,
