@@ -36,6 +36,7 @@ export interface DirectoryCache {
 export function directoryLoader(url: string, http: HttpSettings = {}, cache?: DirectoryCache): DirectoryLoader {
   let fetching: Promise<Directory> | undefined;
   let fetched: Promise<Directory> | undefined;
+  let ordered: Promise<Directory> | undefined;
   const file = cache && join(cache.dataDir, 'cache', `directory-${createHash('sha256').update(url).digest('hex').slice(0, 16)}.json`);
   const fetchRaw = () => (fetching ??= fetchDirectory(url, http));
   const fetchOnce = () =>
@@ -59,7 +60,8 @@ export function directoryLoader(url: string, http: HttpSettings = {}, cache?: Di
   let kept: Entry | undefined | false = false; // read once per loader: a pass asks for every certificate
   let keptError: AcmeError | undefined;
   return async (use = 'cached') => {
-    if (use === 'order') return fetchRaw();
+    // An order shares the pass's fetch, but a failed one (renewal information's, earlier) is asked once more.
+    if (use === 'order') return (ordered ??= fetchRaw().catch(() => fetchDirectory(url, http)));
     if (!file || use === 'fresh') return fetchOnce();
     if (kept === false) kept = readEntry(file, url);
     const entry = kept;

@@ -74,6 +74,15 @@ describe('the ACME directory kept in dataDir', () => {
       status = 200;
       expect((await pass()('ari')).renewalInfo).toBe('http://ca/ri');
       expect(requests).toBe(3);
+      // In one pass: renewal information's failed fetch does not fail the orders; they ask once more, together.
+      status = 503;
+      const loader = pass();
+      await expect(loader('fresh')).rejects.toThrow(/HTTP 503/);
+      status = 200;
+      const [a, b] = await Promise.all([loader('order'), loader('order')]);
+      expect(a.newOrder).toBe('http://ca/new-order');
+      expect(b).toBe(a);
+      expect(requests).toBe(5);
     } finally {
       status = 200;
     }
