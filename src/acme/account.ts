@@ -12,9 +12,15 @@ import { AcmeSession } from './session.js';
  * Opens the ACME account at one CA, creating its key (0600) and registering it the first time.
  * Accounts are kept per directory URL, so switching CA never reuses a key registered elsewhere.
  * ZeroSSL without configured EAB: the credentials are fetched by the account e-mail, once, and kept
- * with the account.
+ * with the account. `directory`: the directory document's source (see AcmeSession).
  */
-export async function openAccount(ca: CaSettings, store: AccountRepo, logger: Logger, directoryUrl = ca.directory): Promise<AcmeSession> {
+export async function openAccount(
+  ca: CaSettings,
+  store: AccountRepo,
+  logger: Logger,
+  directoryUrl = ca.directory,
+  directory?: () => Promise<Record<string, any>>,
+): Promise<AcmeSession> {
   configureHttp([{ ...ca, directory: directoryUrl }]);
   await settleRollover(store, directoryUrl, logger);
   let key = await store.readKey(directoryUrl);
@@ -32,7 +38,7 @@ export async function openAccount(ca: CaSettings, store: AccountRepo, logger: Lo
     logger.info({ directory: directoryUrl, kid: fetched.kid }, 'EAB credentials fetched from ZeroSSL by the account e-mail');
   }
 
-  const session = new AcmeSession(directoryUrl, key, record.url, eab);
+  const session = new AcmeSession(directoryUrl, key, record.url, eab, directory);
   if (!record.url) {
     const url = await session.ensureAccount(ca.email);
     await store.save({ ...record, url, directory: directoryUrl, email: ca.email });

@@ -10,9 +10,10 @@ export type Directory = { renewalInfo?: string; meta?: { profiles?: Record<strin
 
 /**
  * How to get the directory: `cached` (the default) takes one fetched in the last day; `ari` also
- * accepts a recent failure, so a pass does not retry an unreachable CA for advice; `fresh` fetches.
+ * accepts a recent failure, so a pass does not retry an unreachable CA for advice; `fresh` fetches;
+ * `order` fetches too, but answers as soon as the CA has (an order waits for no cache write).
  */
-export type DirectoryUse = 'cached' | 'ari' | 'fresh';
+export type DirectoryUse = 'cached' | 'ari' | 'fresh' | 'order';
 export type DirectoryLoader = (use?: DirectoryUse) => Promise<Directory>;
 
 /** A directory's URLs change rarely (RFC 8555 §7.1.1 says nothing of caching); a day keeps a stale one short-lived. */
@@ -33,10 +34,13 @@ export interface DirectoryCache {
  * makes no request. Without `cache` it is fetched once per loader, as before.
  */
 export function directoryLoader(url: string, http: HttpSettings = {}, cache?: DirectoryCache): DirectoryLoader {
+  let fetching: Promise<Directory> | undefined;
   let fetched: Promise<Directory> | undefined;
+  let ordered: Promise<Directory> | undefined;
   const file = cache && join(cache.dataDir, 'cache', `directory-${createHash('sha256').update(url).digest('hex').slice(0, 16)}.json`);
+  const fetchRaw = () => (fetching ??= fetchDirectory(url, http));
   const fetchOnce = () =>
-    (fetched ??= fetchDirectory(url, http).then(
+    (fetched ??= fetchRaw().then(
       async (directory) => {
         await remember({ url, fetchedAt: stamp(cache), directory });
         return directory;
@@ -56,6 +60,8 @@ export function directoryLoader(url: string, http: HttpSettings = {}, cache?: Di
   let kept: Entry | undefined | false = false; // read once per loader: a pass asks for every certificate
   let keptError: AcmeError | undefined;
   return async (use = 'cached') => {
+    // An order shares the pass's fetch, but a failed one (renewal information's, earlier) is asked once more.
+    if (use === 'order') return (ordered ??= fetchRaw().catch(() => fetchDirectory(url, http)));
     if (!file || use === 'fresh') return fetchOnce();
     if (kept === false) kept = readEntry(file, url);
     const entry = kept;

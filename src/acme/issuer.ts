@@ -51,7 +51,17 @@ class CaEndpoint {
   }
 
   open(): Promise<AcmeSession> {
-    return (this.session ??= import('./account.js').then(({ openAccount }) => openAccount(this.ca, this.opts.accounts, this.opts.logger)));
+    return (this.session ??= this.openAccount());
+  }
+
+  private async openAccount(): Promise<AcmeSession> {
+    // The directory, and with it the TLS connection to the CA, while the ACME code loads and the
+    // account key is read or made: fetched once per pass (shared with renewal information). Its
+    // failure, if any, is the first request's.
+    const directory = this.directory('order');
+    directory.catch(() => undefined);
+    const { openAccount } = await import('./account.js');
+    return openAccount(this.ca, this.opts.accounts, this.opts.logger, undefined, () => directory);
   }
 }
 
@@ -84,13 +94,14 @@ export function acmeIssuer(opts: AcmeIssuerOptions): Issuer {
     order ??= import('./order.js');
     const e = endpoint(ca);
     const profile = await e.profile(ca.profile);
-    const s = await e.open();
+    // The DNS side (providers, alias routes, nameserver lookups) gets ready while the account opens.
+    const [s, challenges] = await Promise.all([e.open(), opts.challenges(req.cert)]);
     // `replaces` means something only to the CA and account that issued the certificate it names.
     const hint = req.replaces;
     const replaces = hint && sameUrl(hint.directory, ca.directory) && hint.account === s.accountUrl ? hint.certId : undefined;
     const request = { name: req.cert.name, domains: req.cert.domains, keyType: req.cert.keyType, keyPem: req.keyPem, replaces, profile, preferredChain: ca.preferredChain };
     logger.info({ cert: req.cert.name, ca: caName(ca.directory), replaces, profile }, 'order started');
-    const deps: OrderDeps = { session: s, ...(await opts.challenges(req.cert)), logger, signal, onStep };
+    const deps: OrderDeps = { session: s, ...challenges, logger, signal, onStep };
     const issued = await (await order).issueCertificate(request, deps);
     return { ...issued, directory: ca.directory, account: s.accountUrl };
   }

@@ -2,9 +2,9 @@ import type { Logger } from 'pino';
 import type { KeyType } from '../config/schema.js';
 import { AcmeError, CertkeeperError } from '../errors.js';
 import type { DnsProvider, TxtRecord } from '../dns/provider.js';
-import { waitForPropagation, withDeadline, type PropagationOptions } from '../propagation/wait.js';
-import { SCHEDULES, abortableSleep, pauseBefore } from '../retry.js';
-import { parseRetryAfter, type AcmeSession } from './session.js';
+import { findNameserversAhead, waitForPropagation, withDeadline, type PropagationOptions } from '../propagation/wait.js';
+import type { AcmeSession } from './session.js';
+import { pollStatus } from './poll.js';
 import { createCsr } from './csr.js';
 import { generateKey, type PrivateKey } from './keys.js';
 import { privateKeyOf, rememberKey } from '../store/x509.js';
@@ -99,6 +99,7 @@ export async function issueCertificate(req: OrderRequest, deps: OrderDeps): Prom
       routed.forEach((r, i) => {
         if (r.record.fqdn !== pending[i]!.record.fqdn) log.info({ name: pending[i]!.record.fqdn, target: r.record.fqdn, dns: r.entry }, 'challenge delegated by CNAME alias');
       });
+      findNameserversAhead(routed.map((r) => r.record.fqdn), deps.propagation, signal);
       // Noted on disk first: a kill before cleanup must not leave them in DNS for good.
       await deps.pending?.add(routed);
       const results = await Promise.allSettled(
@@ -126,10 +127,10 @@ export async function issueCertificate(req: OrderRequest, deps: OrderDeps): Prom
       );
       deps.onStep?.('propagated');
 
-      await Promise.all(pending.map((p) => session.post(p.challengeUrl, {}, [200], `${req.name}: answering the challenge for ${p.identifier}`, signal)));
       await Promise.all(
         pending.map(async (p) => {
-          const final = await pollStatus(session, p.authzUrl, ['pending'], `${req.name}: validation of ${p.identifier}`, signal);
+          const answered = await session.post(p.challengeUrl, {}, [200], `${req.name}: answering the challenge for ${p.identifier}`, signal);
+          const final = await pollStatus(session, p.authzUrl, ['pending'], `${req.name}: validation of ${p.identifier}`, signal, { retryAfter: answered.headers['retry-after'] });
           if (final.status !== 'valid') {
             const ch = (final.challenges as { type: string; error?: { detail?: string } }[] | undefined)?.find((c) => c.type === 'dns-01');
             throw new AcmeError(`${req.name}: the CA could not validate ${p.identifier}: ${ch?.error?.detail ?? final.status}`);
@@ -147,7 +148,9 @@ export async function issueCertificate(req: OrderRequest, deps: OrderDeps): Prom
   const csr = createCsr(req.domains, key);
   const finalized = await session.post(order.finalize, { csr: csr.toString('base64url') }, [200], `${req.name}: finalizing the order`, signal);
   order = finalized.data;
-  if (order.status !== 'valid') order = await pollStatus(session, orderUrl, ['processing', 'ready', 'pending'], `${req.name}: finalizing the order`, signal);
+  if (order.status !== 'valid') {
+    order = await pollStatus(session, orderUrl, ['processing', 'ready', 'pending'], `${req.name}: finalizing the order`, signal, { status: order.status, retryAfter: finalized.headers['retry-after'] });
+  }
   if (order.status !== 'valid' || !order.certificate) throw new AcmeError(`${req.name}: the order ended as ${order.status}`);
   const certResp = await session.post(order.certificate, null, [200], `${req.name}: downloading the certificate`, signal);
   let fullchainPem = pemText(certResp.data);
@@ -238,22 +241,6 @@ async function cleanupRecords(records: RoutedTxt[], log: Logger, pending?: Order
   );
   if (removed.length) await pending?.remove(removed).catch((err: unknown) => log.warn({ err: String(err) }, 'could not update the pending TXT journal; the next pass removes the records again'));
   if (records.length) log.info({ records: records.map((r) => r.record.fqdn), ms: Date.now() - t0 }, 'TXT records cleaned up');
-}
-
-/**
- * Polls an authorization or order while its status is one of `waiting`, honouring Retry-After (capped)
- * and otherwise starting at 100 ms and growing, instead of acme-client's 5 s minimum.
- */
-async function pollStatus(session: AcmeSession, url: string, waiting: string[], what: string, signal: AbortSignal, timeoutMs = 180_000): Promise<any> {
-  const start = Date.now();
-  for (let n = 1; ; n++) {
-    const resp = await session.post(url, null, [200], what, signal);
-    if (!waiting.includes(resp.data.status)) return resp.data;
-    if (Date.now() - start > timeoutMs) throw new AcmeError(`${what}: still ${resp.data.status} after ${timeoutMs / 1000}s`);
-    const after = parseRetryAfter(resp.headers['retry-after']);
-    const wait = after ? Math.min(10_000, Math.max(100, after.getTime() - Date.now())) : pauseBefore(SCHEDULES.acmePoll, n);
-    await abortableSleep(wait, signal);
-  }
 }
 
 /** A short, safe description of an unexpected response body for an error message. */

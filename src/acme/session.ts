@@ -32,8 +32,8 @@ interface AcmeInternals {
 }
 interface AcmeHttp {
   getResourceUrl(name: string): Promise<string>;
-  getDirectory(): Promise<void>;
-  directory: Record<string, any>;
+  getDirectory(): Promise<Record<string, any>>;
+  directoryCache: Record<string, any> | null;
   maxBadNonceRetries: number;
   accountKey: Buffer | KeyObject;
   getNonce(): Promise<string>;
@@ -76,8 +76,10 @@ export { parseRetryAfter };
  * - Each response's Replay-Nonce is kept for the next signed request instead of a `HEAD newNonce`
  *   (see NoncePool). A badNonce answer's nonce is not kept: acme-client retries with it itself.
  */
-function tuneHttp(http: AcmeHttp): void {
+function tuneHttp(http: AcmeHttp, directory?: () => Promise<Record<string, any>>): void {
   http.maxBadNonceRetries = BAD_NONCE_RETRIES;
+  // The pass's directory (fetched once, maybe under way already) instead of acme-client's own GET.
+  if (directory) http.getDirectory = async () => (http.directoryCache ??= await directory());
   if (Buffer.isBuffer(http.accountKey)) http.accountKey = createPrivateKey(http.accountKey);
   const pool = new NoncePool();
   const request = http.request.bind(http);
@@ -99,11 +101,16 @@ export class AcmeSession {
   readonly client: acme.Client;
   private readonly internals: AcmeInternals;
 
+  /**
+   * `directory`: where the directory comes from when not fetched by acme-client (the pass's loader,
+   * whose fetch can start before the session exists: the TLS handshake then overlaps other work).
+   */
   constructor(
     readonly directoryUrl: string,
     accountKey: string,
     accountUrl?: string,
     eab?: { kid: string; hmacKey: string },
+    private readonly directorySource?: () => Promise<Record<string, any>>,
   ) {
     this.client = new acme.Client({
       directoryUrl,
@@ -112,17 +119,12 @@ export class AcmeSession {
       externalAccountBinding: eab,
     });
     this.internals = this.client as unknown as AcmeInternals;
-    tuneHttp(this.internals.http);
+    tuneHttp(this.internals.http, directorySource);
   }
 
   /** The account's URL (its id at the CA); known once the account is opened or registered. */
   get accountUrl(): string {
     return this.client.getAccountUrl();
-  }
-
-  async directory(): Promise<Record<string, any>> {
-    await this.guard('fetching the ACME directory', () => this.internals.http.getDirectory());
-    return this.internals.http.directory;
   }
 
   async resourceUrl(name: string): Promise<string> {
@@ -193,7 +195,7 @@ export class AcmeSession {
     await this.guard('changing the account key', async () => {
       try {
         await this.client.updateAccountKey(newKeyPem);
-        tuneHttp(this.internals.http); // acme-client made a new HTTP client for the new key
+        tuneHttp(this.internals.http, this.directorySource); // acme-client made a new HTTP client for the new key
       } catch (err) {
         // acme-client throws the CA's problem as text; keep it as the message, not "no response".
         const e = err as { response?: unknown; message?: string };

@@ -46,6 +46,17 @@ export function withDeadline(record: TxtRecord, dns: Pick<DnsProvider, 'hints' |
   return ms === undefined ? record : { ...record, deadline: { ms, setting: `dns.${entry ?? dns.name}.propagationTimeout` } };
 }
 
+/**
+ * Starts looking up the authoritative nameservers of these names in the pass's finder, so the wait
+ * after the records are written finds them known: the lookups overlap the writes. Only the names'
+ * parents are asked of recursive resolvers (authoritative.ts), so nothing negative is cached for a
+ * name before its record exists. A failure is not kept: the wait looks again and reports it.
+ */
+export function findNameserversAhead(fqdns: string[], opts: Pick<PropagationOptions, 'resolvers' | 'finder'>, signal: AbortSignal): void {
+  if (opts.resolvers?.length || !opts.finder) return;
+  for (const fqdn of new Set(fqdns)) opts.finder.find(fqdn, signal).catch(() => undefined);
+}
+
 type Judge = (values: string[], rcode: string) => { status: 'ok' | 'missing' | 'failed'; text: string };
 interface Check {
   label: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { commandFileFor } from '../../src/cli/main.js';
+import { commandFileFor } from '../../src/cli/dispatch.js';
 
 const files = ['config.ts', 'renew.ts', 'status.ts', 'nginx-conf.ts'];
 

@@ -44,6 +44,20 @@ describe('the ACME directory kept in dataDir', () => {
     expect(requests).toBe(3);
   });
 
+  it("an order's fetch is the pass's one fetch (shared with renewal information), asked even when a copy is kept", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'ck-dir-'));
+    const now = new Date('2026-03-01T00:00:00Z');
+    const pass = () => directoryLoader(url, undefined, { dataDir, now: () => now });
+    requests = 0;
+    await pass()();
+    const loader = pass();
+    const [forOrder, forAri] = await Promise.all([loader('order'), loader('fresh')]);
+    expect(forOrder.newOrder).toBe('http://ca/new-order');
+    expect(forAri).toEqual(forOrder);
+    await loader('order');
+    expect(requests).toBe(2);
+  });
+
   it('a failure spares renewal information the next tries for a while, never an order', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'ck-dir-'));
     let now = new Date('2026-03-01T00:00:00Z');
@@ -60,6 +74,15 @@ describe('the ACME directory kept in dataDir', () => {
       status = 200;
       expect((await pass()('ari')).renewalInfo).toBe('http://ca/ri');
       expect(requests).toBe(3);
+      // In one pass: renewal information's failed fetch does not fail the orders; they ask once more, together.
+      status = 503;
+      const loader = pass();
+      await expect(loader('fresh')).rejects.toThrow(/HTTP 503/);
+      status = 200;
+      const [a, b] = await Promise.all([loader('order'), loader('order')]);
+      expect(a.newOrder).toBe('http://ca/new-order');
+      expect(b).toBe(a);
+      expect(requests).toBe(5);
     } finally {
       status = 200;
     }

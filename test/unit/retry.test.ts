@@ -14,9 +14,9 @@ describe('retry schedules (one table, one formula)', () => {
     expect(pauseBefore(SCHEDULES.renewal, 1, () => 0.999)).toBeGreaterThan(5 * MIN);
     expect(pauseBefore(SCHEDULES.renewal, 1, () => 0.999)).toBeLessThanOrEqual(5.5 * MIN);
   });
-  it('ACME requests: 1, 2 and 4 seconds; polling: 100 ms growing by half to 2 s', () => {
+  it('ACME requests: 1, 2 and 4 seconds; polling: 25 ms tripling to 2 s', () => {
     expect([1, 2, 3].map((n) => pauseBefore(SCHEDULES.acmeRequest, n))).toEqual([1000, 2000, 4000]);
-    expect([1, 2, 3, 9, 20].map((n) => pauseBefore(SCHEDULES.acmePoll, n))).toEqual([100, 150, 225, 2000, 2000]);
+    expect([1, 2, 3, 4, 5, 20].map((n) => pauseBefore(SCHEDULES.acmePoll, n))).toEqual([25, 75, 225, 675, 2000, 2000]);
   });
   it('DNS API calls: doubling up to the cap, between half and all of it', () => {
     const s = dnsApiSchedule(4, 1000, 8000);
