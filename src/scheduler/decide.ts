@@ -24,16 +24,19 @@ export interface Decided {
  * Step 1: reads each certificate from the store, refreshes the CA's renewal information, and decides
  * with the pure policy (due.ts, backoff.ts). A certificate that cannot be decided (its store entry
  * unreadable right now, its state not writable) fails alone, into `results`. Bounded: thousands of
- * certificates must not exhaust file descriptors (EMFILE).
+ * certificates must not exhaust file descriptors (EMFILE). `settle`, asked as each one is decided,
+ * says it needs nothing more this pass: it is left out of the returned list, so its stored set is
+ * garbage at once instead of living until the deploy step.
  */
-export async function decide(run: PassRun, certs: ResolvedCertificate[], results: Results): Promise<Decided[]> {
+export async function decide(run: PassRun, certs: ResolvedCertificate[], results: Results, settle?: (d: Decided) => Promise<boolean>): Promise<Decided[]> {
   // Once per CA chain, not per certificate: most certificates share the acme block's chain.
   const identities = new Map<ResolvedCertificate['cas'], Promise<IssuerIdentity>>();
   const identityOf = (cert: ResolvedCertificate) => identities.get(cert.cas) ?? identities.set(cert.cas, run.deps.issuer.identity(cert)).get(cert.cas)!;
   const decided = await mapLimit(certs, 64, async (cert) => {
     const t0 = Date.now();
     try {
-      return await decideOne(run, cert, await identityOf(cert));
+      const d = await decideOne(run, cert, await identityOf(cert));
+      return settle && (await settle(d)) ? undefined : d;
     } catch (err) {
       failResult(run, results, { cert, error: err, stage: 'issue', ms: Date.now() - t0, decision: { due: false, reason: 'could not be decided' } });
       return undefined;

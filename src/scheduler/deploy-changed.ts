@@ -62,6 +62,20 @@ export async function deployChanged(run: DeployRun, decided: Pick<Decided, 'cert
 }
 
 /**
+ * For a pass, as soon as a certificate is decided: the deploy record of a certificate that is not due
+ * and whose deployed files already hold its stored set, so the pass need not keep that set until the
+ * deploy step (10,000 certificates, nothing due: their stored sets no longer all live at once). The
+ * same check deployChanged makes; undefined hands the certificate to deployChanged as before, which is
+ * also where anything with a cloud target (a vendor API call per check), a pass deploying again, and
+ * a check that throws (logged there) go.
+ */
+export async function settledInPlace(run: Pick<PassRun, 'deps' | 'redeploy'>, d: Pick<Decided, 'cert' | 'stored' | 'decision'>): Promise<DeployRecord | undefined> {
+  if (run.redeploy || d.decision.due || d.stored.state !== 'ok' || !d.cert.targets.length || d.cert.cloudTargets?.length) return undefined;
+  const same = await run.deps.deployer.matches(d.cert, d.stored.cert).catch(() => false);
+  return same ? { name: d.cert.name, serial: d.stored.cert.info.serial, ok: true } : undefined;
+}
+
+/**
  * A shared store learns what this host deployed, and (for a pass over every configured certificate)
  * which certificates it deploys at all. Best effort: the fleet view lags, nothing else is affected.
  */

@@ -4,11 +4,12 @@ import type { ResolvedCertificate } from '../config/load.js';
 import { oneLine, type CertkeeperError } from '../errors.js';
 import { emit, type Observer } from '../ops/events.js';
 import { humanActionNote } from './backoff.js';
-import { decide } from './decide.js';
-import { deployChanged, recordDeploys } from './deploy-changed.js';
+import { decide, type Decided } from './decide.js';
+import { deployChanged, recordDeploys, settledInPlace } from './deploy-changed.js';
 import type { DueDecision, RenewalPolicy } from './due.js';
 import { issueDue } from './issue.js';
 import type { PassDeps } from './ports.js';
+import type { DeployRecord } from '../store/shared.js';
 
 export type CertificateResult =
   | { name: string; result: 'not-due'; decision: DueDecision }
@@ -51,20 +52,33 @@ export type Results = Map<string, CertificateResult>;
  */
 export async function runPass(run: PassRun, selected: ResolvedCertificate[]): Promise<CertificateResult[]> {
   const results: Results = new Map();
-  const decided = await decide(run, selected, results);
+  // Not due with its files in place: settled as soon as it is decided (its stored set is not kept).
+  const inPlace: DeployRecord[] = [];
+  const settle = async (d: Decided) => {
+    const record = await settledInPlace(run, d);
+    if (record) {
+      inPlace.push(record);
+      undueResult(run, results, d);
+    }
+    return record !== undefined;
+  };
+  const decided = await decide(run, selected, results, run.dryRun ? undefined : settle);
   const renewed = await issueDue(run, decided.filter((d) => d.decision.due), results);
-  for (const d of decided) {
-    if (d.deferredUntil) {
-      const humanAction = humanActionNote(run.deps.store.state.get(d.cert.name));
-      results.set(d.cert.name, { name: d.cert.name, result: 'deferred', decision: d.decision, until: d.deferredUntil, ...(humanAction ? { humanAction } : {}) });
-    } else if (!d.decision.due) results.set(d.cert.name, { name: d.cert.name, result: 'not-due', decision: d.decision });
-  }
+  for (const d of decided) undueResult(run, results, d);
   // Stopping: what was stored is deployed by the next start (deployed files differ), not now.
   if (!run.dryRun && !run.signal.aborted) {
-    const records = await deployChanged(run, decided, renewed, results);
+    const records = inPlace.concat(await deployChanged(run, decided, renewed, results));
     await recordDeploys(run, records, run.everyCertificate ? selected.filter((c) => c.targets.length).map((c) => c.name) : undefined);
   }
   return selected.map((c) => results.get(c.name) ?? { name: c.name, result: 'not-due', decision: decided.find((d) => d.cert === c)?.decision ?? { due: false, reason: 'not reached' } });
+}
+
+/** The result of a certificate that is deferred or not due (a due one gets its result from issuing). */
+function undueResult(run: PassRun, results: Results, d: Decided): void {
+  if (d.deferredUntil) {
+    const humanAction = humanActionNote(run.deps.store.state.get(d.cert.name));
+    results.set(d.cert.name, { name: d.cert.name, result: 'deferred', decision: d.decision, until: d.deferredUntil, ...(humanAction ? { humanAction } : {}) });
+  } else if (!d.decision.due) results.set(d.cert.name, { name: d.cert.name, result: 'not-due', decision: d.decision });
 }
 
 /**

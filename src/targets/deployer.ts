@@ -52,7 +52,8 @@ export async function openDeployer(
   return {
     async matches(cert, stored) {
       const files = await deployedMatches(cert, stored, stamps);
-      if (files) filesInPlace.add(key({ cert, stored }));
+      // Only a certificate with a cloud target can be deployed while its files are in place.
+      if (files && hasCloud(cert)) filesInPlace.add(key({ cert, stored }));
       return files && (!hasCloud(cert) || (await (await cloud()).inPlace(cert, stored)));
     },
     async deploy(items) {

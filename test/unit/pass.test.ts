@@ -7,10 +7,12 @@ import { stringify } from 'yaml';
 import { parseConfig, type Config } from '../../src/config/load.js';
 import { AcmeError, DnsProviderError, StoreError } from '../../src/errors.js';
 import type { CertkeeperEvent } from '../../src/ops/events.js';
+import { settledInPlace } from '../../src/scheduler/deploy-changed.js';
 import { mapLimit } from '../../src/scheduler/limit.js';
 import { renewPass, type PassOptions } from '../../src/scheduler/pass.js';
 import type { IssueRequest, IssuedSet } from '../../src/scheduler/ports.js';
 import { CertificateStore } from '../../src/store/certs.js';
+import type { DeployRecord } from '../../src/store/shared.js';
 import { StateStore } from '../../src/store/state.js';
 import { makeCertificate } from '../fakes/certs.js';
 import { ACCOUNT, CA, fakeWorld, type FakeWorld } from '../fakes/pass-world.js';
@@ -90,6 +92,45 @@ describe('renewal pass, with a fake store, issuer and deployer', () => {
     expect(results[0]).toMatchObject({ result: 'failed', stage: 'deploy' });
     expect(results[1]).toMatchObject({ result: 'renewed', deployed: true });
     expect(w.stored.has('a')).toBe(true);
+  });
+
+  it('a not-due certificate whose files are in place is settled as it is decided (before any order), and its deploy record is kept', async () => {
+    const config = await configFor(['fresh', 'due', 'moved', 'unsure']);
+    for (const name of ['fresh', 'moved', 'unsure']) await w.seed(name, [`${name}.example.test`]);
+    w.differs.add('moved');
+    const calls: string[] = [];
+    const matches = w.deps.deployer.matches;
+    w.deps.deployer.matches = async (cert, stored) => {
+      calls.push(`matches ${cert.name}`);
+      if (cert.name === 'unsure' && !calls.includes('order due')) throw new Error('EACCES');
+      return matches(cert, stored);
+    };
+    const order = w.deps.issuer.issue;
+    w.deps.issuer.issue = (req, ...rest) => (calls.push(`order ${req.cert.name}`), order(req, ...rest));
+    let recorded: DeployRecord[] = [];
+    w.deps.store.recordDeploys = async (records) => void (recorded = records);
+    const results = await pass(config);
+    expect(results.map((r) => r.result)).toEqual(['not-due', 'renewed', 'redeployed', 'not-due']);
+    // fresh is settled before the order; moved (differs) and unsure (the check threw) are looked at again at the deploy step.
+    expect(calls).toEqual(['matches fresh', 'matches moved', 'matches unsure', 'order due', 'matches moved', 'matches unsure']);
+    expect(w.deploys).toEqual([['due', 'moved']]);
+    expect(recorded.map((r) => [r.name, r.ok]).sort()).toEqual([['due', true], ['fresh', true], ['moved', true], ['unsure', true]]);
+  });
+
+  it('settledInPlace leaves redeploys, due certificates and cloud targets to the deploy step without looking', async () => {
+    const config = await configFor(['a']);
+    await w.seed('a', ['a.example.test']);
+    const stored = await w.deps.store.certs.read('a');
+    let looked = 0;
+    const run = { deps: { ...w.deps, deployer: { ...w.deps.deployer, matches: async () => (looked++, true) } } };
+    const cert = config.certificates[0]!;
+    const notDue = { due: false, reason: 'not due' };
+    expect(await settledInPlace(run, { cert, stored, decision: notDue })).toMatchObject({ name: 'a', ok: true });
+    expect(await settledInPlace({ ...run, redeploy: true }, { cert, stored, decision: notDue })).toBeUndefined();
+    expect(await settledInPlace(run, { cert, stored, decision: { due: true, reason: 'expiring' } })).toBeUndefined();
+    expect(await settledInPlace(run, { cert: { ...cert, cloudTargets: [{} as never] }, stored, decision: notDue })).toBeUndefined();
+    expect(await settledInPlace(run, { cert: { ...cert, targets: [] }, stored, decision: notDue })).toBeUndefined();
+    expect(looked).toBe(1);
   });
 
   it('--dry-run issues, stores and deploys nothing, and a failure starts no backoff', async () => {
