@@ -61,7 +61,7 @@ async function decideOne(run: PassRun, cert: ResolvedCertificate, identity: Issu
   const due: DueDecision = run.force ? { due: true, reason: 'forced' } : renewalDue(cert, stored, run.policy, run.now(), { window: st.ari, certId, issuer: identity });
   wake(due.renewAt);
   if (certId && st.ari?.certId === certId) wake(st.ari.nextPoll);
-  const { decision, deferredUntil } = run.force ? { decision: due, deferredUntil: undefined } : deferForBackoff(due, st, run.now(), orderKey(cert, identity.directory));
+  const { decision, deferredUntil } = run.force ? { decision: due, deferredUntil: undefined } : deferForBackoff(due, st, run.now(), () => orderKey(cert, identity.directory));
   wake(deferredUntil);
   // Neither the log line nor the event is built when nobody takes it (10,000 certificates, nothing due).
   if (run.logger.isLevelEnabled('info')) run.logger.info({ cert: cert.name, due: decision.due, reason: decision.reason }, decision.due ? 'renewal due' : deferredUntil ? 'deferred' : 'not due');

@@ -36,7 +36,7 @@ export function standing(
     certId = undefined;
   }
   const due = renewalDue(cert, stored, policy, now, { window: st.ari, certId, issuer });
-  const { decision, deferredUntil } = deferForBackoff(due, st, now, orderKey(cert, issuer.directory));
+  const { decision, deferredUntil } = deferForBackoff(due, st, now, () => orderKey(cert, issuer.directory));
   const humanAction = deferredUntil ? humanActionNote(st) : undefined;
   return { due, decision, ...(deferredUntil ? { deferredUntil } : {}), ...(humanAction ? { humanAction } : {}) };
 }

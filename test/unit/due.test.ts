@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { deferForBackoff } from '../../src/scheduler/backoff.js';
 import { renewalDue } from '../../src/scheduler/due.js';
 import type { ReadResult } from '../../src/store/certs.js';
 import { storedResult } from '../fakes/stored.js';
@@ -110,5 +111,22 @@ describe('renewalDue: another CA or account than the stored certificate (issue 1
       renewalDue(cfg, mine({}), { beforeDays: 30 }, at(1), { issuer: { directory: CA, account: 'acct/2' } }),
     ];
     expect(fine.map((d) => d.due)).toEqual([false, false, false]);
+  });
+});
+
+describe('deferForBackoff', () => {
+  const now = new Date('2026-03-01T00:00:00Z');
+  const st = { failures: 1, nextAttempt: '2026-03-01T00:05:00.000Z', ordered: 'ca rsa a.test' };
+  const due = { due: true, reason: 'no certificate issued yet' };
+
+  it('makes the order key only for a due certificate in a backoff, and holds it only for the order that failed', () => {
+    const keys: string[] = [];
+    const key = (k: string) => () => (keys.push(k), k);
+    expect(deferForBackoff({ due: false, reason: 'not due' }, st, now, key('unused'))).toEqual({ decision: { due: false, reason: 'not due' } });
+    expect(deferForBackoff(due, { failures: 0 }, now, key('unused'))).toEqual({ decision: due });
+    expect(deferForBackoff(due, st, now, key('ca rsa a.test')).deferredUntil).toEqual(new Date(st.nextAttempt));
+    expect(deferForBackoff(due, st, now, key('ca rsa b.test')).deferredUntil).toBeUndefined();
+    expect(deferForBackoff(due, st, now, 'ca rsa a.test').deferredUntil).toEqual(new Date(st.nextAttempt));
+    expect(keys).toEqual(['ca rsa a.test', 'ca rsa b.test']);
   });
 });
