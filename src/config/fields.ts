@@ -55,6 +55,17 @@ export const servedCheck = (o: { example: string; address: string; timeout: stri
     .optional()
     .describe(o.description);
 
+/**
+ * A schema made the first time something asks for it, then kept: building zod schemas is most of the
+ * cost of loading the configuration's modules, and a section a configuration does not use (certificate
+ * entries checked without zod, notify channels, a second CA) need never be built. Used with z.lazy,
+ * whose parse and JSON Schema are those of the schema it stands for.
+ */
+export function onFirstUse<T>(make: () => T): () => T {
+  let made: T | undefined;
+  return () => (made ??= make());
+}
+
 /** A custom zod issue whose message comes from the catalog, so the CLI can say it in the user's language. */
 export function addSaid<T>(ctx: z.RefinementCtx<T>, s: Said, path?: (string | number)[]): void {
   ctx.addIssue({ code: 'custom', message: english(s), params: { said: s }, ...(path ? { path } : {}) });
