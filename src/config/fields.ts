@@ -10,11 +10,14 @@ import { english, said, type Said } from '../i18n/errors.js';
 
 const DURATION = { title: 'duration', description: 'a number of seconds, or a number with ms, s, m, h or d' };
 
+/** What a duration is written as: one schema, shared by every duration field (there are many). */
+const written = onFirstUse(() => z.union([z.string(), z.number()]));
+
 /** A duration written as "30s", "5m", "2h", "1d" or a number of seconds; parsed to milliseconds. */
-export const duration = (def: string) => z.union([z.string(), z.number()]).default(def).transform(toMs).meta(DURATION);
+export const duration = (def: string) => written().default(def).transform(toMs).meta(DURATION);
 
 /** A duration with no default: undefined when not written (a setting that falls back to another). */
-export const optionalDuration = () => z.union([z.string(), z.number()]).optional().transform((v, ctx) => (v === undefined ? undefined : toMs(v, ctx))).meta(DURATION);
+export const optionalDuration = () => written().optional().transform((v, ctx) => (v === undefined ? undefined : toMs(v, ctx))).meta(DURATION);
 
 function toMs(v: string | number, ctx: z.RefinementCtx): number {
   const ms = parseDuration(v);
@@ -54,6 +57,17 @@ export const servedCheck = (o: { example: string; address: string; timeout: stri
     .strict()
     .optional()
     .describe(o.description);
+
+/**
+ * A schema made the first time something asks for it, then kept: building zod schemas is most of the
+ * cost of loading the configuration's modules, and a section a configuration does not use (certificate
+ * entries checked without zod, notify channels, a second CA) need never be built. Used with z.lazy,
+ * whose parse and JSON Schema are those of the schema it stands for.
+ */
+export function onFirstUse<T>(make: () => T): () => T {
+  let made: T | undefined;
+  return () => (made ??= make());
+}
 
 /** A custom zod issue whose message comes from the catalog, so the CLI can say it in the user's language. */
 export function addSaid<T>(ctx: z.RefinementCtx<T>, s: Said, path?: (string | number)[]): void {

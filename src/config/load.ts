@@ -82,7 +82,7 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
     }
     const files: Record<string, string> = {};
     const withCreds = resolveCredentials(descriptor.credentials, rest, env, baseDir, `dns.${name}`, issues, files);
-    const opts = descriptor.options.safeParse(withCreds, { reportInput: true });
+    const opts = descriptor.options.safeParse(withCreds, { reportInput: true, jitless: true });
     if (!opts.success) {
       // A missing credential was already reported with the variables that supply it.
       const known = new Set(issues.map((i) => i.path));
@@ -160,6 +160,15 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
 
 const withoutAcme = ({ acme: _acme, ...c }: CertificateConfig): Omit<CertificateConfig, 'acme'> => c;
 
+/**
+ * For a schema that checks one object: zod's JIT writes and compiles a function per object schema on
+ * its first parse, which costs more than the few objects of a configuration take to check without it.
+ * Same results either way.
+ */
+const ONCE = { jitless: true } as const;
+/** From this many certificate entries on, the full parse lets zod compile its object checks. */
+const MANY_ENTRIES = 32;
+
 /** The configuration text read and checked in full (and its certificates kept for the next run when they may be). */
 async function checkedText(text: string, file: string, env: NodeJS.ProcessEnv, split: CertificatesBlock | undefined, at: (p: string) => string): Promise<RawConfig> {
   const fast = readPlainYaml(text);
@@ -199,7 +208,7 @@ function fromCache(split: CertificatesBlock, env: NodeJS.ProcessEnv, at: (p: str
   const issues: ConfigIssue[] = [];
   const interpolated = interpolateEnv(raw, env, issues) as Record<string, unknown>;
   if (issues.length) return undefined;
-  const frame = configFrame.safeParse({ ...interpolated, certificates: [] });
+  const frame = configFrame.safeParse({ ...interpolated, certificates: [] }, ONCE);
   if (!frame.success) return undefined;
   const cached = readCachedCertificates(at(frame.data.dataDir), split.block);
   if (!cached) return undefined;
@@ -209,7 +218,10 @@ function fromCache(split: CertificatesBlock, env: NodeJS.ProcessEnv, at: (p: str
 }
 
 function checked(raw: unknown): RawConfig {
-  const parsed = configSchema.safeParse(raw, { reportInput: true }); // tells a missing key from a wrong type
+  // reportInput tells a missing key from a wrong type; zod's compiled object checks pay only for many entries.
+  const entries = (raw as { certificates?: unknown } | null)?.certificates;
+  const many = Array.isArray(entries) && entries.length >= MANY_ENTRIES;
+  const parsed = configSchema.safeParse(raw, { reportInput: true, jitless: !many });
   if (!parsed.success) throw new ConfigError(zodIssues(parsed.error));
   return parsed.data;
 }
@@ -228,7 +240,7 @@ function checkedPlain(raw: Record<string, unknown>): RawConfig | undefined {
     if (!c) return undefined;
     certificates.push(c);
   }
-  const frame = configFrame.safeParse({ ...raw, certificates: [] });
+  const frame = configFrame.safeParse({ ...raw, certificates: [] }, ONCE);
   return frame.success ? crossChecked(frame.data, certificates) : undefined;
 }
 

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import * as z from 'zod';
-import { addSaid, command, duration, passEnv, servedCheck } from './fields.js';
+import { addSaid, command, duration, onFirstUse, passEnv, servedCheck } from './fields.js';
 import { said, type Said } from '../i18n/errors.js';
 import { checkDomainName, publicDnsProblem } from './names.js';
 import { notifySchema } from '../ops/notify/config.js';
@@ -40,13 +40,14 @@ const DIRECTORY_TEXT = 'ACME directory: letsencrypt, letsencrypt-staging, zeross
 const directory = z.string().default('letsencrypt').transform(directoryUrl).describe(DIRECTORY_TEXT);
 const directoryRequired = z.string().transform(directoryUrl).describe(DIRECTORY_TEXT);
 
-const eab = z
-  .object({
+const eab = onFirstUse(() =>
+  z.object({
     kid: z.string().min(1).describe('key identifier the CA gave you'),
     hmacKey: z.string().min(1).describe('HMAC key the CA gave you; write "${VAR}" to take it from the environment'),
   })
   .strict()
-  .describe('External Account Binding (ZeroSSL, Google); for zerossl it is fetched by the account e-mail when omitted');
+  .describe('External Account Binding (ZeroSSL, Google); for zerossl it is fetched by the account e-mail when omitted'),
+);
 
 /** The settings one CA entry may carry besides its directory (acme, acme.fallback[], certificates[].acme). */
 const caFields = {
@@ -55,7 +56,7 @@ const caFields = {
     .string()
     .optional()
     .describe("extra CA certificates to trust for the ACME server's own TLS; a custom directory that needs it is taken as a private CA, which may issue for names outside public DNS"),
-  eab: eab.optional(),
+  eab: z.lazy(eab).optional(),
   profile: z.string().min(1).optional().describe("ACME profile for new orders (e.g. classic, tlsserver, shortlived); must be listed in the CA's directory"),
   preferredChain: z
     .string()
@@ -68,55 +69,60 @@ const caFields = {
     .describe('HTTP proxy (CONNECT) for requests to the CA only; DNS API requests never use it'),
 };
 
-const fallbackCa = z
-  .object({ directory: directoryRequired, ...caFields })
-  .strict()
-  .describe('a CA to try when the one before it fails for a CA-side reason; email, caBundle, proxy and preferredChain default to the acme block\'s');
+const fallbackCa = onFirstUse(() =>
+  z
+    .object({ directory: directoryRequired, ...caFields })
+    .strict()
+    .describe('a CA to try when the one before it fails for a CA-side reason; email, caBundle, proxy and preferredChain default to the acme block\'s'),
+);
 
 const fallback = z
-  .array(fallbackCa)
+  .array(z.lazy(fallbackCa))
   .max(5, 'list at most 5 fallback CAs')
   .describe('CAs tried in order, in the same pass, when an order fails for a CA-side reason (unreachable, 5xx, rateLimited); the next renewal starts with the first CA again');
 
 export const KEY_TYPES = ['ecdsa-p256', 'ecdsa-p384', 'rsa-2048', 'rsa-3072', 'rsa-4096'] as const;
 export type KeyType = (typeof KEY_TYPES)[number];
 
-const domainName = z.string().transform((v, ctx) => {
-  const r = checkDomainName(v);
-  if ('error' in r) {
-    addSaid(ctx, r.said);
-    return z.NEVER;
-  }
-  return r.name;
-});
+const domainName = () =>
+  z.string().transform((v, ctx) => {
+    const r = checkDomainName(v);
+    if ('error' in r) {
+      addSaid(ctx, r.said);
+      return z.NEVER;
+    }
+    return r.name;
+  });
 
 /** A certificate's name: it names a directory. */
 export const CERTIFICATE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
-const certificateName = z
-  .string()
-  .regex(CERTIFICATE_NAME, 'use letters, digits, ".", "_" and "-" only (it names a directory)')
-  .refine((v) => !v.includes('..'), 'must not contain ".."');
+const certificateName = () =>
+  z
+    .string()
+    .regex(CERTIFICATE_NAME, 'use letters, digits, ".", "_" and "-" only (it names a directory)')
+    .refine((v) => !v.includes('..'), 'must not contain ".."');
 
 /** A file mode written as "0640" / "640" (octal) or a number. */
-const fileMode = z
-  .union([z.string().regex(/^0?[0-7]{3,4}$/, 'write an octal mode such as "0640"'), z.number().int().min(0).max(0o7777)])
-  .transform((v) => (typeof v === 'number' ? v : parseInt(v, 8)))
-  .meta({ title: 'file mode', description: 'file mode, octal, e.g. "0640"' });
+const fileMode = () =>
+  z
+    .union([z.string().regex(/^0?[0-7]{3,4}$/, 'write an octal mode such as "0640"'), z.number().int().min(0).max(0o7777)])
+    .transform((v) => (typeof v === 'number' ? v : parseInt(v, 8)))
+    .meta({ title: 'file mode', description: 'file mode, octal, e.g. "0640"' });
 
 export const LAYOUTS = ['nginx', 'bundle', 'pem', 'pfx'] as const;
 export type Layout = (typeof LAYOUTS)[number];
 
 /** One place a certificate is deployed to (see src/deploy/layouts.ts for the file names per layout). */
-export const deployTargetFiles = z
-  .object({
+export const deployTargetFiles = onFirstUse(() =>
+  z.object({
     layout: z.enum(LAYOUTS).default('nginx').describe('file layout: nginx, bundle, pem or pfx'),
     dir: z.string().optional().describe('directory for the layout\'s default file names'),
     paths: z.record(z.string(), z.string()).optional().describe('explicit path per file role (fullchain, key, cert, chain, combined, pfx)'),
     owner: z.union([z.string().min(1), z.number().int().min(0)]).optional().describe('user name or uid that owns the files'),
     group: z.union([z.string().min(1), z.number().int().min(0)]).optional().describe('group name or gid of the files'),
-    certMode: fileMode.optional().describe('mode of certificate files (default 0644)'),
-    keyMode: fileMode.optional().describe('mode of files holding the private key (default 0600)'),
+    certMode: fileMode().optional().describe('mode of certificate files (default 0644)'),
+    keyMode: fileMode().optional().describe('mode of files holding the private key (default 0600)'),
     allowSymlinks: z.boolean().default(false).describe('write through a symbolic link at a target path (default: refuse)'),
     deploy: z.string().optional().describe('name of the deploy: entry to test and reload'),
     preDeploy: command.optional().describe('command run before writing; a failure stops this target'),
@@ -129,25 +135,29 @@ export const deployTargetFiles = z
     password: z.string().optional().describe('pfx: the password; write "${VAR}" to take it from the environment'),
     pfxLegacy: z.boolean().default(false).describe('pfx: 3DES/SHA1 encryption for old Windows (Server 2016 and earlier)'),
   })
-  .strict();
+  .strict(),
+);
 
 /**
  * A cloud deploy target (tencentcloud-clb, aliyun-cdn, ...): `type` picks it, and its other keys are
  * checked against that target's descriptor by the loader (src/targets/config.ts).
  */
-export const cloudTargetEntry = z
-  .object({ type: z.string().describe('cloud target type') })
-  .passthrough()
-  .describe('a cloud deploy target: type picks it, the other keys are its options');
+const cloudTargetEntry = () =>
+  z
+    .object({ type: z.string().describe('cloud target type') })
+    .passthrough()
+    .describe('a cloud deploy target: type picks it, the other keys are its options');
 
-export type TargetEntry = z.output<typeof deployTargetFiles> | z.output<typeof cloudTargetEntry>;
-export const isCloudTarget = (t: TargetEntry): t is z.output<typeof cloudTargetEntry> => typeof (t as { type?: unknown }).type === 'string';
+type CloudTargetEntry = z.output<ReturnType<typeof cloudTargetEntry>>;
+export type TargetEntry = z.output<ReturnType<typeof deployTargetFiles>> | CloudTargetEntry;
+export const isCloudTarget = (t: TargetEntry): t is CloudTargetEntry => typeof (t as { type?: unknown }).type === 'string';
 
-const certificate = z
-  .object({
-    name: certificateName.describe('unique name; the certificate is stored under dataDir/certs/NAME'),
+/** A certificate entry; built only when some entry is not plain (plain-certificate.ts checks the others). */
+const certificate = onFirstUse(() =>
+  z.object({
+    name: certificateName().describe('unique name; the certificate is stored under dataDir/certs/NAME'),
     domains: z
-      .array(domainName)
+      .array(domainName())
       .min(1, 'list at least one domain')
       .max(100, 'a certificate may carry at most 100 names')
       .describe('names on the certificate; the first is the subject. Wildcards as *.example.com'),
@@ -171,7 +181,7 @@ const certificate = z
       .optional()
       .describe('where to deploy; omit to only keep the certificate in dataDir'),
     targets: z
-      .array(z.union([deployTargetFiles, cloudTargetEntry]))
+      .array(z.union([deployTargetFiles(), cloudTargetEntry()]))
       .default([])
       .describe('places to deploy to: files in a layout, or a cloud load balancer, CDN or certificate service (an entry with type:)'),
     deploy: z.string().optional().describe('name of the deploy: entry to test and reload (default: the only one)'),
@@ -189,12 +199,13 @@ const certificate = z
       if (seen.has(d)) addSaid(ctx, said('listedTwice', d), ['domains', i]);
       seen.add(d);
     });
-  });
+  }),
+);
 
 export const RELOAD_MODES = ['command', 'signal', 'docker'] as const;
 
-const deployTarget = z
-  .object({
+const deployTarget = onFirstUse(() =>
+  z.object({
     mode: z.enum(RELOAD_MODES).default('command').describe('how to test and reload: command, signal or docker'),
     test: command.optional().describe('command that checks the server configuration, e.g. ["nginx", "-t"]'),
     reload: command.optional().describe('command that makes the server load the new files, e.g. ["nginx", "-s", "reload"]'),
@@ -228,7 +239,8 @@ const deployTarget = z
     }
     if (d.signal !== undefined && d.signal !== 'SIGHUP') addSaid(ctx, said('signalNotReload', d.signal), ['signal']);
     if (d.mode === 'docker' && !d.container) addSaid(ctx, said('dockerContainer'), ['container']);
-  });
+  }),
+);
 
 const dnsEntry = z
   .object({ type: z.string().describe('provider type') })
@@ -287,8 +299,8 @@ const configObject = z
       .strict()
       .prefault({})
       .describe('how certkeeper waits until the challenge TXT records are served'),
-    deploy: z.record(z.string(), deployTarget).default({}).describe('named servers to test and reload after deploying'),
-    certificates: z.array(certificate).default([]).describe('the certificates to issue, renew and deploy, one entry each'),
+    deploy: z.record(z.string(), z.lazy(deployTarget)).default({}).describe('named servers to test and reload after deploying'),
+    certificates: z.array(z.lazy(certificate)).default([]).describe('the certificates to issue, renew and deploy, one entry each'),
     notify: notifySchema,
     server: serverSchema,
   })

@@ -26,7 +26,7 @@ export function layoutFiles(layout: Layout, certName: string, domain: string): P
   }
 }
 
-export type TargetConfig = z.output<typeof deployTargetFiles>;
+export type TargetConfig = z.output<ReturnType<typeof deployTargetFiles>>;
 
 export interface ResolvedTarget extends Omit<TargetConfig, 'dir' | 'paths'> {
   /** "site#0": certificate name and target index, for logs and journals. */

@@ -1,8 +1,9 @@
 import * as z from 'zod';
-import { duration } from '../config/fields.js';
+import { duration, onFirstUse } from '../config/fields.js';
 
-const dashboardOptions = z
-  .object({
+/** Built when server.dashboard is an object: most configurations have no dashboard, or `true`. */
+const dashboardOptions = onFirstUse(() =>
+  z.object({
     actions: z.boolean().default(false).describe('offer "renew now" and "deploy again" to whoever signs in with the token (default: read-only)'),
     token: z
       .string()
@@ -11,7 +12,8 @@ const dashboardOptions = z
       .describe('the sign-in token for actions; write "${CERTKEEPER_DASHBOARD_TOKEN}" to take it from the environment'),
     sessionTtl: duration('8h').describe('how long a sign-in lasts'),
   })
-  .strict();
+  .strict(),
+);
 
 export const serverSchema = z
   .object({
@@ -21,7 +23,7 @@ export const serverSchema = z
       .optional()
       .describe('serve /healthz, /readyz and /metrics here; off when unset'),
     dashboard: z
-      .union([z.boolean(), dashboardOptions])
+      .union([z.boolean(), z.lazy(dashboardOptions)])
       .default(false)
       .describe('a web page at / on server.listen showing every certificate, target and pass: true for read-only, or { actions: true, token } for renew and deploy buttons'),
   })

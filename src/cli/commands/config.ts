@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { configJsonSchemaText } from '../../config/json-schema.js';
 import { configWarnings } from '../../scheduler/warnings.js';
 import { formatIssue } from '../../errors.js';
 import { loadAllDescriptors } from '../../dns/registry.js';
@@ -26,6 +25,8 @@ export function register(program: Command, ctx: CliContext): void {
     .command('schema')
     .description('print the JSON Schema of the configuration (for editors: # yaml-language-server: $schema=...)')
     .action(async () => {
+      // Loaded here: the JSON Schema needs every cloud target's descriptor (zod schemas), `config check` none.
+      const { configJsonSchemaText } = await import('../../config/json-schema.js');
       ctx.stdout.write(configJsonSchemaText(await loadAllDescriptors()));
     });
 }
