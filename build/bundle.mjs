@@ -4,14 +4,14 @@
 // shared chunks loads a handful. Each command and provider stays its own entry (the CLI and the
 // registry list those folders, and load only the one they need); the chunks sit in dist/src/cli so
 // the paths the code computes from import.meta.url (./commands/, ../../providers/, the schema) hold.
-// Packages stay external except those in BUNDLED (zod without its locales, yaml, commander, the proxy
-// agent, tldts, pino, dns-packet: as CommonJS imported from ESM each cost a parse by Node's export
+// Packages stay external except those in BUNDLED (zod without its locales, yaml, js-yaml, commander,
+// tldts, pino, dns-packet: as CommonJS imported from ESM each cost a parse by Node's export
 // scanner and a module resolution per file): the SDKs and acme-client load from node_modules, lazily.
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
-const BUNDLED = new Set(['zod', 'yaml', 'js-yaml', 'commander', 'https-proxy-agent', 'agent-base', 'tldts', 'pino', 'dns-packet']);
+const BUNDLED = new Set(['zod', 'yaml', 'js-yaml', 'commander', 'tldts', 'pino', 'dns-packet']);
 const external = Object.keys(pkg.dependencies).filter((d) => !BUNDLED.has(d)).flatMap((d) => [d, `${d}/*`]);
 const sources = (dir) =>
   readdirSync(dir)
