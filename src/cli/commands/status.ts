@@ -12,6 +12,7 @@ import type { CertState } from '../../store/state.js';
 import { TargetRecordFile, type TargetRecord } from '../../store/targets.js';
 import type { ResolvedCertificate } from '../../config/load.js';
 import type { TargetStatus } from '../render/status.js';
+import type { IssuerIdentity } from '../../scheduler/ports.js';
 
 export type { StatusEntry } from '../render/status.js';
 
@@ -28,24 +29,25 @@ export function register(program: Command, ctx: CliContext): void {
         const state = await store.openState({ readOnly: true }).catch(() => undefined).then((s) => s ?? { get: () => ({ failures: 0 }) as CertState });
         // Once per CA chain and per directory, not per certificate: most certificates share the acme block's chain.
         const identities = accountIdentities(store.accounts);
-        const issuers = new Map<ResolvedCertificate['cas'], ReturnType<typeof identities>>();
-        const issuerOf = (cas: ResolvedCertificate['cas']) => issuers.get(cas) ?? issuers.set(cas, identities(cas)).get(cas)!;
+        // Resolved before the rows, so a row awaits only its own read (the file store's is synchronous underneath).
+        const issuers = new Map<ResolvedCertificate['cas'], IssuerIdentity>();
+        for (const c of config.certificates) if (!issuers.has(c.cas)) issuers.set(c.cas, await identities(c.cas));
         const caNames = new Map<string, string>();
         const caOf = (directory: string) => caNames.get(directory) ?? caNames.set(directory, caName(directory)).get(directory)!;
         const records = await TargetRecordFile.open(config.dataDir, { readOnly: true }).catch(() => undefined);
         const fleet = store.shared ? new Map((await store.shared.fleet()).map((f): [string, FleetCertificate] => [f.name, f])) : undefined;
         const entries: StatusEntry[] = await mapLimit(config.certificates, 64, async (c) => {
           const stored = await store.certs.read(c.name);
-          const st = state.get(c.name);
-          const { due, decision, deferredUntil, humanAction } = standing(c, stored, st, config.renew, now, await issuerOf(c.cas));
-          const info = stored.state === 'ok' ? stored.cert.info : undefined;
-          return {
+          const { due, decision, deferredUntil, humanAction } = standing(c, stored, state.get(c.name), config.renew, now, issuers.get(c.cas)!);
+          const ok = stored.state === 'ok' ? stored.cert : undefined;
+          const info = ok?.info;
+          const entry: StatusEntry = {
             name: c.name,
             domains: c.domains,
             state: stored.state,
-            ca: stored.state === 'ok' ? caOf(stored.cert.meta.directory) : null,
+            ca: ok ? caOf(ok.meta.directory) : null,
             issuer: info?.issuer ?? null,
-            revoked: stored.state === 'ok' && stored.cert.meta.revoked ? `${stored.cert.meta.revoked.at} (${stored.cert.meta.revoked.reason})` : null,
+            revoked: ok?.meta.revoked ? `${ok.meta.revoked.at} (${ok.meta.revoked.reason})` : null,
             notAfter: info?.notAfter.toISOString() ?? null,
             daysLeft: info ? daysLeft(info.notAfter, now) : null,
             due: due.due,
@@ -54,9 +56,10 @@ export function register(program: Command, ctx: CliContext): void {
             nextAttempt: deferredUntil?.toISOString() ?? null,
             humanAction: humanAction ?? null,
             serial: info?.serial ?? null,
-            targets: targetStatus(c, info?.serial, records ? await records.all(c.name) : {}),
-            ...(fleet ? { hosts: fleet.get(c.name)?.hosts ?? [] } : {}),
+            targets: targetStatus(c, info?.serial, records && hasTargets(c) ? await records.all(c.name) : undefined),
           };
+          if (fleet) entry.hosts = fleet.get(c.name)?.hosts ?? [];
+          return entry;
         });
         // The file store's facts index, so the next status or pass reads one file (PostgreSQL: nothing to write).
         await store.certs.flush?.();
@@ -64,8 +67,10 @@ export function register(program: Command, ctx: CliContext): void {
         const configured = new Set(config.certificates.map((c) => c.name));
         const unconfigured = (await store.certs.list()).filter((n) => !configured.has(n));
         if (opts.json) {
-          const leftovers = unconfigured.map((name) => ({ name, configured: false }));
-          ctx.stdout.write(`${JSON.stringify([...entries.map((e) => ({ ...e, configured: true })), ...leftovers], null, 2)}\n`);
+          // `configured` last, as the printed JSON has always had it; set in place, not copied per row.
+          const rows: object[] = entries.map((e) => Object.assign(e, { configured: true }));
+          for (const name of unconfigured) rows.push({ name, configured: false });
+          ctx.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
           return;
         }
         ctx.stdout.write(renderStatus(entries, messagesFor(cmd, ctx), palette(colorEnabled(ctx.stdout, ctx.env)), unconfigured));
@@ -75,11 +80,18 @@ export function register(program: Command, ctx: CliContext): void {
     });
 }
 
+function hasTargets(cert: ResolvedCertificate): boolean {
+  return cert.targets.length > 0 || (cert.cloudTargets?.length ?? 0) > 0;
+}
+
 /** Each configured target with its last recorded deploy; "current" when it was of the serial stored now. */
-function targetStatus(cert: ResolvedCertificate, serial: string | undefined, records: Record<string, TargetRecord>): TargetStatus[] {
-  const ids = [...cert.targets.map((t) => ({ id: t.id, type: t.layout })), ...(cert.cloudTargets ?? []).map((t) => ({ id: t.id, type: t.type }))];
-  return ids.map(({ id, type }) => {
-    const r = records[id];
-    return { id, type, result: r?.result ?? null, at: r?.at ?? null, current: r !== undefined && r.serial === serial, where: r?.bound ?? [], error: r?.error ?? null };
-  });
+function targetStatus(cert: ResolvedCertificate, serial: string | undefined, records: Record<string, TargetRecord> | undefined): TargetStatus[] {
+  const out: TargetStatus[] = [];
+  const add = (id: string, type: string) => {
+    const r = records?.[id];
+    out.push({ id, type, result: r?.result ?? null, at: r?.at ?? null, current: r !== undefined && r.serial === serial, where: r?.bound ?? [], error: r?.error ?? null });
+  };
+  for (const t of cert.targets) add(t.id, t.layout);
+  for (const t of cert.cloudTargets ?? []) add(t.id, t.type);
+  return out;
 }

@@ -16,7 +16,10 @@ export interface Palette {
 const wrap = (open: number, close: number) => (s: string) => `\x1b[${open}m${s}\x1b[${close}m`;
 const identity = (s: string) => s;
 
+/** The palette without colour: every function returns its text (renderers may skip styling for it). */
+export const PLAIN: Palette = Object.freeze({ red: identity, yellow: identity, green: identity, dim: identity, bold: identity });
+
 export function palette(enabled: boolean): Palette {
-  if (!enabled) return { red: identity, yellow: identity, green: identity, dim: identity, bold: identity };
+  if (!enabled) return PLAIN;
   return { red: wrap(31, 39), yellow: wrap(33, 39), green: wrap(32, 39), dim: wrap(2, 22), bold: wrap(1, 22) };
 }
