@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { AnswerReader, requestBytes, wireError, type Http1Answer } from './http1.js';
+import { AnswerReader, cutShort, requestBytes, wireError, type Http1Answer } from './http1.js';
 
 /** Where a connection goes: the host as a connection needs it (no IPv6 brackets), its port, TLS or not. */
 export interface Origin {
@@ -136,7 +136,7 @@ export class ConnectionPool {
     const event = (chunk: Buffer | undefined, err?: Error) => (conn.onEvent ? conn.onEvent(chunk, err) : retire());
     socket.on('data', (chunk: Buffer) => event(chunk));
     socket.on('end', () => event(undefined));
-    socket.on('close', () => event(undefined, wireError('the connection closed before the answer was complete', 'ECONNRESET')));
+    socket.on('close', () => event(undefined, cutShort()));
     socket.on('error', (err: Error) => event(undefined, err));
     return conn;
   }

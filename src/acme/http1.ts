@@ -19,7 +19,7 @@ export const wireError = (message: string, code: string): Error => Object.assign
 type Step = Http1Answer | Error | undefined;
 const tooLarge = () => wireError('answer too large', 'EMSGSIZE');
 const malformed = (what: string) => wireError(`malformed HTTP answer: ${what}`, 'EPROTO');
-const cutShort = () => wireError('the connection closed before the answer was complete', 'ECONNRESET');
+export const cutShort = () => wireError('the connection closed before the answer was complete', 'ECONNRESET');
 
 /**
  * One HTTP/1.1 answer read from the bytes of a connection (RFC 9112 §6: Content-Length, chunked, or
