@@ -12,9 +12,11 @@ const WHAT = 'Alibaba Cloud credentials file';
  * (key names as the SDKs read them):
  *   access_key     access_key_id, access_key_secret
  *   sts            + security_token
- *   ram_role_arn   + role_arn, role_session_name?, policy?   (AssumeRole with the profile's key)
+ *   ram_role_arn   + role_arn, role_session_name?, policy?, external_id?, role_session_expiration?,
+ *                  sts_region?   (AssumeRole with the profile's key)
  *   ecs_ram_role   role_name?
- *   oidc_role_arn  role_arn, oidc_provider_arn, oidc_token_file_path, role_session_name?
+ *   oidc_role_arn  role_arn, oidc_provider_arn, oidc_token_file_path, role_session_name?, policy?,
+ *                  role_session_expiration?, sts_region?
  * Others (rsa_key_pair, bearer, credentials_uri, ...) are refused with one line; so is a section
  * with `enable = false` (the older SDKs' switch for a profile). Returns undefined when the default
  * file does not exist (the chain goes on); a file named by the variable must exist. `warn` hears a
@@ -45,14 +47,20 @@ export function credentialsFileSpec(env: NodeJS.ProcessEnv, warn?: (message: str
   };
   const key = (label: string): AliyunSpec => ({ kind: 'key', label: `${label} of ${where}`, id: p.get('access_key_id')!, secret: p.get('access_key_secret')!, token: p.get('security_token') || undefined });
   const roleArn = p.get('role_arn')!;
-  const sessionName = p.get('role_session_name') || undefined;
+  // The STS's own bounds for DurationSeconds; the SDKs send the value as given, so a wrong one is refused there.
+  const expiration = p.get('role_session_expiration');
+  const durationSeconds = expiration ? Number(expiration) : undefined;
+  if (durationSeconds !== undefined && (!Number.isInteger(durationSeconds) || durationSeconds < 900 || durationSeconds > 43200)) {
+    return { kind: 'error', message: `${where}: role_session_expiration must be whole seconds from 900 to 43200 (it is ${JSON.stringify(expiration)}); correct it, or remove it for an hour` };
+  }
+  const sts = { sessionName: p.get('role_session_name') || undefined, policy: p.get('policy') || undefined, region: p.get('sts_region') || undefined, durationSeconds };
   switch (type) {
     case 'access_key':
       return needs(['access_key_id', 'access_key_secret']) ?? key('AccessKey');
     case 'sts':
       return needs(['access_key_id', 'access_key_secret', 'security_token']) ?? key('STS key');
     case 'ram_role_arn':
-      return needs(['access_key_id', 'access_key_secret', 'role_arn']) ?? { kind: 'assume', label: `RAM role ${roleArn} of ${where}`, roleArn, sessionName, policy: p.get('policy') || undefined, from: key('AccessKey') };
+      return needs(['access_key_id', 'access_key_secret', 'role_arn']) ?? { kind: 'assume', label: `RAM role ${roleArn} of ${where}`, roleArn, ...sts, externalId: p.get('external_id') || undefined, from: key('AccessKey') };
     case 'ecs_ram_role':
       return { kind: 'ecs', role: p.get('role_name') || undefined };
     case 'oidc_role_arn':
@@ -64,7 +72,7 @@ export function credentialsFileSpec(env: NodeJS.ProcessEnv, warn?: (message: str
           providerArn: p.get('oidc_provider_arn')!,
           tokenFile: p.get('oidc_token_file_path')!,
           tokenVariable: 'oidc_token_file_path',
-          sessionName,
+          ...sts,
         }
       );
     case undefined:

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import type { StsOptions } from './aliyun-sts.js';
 
 /**
  * Where an Alibaba Cloud key comes from, as a plain description: the chain (aliyun.ts) decides on
@@ -9,8 +10,8 @@ import { join } from 'node:path';
 export type AliyunSpec =
   | { kind: 'key'; label: string; id: string; secret: string; token?: string }
   | { kind: 'ecs'; role?: string }
-  | { kind: 'oidc'; label: string; roleArn: string; providerArn: string; tokenFile: string; tokenVariable: string; region?: string; sessionName?: string }
-  | { kind: 'assume'; label: string; roleArn: string; region?: string; sessionName?: string; policy?: string; from: AliyunSpec }
+  | ({ kind: 'oidc'; label: string; roleArn: string; providerArn: string; tokenFile: string; tokenVariable: string } & StsOptions)
+  | ({ kind: 'assume'; label: string; roleArn: string; from: AliyunSpec } & StsOptions)
   /** `absent`: the chosen profile is not in the file, so the next file of the chain may have it. */
   | { kind: 'error'; message: string; absent?: true };
 

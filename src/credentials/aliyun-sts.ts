@@ -5,8 +5,8 @@ import { date, readOidcToken, STS_DURATION_S, STS_TIMEOUT_MS, stsJson, stsPost, 
 
 /**
  * Alibaba Cloud STS (RPC style, version 2015-04-01; help.aliyun.com "api-sts-2015-04-01-*"):
- *   AssumeRole          signed with the caller's key (signature v1, through pop-core): RoleArn, RoleSessionName, DurationSeconds
- *   AssumeRoleWithOIDC  anonymous (no AccessKeyId/Signature): RoleArn, OIDCProviderArn, OIDCToken, RoleSessionName, DurationSeconds
+ *   AssumeRole          signed with the caller's key (signature v1, through pop-core): RoleArn, RoleSessionName, DurationSeconds, Policy?, ExternalId?
+ *   AssumeRoleWithOIDC  anonymous (no AccessKeyId/Signature): RoleArn, OIDCProviderArn, OIDCToken, RoleSessionName, DurationSeconds, Policy?
  * Both answer {Credentials: {AccessKeyId, AccessKeySecret, SecurityToken, Expiration}} or the RPC
  * error body {RequestId, Code, Message}. Endpoint sts.aliyuncs.com, sts.REGION.aliyuncs.com with
  * ALIBABA_CLOUD_STS_REGION, sts-vpc.REGION.aliyuncs.com with ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED=true;
@@ -44,11 +44,16 @@ function keyOf(label: string, body: Record<string, unknown>): CloudKey {
   return { id, secret, token: str(c.SecurityToken), expiresAt: date(c.Expiration) };
 }
 
-/** Where a profile overrides the defaults: its STS region, session name, and a policy narrowing the role. */
+/**
+ * Where a profile overrides the defaults: its STS region, session name, a policy narrowing the role,
+ * the external ID the role's trust policy asks for (AssumeRole only), and the session's lifetime.
+ */
 export interface StsOptions {
   region?: string;
   sessionName?: string;
   policy?: string;
+  externalId?: string;
+  durationSeconds?: number;
 }
 
 export interface OidcRole {
@@ -72,7 +77,8 @@ export async function assumeRoleWithOidc(label: string, o: OidcRole, env: NodeJS
     OIDCProviderArn: o.providerArn,
     OIDCToken: token,
     RoleSessionName: opts.sessionName || sessionName(env),
-    DurationSeconds: String(STS_DURATION_S),
+    DurationSeconds: String(opts.durationSeconds ?? STS_DURATION_S),
+    ...(opts.policy ? { Policy: opts.policy } : {}),
   };
   const answer = await stsPost(label, `${aliyunStsUrl(env, opts.region)}/`, { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params).toString() }, signal);
   const body = stsJson(label, answer);
@@ -101,7 +107,13 @@ export async function assumeRole(label: string, caller: KeySource, roleArn: stri
   const k = await caller.get(signal);
   let body: Record<string, unknown>;
   try {
-    const params = { RoleArn: roleArn, RoleSessionName: opts.sessionName || sessionName(env), DurationSeconds: STS_DURATION_S, ...(opts.policy ? { Policy: opts.policy } : {}) };
+    const params = {
+      RoleArn: roleArn,
+      RoleSessionName: opts.sessionName || sessionName(env),
+      DurationSeconds: opts.durationSeconds ?? STS_DURATION_S,
+      ...(opts.policy ? { Policy: opts.policy } : {}),
+      ...(opts.externalId ? { ExternalId: opts.externalId } : {}),
+    };
     body = await client.request('AssumeRole', params, { method: 'POST', timeout: STS_TIMEOUT_MS });
   } catch (err) {
     if (err instanceof CredentialsError) throw err; // the caller's source failed on a later get(): its line says why

@@ -21,8 +21,11 @@ export interface AliyunStsOptions {
   callers: CredentialStore;
   /** Where issued temporary keys are registered; pass it to startAlidnsFake / cloud stand-ins. */
   issued: CredentialStore;
-  /** Roles that exist: ARN → who may assume it (caller AccessKeyIds; OIDC provider ARN). */
-  roles: Record<string, { callers?: string[]; oidcProvider?: string }>;
+  /**
+   * Roles that exist: ARN → who may assume it (caller AccessKeyIds; OIDC provider ARN), and the
+   * external ID its trust policy requires of AssumeRole (a `sts:ExternalId` condition).
+   */
+  roles: Record<string, { callers?: string[]; oidcProvider?: string; externalId?: string }>;
   /** OIDC tokens the provider signed, and until when each is valid (epoch ms). */
   oidcTokens?: Map<string, number>;
   /** Lifetime of issued keys (default: DurationSeconds as asked). */
@@ -33,7 +36,7 @@ export interface AliyunStsOptions {
 export interface AliyunStsStandIn {
   url: string;
   /** Every request: action, whether it carried a Signature, and the outcome (Code or "ok"). */
-  requests: { action: string; signed: boolean; result: string; sessionName?: string }[];
+  requests: { action: string; signed: boolean; result: string; sessionName?: string; durationSeconds?: string; externalId?: string }[];
   /** AccessKeyIds handed out, in order. */
   keys: string[];
   stop(): Promise<void>;
@@ -50,7 +53,14 @@ export async function startAliyunSts(o: AliyunStsOptions): Promise<AliyunStsStan
     const p: Record<string, string> = {};
     for (const [k, v] of new URL(req.url ?? '/', 'http://sts').searchParams) p[k] = v;
     if (req.method === 'POST') for (const [k, v] of new URLSearchParams(body)) p[k] = v;
-    const entry = { action: p.Action ?? '', signed: p.Signature !== undefined, result: 'ok', sessionName: p.RoleSessionName };
+    const entry = {
+      action: p.Action ?? '',
+      signed: p.Signature !== undefined,
+      result: 'ok',
+      sessionName: p.RoleSessionName,
+      ...(p.DurationSeconds && p.DurationSeconds !== '3600' ? { durationSeconds: p.DurationSeconds } : {}),
+      ...(p.ExternalId ? { externalId: p.ExternalId } : {}),
+    };
     requests.push(entry);
     const send = (status: number, json: Record<string, unknown>) => {
       res.writeHead(status, { 'content-type': 'application/json;charset=utf-8' });
@@ -89,6 +99,8 @@ export async function startAliyunSts(o: AliyunStsOptions): Promise<AliyunStsStan
     } else {
       if (!role) return fail(404, 'EntityNotExist.Role', 'The specified Role not exists.');
       if (!role.callers?.includes(caller!)) return fail(403, 'NoPermission', 'You are not authorized to do this action. You should be authorized by RAM.');
+      // A trust policy's condition that is not met refuses like a caller it does not trust [code unverified].
+      if (role.externalId !== undefined && p.ExternalId !== role.externalId) return fail(403, 'NoPermission', 'You are not authorized to do this action. You should be authorized by RAM.');
     }
 
     // Expiry on a whole second, as the service states it; the store uses the same instant.

@@ -20,6 +20,9 @@ import { CredentialStore } from '../fakes/vendor-auth.js';
 delete process.env.http_proxy;
 
 const ALI_ROLE = 'acs:ram::1234567890123456:role/certkeeper-dns';
+/** A role whose trust policy asks for an external ID (a third party's account assumes it). */
+const ALI_GUARDED = 'acs:ram::1234567890123456:role/certkeeper-dns-partner';
+const EXTERNAL_ID = 'ck-partner-7f3a';
 const CAM_ROLE = 'qcs::cam::uin/100000000001:roleName/certkeeper-deploy';
 const DNS_USER = { id: 'LTAI5tDnsUserFromFile', secret: 'dns-user-secret' };
 const RAM_USER = { id: 'LTAI5tRamUserOnlyForSts', secret: 'ram-user-secret' };
@@ -36,7 +39,7 @@ let dir: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ck-cred-files-e2e-'));
-  aliSts = await startAliyunSts({ callers: new CredentialStore().addStatic(RAM_USER.id, RAM_USER.secret), issued: aliIssued, roles: { [ALI_ROLE]: { callers: [RAM_USER.id] } } });
+  aliSts = await startAliyunSts({ callers: new CredentialStore().addStatic(RAM_USER.id, RAM_USER.secret), issued: aliIssued, roles: { [ALI_ROLE]: { callers: [RAM_USER.id] }, [ALI_GUARDED]: { callers: [RAM_USER.id], externalId: EXTERNAL_ID } } });
   tcSts = await startTencentSts({ callers: new CredentialStore().addStatic(CAM_USER.id, CAM_USER.secret), issued: tcIssued, roles: { [CAM_ROLE]: { callers: [CAM_USER.id] } } });
   // Each accepts its own long-lived key and what its STS issued; never the key that assumes the role.
   dns = await startAlidnsFake({ accessKeyId: DNS_USER.id, accessKeySecret: DNS_USER.secret, credentials: aliIssued, zones: ['files.test'] });
@@ -79,6 +82,26 @@ describe('~/.alibabacloud/credentials, through the alidns DNS provider', () => {
     expect([...dns.records.values()].map((r) => r.value)).toContain('from-the-role');
     expect(aliSts.requests).toEqual([{ action: 'AssumeRole', signed: true, result: 'ok', sessionName: 'ck-from-file' }]);
     expect(aliSts.keys).toHaveLength(1);
+  });
+
+  it("a ram_role_arn profile's external_id and role_session_expiration reach AssumeRole; without the external ID the role refuses", async () => {
+    const role = `type = ram_role_arn\naccess_key_id = ${RAM_USER.id}\naccess_key_secret = ${RAM_USER.secret}\nrole_arn = ${ALI_GUARDED}`;
+    const home = await homeWith('.alibabacloud/credentials', `[partner]\n${role}\nexternal_id = ${EXTERNAL_ID}\nrole_session_expiration = 7200\n\n[bare]\n${role}\n`);
+    const present = async (profile: string, value: string) => {
+      const env = { HOME: home, ALIBABA_CLOUD_PROFILE: profile, CERTKEEPER_ALIYUN_STS_URL: aliSts.url, ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'true' };
+      const provider = await alidns.create(alidns.options.parse({ endpoint: dns.url, retryDelay: '10ms' }), { logger: pino({ level: 'silent' }), env, baseDir: '.' });
+      await provider.present({ fqdn: '_acme-challenge.www.files.test', value }, AbortSignal.timeout(10_000));
+    };
+    const before = aliSts.requests.length;
+
+    await present('partner', 'from-the-partner-role');
+    expect([...dns.records.values()].map((r) => r.value)).toContain('from-the-partner-role');
+    await expect(present('bare', 'never-written')).rejects.toThrow(/AssumeRole.*NoPermission/);
+    expect([...dns.records.values()].map((r) => r.value)).not.toContain('never-written');
+    expect(aliSts.requests.slice(before)).toEqual([
+      { action: 'AssumeRole', signed: true, result: 'ok', sessionName: 'certkeeper', durationSeconds: '7200', externalId: EXTERNAL_ID },
+      { action: 'AssumeRole', signed: true, result: 'NoPermission', sessionName: 'certkeeper' },
+    ]);
   });
 });
 

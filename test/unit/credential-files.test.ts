@@ -55,16 +55,25 @@ describe('Alibaba Cloud: ~/.alibabacloud/credentials in the chain', () => {
     const dir = await home({
       [ALI]: [
         '[sts]\ntype = sts\naccess_key_id = STS.id\naccess_key_secret = s\nsecurity_token = tok',
-        `[role]\ntype = ram_role_arn\naccess_key_id = LTAIuser\naccess_key_secret = s\nrole_arn = ${ROLE}\nrole_session_name = ck-file\npolicy = {"Version":"1"}`,
+        `[role]\ntype = ram_role_arn\naccess_key_id = LTAIuser\naccess_key_secret = s\nrole_arn = ${ROLE}\nrole_session_name = ck-file\npolicy = {"Version":"1"}\nexternal_id = ext-1\nrole_session_expiration = 900\nsts_region = cn-shanghai`,
         '[ecs]\ntype = ecs_ram_role\nrole_name = CertkeeperRole',
-        `[oidc]\ntype = oidc_role_arn\nrole_arn = ${ROLE}\noidc_provider_arn = acs:ram::1:oidc-provider/p\noidc_token_file_path = /var/run/token`,
+        `[oidc]\ntype = oidc_role_arn\nrole_arn = ${ROLE}\noidc_provider_arn = acs:ram::1:oidc-provider/p\noidc_token_file_path = /var/run/token\nrole_session_expiration = 43200`,
       ].join('\n'),
     });
     const spec = (profile: string) => aliyunSpec({}, { HOME: dir, ALIBABA_CLOUD_PROFILE: profile });
     expect(spec('sts')).toMatchObject({ kind: 'key', id: 'STS.id', token: 'tok' });
-    expect(spec('role')).toMatchObject({ kind: 'assume', roleArn: ROLE, sessionName: 'ck-file', policy: '{"Version":"1"}', from: { kind: 'key', id: 'LTAIuser' } });
+    expect(spec('role')).toMatchObject({
+      kind: 'assume',
+      roleArn: ROLE,
+      sessionName: 'ck-file',
+      policy: '{"Version":"1"}',
+      externalId: 'ext-1',
+      durationSeconds: 900,
+      region: 'cn-shanghai',
+      from: { kind: 'key', id: 'LTAIuser' },
+    });
     expect(spec('ecs')).toEqual({ kind: 'ecs', role: 'CertkeeperRole' });
-    expect(spec('oidc')).toMatchObject({ kind: 'oidc', roleArn: ROLE, tokenFile: '/var/run/token', tokenVariable: 'oidc_token_file_path' });
+    expect(spec('oidc')).toMatchObject({ kind: 'oidc', roleArn: ROLE, tokenFile: '/var/run/token', tokenVariable: 'oidc_token_file_path', durationSeconds: 43200 });
   });
 
   it('a file that gives no usable key is one line (file, profile, what is wrong, what to do), never the ECS RAM role', async () => {
@@ -80,6 +89,9 @@ describe('Alibaba Cloud: ~/.alibabacloud/credentials in the chain', () => {
       'Alibaba Cloud credentials file FILE, profile [default]: type rsa_key_pair is not supported by certkeeper (access_key, sts, ram_role_arn, ecs_ram_role, oidc_role_arn are); choose another profile with ALIBABA_CLOUD_PROFILE',
     );
     expect(await line(`[default]\ntype = access_key\naccess_key_secret = ${SECRET}\n`)).toBe('Alibaba Cloud credentials file FILE, profile [default]: type access_key needs access_key_id; add it to the section');
+    expect(await line(`[default]\ntype = ram_role_arn\naccess_key_id = a\naccess_key_secret = b\nrole_arn = ${ROLE}\nrole_session_expiration = 1h\n`)).toBe(
+      'Alibaba Cloud credentials file FILE, profile [default]: role_session_expiration must be whole seconds from 900 to 43200 (it is "1h"); correct it, or remove it for an hour',
+    );
     expect(await line('[default]\naccess_key_id = a\n')).toBe('Alibaba Cloud credentials file FILE, profile [default]: no type; add type = access_key (or sts, ram_role_arn, ecs_ram_role, oidc_role_arn)');
     expect(await line('[default]\nenable = false\ntype = access_key\naccess_key_id = a\naccess_key_secret = b\n')).toBe(
       'Alibaba Cloud credentials file FILE, profile [default]: the profile is turned off (enable = false); turn it on, or choose another profile with ALIBABA_CLOUD_PROFILE',
