@@ -26,7 +26,7 @@ const FOLLOW_DELAY_MS = 200;
 /**
  * `certkeeper run` with a store several hosts share (store type postgres): the store kept open for
  * every pass, the LISTEN connection that deploys what other hosts store within moments, the
- * catch-up after every reconnect, health and alerts while the database is away (retried with
+ * catch-up after every reconnect (of what this host does not serve yet), health and alerts while the database is away (retried with
  * backoff; deployed files are never touched meanwhile), and the alert for hosts that stay behind.
  */
 export class FleetLink {
@@ -170,9 +170,28 @@ export class FleetLink {
 
   private async deploy(names: Set<string> | undefined): Promise<void> {
     if (this.closed || this.blocked()) return;
-    await this.opts.deploy(this.config, names, this.opts.observer).catch((err: unknown) =>
+    const batch = names ?? (await this.missingHere());
+    if (batch?.size === 0) return;
+    await this.opts.deploy(this.config, batch, this.opts.observer).catch((err: unknown) =>
       this.opts.logger.warn({ err: oneLine(err) }, 'could not deploy what other hosts stored; the next pass catches up'),
     );
+  }
+
+  /**
+   * After a (re)connect: only the certificates whose stored version this host has no record of
+   * serving, so a start or a reconnect with nothing new forks no deploy process. If the store
+   * cannot say, all of them (undefined), as before.
+   */
+  private async missingHere(): Promise<Set<string> | undefined> {
+    const deployed = this.config.certificates.filter((c) => c.targets.length).map((c) => c.name);
+    try {
+      const missing = await this.store.shared.notServedHere(deployed);
+      this.opts.logger.info({ certs: missing.length }, 'certificates other hosts stored that this host does not serve yet');
+      return new Set(missing);
+    } catch (err) {
+      this.opts.logger.debug({ err: oneLine(err) }, 'cannot tell what this host is missing; deploying every certificate');
+      return undefined;
+    }
   }
 
   /** Reachable again or not: health, one alert per outage, retries with backoff, and a catch-up pass once back. */

@@ -18,6 +18,8 @@ export interface SharedStore {
   recordDeploys(records: DeployRecord[], deploys?: string[]): Promise<void>;
   /** Per certificate: the current version and what every host serves. */
   fleet(): Promise<FleetCertificate[]>;
+  /** Of `names`, those with a stored version this host has no record of serving (never, or an older one). */
+  notServedHere(names: string[]): Promise<string[]>;
   /**
    * Hosts still serving an older version `afterMs` after a new one was stored, each (host, version)
    * returned once across the whole fleet, so exactly one host alerts for it.

@@ -45,6 +45,20 @@ describe('three hosts sharing a PostgreSQL store', { timeout: 300_000 }, () => {
   let web1: FleetHost, web2: FleetHost, web3: FleetHost;
   const orders = () => proxy.log.filter((l) => l.method === 'POST' && l.path.startsWith('/order-plz')).length;
   const certs = (names: string[]): FleetCert[] => names.map((n) => fleet.certs.get(n)!);
+  /** (host, certificate) pairs whose current stored version the host has no record of serving. */
+  const notServed = async () => {
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    try {
+      const { rows } = await c.query(
+        `WITH cur AS (SELECT DISTINCT ON (name) name, serial FROM certkeeper.certificates ORDER BY name, version DESC)
+         SELECT count(*)::int AS n FROM certkeeper.deployments d JOIN cur USING (name) WHERE d.deployed_serial IS DISTINCT FROM cur.serial`,
+      );
+      return rows[0].n as number;
+    } finally {
+      await c.end();
+    }
+  };
 
   beforeAll(async () => {
     [db, proxy, hook] = await Promise.all([startPostgres(), startCaProxy(pebble), startWebhookFake('fleet-token-123')]);
@@ -132,6 +146,16 @@ describe('three hosts sharing a PostgreSQL store', { timeout: 300_000 }, () => {
     for (const [i, h] of fleet.hosts.entries()) {
       await h.proc!.waitLog(is('listening again for stored certificates; catching up on what was missed'), `${h.node} to listen again`, { from: marks[i] });
       expect((await get(`${h.ops}/healthz`)).status).toBe(200);
+    }
+
+    // Every host has recorded serving every version: a reconnect now finds nothing to catch up on
+    // and forks no deploy process.
+    await waitFor(async () => (await notServed()) === 0, 'every host to record what it serves');
+    const again = fleet.hosts.map((h) => h.proc!.logs.length);
+    await db.restart('fast');
+    for (const [i, h] of fleet.hosts.entries()) {
+      const at = await h.proc!.waitLog(is('certificates other hosts stored that this host does not serve yet'), `${h.node} to catch up`, { from: again[i] });
+      expect(h.proc!.logs[at]!.certs).toBe(0);
     }
   });
 

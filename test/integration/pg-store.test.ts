@@ -153,6 +153,26 @@ describe('PostgreSQL store', { timeout: 120_000 }, () => {
     expect((await a.openState()).get('z').failures).toBe(20);
   });
 
+  it("what a host does not serve yet: a stored version it has no record of, or only a failed or older one", async () => {
+    const [a, b] = [await storeFor('serve-a'), await storeFor('serve-b')];
+    await Promise.all([a.connect(), b.connect()]);
+    const save = async (name: string) => {
+      const made = await makeCertificate([`${name}.example.test`]);
+      await a.certs.save(name, made.fullchainPem, made.keyPem!, { domains: [`${name}.example.test`], keyType: 'ecdsa-p256', issuedAt: new Date().toISOString(), directory: 'https://ca.test/dir' });
+    };
+    await Promise.all(['sv-one', 'sv-two', 'sv-three'].map(save));
+    const serial = async (name: string) => (await b.shared.fleet()).find((f) => f.name === name)!.serial;
+    const names = ['sv-one', 'sv-two', 'sv-three', 'sv-never-stored'];
+    expect(await b.shared.notServedHere(names)).toEqual(['sv-one', 'sv-three', 'sv-two']);
+
+    await b.shared.recordDeploys([{ name: 'sv-one', serial: await serial('sv-one'), ok: true }, { name: 'sv-two', serial: await serial('sv-two'), ok: false, error: 'nginx -t failed' }]);
+    expect(await b.shared.notServedHere(names)).toEqual(['sv-three', 'sv-two']);
+    // Host a's records are its own; a new version of sv-one is missing on b again.
+    expect(await a.shared.notServedHere(names)).toEqual(['sv-one', 'sv-three', 'sv-two']);
+    await save('sv-one');
+    expect(await b.shared.notServedHere(names)).toEqual(['sv-one', 'sv-three', 'sv-two']);
+  });
+
   it('runs with only the documented runtime privileges once the schema exists (docs/many-hosts.md)', async () => {
     const password = randomBytes(12).toString('hex');
     // The grants docs/many-hosts.md lists under "Privileges", as written there.
@@ -175,6 +195,7 @@ describe('PostgreSQL store', { timeout: 120_000 }, () => {
     await s.shared.recordDeploys([{ name: 'runtime', serial: 'ab', ok: true }], ['runtime']);
     await s.shared.seen();
     expect((await s.shared.fleet()).find((f) => f.name === 'runtime')).toBeDefined();
+    expect(await s.shared.notServedHere(['runtime'])).toEqual(['runtime']);
     // Without CREATE it cannot set up a new schema, and says what to do.
     const fresh = await storeFor('runtime', { url, schema: 'elsewhere' });
     await expect(fresh.connect()).rejects.toThrow(/may not create the schema "elsewhere" or its tables .*run certkeeper once as the database owner, or grant CREATE on the database/);

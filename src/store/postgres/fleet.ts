@@ -67,6 +67,16 @@ export class PgFleet {
     return [...out.values()];
   }
 
+  async notServedHere(names: string[]): Promise<string[]> {
+    const { rows } = await this.db.query<{ name: string }>(
+      `WITH cur AS (${current(this.t)})
+       SELECT cur.name FROM cur LEFT JOIN ${this.t.deployments} d ON d.name = cur.name AND d.node = $1
+       WHERE cur.name = ANY($2::text[]) AND d.deployed_serial IS DISTINCT FROM cur.serial ORDER BY cur.name`,
+      [this.node, names],
+    );
+    return rows.map((r) => r.name);
+  }
+
   async takeBehind(afterMs: number): Promise<BehindHost[]> {
     const t = this.t;
     const { rows } = await this.db.query<{ name: string; node: string; serial: string; deployed_serial: string | null; since: Date; error: string | null }>(

@@ -53,6 +53,7 @@ export class PostgresStore implements Store {
       claim: (name) => claims.claim(name),
       recordDeploys: (records, deploys) => fleet.recordDeploys(records, deploys),
       fleet: () => fleet.fleet(),
+      notServedHere: (names) => fleet.notServedHere(names),
       takeBehind: (afterMs) => fleet.takeBehind(afterMs),
       seen: () => fleet.seen(`schema ${SCHEMA_VERSION}`),
       follow: (handlers) => listenForStored({ db, schema: config.schema, node, channel, logger }, handlers),
