@@ -4,6 +4,7 @@ import type { AccountRecord as StoredAccount } from '../store/store.js';
 import type { AccountRepo } from '../store/store.js';
 import { configureHttp } from './http.js';
 import { generateKey } from './keys.js';
+import { settleDeactivation } from './deactivation.js';
 import { settleRollover } from './key-rollover.js';
 import { isZeroSsl } from './known-cas.js';
 import { AcmeSession } from './session.js';
@@ -23,6 +24,7 @@ export async function openAccount(
 ): Promise<AcmeSession> {
   configureHttp([{ ...ca, directory: directoryUrl }]);
   await settleRollover(store, directoryUrl, logger);
+  await settleDeactivation(store, directoryUrl, new Date(), logger);
   let key = await store.readKey(directoryUrl);
   // Hosts sharing a store that start together keep one key (the first stored), so one account.
   if (!key) key = await store.saveKey(directoryUrl, (await generateKey('ecdsa-p256')).pem);

@@ -92,14 +92,27 @@ export async function rolloverKey(
 
 /**
  * Deactivates the account (RFC 8555 §7.3.6): the CA refuses it from then on, for good. It is moved
- * aside in the store (kept, never deleted), so the next order registers a new account.
+ * aside in the store (kept, never deleted), so the next order registers a new account. `onStep` as
+ * for rolloverKey.
  */
-export async function deactivateAccount(config: Config, store: Store, directory: string, now: Date, logger?: Logger): Promise<{ keptAt: string }> {
+export async function deactivateAccount(
+  config: Config,
+  store: Store,
+  directory: string,
+  now: Date,
+  opts: { logger?: Logger; onStep?: (step: 'deactivation-noted' | 'deactivated') => void } = {},
+): Promise<{ keptAt: string }> {
+  const { logger, onStep } = opts;
   const release = await store.accounts.hold(directory);
   try {
     const session = await existingAccount(config, store, directory, { logger, held: true });
+    // Noted first: a crash before the account is moved aside is settled by the next command or order.
+    const record = (await store.accounts.read(directory))!;
+    await store.accounts.save({ ...record, deactivating: now.toISOString() });
+    onStep?.('deactivation-noted');
     const remote = await session.account({ status: 'deactivated' });
     if (remote.status !== 'deactivated') throw new AcmeError(`deactivating the account: the CA answered status "${String(remote.status)}"`);
+    onStep?.('deactivated');
     return { keptAt: await store.accounts.retire(directory, now) };
   } finally {
     await release();

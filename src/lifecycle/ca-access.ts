@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { rememberHttp } from '../acme/http-settings.js';
+import { settleDeactivation } from '../acme/deactivation.js';
 import { settleRollover } from '../acme/key-rollover.js';
 import { AcmeSession } from '../acme/session.js';
 import { allCas, sameUrl, type CaSettings } from '../config/ca-chain.js';
@@ -34,12 +35,14 @@ export function directoryFromOption(config: Config, ca: string | undefined): str
 
 /**
  * The account already registered at `directory` in the configured store (never registers one). A key
- * rollover that stopped half way is settled first, so the session signs with the key the CA holds.
+ * rollover or a deactivation that stopped half way is settled first, so the session signs with the key
+ * the CA holds, for an account it still accepts.
  * `held`: the caller holds the account (AccountRepo.hold).
  */
 export async function existingAccount(config: Config, store: Store, directory: string, opts: { logger?: Logger; held?: boolean } = {}): Promise<AcmeSession> {
   prepareHttp(config, caSettingsFor(config, directory));
   await settleRollover(store.accounts, directory, opts.logger, { held: opts.held });
+  await settleDeactivation(store.accounts, directory, new Date(), opts.logger, { held: opts.held });
   const [key, record] = await Promise.all([store.accounts.readKey(directory), store.accounts.read(directory)]);
   if (!key || !record?.url) {
     throw new UsageError(said('noAccount', directory, store.where));

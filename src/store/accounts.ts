@@ -13,6 +13,8 @@ export interface AccountRecord {
   email?: string;
   /** EAB credentials certkeeper fetched itself (ZeroSSL, by e-mail), kept so they are fetched once. */
   eab?: { kid: string; hmacKey: string; source: 'zerossl' };
+  /** When `account deactivate` began (before asking the CA): a crash in between is settled from it (acme/deactivation.ts). */
+  deactivating?: string;
 }
 
 /**

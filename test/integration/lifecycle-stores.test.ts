@@ -222,4 +222,30 @@ describe('lifecycle commands through the configured store', { timeout: 180_000 }
       await proxy.stop();
     }
   });
+
+  it('file store: a deactivate killed before the CA deactivated the account leaves it as it was; one killed after is finished by the next order, which registers a new account', async () => {
+    const config = await writeConfig(join(dir, 'retire'), { ...pebbleConfig(pebble, join(dir, 'retire/data')), certificates: [{ name: 'retire', domains: [uniqueDomain('retire')] }] });
+    const run = (args: string[], extra: NodeJS.ProcessEnv = {}) => runCertkeeper([...args, '--config', config], { env: { ...env, ...extra } });
+    const meta = async () => JSON.parse(await readFile(join(dir, 'retire/data/certs/retire/meta.json'), 'utf8')) as { account: string };
+    expect((await run(['renew', '--now'])).code).toBe(0);
+    const account = (await meta()).account;
+    const accounts = join(dir, 'retire/data/accounts');
+    const record = async () => JSON.parse(await readFile(join(accounts, readdirSync(accounts)[0]!, 'account.json'), 'utf8')) as { url: string; deactivating?: string };
+
+    expect((await run(['account', 'deactivate', '--yes'], { CERTKEEPER_TEST_CRASH_AT: 'after-deactivation-noted' })).code).toBe(-1);
+    expect((await record()).deactivating).toBeDefined();
+    const shown = await run(['account', 'show', '--json']);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ url: account, status: 'valid' });
+    expect(shown.stderr).toMatch(/an account deactivation stopped before the CA deactivated it: the account stays as it was/);
+    expect(await record()).toEqual(expect.not.objectContaining({ deactivating: expect.anything() }));
+
+    expect((await run(['account', 'deactivate', '--yes'], { CERTKEEPER_TEST_CRASH_AT: 'after-deactivated' })).code).toBe(-1);
+    const r = await run(['renew', '--now', '--force']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(logLines(r.stdout).some((l) => l.msg === 'an account deactivation stopped after the CA deactivated it: the account is moved aside now; the next order registers a new one')).toBe(true);
+    expect(r.stdout).toMatch(/ACME account registered/);
+    expect((await meta()).account).not.toBe(account);
+    expect(readdirSync(accounts).filter((d) => d.includes('.deactivated-'))).toHaveLength(1);
+  });
 });

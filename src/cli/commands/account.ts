@@ -79,7 +79,7 @@ export function register(program: Command, ctx: CliContext): void {
         process.exitCode = EXIT.failed;
         return;
       }
-      const r = await withStore(cmd, config, true, (store, logger) => deactivateAccount(config, store, directory, ctx.now(), logger));
+      const r = await withStore(cmd, config, true, (store, logger) => deactivateAccount(config, store, directory, ctx.now(), { logger, onStep: (step) => crashPoint(`after-${step}`) }));
       ctx.stdout.write(`account deactivated; its key and record are kept in ${r.keptAt}; the next order registers a new account\n`);
     });
 
