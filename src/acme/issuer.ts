@@ -11,6 +11,7 @@ import { caName } from './known-cas.js';
 import type { OrderDeps, OrderStep } from './order.js';
 import type { DirectoryLoader } from './directory.js';
 import { checkedProfile, directoryLoader, renewalInfoFor } from './renewal-info.js';
+import { refusedKey } from './key-refusal.js';
 import type { AcmeSession } from './session.js';
 
 /** The DNS side of one certificate's order: where its records go and how their propagation is checked. */
@@ -54,6 +55,18 @@ class CaEndpoint {
     return (this.session ??= this.openAccount());
   }
 
+  /**
+   * After `err` from an order in `session`: whether the account key was replaced meanwhile (a
+   * rollover on another host sharing the store). If so the next open() signs with the new key.
+   */
+  async keyReplaced(session: AcmeSession, err: unknown): Promise<boolean> {
+    if (!refusedKey(err)) return false;
+    const current = await this.opts.accounts.readKey(this.ca.directory).catch(() => undefined);
+    if (current === undefined || current === session.keyPem) return false;
+    if (this.session && (await this.session.catch(() => undefined)) === session) this.session = undefined;
+    return true;
+  }
+
   private async openAccount(): Promise<AcmeSession> {
     // The directory, and with it the TLS connection to the CA, while the ACME code loads and the
     // account key is read or made: fetched once per pass (shared with renewal information). Its
@@ -90,7 +103,7 @@ export function acmeIssuer(opts: AcmeIssuerOptions): Issuer {
   // Which CA settings each directory has, for renewal information about a stored certificate.
   const settingsOf = new Map<string, CaSettings>();
 
-  async function orderAt(ca: CaSettings, req: IssueRequest, signal: AbortSignal, onStep?: (step: OrderStep) => void): Promise<IssuedSet> {
+  async function orderAt(ca: CaSettings, req: IssueRequest, signal: AbortSignal, onStep?: (step: OrderStep) => void, again = true): Promise<IssuedSet> {
     order ??= import('./order.js');
     const e = endpoint(ca);
     const profile = await e.profile(ca.profile);
@@ -102,7 +115,15 @@ export function acmeIssuer(opts: AcmeIssuerOptions): Issuer {
     const request = { name: req.cert.name, domains: req.cert.domains, keyType: req.cert.keyType, keyPem: req.keyPem, replaces, profile, preferredChain: ca.preferredChain };
     logger.info({ cert: req.cert.name, ca: caName(ca.directory), replaces, profile }, 'order started');
     const deps: OrderDeps = { session: s, ...challenges, logger, signal, onStep };
-    const issued = await (await order).issueCertificate(request, deps);
+    let issued;
+    try {
+      issued = await (await order).issueCertificate(request, deps);
+    } catch (err) {
+      // Its key authorization and signatures were the old key's: the order starts again, once.
+      if (!again || !(await e.keyReplaced(s, err))) throw err;
+      logger.warn({ cert: req.cert.name, ca: caName(ca.directory), err: oneLine(err) }, 'the account key was replaced by another host during this order; ordering again with the new key');
+      return orderAt(ca, req, signal, onStep, false);
+    }
     return { ...issued, directory: ca.directory, account: s.accountUrl };
   }
 

@@ -4,6 +4,7 @@ import { pemBodyAsB64u } from './keys.js';
 import { AcmeError } from '../errors.js';
 import { parseRetryAfter } from './ca-get.js';
 import { NoRetryError, SCHEDULES, withRetry } from '../retry.js';
+import { isKeyRefusal } from './key-refusal.js';
 import { NoncePool } from './nonce-pool.js';
 
 /** A request that got no HTTP answer (retried). */
@@ -54,9 +55,11 @@ export function problemError(resp: AcmeResponse, what: string, now = Date.now())
   const hint =
     problem === 'rateLimited'
       ? `; the CA rate-limited this request${retryAfter ? `, retry after ${retryAfter.toISOString()}` : ''}`
-      : problem === 'rejectedIdentifier' || problem === 'malformed'
-        ? '; check the names in the certificate'
-        : '';
+      : problem === 'malformed' && isKeyRefusal(detail)
+        ? "; the CA does not take the account key's signature (was the key rolled over by another host?)"
+        : problem === 'rejectedIdentifier' || problem === 'malformed'
+          ? '; check the names in the certificate'
+          : '';
   return new AcmeError(`${what}: ${detail}${hint}`, {
     problem,
     retryAfter,
@@ -107,7 +110,7 @@ export class AcmeSession {
    */
   constructor(
     readonly directoryUrl: string,
-    accountKey: string,
+    private accountKey: string,
     accountUrl?: string,
     eab?: { kid: string; hmacKey: string },
     private readonly directorySource?: () => Promise<Record<string, any>>,
@@ -120,6 +123,11 @@ export class AcmeSession {
     });
     this.internals = this.client as unknown as AcmeInternals;
     tuneHttp(this.internals.http, directorySource);
+  }
+
+  /** The account key (PEM) this session signs with. */
+  get keyPem(): string {
+    return this.accountKey;
   }
 
   /** The account's URL (its id at the CA); known once the account is opened or registered. */
@@ -195,6 +203,7 @@ export class AcmeSession {
     await this.guard('changing the account key', async () => {
       try {
         await this.client.updateAccountKey(newKeyPem);
+        this.accountKey = newKeyPem;
         tuneHttp(this.internals.http, this.directorySource); // acme-client made a new HTTP client for the new key
       } catch (err) {
         // acme-client throws the CA's problem as text; keep it as the message, not "no response".

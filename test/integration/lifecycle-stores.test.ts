@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import { pino } from 'pino';
@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseConfig, type Config } from '../../src/config/load.js';
 import { PostgresStore } from '../../src/store/postgres/index.js';
 import { startCaProxy } from '../faults/harness/ca-proxy.js';
-import { logLines, runCertkeeper, type CliRun } from '../harness/cli.js';
+import { logLines, REPO, runCertkeeper, type CliRun } from '../harness/cli.js';
+import { waitFor } from '../harness/ports.js';
 import { startPostgres, type RunningPostgres } from '../harness/postgres.js';
 import { hookEnv, pebbleConfig, tempDir, uniqueDomain, writeConfig } from '../harness/scenario.js';
 
@@ -144,6 +145,31 @@ describe('lifecycle commands through the configured store', { timeout: 180_000 }
     expect(gone.stderr).toMatch(/no ACME account is registered at .* in postgres:\/\//);
     expect(await reader.accounts.list()).toEqual([]);
     expect(await reader.accounts.registered(pebble.directoryUrl)).toBeNull();
+  });
+
+  it('PostgreSQL: the account key rolled over on one host while another has an order in flight: that order starts again with the new key and is issued', async () => {
+    const gate = join(dir, 'web-1', 'present-gate');
+    const base = pebbleConfig(pebble, join(dir, 'web-1', 'data')) as { dns: { hooks: { command: string[] } } };
+    // web-1's DNS hook waits at a gate: its order is held after the TXT record's key authorization was made.
+    const gated = { type: 'exec', command: [process.execPath, join(REPO, 'test/fixtures/gated-command.mjs'), gate, ...base.dns.hooks.command] };
+    await writeConfig(join(dir, 'web-1'), { ...base, dns: { hooks: gated }, store: { type: 'postgres', url: db.url, encryptionKey: KEY, schema: SCHEMA }, node: 'web-1', certificates: [certOn('web-1')] });
+    try {
+      const renewing = cli('web-1', ['renew', '--now', '--force']);
+      await waitFor(async () => existsSync(`${gate}.waiting`), "web-1's order to reach its DNS hook", 60_000);
+      const before = await reader.accounts.readKey(pebble.directoryUrl);
+      const rolled = await cli('web-2', ['account', 'rollover']);
+      expect(rolled.code, rolled.stderr).toBe(0);
+      expect(await reader.accounts.readKey(pebble.directoryUrl)).not.toBe(before);
+      await writeFile(gate, '');
+      const r = await renewing;
+      expect(r.code, r.stderr).toBe(0);
+      expect(logLines(r.stdout).filter((l) => l.msg === 'the account key was replaced by another host during this order; ordering again with the new key')).toHaveLength(1);
+      const stored = await reader.certs.read('shared');
+      expect(stored.state === 'ok' && stored.cert.meta.account).toBe(JSON.parse((await cli('web-2', ['account', 'show', '--json'])).stdout).url);
+    } finally {
+      await writeFile(gate, '');
+      await hostConfig('web-1', [certOn('web-1')]);
+    }
   });
 
   it('PostgreSQL: remove deletes the certificate from the database with what each host deployed of it; a host still listing it is told who removed it and neither orders nor deploys it', async () => {
