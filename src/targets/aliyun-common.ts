@@ -10,11 +10,16 @@ export const ALIYUN_SERVICES = {
   cdn: { endpoint: 'https://cdn.aliyuncs.com', version: '2018-05-10' },
   // Classic Load Balancer: slb.aliyuncs.com serves cn-hangzhou, every other region has its own host.
   slb: { endpoint: 'https://slb.<region>.aliyuncs.com', version: '2014-05-15' },
+  // Application Load Balancer: regional hosts only.
+  alb: { endpoint: 'https://alb.<region>.aliyuncs.com', version: '2020-06-16' },
 } as const;
 export type AliyunService = keyof typeof ALIYUN_SERVICES;
 
-const defaultEndpoint = (s: AliyunService, region?: string) =>
-  s === 'slb' ? (region && region !== 'cn-hangzhou' ? `https://slb.${region}.aliyuncs.com` : 'https://slb.aliyuncs.com') : ALIYUN_SERVICES[s].endpoint;
+function defaultEndpoint(s: AliyunService, region?: string): string {
+  if (s === 'slb') return region && region !== 'cn-hangzhou' ? `https://slb.${region}.aliyuncs.com` : 'https://slb.aliyuncs.com';
+  if (s === 'alb') return `https://alb.${region}.aliyuncs.com`;
+  return ALIYUN_SERVICES[s].endpoint;
+}
 
 export function aliyunEndpoints<S extends AliyunService>(services: S[]) {
   const shape = Object.fromEntries(services.map((s) => [s, z.string().optional().describe(`${s.toUpperCase()} API endpoint (default ${ALIYUN_SERVICES[s].endpoint})`)])) as Record<S, z.ZodOptional<z.ZodString>>;
