@@ -78,9 +78,9 @@ export const descriptor: TargetDescriptor<typeof options> = {
       ],
     },
     notes:
-      'The two `…AdditionalCertificates…` actions are needed only for listeners with `as: additional`. The ALB actions ' +
-      'accept the load balancer as resource (`acs:alb:cn-hangzhou:<account>:loadbalancer/alb-…`) in place of `*`, ' +
-      'except `ListAsynJobs`.',
+      'The two `…AdditionalCertificates…` actions are needed only for listeners with `as: additional`; `ListAsynJobs` ' +
+      'follows the jobs the changes start. `ListUserCertificateOrder` is needed only when the same certificate was ' +
+      'uploaded before (the name is taken): certkeeper then finds its id by name.',
   },
   credentials: ALIYUN_CREDENTIALS,
   options,

@@ -25,7 +25,8 @@ import type { TlsEdge } from './tls-edge.js';
  * unknown certificate and ResourceNotAssociated.Certificate on dissociating one not associated (the
  * codes Certimate's ALB deployer tolerates); the job status "Processing" while running
  * (Succeeded/Failed are terraform's); how long a ClientToken is remembered (here: for ever);
- * Conflict.Lock, which the target also waits on, is never answered here.
+ * OperationDenied.ListenerProtocolNotSupport for an HTTP listener; Conflict.Lock, which the target also
+ * waits on, is never answered here.
  */
 export interface AlbListener {
   id: string;
