@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { ALIYUN_CREDENTIALS, aliyunKeyOptions, checkAliyunKey } from '../credentials/aliyun.js';
-import { aliyunApis, aliyunEndpoints, casCertificateId, removeFromCas } from './aliyun-common.js';
+import { aliyunApis, aliyunEndpoints, CAS_UPLOAD_ACTIONS, casCertificateId, ramAccess, removeFromCas } from './aliyun-common.js';
 import { commonTargetOptions, type TargetDescriptor } from './descriptor.js';
 import { onResource, TargetError, waitFor } from './steps.js';
 
@@ -58,30 +58,15 @@ export const descriptor: TargetDescriptor<typeof options> = {
     'ALB): uploaded once to Certificate Management Service, then set as the default certificate of a listener, or ' +
     'associated as an additional certificate in place of the one certkeeper associated before. The Certificate ' +
     'Management Service upload of the previous renewal is deleted once the listeners have moved off it.',
-  access: {
-    intro: 'A RAM user with programmatic access, or the RAM role of the ECS instance, with this custom policy:',
-    policy: {
-      Version: '1',
-      Statement: [
-        {
-          Effect: 'Allow',
-          Action: [
-            'alb:ListListenerCertificates',
-            'alb:UpdateListenerAttribute',
-            'alb:AssociateAdditionalCertificatesWithListener',
-            'alb:DissociateAdditionalCertificatesFromListener',
-            'alb:ListAsynJobs',
-          ],
-          Resource: '*',
-        },
-        { Effect: 'Allow', Action: ['yundun-cert:UploadUserCertificate', 'yundun-cert:ListUserCertificateOrder', 'yundun-cert:DeleteUserCertificate'], Resource: '*' },
-      ],
-    },
-    notes:
-      'The two `…AdditionalCertificates…` actions are needed only for listeners with `as: additional`; `ListAsynJobs` ' +
+  access: ramAccess(
+    [
+      ['alb:ListListenerCertificates', 'alb:UpdateListenerAttribute', 'alb:AssociateAdditionalCertificatesWithListener', 'alb:DissociateAdditionalCertificatesFromListener', 'alb:ListAsynJobs'],
+      CAS_UPLOAD_ACTIONS,
+    ],
+    'The two `…AdditionalCertificates…` actions are needed only for listeners with `as: additional`; `ListAsynJobs` ' +
       'follows the jobs the changes start. `ListUserCertificateOrder` is needed only when the same certificate was ' +
       'uploaded before (the name is taken): certkeeper then finds its id by name.',
-  },
+  ),
   credentials: ALIYUN_CREDENTIALS,
   options,
   async create(o, ctx) {

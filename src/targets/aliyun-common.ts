@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { aliyunApi, codeOf, type CloudApi } from '../cloud/api.js';
+import type { ComponentDescriptor } from '../config/descriptor.js';
 import { aliyunKeySource, type AliyunKeyOptions } from '../credentials/aliyun.js';
 import type { CertificateSet, CommonTargetOptions, TargetContext, TargetMemory } from './descriptor.js';
 import { apiSettings, uploadName, waitFor } from './steps.js';
@@ -25,6 +26,21 @@ export function aliyunEndpoints<S extends AliyunService>(services: S[]) {
   const shape = Object.fromEntries(services.map((s) => [s, z.string().optional().describe(`${s.toUpperCase()} API endpoint (default ${ALIYUN_SERVICES[s].endpoint})`)])) as Record<S, z.ZodOptional<z.ZodString>>;
   return z.object(shape).strict().optional().describe('API endpoints, https://host or http://host:port (default: the public ones)');
 }
+
+/**
+ * A target's least-privilege RAM policy: one Allow statement per group of actions, on every resource.
+ * `when` narrows the intro, e.g. to the option values the policy is for.
+ */
+export function ramAccess(statements: string[][], notes: string, when = ''): NonNullable<ComponentDescriptor['access']> {
+  return {
+    intro: `A RAM user with programmatic access, or the RAM role of the ECS instance, with this custom policy${when}:`,
+    policy: { Version: '1', Statement: statements.map((actions) => ({ Effect: 'Allow', Action: actions, Resource: '*' })) },
+    notes,
+  };
+}
+
+/** What a target that uploads to Certificate Management Service needs there. */
+export const CAS_UPLOAD_ACTIONS = ['yundun-cert:UploadUserCertificate', 'yundun-cert:ListUserCertificateOrder', 'yundun-cert:DeleteUserCertificate'];
 
 export const ALIYUN_TARGET_HINT = 'check the AccessKey (ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET) or the ECS RAM role, and that it has the policy of this target (docs/targets/)';
 
