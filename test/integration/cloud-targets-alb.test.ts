@@ -142,4 +142,14 @@ ${extra}`;
     expect(t.error).not.toContain('not-the-secret');
     expect(await served()).toEqual(before);
   });
+
+  it('a job that fails ends the target with one line naming the listener and the job; the listener keeps serving the previous certificate', async () => {
+    const before = await served();
+    await storeIssued('fifth');
+    fake.faults.taskFailures = 1;
+    const t = await deploy();
+    expect(t.ok).toBe(false);
+    expect(t.error).toMatch(/^alb lsn-main default \(cn-hangzhou\): the ALB job \S+ \(UpdateListenerAttribute\) failed: InternalError: .*; the listener keeps its previous certificate$/);
+    expect(await served()).toEqual(before);
+  });
 });
