@@ -38,8 +38,11 @@ interface ListenerCertificate {
   Status?: string;
 }
 
-/** Answers to a change while an earlier one still runs on the listener: wait and send it again. */
-const LISTENER_BUSY = /^(IncorrectStatus\.Listener|ResourceInConfiguring\.Listener|Conflict\.Lock|IdempotenceProcessing|SystemBusy)/;
+/**
+ * Answers to a change while an earlier one still runs on the listener or its load balancer: wait and
+ * send it again (the codes terraform-provider-alicloud retries for ALB listener changes, and Conflict.Lock).
+ */
+const LISTENER_BUSY = /^(IncorrectStatus\.Listener|ResourceInConfiguring\.Listener|IncorrectBusinessStatus\.LoadBalancer|Conflict\.Lock|IdempotenceProcessing|SystemBusy)/;
 
 /**
  * `aliyun-alb`: uploads to Certificate Management Service, then binds by listener (ALB API
@@ -113,11 +116,10 @@ export const descriptor: TargetDescriptor<typeof options> = {
         for (const l of o.listeners) {
           await onResource(where(l), async () => {
             const certs = await certificates(l.id, signal);
-            const stale = l.as === 'additional' ? certs.filter((c) => !c.IsDefault && c.CertificateId && earlier.has(c.CertificateId)).map((c) => c.CertificateId!) : [];
+            const stale = l.as === 'additional' ? certs.filter((c) => !c.IsDefault && c.Status === 'Associated' && c.CertificateId && earlier.has(c.CertificateId)).map((c) => c.CertificateId!) : [];
             const already = boundAs(certs, l.as, id);
             if (already && stale.length === 0) return void bound.push(`${where(l)}: already bound`);
-            const one = (cid: string) => ({ ListenerId: l.id, 'Certificates.1.CertificateId': cid });
-            if (!already) await change(l.as === 'default' ? 'UpdateListenerAttribute' : 'AssociateAdditionalCertificatesWithListener', one(id), signal);
+            if (!already) await change(l.as === 'default' ? 'UpdateListenerAttribute' : 'AssociateAdditionalCertificatesWithListener', { ListenerId: l.id, 'Certificates.1.CertificateId': id }, signal);
             if (stale.length) {
               const list = Object.fromEntries(stale.map((cid, n) => [`Certificates.${n + 1}.CertificateId`, cid]));
               await change('DissociateAdditionalCertificatesFromListener', { ListenerId: l.id, ...list }, signal);
