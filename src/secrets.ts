@@ -74,6 +74,7 @@ export const PROVIDER_CREDENTIAL_FIELDS: Readonly<Record<string, readonly string
   exec: [],
   rfc2136: ['secret', 'keyName'],
   tencentcloud: ['secretId', 'secretKey', 'sessionToken'],
+  'aliyun-alb': ['accessKeyId', 'accessKeySecret', 'securityToken'],
   'aliyun-cas': ['accessKeyId', 'accessKeySecret', 'securityToken'],
   'aliyun-cdn': ['accessKeyId', 'accessKeySecret', 'securityToken'],
   'aliyun-slb': ['accessKeyId', 'accessKeySecret', 'securityToken'],

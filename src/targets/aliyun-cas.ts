@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { codeOf } from '../cloud/api.js';
 import { ALIYUN_CREDENTIALS, aliyunKeyOptions, checkAliyunKey } from '../credentials/aliyun.js';
-import { aliyunApis, aliyunEndpoints, casCertificateId, casName, removeFromCas } from './aliyun-common.js';
+import { aliyunApis, aliyunEndpoints, casCertificateId, casName, ramAccess, removeFromCas } from './aliyun-common.js';
 import { commonTargetOptions, type TargetDescriptor } from './descriptor.js';
 import { onResource } from './steps.js';
 
@@ -27,16 +27,11 @@ export const descriptor: TargetDescriptor<typeof options> = {
     'Uploads the certificate to Alibaba Cloud Certificate Management Service (阿里云数字证书管理服务, 原 SSL 证书), where the ' +
     'console and other products (WAF, ALB, OSS, Function Compute) can pick it. Each renewal is a new upload named ' +
     '`certkeeper_<name>_<serial>`; the previous upload is deleted (products that took a copy keep serving it).',
-  access: {
-    intro: 'A RAM user with programmatic access, or the RAM role of the ECS instance, with this custom policy:',
-    policy: {
-      Version: '1',
-      Statement: [{ Effect: 'Allow', Action: ['yundun-cert:UploadUserCertificate', 'yundun-cert:ListUserCertificateOrder', 'yundun-cert:GetUserCertificateDetail', 'yundun-cert:DeleteUserCertificate'], Resource: '*' }],
-    },
-    notes:
-      '`ListUserCertificateOrder` is needed only when the same certificate was uploaded before (the name is taken): certkeeper ' +
+  access: ramAccess(
+    [['yundun-cert:UploadUserCertificate', 'yundun-cert:ListUserCertificateOrder', 'yundun-cert:GetUserCertificateDetail', 'yundun-cert:DeleteUserCertificate']],
+    '`ListUserCertificateOrder` is needed only when the same certificate was uploaded before (the name is taken): certkeeper ' +
       'then finds its id by name. `GetUserCertificateDetail` checks at each pass that the upload still exists.',
-  },
+  ),
   credentials: ALIYUN_CREDENTIALS,
   options,
   async create(o, ctx) {

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { ALIYUN_CREDENTIALS, aliyunKeyOptions, checkAliyunKey } from '../credentials/aliyun.js';
-import { aliyunApis, aliyunEndpoints, casCertificateId, casName, removeFromCas } from './aliyun-common.js';
+import { aliyunApis, aliyunEndpoints, CAS_UPLOAD_ACTIONS, casCertificateId, casName, ramAccess, removeFromCas } from './aliyun-common.js';
 import { commonTargetOptions, type TargetDescriptor } from './descriptor.js';
 import { onResource, TargetError, waitFor } from './steps.js';
 
@@ -38,19 +38,12 @@ export const descriptor: TargetDescriptor<typeof options> = {
     'Sets the HTTPS certificate of Alibaba Cloud CDN domains (阿里云 CDN). By default the certificate goes to Certificate ' +
     'Management Service once and each domain takes it by id; `certSource: upload` sends it with each domain instead and ' +
     'needs only CDN permissions.',
-  access: {
-    intro: 'A RAM user with programmatic access, or the RAM role of the ECS instance, with this custom policy (`certSource: cas`, the default):',
-    policy: {
-      Version: '1',
-      Statement: [
-        { Effect: 'Allow', Action: ['cdn:SetCdnDomainSSLCertificate', 'cdn:DescribeDomainCertificateInfo'], Resource: '*' },
-        { Effect: 'Allow', Action: ['yundun-cert:UploadUserCertificate', 'yundun-cert:ListUserCertificateOrder', 'yundun-cert:DeleteUserCertificate'], Resource: '*' },
-      ],
-    },
-    notes:
-      'With `certSource: upload` the second statement is not needed. CDN accepts a resource ARN per domain ' +
+  access: ramAccess(
+    [['cdn:SetCdnDomainSSLCertificate', 'cdn:DescribeDomainCertificateInfo'], CAS_UPLOAD_ACTIONS],
+    'With `certSource: upload` the second statement is not needed. CDN accepts a resource ARN per domain ' +
       '(`acs:cdn:*:<account>:domain/static.example.com`) in place of `*` in the first statement.',
-  },
+    ' (`certSource: cas`, the default)',
+  ),
   credentials: ALIYUN_CREDENTIALS,
   options,
   async create(o, ctx) {

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { aliyunApi, codeOf, type CloudApi } from '../cloud/api.js';
+import type { ComponentDescriptor } from '../config/descriptor.js';
 import { aliyunKeySource, type AliyunKeyOptions } from '../credentials/aliyun.js';
 import type { CertificateSet, CommonTargetOptions, TargetContext, TargetMemory } from './descriptor.js';
 import { apiSettings, uploadName, waitFor } from './steps.js';
@@ -10,16 +11,36 @@ export const ALIYUN_SERVICES = {
   cdn: { endpoint: 'https://cdn.aliyuncs.com', version: '2018-05-10' },
   // Classic Load Balancer: slb.aliyuncs.com serves cn-hangzhou, every other region has its own host.
   slb: { endpoint: 'https://slb.<region>.aliyuncs.com', version: '2014-05-15' },
+  // Application Load Balancer: regional hosts only.
+  alb: { endpoint: 'https://alb.<region>.aliyuncs.com', version: '2020-06-16' },
 } as const;
 export type AliyunService = keyof typeof ALIYUN_SERVICES;
 
-const defaultEndpoint = (s: AliyunService, region?: string) =>
-  s === 'slb' ? (region && region !== 'cn-hangzhou' ? `https://slb.${region}.aliyuncs.com` : 'https://slb.aliyuncs.com') : ALIYUN_SERVICES[s].endpoint;
+function defaultEndpoint(s: AliyunService, region?: string): string {
+  if (s === 'slb') return region && region !== 'cn-hangzhou' ? `https://slb.${region}.aliyuncs.com` : 'https://slb.aliyuncs.com';
+  if (s === 'alb') return `https://alb.${region}.aliyuncs.com`;
+  return ALIYUN_SERVICES[s].endpoint;
+}
 
 export function aliyunEndpoints<S extends AliyunService>(services: S[]) {
   const shape = Object.fromEntries(services.map((s) => [s, z.string().optional().describe(`${s.toUpperCase()} API endpoint (default ${ALIYUN_SERVICES[s].endpoint})`)])) as Record<S, z.ZodOptional<z.ZodString>>;
   return z.object(shape).strict().optional().describe('API endpoints, https://host or http://host:port (default: the public ones)');
 }
+
+/**
+ * A target's least-privilege RAM policy: one Allow statement per group of actions, on every resource.
+ * `when` narrows the intro, e.g. to the option values the policy is for.
+ */
+export function ramAccess(statements: string[][], notes: string, when = ''): NonNullable<ComponentDescriptor['access']> {
+  return {
+    intro: `A RAM user with programmatic access, or the RAM role of the ECS instance, with this custom policy${when}:`,
+    policy: { Version: '1', Statement: statements.map((actions) => ({ Effect: 'Allow', Action: actions, Resource: '*' })) },
+    notes,
+  };
+}
+
+/** What a target that uploads to Certificate Management Service needs there. */
+export const CAS_UPLOAD_ACTIONS = ['yundun-cert:UploadUserCertificate', 'yundun-cert:ListUserCertificateOrder', 'yundun-cert:DeleteUserCertificate'];
 
 export const ALIYUN_TARGET_HINT = 'check the AccessKey (ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET) or the ECS RAM role, and that it has the policy of this target (docs/targets/)';
 

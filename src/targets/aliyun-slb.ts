@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { codeOf } from '../cloud/api.js';
 import { ALIYUN_CREDENTIALS, aliyunKeyOptions, checkAliyunKey } from '../credentials/aliyun.js';
-import { aliyunApis, aliyunEndpoints } from './aliyun-common.js';
+import { aliyunApis, aliyunEndpoints, ramAccess } from './aliyun-common.js';
 import { commonTargetOptions, type TargetDescriptor } from './descriptor.js';
 import { onResource, TargetError, uploadName } from './steps.js';
 
@@ -48,29 +48,20 @@ export const descriptor: TargetDescriptor<typeof options> = {
     'Binds the certificate to HTTPS listeners of an Alibaba Cloud Classic Load Balancer (阿里云传统型负载均衡 CLB, formerly ' +
     'SLB), or to domain extensions (SNI) on them. The server certificate uploaded for the previous renewal is deleted once ' +
     'no listener uses it.',
-  access: {
-    intro: 'A RAM user with programmatic access, or the RAM role of the ECS instance, with this custom policy:',
-    policy: {
-      Version: '1',
-      Statement: [
-        {
-          Effect: 'Allow',
-          Action: [
-            'slb:UploadServerCertificate',
-            'slb:DescribeServerCertificates',
-            'slb:DescribeLoadBalancerHTTPSListenerAttribute',
-            'slb:SetLoadBalancerHTTPSListenerAttribute',
-            'slb:SetDomainExtensionAttribute',
-            'slb:DeleteServerCertificate',
-          ],
-          Resource: '*',
-        },
+  access: ramAccess(
+    [
+      [
+        'slb:UploadServerCertificate',
+        'slb:DescribeServerCertificates',
+        'slb:DescribeLoadBalancerHTTPSListenerAttribute',
+        'slb:SetLoadBalancerHTTPSListenerAttribute',
+        'slb:SetDomainExtensionAttribute',
+        'slb:DeleteServerCertificate',
       ],
-    },
-    notes:
-      '`DescribeServerCertificates` finds an upload of the same certificate made before (after lost records), so it is not ' +
+    ],
+    '`DescribeServerCertificates` finds an upload of the same certificate made before (after lost records), so it is not ' +
       'uploaded twice. `SetDomainExtensionAttribute` is needed only for listeners with `domain:`.',
-  },
+  ),
   credentials: ALIYUN_CREDENTIALS,
   options,
   async create(o, ctx) {

@@ -1,4 +1,5 @@
 import type { TargetDescriptor } from './descriptor.js';
+import { descriptor as aliyunAlb } from './aliyun-alb.js';
 import { descriptor as aliyunCas } from './aliyun-cas.js';
 import { descriptor as aliyunCdn } from './aliyun-cdn.js';
 import { descriptor as aliyunSlb } from './aliyun-slb.js';
@@ -11,7 +12,7 @@ import { descriptor as tencentcloudSsl } from './tencentcloud-ssl.js';
  * A new target is one file here plus its line below; config validation, the JSON Schema and the
  * reference pages pick it up from its descriptor.
  */
-export const TARGET_DESCRIPTORS: readonly TargetDescriptor[] = [aliyunCas, aliyunCdn, aliyunSlb, tencentcloudCdn, tencentcloudClb, tencentcloudSsl] as TargetDescriptor[];
+export const TARGET_DESCRIPTORS: readonly TargetDescriptor[] = [aliyunAlb, aliyunCas, aliyunCdn, aliyunSlb, tencentcloudCdn, tencentcloudClb, tencentcloudSsl] as TargetDescriptor[];
 
 export function targetDescriptor(type: string): TargetDescriptor | undefined {
   return TARGET_DESCRIPTORS.find((d) => d.type === type);

@@ -9,12 +9,13 @@ import { leafMaker, servedSerial } from '../fakes/test-certs.js';
  * signature v1): CAS uploads, CDN and SLB bindings that reach the TLS endpoints after a delay, and
  * the errors the services answer.
  */
-describe('Alibaba Cloud CAS/CDN/SLB stand-in', () => {
+describe('Alibaba Cloud CAS/CDN/SLB/ALB stand-in', () => {
   let fake: AliyunCloudFake;
   let make: Awaited<ReturnType<typeof leafMaker>>;
-  const client = (service: 'cas' | 'cdn' | 'slb', secret = 'secret') =>
-    new RPCClient({ endpoint: fake.endpoints[service], apiVersion: { cas: '2020-04-07', cdn: '2018-05-10', slb: '2014-05-15' }[service], accessKeyId: 'LTAItest', accessKeySecret: secret });
-  const call = (service: 'cas' | 'cdn' | 'slb', action: string, params: Record<string, unknown>) =>
+  type Service = 'cas' | 'cdn' | 'slb' | 'alb';
+  const client = (service: Service, secret = 'secret') =>
+    new RPCClient({ endpoint: fake.endpoints[service], apiVersion: { cas: '2020-04-07', cdn: '2018-05-10', slb: '2014-05-15', alb: '2020-06-16' }[service], accessKeyId: 'LTAItest', accessKeySecret: secret });
+  const call = (service: Service, action: string, params: Record<string, unknown>) =>
     client(service).request<any>(action, params, { method: 'POST', timeout: 10_000 });
   const codeOf = (p: Promise<unknown>) => p.then(() => 'ok', (e: { code?: string }) => e.code);
 
@@ -25,6 +26,7 @@ describe('Alibaba Cloud CAS/CDN/SLB stand-in', () => {
       accessKeySecret: 'secret',
       cdnDomains: ['static.example.com'],
       loadBalancers: [{ id: 'lb-bp1', region: 'cn-hangzhou', listeners: [{ port: 443, domainExtensions: [{ id: 'de-api', domain: 'api.example.com' }] }] }],
+      albListeners: [{ id: 'lsn-1' }, { id: 'lsn-http', protocol: 'HTTP' }],
     });
     fake.faults.taskDelayMs = 150;
   });
@@ -84,5 +86,31 @@ describe('Alibaba Cloud CAS/CDN/SLB stand-in', () => {
     await waitFor(async () => (await servedSerial(port, 'www.example.com')) === pair.serial, 'listener certificate served');
     await call('slb', 'DeleteServerCertificate', { ...region, ServerCertificateId: oldId });
     expect((await call('slb', 'DescribeServerCertificates', region)).ServerCertificates.ServerCertificate.map((c: any) => c.ServerCertificateId)).toEqual([up.ServerCertificateId]);
+  });
+
+  it('ALB: a CAS certificate by id-with-region, a job per change, the listener busy meanwhile, ClientToken answered once', async () => {
+    const pair = await make(['www.example.com', 'api.example.com'], 'alb-1');
+    const { CertId } = await call('cas', 'UploadUserCertificate', { Name: 'alb-1', Cert: pair.cert, Key: pair.key });
+    const id = `${CertId}-cn-hangzhou`;
+    expect(await codeOf(client('alb', 'wrong').request('ListListenerCertificates', { ListenerId: 'lsn-1' }))).toBe('SignatureDoesNotMatch');
+    expect(await codeOf(call('alb', 'UpdateListenerAttribute', { 'Certificates.1.CertificateId': id }))).toBe('MissingParameter');
+    expect(await codeOf(call('alb', 'UpdateListenerAttribute', { ListenerId: 'lsn-nope', 'Certificates.1.CertificateId': id }))).toBe('ResourceNotFound.Listener');
+    expect(await codeOf(call('alb', 'UpdateListenerAttribute', { ListenerId: 'lsn-1', 'Certificates.1.CertificateId': String(CertId) }))).toBe('ResourceNotFound.Certificate');
+    expect(await codeOf(call('alb', 'ListListenerCertificates', { ListenerId: 'lsn-http' }))).toBe('OperationDenied.ListenerProtocolNotSupport');
+
+    fake.faults.holdTasks = true;
+    const token = { ListenerId: 'lsn-1', 'Certificates.1.CertificateId': id, ClientToken: 'tok-1' };
+    const { JobId } = await call('alb', 'UpdateListenerAttribute', token);
+    expect((await call('alb', 'UpdateListenerAttribute', token)).JobId).toBe(JobId);
+    expect(await codeOf(call('alb', 'AssociateAdditionalCertificatesWithListener', { ListenerId: 'lsn-1', 'Certificates.1.CertificateId': id }))).toBe('IncorrectStatus.Listener');
+    const job = async () => (await call('alb', 'ListAsynJobs', { 'JobIds.1': JobId })).Jobs[0].Status;
+    expect(await job()).toBe('Processing');
+    expect((await call('alb', 'ListListenerCertificates', { ListenerId: 'lsn-1' })).Certificates).toEqual([]);
+    fake.releaseTasks();
+    await waitFor(async () => (await job()) === 'Succeeded', 'ALB job done');
+    expect((await call('alb', 'ListListenerCertificates', { ListenerId: 'lsn-1', CertificateType: 'Server' })).Certificates).toEqual([{ CertificateId: id, IsDefault: true, Status: 'Associated', CertificateType: 'Server' }]);
+    expect(await servedSerial(fake.albListenerPort('lsn-1'), 'www.example.com')).toBe(pair.serial);
+    expect(await codeOf(call('alb', 'DissociateAdditionalCertificatesFromListener', { ListenerId: 'lsn-1', 'Certificates.1.CertificateId': id }))).toBe('ResourceNotAssociated.Certificate');
+    expect(fake.albJobs()).toBe(1);
   });
 });

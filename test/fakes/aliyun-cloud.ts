@@ -1,14 +1,15 @@
 import { randomInt } from 'node:crypto';
 import { ApiError, defaultCloudFaults, parseUpload, startAliyunService, TaskClock, type ApiService, type CloudFaults, type StoredCert } from './cloud-api.js';
+import { albHandlers, type AlbListener } from './aliyun-alb.js';
 import { cdnSlbHandlers } from './aliyun-cdn-slb.js';
 import { TlsEdge, type PemPair } from './tls-edge.js';
 import { CredentialStore } from './vendor-auth.js';
 
 /**
  * Stand-in for the Alibaba Cloud side of certificate deployment: Certificate Management Service (CAS)
- * 2020-04-07, CDN 2018-05-10 and SLB (CLB) 2014-05-15, each on its own loopback port, signed like the
+ * 2020-04-07, CDN 2018-05-10, SLB (CLB) 2014-05-15 and ALB 2020-06-16 (aliyun-alb.ts), each on its own loopback port, signed like the
  * real RPC services (vendor-auth.ts), sharing one account: CDN and SLB can take a CAS certificate by
- * id. Every CDN domain and SLB HTTPS listener (and its domain extensions, i.e. SNI) also serves over
+ * id (ALB only that way). Every CDN domain, SLB HTTPS listener and ALB listener (and its domain extensions, i.e. SNI) also serves over
  * real TLS the certificate bound at that moment; changes reach that data plane taskDelayMs after
  * the API call returns.
  *
@@ -25,6 +26,8 @@ export interface AliyunCloudOptions {
   cdnDomains?: string[];
   /** SLB instances with HTTPS listeners (by port) and their domain extensions (SNI names). */
   loadBalancers?: { id: string; region: string; listeners: { port: number; domainExtensions?: { id: string; domain: string }[] }[] }[];
+  /** ALB listeners (one region: the one the target's alb endpoint names). */
+  albListeners?: { id: string; protocol?: AlbListener['protocol'] }[];
   now?: () => number;
 }
 
@@ -46,7 +49,7 @@ export interface CdnDomain {
 
 export interface AliyunCloudFake {
   /** pop-core `endpoint` values: http://127.0.0.1:PORT */
-  endpoints: { cas: string; cdn: string; slb: string };
+  endpoints: { cas: string; cdn: string; slb: string; alb: string };
   faults: CloudFaults;
   /** "cas:UploadUserCertificate", "slb:SetDomainExtensionAttribute", ... for every authenticated request. */
   calls: string[];
@@ -62,6 +65,16 @@ export interface AliyunCloudFake {
   bindCdnNow(domain: string, pair: PemPair): void;
   /** Loopback TLS port of an SLB listener (send an extension's domain as SNI to reach it). */
   listenerPort(lb: string, port: number): number;
+  albListeners: AlbListener[];
+  /** ALB: answer the next N writes with 503 after starting their job (a lost answer; ClientToken makes the retry safe). */
+  albFaults: { loseAnswers: number };
+  /** ALB jobs started so far, and writes refused because the listener was busy. */
+  albJobs(): number;
+  albBusyRefusals(): number;
+  /** Binds a CAS certificate to an ALB listener at once (the state before a test), as its default or an additional one. */
+  bindAlbNow(listener: string, casId: string, as: 'default' | 'additional'): void;
+  /** Loopback TLS port of an ALB listener. */
+  albListenerPort(listener: string): number;
   /** Loopback TLS port of the CDN edge (send the domain as SNI). */
   cdnPort: number;
   stop(): Promise<void>;
@@ -71,6 +84,8 @@ export class AliyunWorld {
   cas = new Map<string, StoredCert>();
   slbCerts = new Map<string, StoredCert & { region: string }>();
   listeners: SlbListener[] = [];
+  albListeners: AlbListener[] = [];
+  albFaults = { loseAnswers: 0 };
   cdn = new Map<string, CdnDomain>();
   faults = defaultCloudFaults();
   tasks = new TaskClock(this.faults);
@@ -120,9 +135,14 @@ export async function startAliyunCloudFake(opts: AliyunCloudOptions = {}): Promi
     }
   }
 
+  for (const l of opts.albListeners ?? []) {
+    w.albListeners.push({ id: l.id, protocol: l.protocol ?? 'HTTPS', status: 'Running', additional: new Map(), edge: await TlsEdge.start(`alb ${l.id}`) });
+  }
+
   const calls: string[] = [];
   const common = { credentials, faults: w.faults, calls, now };
   const { cdn, slb } = cdnSlbHandlers(w);
+  const alb = albHandlers(w);
   const services: ApiService[] = [
     await startAliyunService({
       ...common,
@@ -186,14 +206,20 @@ export async function startAliyunCloudFake(opts: AliyunCloudOptions = {}): Promi
     }),
     await startAliyunService({ ...common, name: 'cdn', version: '2018-05-10', host: 'cdn.aliyuncs.com', handlers: cdn }),
     await startAliyunService({ ...common, name: 'slb', version: '2014-05-15', host: 'slb.aliyuncs.com', handlers: slb }),
+    await startAliyunService({ ...common, name: 'alb', version: '2020-06-16', host: 'alb.cn-hangzhou.aliyuncs.com', handlers: alb.alb }),
   ];
   const listener = (lb: string, port: number) => {
     const l = w.listeners.find((x) => x.lb === lb && x.port === port);
     if (!l) throw new Error(`aliyun stand-in: no listener ${lb}:${port}`);
     return l;
   };
+  const albListener = (id: string) => {
+    const l = w.albListeners.find((x) => x.id === id);
+    if (!l) throw new Error(`aliyun stand-in: no ALB listener ${id}`);
+    return l;
+  };
   return {
-    endpoints: { cas: services[0]!.endpoint, cdn: services[1]!.endpoint, slb: services[2]!.endpoint },
+    endpoints: { cas: services[0]!.endpoint, cdn: services[1]!.endpoint, slb: services[2]!.endpoint, alb: services[3]!.endpoint },
     faults: w.faults,
     calls,
     releaseTasks: () => w.tasks.release(),
@@ -217,10 +243,26 @@ export async function startAliyunCloudFake(opts: AliyunCloudOptions = {}): Promi
       w.cdnEdge.bind(domain, pair);
     },
     listenerPort: (lb, port) => listener(lb, port).edge.port,
+    albListeners: w.albListeners,
+    albFaults: w.albFaults,
+    albJobs: alb.jobsStarted,
+    albBusyRefusals: alb.busyRefusals,
+    bindAlbNow(id, casId, as) {
+      const l = albListener(id);
+      const c = w.casCert(casId);
+      if (as === 'default') {
+        l.defaultCert = `${casId}-cn-hangzhou`;
+        l.edge.bind('*', { cert: c.cert, key: c.key });
+      } else {
+        l.additional.set(`${casId}-cn-hangzhou`, 'Associated');
+        for (const n of c.sans) l.edge.bind(n, { cert: c.cert, key: c.key });
+      }
+    },
+    albListenerPort: (id) => albListener(id).edge.port,
     cdnPort: w.cdnEdge.port,
     async stop() {
       w.tasks.stop();
-      await Promise.all([...services.map((s) => s.stop()), w.cdnEdge.stop(), ...w.listeners.map((l) => l.edge.stop())]);
+      await Promise.all([...services.map((s) => s.stop()), w.cdnEdge.stop(), ...w.listeners.map((l) => l.edge.stop()), ...w.albListeners.map((l) => l.edge.stop())]);
     },
   };
 }

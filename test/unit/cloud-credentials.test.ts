@@ -91,7 +91,7 @@ describe('cloud targets in the configuration', () => {
 
   it('reports each mistake with its path and what to do', async () => {
     expect(await issues('      - { type: tencentcloud-elb }\n')).toEqual([
-      'certificates[0].targets[0].type: unknown target type "tencentcloud-elb"; available: aliyun-cas, aliyun-cdn, aliyun-slb, tencentcloud-cdn, tencentcloud-clb, tencentcloud-ssl (or no type: for files in a layout)',
+      'certificates[0].targets[0].type: unknown target type "tencentcloud-elb"; available: aliyun-alb, aliyun-cas, aliyun-cdn, aliyun-slb, tencentcloud-cdn, tencentcloud-clb, tencentcloud-ssl (or no type: for files in a layout)',
     ]);
     const list = await issues(
       [
