@@ -1,0 +1,123 @@
+import { createHash } from 'node:crypto';
+import { closeSync, constants, fstatSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import vm from 'node:vm';
+
+// V8's code cache for a CommonJS bundle, on Node versions without module.enableCompileCache (Node 20):
+// the bytecode a run compiled, kept so the next run neither parses the bundle nor compiles the
+// functions it calls lazily. A cache file is
+//   MAGIC | sha256(key) | sha256(data) | CPU ms of the run that wrote it (uint32 LE) | data
+// where the key is the bundle's text with the exact Node, V8 and architecture. Release builds of V8
+// do not checksum a code cache (a damaged one can crash the process), and V8 tells two sources apart
+// only by their length; so a file is handed to V8 only when both hashes match, and anything else
+// (missing, damaged, another build's, another user's, a link) is ignored: the bundle is compiled
+// as if there were no cache and a sound one is written when the run ends.
+
+const MAGIC = Buffer.from('ckv8c\x01\0\0', 'latin1');
+const HEADER = MAGIC.length + 32 + 32 + 4;
+const MAX_BYTES = 64 * 1024 * 1024;
+/** A run that worked this much longer than the one that wrote the cache rewrites it (see save). */
+const REWRITE_FACTOR = 2;
+const REWRITE_MIN_MS = 100;
+
+const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest();
+
+/** The name of the cache file of bundle `name` whose text is `source`, under this Node and V8. */
+export function cacheFileName(name: string, source: Buffer): { file: string; key: Buffer } {
+  const key = sha256(`${sha256(source).toString('hex')}|${process.version}|${process.versions.v8}|${process.arch}`);
+  return { file: `${name}-${key.toString('hex').slice(0, 16)}.v8c`, key };
+}
+
+/** The cache data in `bytes` when its header says it belongs to `key` and the data is intact. */
+export function decodeCache(bytes: Buffer, key: Buffer): { data: Buffer; cpuMs: number } | undefined {
+  if (bytes.length <= HEADER || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
+  if (!bytes.subarray(MAGIC.length, MAGIC.length + 32).equals(key)) return undefined;
+  const data = bytes.subarray(HEADER);
+  if (!bytes.subarray(MAGIC.length + 32, MAGIC.length + 64).equals(sha256(data))) return undefined;
+  return { data, cpuMs: bytes.readUInt32LE(MAGIC.length + 64) };
+}
+
+export function encodeCache(data: Buffer, key: Buffer, cpuMs: number): Buffer {
+  const cpu = Buffer.alloc(4);
+  cpu.writeUInt32LE(Math.min(Math.round(cpuMs), 0xffffffff));
+  return Buffer.concat([MAGIC, key, sha256(data), cpu, data]);
+}
+
+/** The file's bytes if it is a regular file of this user's that no one else can write; never follows a link. */
+function readOwn(path: string, uid: number): Buffer | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch {
+    return undefined;
+  }
+  try {
+    const s = fstatSync(fd);
+    if (!s.isFile() || s.uid !== uid || (s.mode & 0o022) !== 0 || s.size > MAX_BYTES) return undefined;
+    return readFileSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Writes the cache by rename (a reader sees the old file or the new one) and removes this bundle's older caches. */
+function writeCache(dir: string, name: string, file: string, bytes: Buffer): void {
+  const tmp = join(dir, `.${file}.${process.pid}.tmp`);
+  try {
+    writeFileSync(tmp, bytes, { mode: 0o600, flag: 'wx' });
+    renameSync(tmp, join(dir, file));
+  } catch {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // never created
+    }
+    return;
+  }
+  for (const f of readdirSync(dir)) if (f !== file && f.startsWith(`${name}-`) && f.endsWith('.v8c')) unlinkSync(join(dir, f));
+}
+
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+export interface CachedScript {
+  /** The bundle's function: (exports, require, module, __filename, __dirname). */
+  fn: (...args: unknown[]) => unknown;
+  /** Whether V8 took its code from the cache. */
+  hit: boolean;
+  /** Call when the run ends: writes the cache if there was none, or if this run did much more than the one that wrote it. */
+  save(): void;
+}
+
+/**
+ * Compiles the CommonJS text `source` (a file named `filename`, bundle `name`) as Node wraps a module,
+ * with the code cache kept in `dir` (undefined: no cache). Cache trouble never throws.
+ */
+export function compileCached(source: Buffer, filename: string, name: string, dir: string | undefined, uid: number): CachedScript {
+  const { file, key } = cacheFileName(name, source);
+  let cached: { data: Buffer; cpuMs: number } | undefined;
+  if (dir) {
+    const bytes = readOwn(join(dir, file), uid);
+    cached = bytes && decodeCache(bytes, key);
+  }
+  // The bundle is ASCII (the build checks), so latin1 gives V8 its one-byte string at once.
+  const text = `(function (exports, require, module, __filename, __dirname) {${source.toString('latin1')}\n})`;
+  const script = new vm.Script(text, { filename, cachedData: cached?.data });
+  const hit = cached !== undefined && !script.cachedDataRejected;
+  const fn = script.runInThisContext() as CachedScript['fn'];
+  const save = () => {
+    if (!dir) return;
+    const used = cpuMs();
+    // Rewritten after a run that did far more (a pass that ordered, after a pass with nothing due):
+    // the functions taken from the cache are still compiled, so the new cache holds both runs' code.
+    if (hit && !(used > cached!.cpuMs * REWRITE_FACTOR && used - cached!.cpuMs > REWRITE_MIN_MS)) return;
+    try {
+      writeCache(dir, name, file, encodeCache(script.createCachedData(), key, used));
+    } catch {
+      // No cache next time either; the run itself is done.
+    }
+  };
+  return { fn, hit, save };
+}
