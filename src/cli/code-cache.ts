@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import vm from 'node:vm';
 
 // V8's code cache for a CommonJS bundle, on Node versions without module.enableCompileCache (Node 20):
 // the bytecode a run compiled, kept so the next run neither parses the bundle nor compiles the
 // functions it calls lazily. A cache file is
-//   MAGIC | sha256(key) | sha256(data) | CPU ms of the run that wrote it (uint32 LE) | data
+//   MAGIC | sha256(key) | sha256(data) | modules the run that wrote it had loaded (uint32 LE) | data
 // where the key is the bundle's text with the exact Node, V8 and architecture. Release builds of V8
 // do not checksum a code cache (a damaged one can crash the process), and V8 tells two sources apart
 // only by their length; so a file is handed to V8 only when both hashes match, and anything else
@@ -16,9 +17,6 @@ import vm from 'node:vm';
 const MAGIC = Buffer.from('ckv8c\x01\0\0', 'latin1');
 const HEADER = MAGIC.length + 32 + 32 + 4;
 const MAX_BYTES = 64 * 1024 * 1024;
-/** A run that worked this much longer than the one that wrote the cache rewrites it (see save). */
-const REWRITE_FACTOR = 2;
-const REWRITE_MIN_MS = 100;
 
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest();
 
@@ -29,18 +27,18 @@ export function cacheFileName(name: string, source: Buffer): { file: string; key
 }
 
 /** The cache data in `bytes` when its header says it belongs to `key` and the data is intact. */
-export function decodeCache(bytes: Buffer, key: Buffer): { data: Buffer; cpuMs: number } | undefined {
+export function decodeCache(bytes: Buffer, key: Buffer): { data: Buffer; modules: number } | undefined {
   if (bytes.length <= HEADER || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
   if (!bytes.subarray(MAGIC.length, MAGIC.length + 32).equals(key)) return undefined;
   const data = bytes.subarray(HEADER);
   if (!bytes.subarray(MAGIC.length + 32, MAGIC.length + 64).equals(sha256(data))) return undefined;
-  return { data, cpuMs: bytes.readUInt32LE(MAGIC.length + 64) };
+  return { data, modules: bytes.readUInt32LE(MAGIC.length + 64) };
 }
 
-export function encodeCache(data: Buffer, key: Buffer, cpuMs: number): Buffer {
-  const cpu = Buffer.alloc(4);
-  cpu.writeUInt32LE(Math.min(Math.round(cpuMs), 0xffffffff));
-  return Buffer.concat([MAGIC, key, sha256(data), cpu, data]);
+export function encodeCache(data: Buffer, key: Buffer, modules: number): Buffer {
+  const count = Buffer.alloc(4);
+  count.writeUInt32LE(modules);
+  return Buffer.concat([MAGIC, key, sha256(data), count, data]);
 }
 
 /** The file's bytes if it is a regular file of this user's that no one else can write; never follows a link. */
@@ -77,17 +75,16 @@ function writeCache(dir: string, name: string, file: string, bytes: Buffer): voi
   for (const f of readdirSync(dir)) if (f !== file && f.startsWith(`${name}-`) && f.endsWith('.v8c')) unlinkSync(join(dir, f));
 }
 
-const cpuMs = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
+// The CommonJS modules loaded from node_modules (acme-client, an SDK): how far into the program a run went.
+const { cache: loaded } = createRequire(import.meta.url);
+const loadedModules = () => Object.keys(loaded).length;
 
 export interface CachedScript {
   /** The bundle's function: (exports, require, module, __filename, __dirname). */
   fn: (...args: unknown[]) => unknown;
   /** Whether V8 took its code from the cache. */
   hit: boolean;
-  /** Call when the run ends: writes the cache if there was none, or if this run did much more than the one that wrote it. */
+  /** Call when the run ends: writes the cache if there was none, or if this run went further than the one that wrote it. */
   save(): void;
 }
 
@@ -97,7 +94,7 @@ export interface CachedScript {
  */
 export function compileCached(source: Buffer, filename: string, name: string, dir: string | undefined, uid: number): CachedScript {
   const { file, key } = cacheFileName(name, source);
-  let cached: { data: Buffer; cpuMs: number } | undefined;
+  let cached: { data: Buffer; modules: number } | undefined;
   if (dir) {
     const bytes = readOwn(join(dir, file), uid);
     cached = bytes && decodeCache(bytes, key);
@@ -109,12 +106,13 @@ export function compileCached(source: Buffer, filename: string, name: string, di
   const fn = script.runInThisContext() as CachedScript['fn'];
   const save = () => {
     if (!dir) return;
-    const used = cpuMs();
-    // Rewritten after a run that did far more (a pass that ordered, after a pass with nothing due):
-    // the functions taken from the cache are still compiled, so the new cache holds both runs' code.
-    if (hit && !(used > cached!.cpuMs * REWRITE_FACTOR && used - cached!.cpuMs > REWRITE_MIN_MS)) return;
+    const modules = loadedModules();
+    // Rewritten after a run that went further (a pass that ordered, after a pass with nothing due,
+    // loaded acme-client): the functions taken from the cache are still compiled, so the new cache
+    // holds the code of both runs.
+    if (hit && modules <= cached!.modules) return;
     try {
-      writeCache(dir, name, file, encodeCache(script.createCachedData(), key, used));
+      writeCache(dir, name, file, encodeCache(script.createCachedData(), key, modules));
     } catch {
       // No cache next time either; the run itself is done.
     }
