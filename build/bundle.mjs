@@ -14,7 +14,7 @@ import { build } from 'esbuild';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 const BUNDLED = new Set(['zod', 'yaml', 'js-yaml', 'commander', 'tldts', 'pino', 'dns-packet']);
-const CACHED = ['renew', 'status', 'daemon-pass', 'daemon-config'];
+const CACHED = ['renew', 'status', 'daemon-pass', 'daemon-config', 'healthcheck'];
 const external = Object.keys(pkg.dependencies).filter((d) => !BUNDLED.has(d)).flatMap((d) => [d, `${d}/*`]);
 const sources = (dir) =>
   readdirSync(dir)
