@@ -103,6 +103,8 @@ export function compileCached(source: Buffer, filename: string, name: string, di
   const text = `(function (exports, require, module, __filename, __dirname) {${source.toString('latin1')}\n})`;
   const script = new vm.Script(text, { filename, cachedData: cached?.data });
   const hit = cached !== undefined && !script.cachedDataRejected;
+  const cachedModules = cached?.modules ?? 0;
+  cached = undefined; // the bytes are V8's now: not kept alive until the end of the run
   const fn = script.runInThisContext() as CachedScript['fn'];
   const save = () => {
     if (!dir) return;
@@ -110,7 +112,7 @@ export function compileCached(source: Buffer, filename: string, name: string, di
     // Rewritten after a run that went further (a pass that ordered, after a pass with nothing due,
     // loaded acme-client): the functions taken from the cache are still compiled, so the new cache
     // holds the code of both runs.
-    if (hit && modules <= cached!.modules) return;
+    if (hit && modules <= cachedModules) return;
     try {
       writeCache(dir, name, file, encodeCache(script.createCachedData(), key, modules));
     } catch {
