@@ -72,7 +72,10 @@ function writeCache(dir: string, name: string, file: string, bytes: Buffer): voi
     }
     return;
   }
-  for (const f of readdirSync(dir)) if (f !== file && f.startsWith(`${name}-`) && f.endsWith('.v8c')) unlinkSync(join(dir, f));
+  // Older caches of this bundle, and what a run killed mid-write left (a writer losing its file here just writes none).
+  for (const f of readdirSync(dir)) {
+    if ((f !== file && f.startsWith(`${name}-`) && f.endsWith('.v8c')) || (f.startsWith(`.${name}-`) && f.endsWith('.tmp'))) unlinkSync(join(dir, f));
+  }
 }
 
 // The CommonJS modules loaded from node_modules (acme-client, an SDK): how far into the program a run went.
