@@ -36,20 +36,39 @@ export function safeCacheDir(dir: string, uid: number, stat: (path: string) => S
 }
 
 /**
- * Node 22.1 and later keep compiled code between runs (module.enableCompileCache): a shorter start
- * for every command. Called first thing, before the CLI's modules load. Node 20 has no such call; a
- * directory that cannot be made, or is not safe, or any error, leaves the cache off and changes
- * nothing else. NODE_COMPILE_CACHE (Node's own variable) still wins when set.
+ * The cache directory for this process (made if missing), or undefined when there is none or it is
+ * not safe (safeCacheDir). NODE_DISABLE_COMPILE_CACHE (Node's own variable) turns every cache off.
  */
-export function enableCompileCache(env: NodeJS.ProcessEnv = process.env): void {
-  const enable = (module as { enableCompileCache?: (dir: string) => unknown }).enableCompileCache;
-  if (!enable || env.NODE_DISABLE_COMPILE_CACHE || typeof process.getuid !== 'function') return;
+export function privateCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.NODE_DISABLE_COMPILE_CACHE || typeof process.getuid !== 'function') return undefined;
   try {
     const dir = compileCacheDir(env, homedir());
-    if (!dir) return;
+    if (!dir) return undefined;
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    if (safeCacheDir(dir, process.getuid())) enable(dir);
+    return safeCacheDir(dir, process.getuid()) ? dir : undefined;
   } catch {
-    // No cache: the same start as Node 20.
+    return undefined;
+  }
+}
+
+type EnableCompileCache = (dir: string) => unknown;
+const nodeCompileCache = (module as { enableCompileCache?: EnableCompileCache }).enableCompileCache;
+
+/** Whether this Node keeps compiled ES modules itself (22.1 and later); Node 20 does not (code-cache.ts does it there). */
+export const hasNodeCompileCache = typeof nodeCompileCache === 'function';
+
+/**
+ * Node 22.1 and later keep compiled code between runs (module.enableCompileCache): a shorter start
+ * for every command. Called first thing, before the CLI's modules load. A directory that cannot be
+ * made, or is not safe, or any error, leaves the cache off and changes nothing else.
+ * NODE_COMPILE_CACHE (Node's own variable) still wins when set.
+ */
+export function enableCompileCache(env: NodeJS.ProcessEnv = process.env): void {
+  if (!nodeCompileCache) return;
+  const dir = privateCacheDir(env);
+  try {
+    if (dir) nodeCompileCache(dir);
+  } catch {
+    // No cache.
   }
 }
