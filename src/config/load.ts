@@ -12,6 +12,7 @@ import { yamlSyntaxIssue } from './yaml-error.js';
 import { readPlainYaml } from './yaml-read.js';
 import { certificatesBlock, readCachedCertificates, writeCachedCertificates, type CertificatesBlock } from './certificates-cache.js';
 import { publicDnsProblem } from './names.js';
+import { readSuffixCache, writeSuffixCache } from './suffix-cache.js';
 import type { ResolvedCloudTarget } from '../targets/config.js';
 import { crossCheck, isCloudTarget, type CertificateConfig, type RawConfig } from './schema.js';
 import { plainCertificate } from './plain-certificate.js';
@@ -182,13 +183,19 @@ async function checkedText(text: string, file: string, env: NodeJS.ProcessEnv, s
   // escapes), has nothing to interpolate: only the rest is walked.
   const interpolated = fast && split ? interpolateAround(raw as Record<string, unknown>, env, issues) : interpolateEnv(raw, env, issues);
   if (issues.length) throw new ConfigError(issues);
+  // A small configuration's names were most likely checked before: their public suffixes are kept.
+  const dataDir = (interpolated as { dataDir?: unknown }).dataDir ?? './data';
+  const suffixes = !split && typeof dataDir === 'string';
+  if (suffixes) readSuffixCache(at(dataDir));
   const plain = await checkedPlain(interpolated as Record<string, unknown>);
   // The block was read by the fast reader, and every entry is plain: the cache may keep them.
   if (plain && fast && split) {
     const notPublic = plain.certificates.flatMap((c) => c.domains.filter((d) => publicDnsProblem(d) !== undefined));
     writeCachedCertificates(at(plain.dataDir), split.block, { certificates: plain.certificates, notPublic });
   }
-  return plain ?? (await checked(interpolated));
+  const cfg = plain ?? (await checked(interpolated));
+  if (suffixes) writeSuffixCache(at(cfg.dataDir));
+  return cfg;
 }
 
 function interpolateAround(raw: Record<string, unknown>, env: NodeJS.ProcessEnv, issues: ConfigIssue[]): Record<string, unknown> {
