@@ -127,19 +127,26 @@ function keyOf(block: string): string {
 }
 
 let build: string | undefined;
-/** This build of certkeeper, Node and its ICU: what any cached result of a check depends on besides its input. */
+/**
+ * This build of certkeeper, the Public Suffix List it reads (tldts, loaded from node_modules, so an
+ * update of it alone changes no file of the build), Node and its ICU: what any cached result of a
+ * check depends on besides its input.
+ */
 export function buildId(): string {
   if (build === undefined) {
-    // The bundle's chunk names are content hashes, and every build writes its files anew (mtime).
-    const self = fileURLToPath(import.meta.url);
-    let stamp = '';
     try {
-      const s = statSync(self);
-      stamp = `${s.size}:${s.mtimeMs}`;
+      // The bundle's chunk names are content hashes, and every build writes its files anew (mtime).
+      const self = fileURLToPath(import.meta.url);
+      const list = createRequire(import.meta.url).resolve('tldts');
+      build = `v2|${self}|${stampOf(self)}|${list}|${stampOf(list)}|${process.version}|${process.versions.icu ?? ''}`;
     } catch {
-      stamp = String(Math.random()); // cannot tell this build from another: never match
+      build = String(Math.random()); // cannot tell this build from another: never match
     }
-    build = `v1|${self}|${stamp}|${process.version}|${process.versions.icu ?? ''}`;
   }
   return build;
+}
+
+function stampOf(file: string): string {
+  const s = statSync(file);
+  return `${s.size}:${s.mtimeMs}`;
 }

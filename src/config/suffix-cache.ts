@@ -1,5 +1,3 @@
-import { statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { buildId, readCacheFile, writeCacheFile } from './certificates-cache.js';
 import { rememberSuffixes, suffixAnswers } from './names.js';
@@ -8,7 +6,7 @@ import { rememberSuffixes, suffixAnswers } from './names.js';
  * The Public Suffix List's answers for a configuration's names (names.ts icannSuffix), kept in dataDir
  * between runs: loading the list (tldts) costs a small configuration's check more than the rest of
  * it. It holds domain names and their suffixes only (nothing from the environment, no secret), is
- * keyed by this build and the installed list, and anything in doubt is a miss: the list is asked.
+ * keyed by this build and the installed list (buildId), and anything in doubt is a miss: the list is asked.
  * The certificates cache (certificates-cache.ts) keeps what a large configuration needs instead.
  */
 export const SUFFIX_FILE = join('cache', 'public-suffixes.bin');
@@ -21,7 +19,7 @@ export function readSuffixCache(dataDir: string): void {
   if (!payload) return;
   try {
     const v = JSON.parse(payload.toString('utf8')) as { key?: unknown; answers?: unknown };
-    if (v.key !== listKey() || !Array.isArray(v.answers)) return;
+    if (v.key !== buildId() || !Array.isArray(v.answers)) return;
     rememberSuffixes(v.answers.filter((a): a is [string, string | null] => Array.isArray(a) && typeof a[0] === 'string' && (typeof a[1] === 'string' || a[1] === null)));
   } catch {
     // not ours: a miss
@@ -32,20 +30,5 @@ export function readSuffixCache(dataDir: string): void {
 export function writeSuffixCache(dataDir: string): void {
   const { answers, looked } = suffixAnswers();
   if (looked === 0 || answers.length > SUFFIX_MAX) return;
-  writeCacheFile(dataDir, SUFFIX_FILE, () => Buffer.from(JSON.stringify({ key: listKey(), answers })));
-}
-
-let key: string | undefined;
-/** This build, and the list as installed (tldts is loaded from node_modules, not bundled). */
-function listKey(): string {
-  if (key === undefined) {
-    try {
-      const file = createRequire(import.meta.url).resolve('tldts');
-      const s = statSync(file);
-      key = `${buildId()}|${file}|${s.size}:${s.mtimeMs}`;
-    } catch {
-      key = String(Math.random()); // cannot tell this list from another: never match
-    }
-  }
-  return key;
+  writeCacheFile(dataDir, SUFFIX_FILE, () => Buffer.from(JSON.stringify({ key: buildId(), answers })));
 }

@@ -11,7 +11,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 let worlds = 0;
 /** A configuration naming `domain` (a public CA: every name must be in public DNS), in a directory of its own. */
-function world(domain: string, withData = true): { file: string; text: string; cache: string } {
+function world(domain: string, withData = true): { domain: string; file: string; text: string; cache: string } {
   const dir = join(root, `w${worlds++}`);
   mkdirSync(withData ? join(dir, 'data') : dir, { recursive: true });
   const text = `dataDir: ./data
@@ -25,7 +25,7 @@ certificates:
   - name: site
     domains: [${domain}]
 `;
-  return { file: join(dir, 'certkeeper.yaml'), text, cache: join(dir, 'data', SUFFIX_FILE) };
+  return { domain, file: join(dir, 'certkeeper.yaml'), text, cache: join(dir, 'data', SUFFIX_FILE) };
 }
 
 /** A name no other test (in this process, whose answers names.ts keeps) has asked about. */
@@ -60,20 +60,19 @@ describe('the public suffixes of a small configuration, kept between runs', () =
     const { key } = payloadOf(ok.cache);
 
     // Another name, answered by a file of this build as if .internal were a suffix: taken as written.
-    const other = fresh('internal');
-    const kept = world(other);
-    writeCache(kept.cache, { key, answers: [[other, 'internal']] });
+    const kept = world(fresh('internal'));
+    writeCache(kept.cache, { key, answers: [[kept.domain, 'internal']] });
     expect(await problem(kept)).toBeUndefined();
 
     // A damaged file and a file of another build are misses: the list is asked, the problem found.
     const damaged = world(fresh('internal'));
-    writeCache(damaged.cache, { key, answers: [[damaged.text.match(/domains: \[(.*)\]/)![1], 'internal']] });
+    writeCache(damaged.cache, { key, answers: [[damaged.domain, 'internal']] });
     const bytes = readFileSync(damaged.cache);
-    bytes[bytes.length - 3] ^= 1;
+    bytes.writeUInt8(bytes.readUInt8(bytes.length - 3) ^ 1, bytes.length - 3);
     writeFileSync(damaged.cache, bytes);
     expect(await problem(damaged)).toMatch(/public DNS/i);
     const foreign = world(fresh('internal'));
-    writeCache(foreign.cache, { key: `${key}x`, answers: [[foreign.text.match(/domains: \[(.*)\]/)![1], 'internal']] });
+    writeCache(foreign.cache, { key: `${key}x`, answers: [[foreign.domain, 'internal']] });
     expect(await problem(foreign)).toMatch(/public DNS/i);
   });
 
