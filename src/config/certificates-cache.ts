@@ -65,15 +65,8 @@ const BLOCK_END = /\n(?=[^ \r\n#-]|-[^ \r\n])/g;
 
 /** The cached entries for this block, or undefined (none, another block or build, damaged, unreadable). */
 export function readCachedCertificates(dataDir: string, block: string): CachedCertificates | undefined {
-  let data: Buffer;
-  try {
-    data = readFileSync(join(dataDir, CACHE_FILE));
-  } catch {
-    return undefined;
-  }
-  if (data.length < 32) return undefined;
-  const payload = data.subarray(32);
-  if (!createHash('sha256').update(payload).digest().equals(data.subarray(0, 32))) return undefined;
+  const payload = readCacheFile(join(dataDir, CACHE_FILE));
+  if (!payload) return undefined;
   try {
     const v = v8().deserialize(payload) as { key?: unknown; certificates?: unknown; notPublic?: unknown };
     if (v.key !== keyOf(block) || !Array.isArray(v.certificates) || !Array.isArray(v.notPublic)) return undefined;
@@ -83,13 +76,31 @@ export function readCachedCertificates(dataDir: string, block: string): CachedCe
   }
 }
 
-/**
- * Keeps the entries for the next run: temp file (0600, in a 0700 directory) and rename, so a reader
- * sees the old file or the new one. Not synced: a file lost or torn in a crash fails its hash and is a miss. Best effort:
- * a data directory that is missing or not writable (a read-only `status`) keeps nothing.
- */
+/** Keeps the entries for the next run (writeCacheFile). */
 export function writeCachedCertificates(dataDir: string, block: string, entries: CachedCertificates): void {
-  const file = join(dataDir, CACHE_FILE);
+  writeCacheFile(dataDir, CACHE_FILE, () => v8().serialize({ key: keyOf(block), certificates: entries.certificates, notPublic: entries.notPublic }));
+}
+
+/** A cache file's payload when its SHA-256 (the first 32 bytes) holds, else undefined (none, damaged, unreadable). */
+export function readCacheFile(file: string): Buffer | undefined {
+  let data: Buffer;
+  try {
+    data = readFileSync(file);
+  } catch {
+    return undefined;
+  }
+  if (data.length < 32) return undefined;
+  const payload = data.subarray(32);
+  return createHash('sha256').update(payload).digest().equals(data.subarray(0, 32)) ? payload : undefined;
+}
+
+/**
+ * Writes a cache file in dataDir: temp file (0600, in a 0700 directory) and rename, so a reader sees
+ * the old file or the new one. Not synced: a file lost or torn in a crash fails its hash and is a
+ * miss. Best effort: a data directory that is missing or not writable (a read-only `status`) keeps nothing.
+ */
+export function writeCacheFile(dataDir: string, name: string, payload: () => Buffer): void {
+  const file = join(dataDir, name);
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     // Not recursive: a data directory that does not exist is not made here.
@@ -98,8 +109,8 @@ export function writeCachedCertificates(dataDir: string, block: string, entries:
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
-    const payload = v8().serialize({ key: keyOf(block), certificates: entries.certificates, notPublic: entries.notPublic });
-    writeFileSync(tmp, Buffer.concat([createHash('sha256').update(payload).digest(), payload]), { mode: 0o600, flag: 'wx' });
+    const data = payload();
+    writeFileSync(tmp, Buffer.concat([createHash('sha256').update(data).digest(), data]), { mode: 0o600, flag: 'wx' });
     renameSync(tmp, file);
   } catch {
     try {
@@ -116,18 +127,26 @@ function keyOf(block: string): string {
 }
 
 let build: string | undefined;
-function buildId(): string {
+/**
+ * This build of certkeeper, the Public Suffix List it reads (tldts, loaded from node_modules, so an
+ * update of it alone changes no file of the build), Node and its ICU: what any cached result of a
+ * check depends on besides its input.
+ */
+export function buildId(): string {
   if (build === undefined) {
-    // The bundle's chunk names are content hashes, and every build writes its files anew (mtime).
-    const self = fileURLToPath(import.meta.url);
-    let stamp = '';
     try {
-      const s = statSync(self);
-      stamp = `${s.size}:${s.mtimeMs}`;
+      // The bundle's chunk names are content hashes, and every build writes its files anew (mtime).
+      const self = fileURLToPath(import.meta.url);
+      const list = createRequire(import.meta.url).resolve('tldts');
+      build = `v2|${self}|${stampOf(self)}|${list}|${stampOf(list)}|${process.version}|${process.versions.icu ?? ''}`;
     } catch {
-      stamp = String(Math.random()); // cannot tell this build from another: never match
+      build = String(Math.random()); // cannot tell this build from another: never match
     }
-    build = `v1|${self}|${stamp}|${process.version}|${process.versions.icu ?? ''}`;
   }
   return build;
+}
+
+function stampOf(file: string): string {
+  const s = statSync(file);
+  return `${s.size}:${s.mtimeMs}`;
 }

@@ -4,7 +4,7 @@ import { english, said, type Said } from '../i18n/errors.js';
 
 /**
  * Field types that several schemas share: the main configuration, the DNS providers' options and the
- * deploy entries. Kept apart from schema.ts so that a provider file loads zod and this module only,
+ * deploy entries. Kept apart from zod-schema.ts so that a provider file loads zod and this module only,
  * not the whole configuration (node-cron, the notify channels, the endpoint).
  */
 

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import type { ComponentDescriptor } from './descriptor.js';
 import { TARGET_DESCRIPTORS } from '../targets/registry.js';
-import { configSchema } from './schema.js';
+import { configSchema } from './zod-schema.js';
 
 /** A JSON Schema node (draft 7), loosely typed: the generator and the docs only read a few keys. */
 export type JsonSchema = Record<string, unknown> & {

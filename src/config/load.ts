@@ -12,11 +12,13 @@ import { yamlSyntaxIssue } from './yaml-error.js';
 import { readPlainYaml } from './yaml-read.js';
 import { certificatesBlock, readCachedCertificates, writeCachedCertificates, type CertificatesBlock } from './certificates-cache.js';
 import { publicDnsProblem } from './names.js';
+import { readSuffixCache, writeSuffixCache } from './suffix-cache.js';
 import type { ResolvedCloudTarget } from '../targets/config.js';
-import { configFrame, configSchema, crossCheck, isCloudTarget, type CertificateConfig, type RawConfig } from './schema.js';
+import { crossCheck, isCloudTarget, type CertificateConfig, type RawConfig } from './schema.js';
 import { plainCertificate } from './plain-certificate.js';
+import { plainFrame } from './plain-config.js';
 import { filesTarget } from './files-target.js';
-import { nodeOf, resolveStore, type StoreConfig } from './store-schema.js';
+import { nodeOf, resolveStore, type StoreConfig } from './store-config.js';
 import { caChain, type CaSettings } from './ca-chain.js';
 
 export interface DnsInstance {
@@ -69,7 +71,7 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
   const at = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
   // A large certificates: block is read from the cache when this very block was checked before.
   const split = certificatesBlock(text);
-  const cfg = (split && fromCache(split, env, at)) ?? (await checkedText(text, file, env, split, at));
+  const cfg = (split && (await fromCache(split, env, at))) ?? (await checkedText(text, file, env, split, at));
   const issues: ConfigIssue[] = [];
 
   const dns: Record<string, DnsInstance> = {};
@@ -181,13 +183,19 @@ async function checkedText(text: string, file: string, env: NodeJS.ProcessEnv, s
   // escapes), has nothing to interpolate: only the rest is walked.
   const interpolated = fast && split ? interpolateAround(raw as Record<string, unknown>, env, issues) : interpolateEnv(raw, env, issues);
   if (issues.length) throw new ConfigError(issues);
-  const plain = checkedPlain(interpolated as Record<string, unknown>);
+  // A small configuration's names were most likely checked before: their public suffixes are kept.
+  const dataDir = (interpolated as { dataDir?: unknown }).dataDir ?? './data';
+  const suffixes = !split && typeof dataDir === 'string';
+  if (suffixes) readSuffixCache(at(dataDir));
+  const plain = await checkedPlain(interpolated as Record<string, unknown>);
   // The block was read by the fast reader, and every entry is plain: the cache may keep them.
   if (plain && fast && split) {
     const notPublic = plain.certificates.flatMap((c) => c.domains.filter((d) => publicDnsProblem(d) !== undefined));
     writeCachedCertificates(at(plain.dataDir), split.block, { certificates: plain.certificates, notPublic });
   }
-  return plain ?? checked(interpolated);
+  const cfg = plain ?? (await checked(interpolated));
+  if (suffixes) writeSuffixCache(at(cfg.dataDir));
+  return cfg;
 }
 
 function interpolateAround(raw: Record<string, unknown>, env: NodeJS.ProcessEnv, issues: ConfigIssue[]): Record<string, unknown> {
@@ -201,26 +209,27 @@ function interpolateAround(raw: Record<string, unknown>, env: NodeJS.ProcessEnv,
  * now, the cached entries put in its place and checked against it (crossCheck). Undefined for anything
  * else, when checkedText reads it all and words any problem as it always did.
  */
-function fromCache(split: CertificatesBlock, env: NodeJS.ProcessEnv, at: (p: string) => string): RawConfig | undefined {
+async function fromCache(split: CertificatesBlock, env: NodeJS.ProcessEnv, at: (p: string) => string): Promise<RawConfig | undefined> {
   const fast = readPlainYaml(split.rest);
   const raw = fast?.value;
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw) || 'certificates' in raw) return undefined;
   const issues: ConfigIssue[] = [];
   const interpolated = interpolateEnv(raw, env, issues) as Record<string, unknown>;
   if (issues.length) return undefined;
-  const frame = configFrame.safeParse({ ...interpolated, certificates: [] }, ONCE);
-  if (!frame.success) return undefined;
-  const cached = readCachedCertificates(at(frame.data.dataDir), split.block);
+  const frame = await checkedFrame(interpolated);
+  if (!frame) return undefined;
+  const cached = readCachedCertificates(at(frame.dataDir), split.block);
   if (!cached) return undefined;
   // Whether a name is in public DNS depends on the name alone: the cache knows the few that are not.
   const notPublic = new Set(cached.notPublic);
-  return crossChecked(frame.data, cached.certificates, (d) => (notPublic.has(d) ? publicDnsProblem(d) : undefined));
+  return crossChecked(frame, cached.certificates, (d) => (notPublic.has(d) ? publicDnsProblem(d) : undefined));
 }
 
-function checked(raw: unknown): RawConfig {
+async function checked(raw: unknown): Promise<RawConfig> {
   // reportInput tells a missing key from a wrong type; zod's compiled object checks pay only for many entries.
   const entries = (raw as { certificates?: unknown } | null)?.certificates;
   const many = Array.isArray(entries) && entries.length >= MANY_ENTRIES;
+  const { configSchema } = await zodSchema();
   const parsed = configSchema.safeParse(raw, { reportInput: true, jitless: !many });
   if (!parsed.success) throw new ConfigError(zodIssues(parsed.error));
   return parsed.data;
@@ -228,10 +237,10 @@ function checked(raw: unknown): RawConfig {
 
 /**
  * The fast path, for a valid configuration whose certificate entries are all plain: the entries
- * checked by plainCertificate, the rest by zod, then the same cross-entry checks. Undefined when
- * anything is off: then configSchema checks it all and words the issues, as it always did.
+ * checked by plainCertificate, the rest by plainFrame (else zod), then the same cross-entry checks.
+ * Undefined when anything is off: then configSchema checks it all and words the issues, as it always did.
  */
-function checkedPlain(raw: Record<string, unknown>): RawConfig | undefined {
+async function checkedPlain(raw: Record<string, unknown>): Promise<RawConfig | undefined> {
   const entries = raw.certificates ?? [];
   if (!Array.isArray(entries)) return undefined;
   const certificates: CertificateConfig[] = [];
@@ -240,16 +249,27 @@ function checkedPlain(raw: Record<string, unknown>): RawConfig | undefined {
     if (!c) return undefined;
     certificates.push(c);
   }
-  const frame = configFrame.safeParse({ ...raw, certificates: [] }, ONCE);
-  return frame.success ? crossChecked(frame.data, certificates) : undefined;
+  const frame = await checkedFrame(raw);
+  return frame ? crossChecked(frame, certificates) : undefined;
+}
+
+/** The zod schema, loaded when a configuration is not of the common shape (or to word its problems). */
+const zodSchema = () => import('./zod-schema.js');
+
+/** The configuration around its certificate entries, checked: without zod when it can be (plain-config.ts). */
+async function checkedFrame(raw: Record<string, unknown>): Promise<RawConfig | undefined> {
+  const plain = plainFrame(raw);
+  if (plain) return plain;
+  const frame = (await zodSchema()).configFrame.safeParse({ ...raw, certificates: [] }, ONCE);
+  return frame.success ? frame.data : undefined;
 }
 
 /** The frame with these (checked) certificate entries, when the entries agree with it; else undefined. */
 function crossChecked(frame: RawConfig, certificates: CertificateConfig[], dnsProblem = publicDnsProblem): RawConfig | undefined {
   const cfg = { ...frame, certificates };
-  const issues: z.core.$ZodRawIssue[] = [];
-  crossCheck(cfg, { addIssue: (i: z.core.$ZodRawIssue) => issues.push(i), value: cfg } as unknown as z.RefinementCtx<RawConfig>, dnsProblem);
-  return issues.length ? undefined : cfg;
+  let ok = true;
+  crossCheck(cfg, () => (ok = false), dnsProblem);
+  return ok ? cfg : undefined;
 }
 
 /** `yaml`'s full parse: for what the fast reader leaves (aliases), and for the positioned error of bad input. */

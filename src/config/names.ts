@@ -1,6 +1,7 @@
+import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
 import { domainToASCII } from 'node:url';
-import { parse } from 'tldts';
+import type * as Tldts from 'tldts';
 import { english, said, type Said } from '../i18n/errors.js';
 
 /**
@@ -76,15 +77,36 @@ function domainProblem(input: string): { name: string } | Said {
 export function icannSuffix(asciiName: string): string | undefined {
   // Each name is asked twice while loading (its check, then the public-CA check): keep the answers.
   const known = suffixes.get(asciiName);
-  if (known !== undefined || suffixes.has(asciiName)) return known;
-  const p = parse(asciiName, { allowPrivateDomains: false, extractHostname: false, validateHostname: false });
-  const suffix = p.isIcann ? (p.publicSuffix ?? undefined) : undefined;
+  if (known !== undefined) return known ?? undefined;
+  const p = tldts().parse(asciiName, { allowPrivateDomains: false, extractHostname: false, validateHostname: false });
+  const suffix = p.isIcann ? (p.publicSuffix ?? null) : null;
   if (suffixes.size >= 100_000) suffixes.clear();
   suffixes.set(asciiName, suffix);
-  return suffix;
+  looked++;
+  return suffix ?? undefined;
 }
 
-const suffixes = new Map<string, string | undefined>();
+/** Each name's ICANN suffix, null for none: asked in this process, or known from the suffix cache. */
+const suffixes = new Map<string, string | null>();
+/** How many answers came from the list itself in this process (not from the suffix cache). */
+let looked = 0;
+
+/**
+ * The Public Suffix List (tldts, ~140 KB with its data), loaded when a name is first asked that the
+ * suffix cache (suffix-cache.ts) does not answer: a configuration checked before never loads it.
+ */
+let psl: typeof Tldts | undefined;
+const tldts = (): typeof Tldts => (psl ??= createRequire(import.meta.url)('tldts') as typeof Tldts);
+
+/** Answers from an earlier run, taken as if asked (the cache is keyed by this build and the list's). */
+export function rememberSuffixes(answers: [string, string | null][]): void {
+  for (const [name, suffix] of answers) if (!suffixes.has(name)) suffixes.set(name, suffix);
+}
+
+/** The answers this process holds, and how many of them it asked the list for. */
+export function suffixAnswers(): { answers: [string, string | null][]; looked: number } {
+  return { answers: [...suffixes], looked };
+}
 
 /**
  * Why a public CA would refuse a (checked, normalised) name as outside public DNS, or undefined. Public

@@ -6,7 +6,7 @@ const PLAIN_KEYS = new Set(['name', 'domains', 'files', 'dns', 'deploy', 'keyTyp
 
 /**
  * A certificate entry of the common shape (name, domains, files, a dns and deploy name, keyType,
- * reuseKey) checked without zod: what the `certificate` schema in schema.ts would give for it, the
+ * reuseKey) checked without zod: what the `certificate` schema in zod-schema.ts would give for it, the
  * defaults filled in, or undefined for anything else, valid or not, which then goes through zod and
  * gets zod's issues. Zod costs ~20 µs an entry, most of a 10,000-certificate parse; this a fraction.
  * The unit test holds the two to the same output.

@@ -1,4 +1,4 @@
-import type { StoreConfig } from './store-schema.js';
+import type { StoreConfig } from './store-config.js';
 
 /** The store's secrets (the database password, the encryption key), to cut out of alert texts. */
 export function storeSecrets(store: StoreConfig): string[] {

@@ -2,7 +2,8 @@ import { isAbsolute, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { configIssue, type ConfigIssue } from '../errors.js';
 import { said } from '../i18n/errors.js';
-import type { Layout, deployTargetFiles } from '../config/schema.js';
+import type { Layout } from '../config/schema.js';
+import type { deployTargetFiles } from '../config/zod-schema.js';
 import { splitPem } from '../store/x509.js';
 
 /** What a deployed file holds. `combined` is full chain + key in one file (HAProxy); `pfx` is PKCS#12. */

@@ -29,7 +29,7 @@ export function configurationPage(schema: JsonSchema, families: LinkedFamily[]):
 
   const blocks = [
     '# Configuration reference (配置参考)',
-    generatedNote('the zod schema (src/config/schema.ts and the modules it imports) and the provider descriptors'),
+    generatedNote('the zod schema (src/config/zod-schema.ts and the modules it imports) and the provider descriptors'),
     'Every option of `certkeeper.yaml` (YAML or JSON), generated from the schema that validates the file. ' +
       '[config/certkeeper.example.yaml](../config/certkeeper.example.yaml) shows them in a working file, and ' +
       '`certkeeper config schema` prints the JSON Schema that gives editors completion and checks.',

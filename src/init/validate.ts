@@ -1,5 +1,5 @@
 import { zodIssues } from '../config/load.js';
-import { configSchema } from '../config/schema.js';
+import { configSchema } from '../config/zod-schema.js';
 
 /**
  * Checks one answer with the config schema itself: the answer is placed into a minimal config and

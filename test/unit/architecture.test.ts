@@ -207,4 +207,11 @@ describe('a pass with nothing to do loads only what it runs', () => {
     // The walk follows the pass itself, so an empty list means something.
     expect(['src/scheduler/wiring', 'src/targets/deployer', 'src/deploy/deployer', 'src/deploy/verify', 'src/scheduler/expiry-check'].every((m) => loaded.has(m))).toBe(true);
   });
+
+  it('renew --now and status load no zod schema of the configuration: a configuration of the common shape is checked without it (plain-config.ts)', () => {
+    const loaded = new Set(['src/cli/commands/renew', 'src/cli/commands/status', 'src/config/load'].flatMap((m) => [...staticClosure(m)]));
+    expect(loaded.has('src/config/plain-config')).toBe(true);
+    const zod = /^[ \t]*import\s+(?!type\b)[^;]*?from\s*['"]zod['"]/m;
+    expect([...loaded].filter((m) => zod.test(readFileSync(join(REPO, `${m}.ts`), 'utf8')))).toEqual([]);
+  });
 });

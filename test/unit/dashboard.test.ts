@@ -10,7 +10,7 @@ import { dashboardText } from '../../src/dashboard/text.js';
 import { certificateView, overviewView, timeline, type CertificateFacts } from '../../src/dashboard/view.js';
 import type { Viewer } from '../../src/dashboard/layout.js';
 import type { Config } from '../../src/config/load.js';
-import { configSchema } from '../../src/config/schema.js';
+import { configSchema } from '../../src/config/zod-schema.js';
 import { dashboardSettings } from '../../src/ops/endpoint-config.js';
 import { Daemon, type PassAction } from '../../src/scheduler/daemon.js';
 import type { PassOptions } from '../../src/scheduler/pass.js';

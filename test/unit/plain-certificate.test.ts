@@ -3,7 +3,7 @@ import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { plainCertificate } from '../../src/config/plain-certificate.js';
-import { configSchema } from '../../src/config/schema.js';
+import { configSchema } from '../../src/config/zod-schema.js';
 
 const frame = { dns: { hook: { type: 'exec', command: ['/bin/true'] } }, deploy: { nginx: { reload: ['/bin/true'] } } };
 
