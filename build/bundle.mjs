@@ -5,15 +5,16 @@
 // registry list those folders, and load only the one they need); the chunks sit in dist/src/cli so
 // the paths the code computes from import.meta.url (./commands/, ../../providers/, the schema) hold.
 // Packages stay external except those in BUNDLED (zod without its locales, yaml, js-yaml, commander,
-// tldts, pino, dns-packet: as CommonJS imported from ESM each cost a parse by Node's export
-// scanner and a module resolution per file): the SDKs and acme-client load from node_modules, lazily.
+// pino, dns-packet: as CommonJS imported from ESM each cost a parse by Node's export scanner and a
+// module resolution per file): the SDKs, acme-client and tldts (required only for a public suffix
+// not kept in dataDir/cache, src/config/suffix-cache.ts) load from node_modules, lazily.
 // The commands in CACHED are built a second time as one CommonJS file each (dist/src/cli/bundle-NAME.cjs),
 // which Node 20 runs through V8's code cache (src/cli/bundled.ts).
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
-const BUNDLED = new Set(['zod', 'yaml', 'js-yaml', 'commander', 'tldts', 'pino', 'dns-packet']);
+const BUNDLED = new Set(['zod', 'yaml', 'js-yaml', 'commander', 'pino', 'dns-packet']);
 const CACHED = ['renew', 'status', 'daemon-pass', 'daemon-config', 'healthcheck'];
 const external = Object.keys(pkg.dependencies).filter((d) => !BUNDLED.has(d)).flatMap((d) => [d, `${d}/*`]);
 const sources = (dir) =>
