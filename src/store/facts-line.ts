@@ -50,10 +50,11 @@ export function decodeMeta(text: string, at: number, end: number): CertificateMe
   const meta: CertificateMeta = { domains: f[1]!.split(' '), keyType: f[2]!, issuedAt: f[3]!, directory: f[4]! };
   if (f[5]) meta.account = f[5];
   if (f[6]) meta.orderUrl = f[6];
-  if (f[7]) meta.revoked = { at: f[7], reason: f[8]! };
-  // In the order save() writes them: the round trip in encodeMeta compares the order too.
+  // In the order save() writes them, `revoked` last as markRevoked adds it: the round trip in
+  // encodeMeta compares the order too.
   meta.cached = { sha256: f[9]!, keySha256: f[10]!, names: f[11]!.split(' '), issuer: f[12]!, notBefore: f[13]!, notAfter: f[14]!, serial: f[15]!, keyType: f[16]!, fingerprint256: f[17]! };
   if (f[18]) meta.cached.certId = f[18];
+  if (f[7]) meta.revoked = { at: f[7], reason: f[8]! };
   return meta;
 }
 
