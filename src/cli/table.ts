@@ -23,23 +23,36 @@ export type CellStyle = (text: string, row: number, col: number) => string;
  * `style` is applied to body cells (row index from 0) after padding.
  */
 export function renderTable(header: string[], rows: string[][], style?: CellStyle): string {
-  // Each cell's width once; a loop, not Math.max(...spread): a table can have 10,000 rows.
-  const cellWidths = rows.map((r) => r.map(displayWidth));
-  const widths = header.map((h, i) => {
-    let w = displayWidth(h);
-    for (const cw of cellWidths) if ((cw[i] ?? 0) > w) w = cw[i]!;
-    return w;
-  });
-  const line = (cells: string[], row: number, cw: number[]) =>
-    cells
-      .map((c, i) => {
-        const last = i === cells.length - 1;
-        const padded = last ? c : c + ' '.repeat(widths[i]! - cw[i]!);
-        if (row < 0 || !style) return padded;
-        // Style only the text, not the padding, so underlines and backgrounds stay tight.
-        return style(c, row, i) + padded.slice(c.length);
-      })
-      .join('  ')
-      .trimEnd();
-  return [line(header, -1, header.map(displayWidth)), ...rows.map((r, i) => line(r, i, cellWidths[i]!))].join('\n') + '\n';
+  // Each cell's width once. A printable ASCII cell (nearly all) is as wide as it is long, so only rows
+  // with another cell keep their widths: 10,000 rows make no array each.
+  const widths = header.map(displayWidth);
+  const odd = new Map<number, number[]>();
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]!;
+    for (let i = 0; i < row.length; i++) {
+      const c = row[i]!;
+      let w = c.length;
+      if (!ASCII.test(c)) {
+        w = displayWidth(c);
+        let cw = odd.get(r);
+        if (!cw) odd.set(r, (cw = row.map((x) => x.length)));
+        cw[i] = w;
+      }
+      if (i < widths.length && w > widths[i]!) widths[i] = w;
+    }
+  }
+  const line = (cells: string[], row: number, cw: number[] | undefined) => {
+    let out = '';
+    const last = cells.length - 1;
+    for (let i = 0; i <= last; i++) {
+      const c = cells[i]!;
+      // Style only the text, not the padding, so underlines and backgrounds stay tight.
+      const text = row < 0 || !style ? c : style(c, row, i);
+      out += i === last ? text : `${text}${' '.repeat(widths[i]! - (cw ? cw[i]! : c.length))}  `;
+    }
+    return out.trimEnd();
+  };
+  let out = `${line(header, -1, header.map(displayWidth))}\n`;
+  for (let r = 0; r < rows.length; r++) out += `${line(rows[r]!, r, odd.get(r))}\n`;
+  return out;
 }

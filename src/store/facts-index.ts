@@ -1,8 +1,10 @@
 import { statSync } from 'node:fs';
 import { LineCache } from './line-cache.js';
 import type { CertificateMeta } from './certs.js';
+import { decodeMeta, encodeMeta } from './facts-line.js';
 
 const TAB = 9;
+const BRACE = 123;
 
 /** An index entry that applies: the archive version `certs/NAME` points to, and that version's meta.json. */
 export interface IndexedVersion {
@@ -19,9 +21,10 @@ export interface IndexedVersion {
  * a broken set reported, never hidden by the index); anything else is read from the files and the entry
  * replaced. Only a cache: lost, stale or damaged, it costs time, never correctness.
  *
- * One line per certificate, `NAME \t STAMP \t TARGET \t META-JSON`, kept as the text read: a line's meta
- * is parsed only when its stamp matches (10,000 certificates: no 7.5 MB JSON.parse into
- * objects that all stay alive). File store only: with `store: { type: postgres }` a read is one query for
+ * One line per certificate, `NAME \t STAMP \t TARGET \t META`, kept as the text read: a line's meta
+ * is decoded only when its stamp matches (10,000 certificates: no 7.5 MB JSON.parse into objects that
+ * all stay alive). META is tab-separated fields (facts-line.ts), or JSON for a meta those cannot carry
+ * and in lines written before; a JSON line that is used is written again in fields at the next flush. File store only: with `store: { type: postgres }` a read is one query for
  * the current row, and there is no index (PgCertificates has no flush).
  */
 export class FactsIndex {
@@ -42,8 +45,17 @@ export class FactsIndex {
     if (text.charCodeAt(afterStamp) !== TAB || !text.startsWith(stamp, at)) return undefined;
     const tab = text.indexOf('\t', afterStamp + 1);
     if (tab < 0 || tab > end) return undefined;
+    const target = text.slice(afterStamp + 1, tab);
+    if (text.charCodeAt(tab + 1) !== BRACE) {
+      const meta = decodeMeta(text, tab + 1, end);
+      return meta && { target, meta }; // undefined: a damaged line, read from the files
+    }
     try {
-      return { target: text.slice(afterStamp + 1, tab), meta: JSON.parse(text.slice(tab + 1, end)) as CertificateMeta };
+      const meta = JSON.parse(text.slice(tab + 1, end)) as CertificateMeta;
+      // Of the earlier form: written again in fields (when they can carry it), so the next reader splits it.
+      const fields = encodeMeta(meta);
+      if (fields !== undefined) this.lines.set(name, `${stamp}\t${target}\t${fields}`);
+      return { target, meta };
     } catch {
       return undefined; // a damaged line: read from the files
     }
@@ -52,7 +64,7 @@ export class FactsIndex {
   set(name: string, target: string, stamp: string | undefined, meta: CertificateMeta): void {
     // A target that would break the line is simply not indexed (read from the files each time).
     if (stamp === undefined || /[\t\n]/.test(target) || this.get(name, stamp)?.target === target) return;
-    this.lines.set(name, `${stamp}\t${target}\t${JSON.stringify(meta)}`);
+    this.lines.set(name, `${stamp}\t${target}\t${encodeMeta(meta) ?? JSON.stringify(meta)}`);
   }
 
   drop(name: string): void {

@@ -79,6 +79,11 @@ export class TargetRecordFile implements TargetRecords {
   }
 
   async all(cert: string): Promise<Record<string, TargetRecord>> {
+    return this.allNow(cert);
+  }
+
+  /** all() without the promise (status over thousands of certificates). */
+  allNow(cert: string): Record<string, TargetRecord> {
     return Object.fromEntries(this.certs.get(cert) ?? []);
   }
 

@@ -9,6 +9,7 @@ import type { ResolvedCertificate } from '../../src/config/load.js';
 import { DeployedStamps } from '../../src/deploy/deployed-stamps.js';
 import { deployedMatches } from '../../src/deploy/deployer.js';
 import { CertificateStore } from '../../src/store/certs.js';
+import { decodeMeta } from '../../src/store/facts-line.js';
 import { LineCache } from '../../src/store/line-cache.js';
 
 const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
@@ -134,7 +135,7 @@ describe('the store facts index', () => {
     const file = join(dataDir, 'facts.index');
     const good = readFileSync(file, 'utf8');
     // The stamp still matches, the rest of the line is cut: read from the files, the line written again.
-    writeFileSync(file, good.slice(0, good.indexOf('"domains"')));
+    writeFileSync(file, good.slice(0, good.indexOf('a.example.com') + 5));
     const cut = new CertificateStore(dataDir);
     const r = await cut.read('site');
     expect(r.state === 'ok' && r.cert.info.names).toEqual(['a.example.com']);
@@ -149,6 +150,42 @@ describe('the store facts index', () => {
     expect(existsSync(join(dataDir, 'index.json'))).toBe(false);
     expect(readFileSync(file, 'utf8')).toBe(good);
     await rm(dataDir, { recursive: true, force: true });
+  });
+});
+
+describe('facts index lines', () => {
+  let a: { cert: string; key: string };
+  beforeAll(async () => {
+    a = await pair('a.example.com');
+  });
+
+  it('reads a line of the earlier JSON form and writes it again in fields; keeps JSON for a meta the fields cannot carry', async () => {
+    const dataDir = await indexedSite(a);
+    const file = join(dataDir, 'facts.index');
+    const good = readFileSync(file, 'utf8');
+    const [header, line] = good.split('\n') as [string, string];
+    const [name, stamp, target, ...fields] = line.split('\t');
+    const joined = fields.join('\t');
+    const decoded = decodeMeta(joined, 0, joined.length);
+    expect(decoded?.cached?.names).toEqual(['a.example.com']);
+    writeFileSync(file, `${header}\n${name}\t${stamp}\t${target}\t${JSON.stringify(decoded)}\n`);
+    const store = new CertificateStore(dataDir);
+    const r = await store.read('site');
+    expect(r.state === 'ok' && r.cert.meta).toEqual(decoded);
+    await store.flush();
+    expect(readFileSync(file, 'utf8')).toBe(good);
+    // A field the line form does not know (a later version's, say) keeps the whole meta as JSON.
+    const other = await mkdtemp(join(tmpdir(), 'ck-index-'));
+    await new CertificateStore(other).save('site', a.cert, a.key, { ...meta('a.example.com'), profile: 'shortlived' } as ReturnType<typeof meta>);
+    const fresh = new CertificateStore(other);
+    const back = await fresh.read('site');
+    await fresh.flush();
+    expect(readFileSync(join(other, 'facts.index'), 'utf8')).toContain('\t{"domains"');
+    const again = await new CertificateStore(other).read('site');
+    expect(again.state === 'ok' && again.cert.meta).toEqual(back.state === 'ok' && back.cert.meta);
+    expect(again.state === 'ok' && (again.cert.meta as { profile?: string }).profile).toBe('shortlived');
+    await rm(dataDir, { recursive: true, force: true });
+    await rm(other, { recursive: true, force: true });
   });
 });
 

@@ -3,6 +3,7 @@ import { caName } from '../../acme/known-cas.js';
 import { daysLeft } from '../../scheduler/due.js';
 import { accountIdentities, standing } from '../../scheduler/standing.js';
 import { mapLimit } from '../../scheduler/limit.js';
+import { CertificateStore, type ReadResult } from '../../store/certs.js';
 import { openStore } from '../../store/open.js';
 import type { FleetCertificate } from '../../store/shared.js';
 import { configFor, loggerFor, messagesFor, type CliContext } from '../context.js';
@@ -36,8 +37,7 @@ export function register(program: Command, ctx: CliContext): void {
         const caOf = (directory: string) => caNames.get(directory) ?? caNames.set(directory, caName(directory)).get(directory)!;
         const records = await TargetRecordFile.open(config.dataDir, { readOnly: true }).catch(() => undefined);
         const fleet = store.shared ? new Map((await store.shared.fleet()).map((f): [string, FleetCertificate] => [f.name, f])) : undefined;
-        const entries: StatusEntry[] = await mapLimit(config.certificates, 64, async (c) => {
-          const stored = await store.certs.read(c.name);
+        const row = (c: ResolvedCertificate, stored: ReadResult, targets: Record<string, TargetRecord> | undefined): StatusEntry => {
           const { due, decision, deferredUntil, humanAction } = standing(c, stored, state.get(c.name), config.renew, now, issuers.get(c.cas)!);
           const ok = stored.state === 'ok' ? stored.cert : undefined;
           const info = ok?.info;
@@ -56,11 +56,18 @@ export function register(program: Command, ctx: CliContext): void {
             nextAttempt: deferredUntil?.toISOString() ?? null,
             humanAction: humanAction ?? null,
             serial: info?.serial ?? null,
-            targets: targetStatus(c, info?.serial, records && hasTargets(c) ? await records.all(c.name) : undefined),
+            targets: targetStatus(c, info?.serial, targets),
           };
           if (fleet) entry.hosts = fleet.get(c.name)?.hosts ?? [];
           return entry;
-        });
+        };
+        const recordsOf = (c: ResolvedCertificate) => (records && hasTargets(c) ? records.allNow(c.name) : undefined);
+        // The file store reads synchronously underneath: a plain loop, not 10,000 promises (PostgreSQL: 64 queries in flight).
+        const { certs } = store;
+        const entries: StatusEntry[] =
+          certs instanceof CertificateStore
+            ? config.certificates.map((c) => row(c, certs.readNow(c.name), recordsOf(c)))
+            : await mapLimit(config.certificates, 64, async (c) => row(c, await certs.read(c.name), recordsOf(c)));
         // The file store's facts index, so the next status or pass reads one file (PostgreSQL: nothing to write).
         await store.certs.flush?.();
         // Certificates dropped from the configuration stay in the store until `certkeeper remove`.
