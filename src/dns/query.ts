@@ -41,11 +41,6 @@ export function isUnreachable(err: unknown): boolean {
   return UNREACHABLE.has((err as NodeJS.ErrnoException)?.code ?? '');
 }
 
-/** Whether a query error is the server not answering in time. */
-export function isTimeout(err: unknown): boolean {
-  return (err as NodeJS.ErrnoException)?.code === 'ETIMEOUT';
-}
-
 /** "1.2.3.4", "1.2.3.4:5353", "[::1]:53" → host and port. */
 export function parseServer(s: string): DnsServer {
   const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(s);
