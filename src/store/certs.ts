@@ -130,16 +130,18 @@ export class CertificateStore {
       mkdirSync(join(this.dataDir, 'certs'), { recursive: true, mode: 0o700 });
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       // A new directory nobody reads until the link below names it: its files are written side by side
-      // (all settled before a failure removes the directory).
+      // (all settled before a failure removes the directory). Each file exists before its fsync is
+      // waited for, so the directory's fsync (its entries) goes alongside the files' (their data): the
+      // kernel commits them together, and all of them are done before the link names the version.
       const written = await Promise.allSettled([
         writeNewFileSynced(join(dir, 'cert.pem'), certs[0]!, 0o644),
         writeNewFileSynced(join(dir, 'chain.pem'), certs.slice(1).join(''), 0o644),
         writeNewFileSynced(join(dir, 'fullchain.pem'), full, 0o644),
         writeNewFileSynced(join(dir, 'privkey.pem'), keyPem, 0o600),
         writeNewFileSynced(join(dir, 'meta.json'), `${JSON.stringify(meta, null, 2)}\n`, 0o644),
+        fsyncDir(dir),
       ]);
       for (const w of written) if (w.status === 'rejected') throw w.reason;
-      await fsyncDir(dir);
       const link = this.currentDir(name);
       const tmpLink = `${link}.${randomBytes(4).toString('hex')}.tmp`;
       const target = join('..', 'archive', name, version);
