@@ -74,13 +74,13 @@ export function ariCertId(der: Uint8Array): string | undefined {
   return undefined;
 }
 
-interface Der {
+export interface Der {
   tag: number;
   content: Uint8Array;
 }
 
 /** The DER elements in `buf` from `at` on (one level, definite lengths only). */
-function children(buf: Uint8Array | Der, at: number): Der[] {
+export function children(buf: Uint8Array | Der, at: number): Der[] {
   const b = 'tag' in buf ? buf.content : buf;
   const out: Der[] = [];
   while (at < b.length) {
