@@ -1,5 +1,5 @@
 import { createPublicKey, sign, type KeyObject } from 'node:crypto';
-import { ecKeyForms, tlv } from './der.js';
+import { ecKeyForms, pemOf, tlv } from './der.js';
 
 /**
  * A PKCS#10 certificate signing request (RFC 2986) for DNS names, DER-encoded, signed with `key`:
@@ -56,5 +56,5 @@ function set(...parts: Buffer[]): Buffer {
 
 /** The PEM form of a DER CSR. */
 export function csrPem(der: Buffer): string {
-  return `-----BEGIN CERTIFICATE REQUEST-----\n${der.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n?$/, '\n')}-----END CERTIFICATE REQUEST-----\n`;
+  return pemOf('CERTIFICATE REQUEST', der);
 }
