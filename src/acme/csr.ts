@@ -1,4 +1,5 @@
 import { createPublicKey, sign, type KeyObject } from 'node:crypto';
+import { ecKeyForms, pemOf, tlv } from './der.js';
 
 /**
  * A PKCS#10 certificate signing request (RFC 2986) for DNS names, DER-encoded, signed with `key`:
@@ -18,7 +19,7 @@ export function createCsr(domains: string[], key: KeyObject): Buffer {
   const info = seq(
     Buffer.from([0x02, 0x01, 0x00]), // version 0
     seq(cn), // subject: a Name, empty or the one RDN
-    createPublicKey(key).export({ type: 'spki', format: 'der' }),
+    ecKeyForms(key)?.spki ?? createPublicKey(key).export({ type: 'spki', format: 'der' }),
     tlv(0xa0, extensionRequest), // attributes [0] IMPLICIT SET OF Attribute
   );
   const { hash, algorithm } = signatureAlgorithm(key);
@@ -53,20 +54,7 @@ function set(...parts: Buffer[]): Buffer {
   return tlv(0x31, Buffer.concat(parts));
 }
 
-/** One DER element: tag, definite length (short or long form), content. */
-export function tlv(tag: number, content: Buffer): Buffer {
-  const n = content.length;
-  let head: number[];
-  if (n < 0x80) head = [tag, n];
-  else {
-    const bytes: number[] = [];
-    for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v & 0xff);
-    head = [tag, 0x80 | bytes.length, ...bytes];
-  }
-  return Buffer.concat([Buffer.from(head), content]);
-}
-
 /** The PEM form of a DER CSR. */
 export function csrPem(der: Buffer): string {
-  return `-----BEGIN CERTIFICATE REQUEST-----\n${der.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n?$/, '\n')}-----END CERTIFICATE REQUEST-----\n`;
+  return pemOf('CERTIFICATE REQUEST', der);
 }

@@ -1,4 +1,4 @@
-import { AcmeError } from '../errors.js';
+import { AbortedError, AcmeError } from '../errors.js';
 import { SCHEDULES, abortableSleep, pauseBefore } from '../retry.js';
 import { parseRetryAfter, type AcmeSession } from './session.js';
 
@@ -33,7 +33,10 @@ export async function pollStatus(
   for (let n = 1; ; n++) {
     const elapsed = Date.now() - start;
     if (elapsed > timeoutMs) throw new AcmeError(`${what}: still ${status ?? 'pending'} after ${timeoutMs / 1000}s`);
-    await abortableSleep(pollPause(n, retryAfter, Date.now(), timeoutMs - elapsed), signal);
+    const pause = pollPause(n, retryAfter, Date.now(), timeoutMs - elapsed);
+    // The poll at once skips the timer: a timer with an abort listener per poll for no wait at all.
+    if (pause > 0) await abortableSleep(pause, signal);
+    else if (signal.aborted) throw new AbortedError();
     const resp = await session.post(url, null, [200], what, signal);
     if (!waiting.includes(resp.data.status)) return resp.data;
     status = resp.data.status;

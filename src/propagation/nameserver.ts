@@ -103,14 +103,16 @@ export async function askAddresses(addresses: DnsServer[], name: string, type: d
     live.map(async (i, k) => {
       const server = addresses[i]!;
       const family = familyOf(server.host);
-      const signal = AbortSignal.any([opts.signal, stop[k]!.signal]);
+      // One address alone is never stopped by another: the pass's signal as it is (AbortSignal.any costs).
+      const signal = live.length === 1 ? opts.signal : AbortSignal.any([opts.signal, stop[k]!.signal]);
       try {
         const { response, tcp } = await askOne(server, name, type, { ...opts, signal });
         opts.reach.noteAnswer(family);
         results[i] = { server, kind: 'answer', response, tcp };
         if (opts.good(response)) {
           finished = true;
-          stop.forEach((c) => c.abort());
+          // Only the addresses still asking: an abort makes a DOMException with its stack, for nothing.
+          live.forEach((j, kk) => pending.has(j) && j !== i && stop[kk]!.abort());
         } else giveUpOthers(family);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code ?? '';

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, readlinkSync } from 'node:fs';
-import { mkdir, readdir, readlink, rename, rm, symlink } from 'node:fs/promises';
+import { mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { readdir, readlink, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { StoreError } from '../errors.js';
 import type { StoredVersion } from './store.js';
@@ -133,28 +133,35 @@ export class CertificateStore {
     const dir = join(archive, version);
     let linked = false;
     try {
-      await mkdir(join(this.dataDir, 'certs'), { recursive: true, mode: 0o700 });
-      await mkdir(dir, { recursive: true, mode: 0o700 });
+      // Directories, link and rename synchronously: each takes microseconds, and as promises each was a
+      // round trip through the thread pool. Only the fsyncs (the calls that wait for the disk) go there.
+      mkdirSync(join(this.dataDir, 'certs'), { recursive: true, mode: 0o700 });
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
       // A new directory nobody reads until the link below names it: its files are written side by side
-      // (all settled before a failure removes the directory).
+      // (all settled before a failure removes the directory). Each file exists before its fsync is
+      // waited for, so the directory's fsync (its entries) goes alongside the files' (their data): the
+      // kernel commits them together, and all of them are done before the link names the version.
       const written = await Promise.allSettled([
         writeNewFileSynced(join(dir, 'cert.pem'), certs[0]!, 0o644),
         writeNewFileSynced(join(dir, 'chain.pem'), certs.slice(1).join(''), 0o644),
         writeNewFileSynced(join(dir, 'fullchain.pem'), full, 0o644),
         writeNewFileSynced(join(dir, 'privkey.pem'), keyPem, 0o600),
         writeNewFileSynced(join(dir, 'meta.json'), `${JSON.stringify(meta, null, 2)}\n`, 0o644),
+        fsyncDir(dir),
       ]);
       for (const w of written) if (w.status === 'rejected') throw w.reason;
-      await fsyncDir(dir);
       const link = this.currentDir(name);
       const tmpLink = `${link}.${randomBytes(4).toString('hex')}.tmp`;
-      await symlink(join('..', 'archive', name, version), tmpLink);
-      await rename(tmpLink, link).catch(async (err: unknown) => {
-        await rm(tmpLink, { force: true }).catch(() => undefined);
+      const target = join('..', 'archive', name, version);
+      symlinkSync(target, tmpLink);
+      try {
+        renameSync(tmpLink, link);
+      } catch (err) {
+        rmSync(tmpLink, { force: true });
         throw err;
-      });
+      }
       linked = true;
-      this.index.set(name, join('..', 'archive', name, version), versionStamp(dir), meta);
+      this.index.set(name, target, versionStamp(dir), meta);
       await fsyncDir(join(this.dataDir, 'certs'));
     } catch (err) {
       // Never leave a half-written version behind (it would fill the disk further and confuse a
@@ -219,9 +226,11 @@ export class CertificateStore {
   /** Keeps the newest versions; never the current one. */
   private async prune(name: string, current: string): Promise<void> {
     const archive = join(this.dataDir, 'archive', name);
-    const versions = (await readdir(archive)).filter((v) => !v.startsWith('.')).sort();
+    // Listed synchronously (a handful of names); the link is read only when there is something to delete.
+    const versions = readdirSync(archive).filter((v) => !v.startsWith('.')).sort();
+    if (versions.length <= KEEP_VERSIONS) return;
     const target = await readlink(this.currentDir(name)).catch(() => '');
-    for (const v of versions.slice(0, Math.max(0, versions.length - KEEP_VERSIONS))) {
+    for (const v of versions.slice(0, versions.length - KEEP_VERSIONS)) {
       if (v !== current && !target.endsWith(v)) await rm(join(archive, v), { recursive: true, force: true });
     }
   }

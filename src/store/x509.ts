@@ -17,7 +17,12 @@ export interface CertificateInfo {
 export function readCertificateInfo(pem: string | Buffer): CertificateInfo {
   const leaf = splitPem(pem.toString())[0];
   if (!leaf) throw new Error('no PEM certificate found');
-  const x = recent(leaves, leaf, () => new X509Certificate(leaf));
+  // An issued set is read when it arrives (checkIssued) and again as the store keeps it: the facts once.
+  const info = recent(infos, leaf, () => leafInfo(recent(leaves, leaf, () => new X509Certificate(leaf))));
+  return { ...info, names: [...info.names], notBefore: new Date(info.notBefore), notAfter: new Date(info.notAfter) };
+}
+
+function leafInfo(x: X509Certificate): CertificateInfo {
   const names = (x.subjectAltName ?? '')
     .split(', ')
     .filter((s) => s.startsWith('DNS:'))
@@ -69,13 +74,13 @@ export function ariCertId(der: Uint8Array): string | undefined {
   return undefined;
 }
 
-interface Der {
+export interface Der {
   tag: number;
   content: Uint8Array;
 }
 
 /** The DER elements in `buf` from `at` on (one level, definite lengths only). */
-function children(buf: Uint8Array | Der, at: number): Der[] {
+export function children(buf: Uint8Array | Der, at: number): Der[] {
   const b = 'tag' in buf ? buf.content : buf;
   const out: Der[] = [];
   while (at < b.length) {
@@ -115,7 +120,11 @@ export function keyMatchesCertificate(certPem: string, keyPem: string): boolean 
   const leaf = splitPem(certPem)[0];
   if (!leaf) return false;
   try {
-    return recent(leaves, leaf, () => new X509Certificate(leaf)).checkPrivateKey(privateKeyOf(keyPem));
+    // A pair that matched once matches again (the same texts): checked when it arrives and as it is stored.
+    if (matched.get(leaf) === keyPem) return true;
+    const ok = recent(leaves, leaf, () => new X509Certificate(leaf)).checkPrivateKey(privateKeyOf(keyPem));
+    if (ok) recent(matched, leaf, () => keyPem);
+    return ok;
   } catch {
     return false;
   }
@@ -128,7 +137,10 @@ export function keyMatchesCertificate(certPem: string, keyPem: string): boolean 
  */
 const RECENT = 16;
 const leaves = new Map<string, X509Certificate>();
+const infos = new Map<string, CertificateInfo>();
 const keys = new Map<string, KeyObject>();
+/** Leaf PEM → the key PEM it was found to belong to. */
+const matched = new Map<string, string>();
 
 function recent<V>(map: Map<string, V>, pem: string, make: () => V): V {
   let value = map.get(pem);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { pollPause } from '../../src/acme/poll.js';
+import { pollPause, pollStatus } from '../../src/acme/poll.js';
+import type { AcmeSession } from '../../src/acme/session.js';
+import { AbortedError } from '../../src/errors.js';
 
 const now = Date.parse('2026-01-01T00:00:00Z');
 const DEADLINE = 180_000;
@@ -31,5 +33,31 @@ describe('pollPause', () => {
   });
   it("a Retry-After past the poll's deadline waits until the deadline", () => {
     expect(pollPause(1, '600', now, 20_000)).toBe(20_000);
+  });
+});
+
+describe('pollStatus', () => {
+  const session = (statuses: string[], asked: string[]) =>
+    ({ post: async (url: string) => (asked.push(url), { status: 200, headers: {}, data: { status: statuses.shift() } }) }) as unknown as AcmeSession;
+
+  it('sends the poll at once without waiting for a timer, then polls on the schedule until the status changes', async () => {
+    const asked: string[] = [];
+    let immediateRan = false;
+    setImmediate(() => (immediateRan = true));
+    const polled = pollStatus(session(['pending', 'valid'], asked), 'https://ca/authz/1', ['pending'], 'validation', new AbortController().signal);
+    // The first poll went out before the event loop turned (a timer of 0 ms would come after the immediate).
+    await Promise.resolve();
+    expect(asked).toHaveLength(1);
+    expect(immediateRan).toBe(false);
+    expect(await polled).toEqual({ status: 'valid' });
+    expect(asked).toHaveLength(2);
+  });
+
+  it('an aborted order sends no poll', async () => {
+    const asked: string[] = [];
+    const stop = new AbortController();
+    stop.abort();
+    await expect(pollStatus(session(['valid'], asked), 'https://ca/authz/1', ['pending'], 'validation', stop.signal)).rejects.toThrow(AbortedError);
+    expect(asked).toHaveLength(0);
   });
 });

@@ -1,5 +1,5 @@
 import { webcrypto } from 'node:crypto';
-import { existsSync, readFileSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readlink, rename, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -247,5 +247,31 @@ describe('deployed-file stamps', () => {
     await rm(files.crt); // a deployed file lost
     expect(await deployedMatches(c, untouchable, later)).toBe(false);
     await rm(dir, { recursive: true, force: true });
+  });
+});
+
+describe('archived versions', () => {
+  it('a save keeps the five newest versions, the current one among them, each a whole set (0600 key)', async () => {
+    const set = await pair('v.example.com');
+    const dataDir = await mkdtemp(join(tmpdir(), 'ck-versions-'));
+    const store = new CertificateStore(dataDir);
+    const made: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      await store.save('site', set.cert, set.key, meta('v.example.com'));
+      made.push((await readlink(join(dataDir, 'certs', 'site'))).split('/').pop()!);
+    }
+    const kept = readdirSync(join(dataDir, 'archive', 'site')).sort();
+    // Versions are named by the second they were made (and a random tail): these seven share seconds,
+    // so which older ones go is not told by their order here; the current one always stays.
+    expect(kept).toHaveLength(5);
+    expect(kept).toContain(made.at(-1));
+    expect(kept.every((v) => made.includes(v))).toBe(true);
+    for (const v of kept) {
+      expect(readdirSync(join(dataDir, 'archive', 'site', v)).sort()).toEqual(['cert.pem', 'chain.pem', 'fullchain.pem', 'meta.json', 'privkey.pem']);
+      expect(statSync(join(dataDir, 'archive', 'site', v, 'privkey.pem')).mode & 0o777).toBe(0o600);
+    }
+    expect((await store.versions('site')).map((v) => v.fullchainPem)).toHaveLength(5);
+    expect((await new CertificateStore(dataDir).read('site')).state).toBe('ok');
+    await rm(dataDir, { recursive: true, force: true });
   });
 });
