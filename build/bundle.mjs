@@ -10,10 +10,14 @@
 // not kept in dataDir/cache, src/config/suffix-cache.ts) load from node_modules, lazily.
 // The commands in CACHED are built a second time as one CommonJS file each (dist/src/cli/bundle-NAME.cjs),
 // which Node 20 runs through V8's code cache (src/cli/bundled.ts).
+import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+// One name for this build in every chunk and bundle: what a cache in dataDir is keyed by
+// (src/config/certificates-cache.ts), so `status`, a pass and the daemon's children share it.
+const BUILD = { __CERTKEEPER_BUILD__: JSON.stringify(`${pkg.version}|${randomUUID()}`) };
 const BUNDLED = new Set(['zod', 'yaml', 'js-yaml', 'commander', 'pino', 'dns-packet']);
 const CACHED = ['renew', 'status', 'daemon-pass', 'daemon-config', 'healthcheck'];
 const external = Object.keys(pkg.dependencies).filter((d) => !BUNDLED.has(d)).flatMap((d) => [d, `${d}/*`]);
@@ -38,6 +42,7 @@ await build({
   target: 'node20',
   external,
   chunkNames: 'src/cli/chunk-[hash]',
+  define: BUILD,
   sourcemap: true,
   allowOverwrite: true,
   // Bundled CommonJS (yaml, commander) requires Node's own modules.
@@ -78,7 +83,7 @@ for (const command of CACHED) {
     target: 'node20',
     external,
     supported: { 'dynamic-import': false },
-    define: { 'import.meta.url': '__bundleUrl' },
+    define: { ...BUILD, 'import.meta.url': '__bundleUrl' },
     banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
     // No comments, so the text is ASCII: V8 holds it in one byte a character (half the memory).
     minifyWhitespace: true,

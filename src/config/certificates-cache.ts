@@ -126,6 +126,9 @@ function keyOf(block: string): string {
   return createHash('sha256').update(buildId()).update('\0').update(block).digest('hex');
 }
 
+/** Set by build/bundle.mjs; absent when the modules run unbundled. */
+declare const __CERTKEEPER_BUILD__: string | undefined;
+
 let build: string | undefined;
 /**
  * This build of certkeeper, the Public Suffix List it reads (tldts, loaded from node_modules, so an
@@ -135,10 +138,12 @@ let build: string | undefined;
 export function buildId(): string {
   if (build === undefined) {
     try {
-      // The bundle's chunk names are content hashes, and every build writes its files anew (mtime).
+      // A build names itself (build/bundle.mjs), the same in every chunk and command bundle; unbundled
+      // (tests, a dev tree) this file's path and stamp stand in for it.
       const self = fileURLToPath(import.meta.url);
+      const ours = typeof __CERTKEEPER_BUILD__ === 'string' ? __CERTKEEPER_BUILD__ : `${self}|${stampOf(self)}`;
       const list = createRequire(import.meta.url).resolve('tldts');
-      build = `v2|${self}|${stampOf(self)}|${list}|${stampOf(list)}|${process.version}|${process.versions.icu ?? ''}`;
+      build = `v3|${ours}|${list}|${stampOf(list)}|${process.version}|${process.versions.icu ?? ''}`;
     } catch {
       build = String(Math.random()); // cannot tell this build from another: never match
     }

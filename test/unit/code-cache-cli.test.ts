@@ -60,6 +60,24 @@ describe.skipIf(hasNodeCompileCache)('a command from its bundle with the code ca
     expect(bundled).toEqual(modules);
   });
 
+  it("the configuration's certificates cache is the build's: a command from its bundle and one from the ES modules share it", async () => {
+    const big = join(base, 'big');
+    mkdirSync(join(big, 'data'), { recursive: true });
+    const srv = `/srv/${'tls'.repeat(60)}`;
+    let certs = 'certificates:\n';
+    // Over 64 KiB of plain entries: a block the cache keeps (src/config/certificates-cache.ts).
+    for (let i = 0; i < 220; i++) certs += `  - name: c${i}\n    domains:\n      - c${i}.bulk.example.com\n    files:\n      cert: ${srv}/c${i}.crt\n      key: ${srv}/c${i}.key\n`;
+    const file = join(big, 'certkeeper.yaml');
+    writeFileSync(file, `dataDir: ${join(big, 'data')}\nacme:\n  directory: https://127.0.0.1:9/dir\ndns:\n  hooks:\n    type: exec\n    command: [/bin/false]\n${certs}`);
+    const cache = join(big, 'data', 'cache', 'config-certificates.bin');
+    expect((await runCertkeeper(['status', '--config', file], { env: env() })).code).toBe(0);
+    const written = readFileSync(cache);
+    // Another build's key would make each of these check the block again and write the cache anew.
+    expect((await runCertkeeper(['config', 'check', '--config', file], { env: env() })).code).toBe(0);
+    expect((await runCertkeeper(['status', '--config', file], { env: env({ CERTKEEPER_NO_BUNDLE: '1' }) })).code).toBe(0);
+    expect(readFileSync(cache).equals(written)).toBe(true);
+  });
+
   it('keeps no cache under a directory another user could rename', async () => {
     const open = join(base, 'open');
     mkdirSync(open, { mode: 0o777 });
