@@ -230,9 +230,10 @@ export class CertificateStore {
     const versions = readdirSync(archive).filter((v) => !v.startsWith('.')).sort();
     if (versions.length <= KEEP_VERSIONS) return;
     const target = await readlink(this.currentDir(name)).catch(() => '');
-    for (const v of versions.slice(0, versions.length - KEEP_VERSIONS)) {
-      if (v !== current && !target.endsWith(v)) await rm(join(archive, v), { recursive: true, force: true });
-    }
+    // The oldest others go, as many as are over the limit: a current version that sorts among the
+    // oldest (made in the same second as older ones) stays, and one more of the others goes instead.
+    const others = versions.filter((v) => v !== current && !target.endsWith(v));
+    for (const v of others.slice(0, versions.length - KEEP_VERSIONS)) await rm(join(archive, v), { recursive: true, force: true });
   }
 }
 
