@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { en, zhCN } from '../../src/i18n/catalog.js';
 import { detectLang, langFromArgv } from '../../src/i18n/index.js';
 import { palette } from '../../src/cli/render/color.js';
-import { formatElapsed, plainLine, progressFrame, type ProgressEvent } from '../../src/cli/render/progress.js';
+import { formatElapsed, plainLine, plainProgress, progressFrame, ttyProgress, type ProgressEvent } from '../../src/cli/render/progress.js';
 import { renderHeld, renderSummary } from '../../src/cli/render/summary.js';
 import { renderStatus } from '../../src/cli/render/status.js';
 import { displayWidth } from '../../src/cli/table.js';
@@ -46,7 +46,7 @@ describe('progress renderer', () => {
     expect(progressFrame(waiting.slice(0, 3), 1500, en, plain)).toEqual(['… api  ordering → TXT written (1/2 nameservers)  1.5s']);
     expect(progressFrame(waiting, 3000, zhCN, plain)).toEqual(['… api  下单中 → TXT 已写入 (2/2 个权威服务器已生效)  3.0s']);
     expect(progressFrame([...waiting, { at: 2600, name: 'api', step: 'propagated' }], 3000, en, plain)).toEqual(['… api  ordering → TXT written → propagated  3.0s']);
-    expect(plainLine(waiting, waiting[2]!, en)).toBe('[   1.0s] api: TXT written (1/2 nameservers)');
+    expect(plainLine(waiting[0]!.at, waiting[2]!, en)).toBe('[   1.0s] api: TXT written (1/2 nameservers)');
   });
 
   it('freezes the clock of a certificate that failed or was deployed', () => {
@@ -74,8 +74,26 @@ describe('progress renderer', () => {
     expect(coloured.map((l) => l.replace(/\x1b\[[0-9;]*m/g, ''))).toEqual(progressFrame(recorded, 90_000, en, plain));
   });
 
+  it('on a terminal, each redraw shows the frame of every event so far', () => {
+    let written = '';
+    let now = 0;
+    const sink = ttyProgress({ write: (chunk: string) => ((written += chunk), true), columns: 200 } as unknown as NodeJS.WritableStream, en, plain, () => now);
+    for (const e of recorded) {
+      now = e.at;
+      sink.step(e.name, e.step, e.detail);
+    }
+    const last = written.split(/\x1b\[\d+A/).at(-1)!;
+    expect(last.split('\n').filter(Boolean).map((l) => l.replace('\r\x1b[2K', ''))).toEqual(progressFrame(recorded, now, en, plain, { columns: 200 }));
+    sink.finish();
+  });
+
   it('prints plain log lines when not on a terminal', () => {
-    const lines = recorded.map((e, i) => plainLine(recorded.slice(0, i + 1), e, en));
+    // Through the sink, its clock reading each event's time in turn.
+    let written = '';
+    const at = recorded.map((e) => e.at);
+    const sink = plainProgress({ write: (chunk: string) => ((written += chunk), true) } as unknown as NodeJS.WritableStream, en, () => at.shift()!);
+    for (const e of recorded) sink.step(e.name, e.step, e.detail);
+    const lines = written.trimEnd().split('\n');
     expect(lines).toEqual([
       '[   0.0s] api: ordering',
       '[   0.0s] cdn.example: ordering',

@@ -25,19 +25,22 @@ interface CertLine {
 
 const FINAL: ProgressStep[] = ['deployed', 'failed', 'skipped'];
 
+/** Folds one event into the entries per certificate (kept in the order certificates first appeared). */
+function foldInto(byName: Map<string, CertLine>, e: ProgressEvent): void {
+  const line = byName.get(e.name);
+  if (!line) byName.set(e.name, { name: e.name, steps: [e.step], startedAt: e.at, lastAt: e.at, detail: e.detail });
+  else {
+    // The same step again only brings news about it (propagation progress), not a new step.
+    if (line.steps.at(-1) !== e.step || e.detail === undefined) line.steps.push(e.step);
+    line.detail = e.detail;
+    line.lastAt = e.at;
+  }
+}
+
 /** Folds events into one entry per certificate, in the order certificates first appeared. */
 export function foldEvents(events: ProgressEvent[]): CertLine[] {
   const byName = new Map<string, CertLine>();
-  for (const e of events) {
-    const line = byName.get(e.name);
-    if (!line) byName.set(e.name, { name: e.name, steps: [e.step], startedAt: e.at, lastAt: e.at, detail: e.detail });
-    else {
-      // The same step again only brings news about it (propagation progress), not a new step.
-      if (line.steps.at(-1) !== e.step || e.detail === undefined) line.steps.push(e.step);
-      line.detail = e.detail;
-      line.lastAt = e.at;
-    }
-  }
+  for (const e of events) foldInto(byName, e);
   return [...byName.values()];
 }
 
@@ -54,7 +57,10 @@ export function formatElapsed(ms: number): string {
  * `finished`) shows the time of its last step instead of a running clock.
  */
 export function progressFrame(events: ProgressEvent[], now: number, m: Messages, pal: Palette, opts: { finished?: boolean; columns?: number } = {}): string[] {
-  const lines = foldEvents(events);
+  return frameOf(foldEvents(events), now, m, pal, opts);
+}
+
+function frameOf(lines: CertLine[], now: number, m: Messages, pal: Palette, opts: { finished?: boolean; columns?: number }): string[] {
   const nameWidth = Math.max(0, ...lines.map((l) => displayWidth(l.name)));
   return lines.map((l) => {
     const last = l.steps.at(-1)!;
@@ -74,10 +80,9 @@ export function progressFrame(events: ProgressEvent[], now: number, m: Messages,
   });
 }
 
-/** A plain log line for one event (not a terminal): `[  4.2s] site: TXT written`. */
-export function plainLine(events: ProgressEvent[], event: ProgressEvent, m: Messages): string {
-  const first = events.find((e) => e.name === event.name) ?? event;
-  return `[${formatElapsed(event.at - first.at).padStart(7)}] ${event.name}: ${m.steps[event.step]}${event.detail ? ` (${m.stepDetail(event.detail)})` : ''}`;
+/** A plain log line for one event (not a terminal), `startedAt` being its certificate's first event: `[  4.2s] site: TXT written`. */
+export function plainLine(startedAt: number, event: ProgressEvent, m: Messages): string {
+  return `[${formatElapsed(event.at - startedAt).padStart(7)}] ${event.name}: ${m.steps[event.step]}${event.detail ? ` (${m.stepDetail(event.detail)})` : ''}`;
 }
 
 // Cutting a coloured line would leave an escape open; drop colour from lines that must be cut.
@@ -98,13 +103,14 @@ export interface ProgressSink {
 
 /**
  * Redraws the certificate lines in place on a terminal (cursor up, clear line), ticking once a
- * second so elapsed times move while a step waits on DNS or the CA.
+ * second so elapsed times move while a step waits on DNS or the CA. The lines are kept folded as
+ * events come, so a pass of thousands of certificates costs each step its own line, not a replay.
  */
 export function ttyProgress(out: NodeJS.WritableStream & { columns?: number }, m: Messages, pal: Palette, clock: () => number = Date.now): ProgressSink {
-  const events: ProgressEvent[] = [];
+  const byName = new Map<string, CertLine>();
   let drawn = 0;
   const draw = (finished = false) => {
-    const lines = progressFrame(events, clock(), m, pal, { finished, columns: out.columns });
+    const lines = frameOf([...byName.values()], clock(), m, pal, { finished, columns: out.columns });
     let s = drawn > 0 ? `\x1b[${drawn}A` : '';
     for (const l of lines) s += `\r\x1b[2K${l}\n`;
     drawn = lines.length;
@@ -114,24 +120,24 @@ export function ttyProgress(out: NodeJS.WritableStream & { columns?: number }, m
   timer.unref();
   return {
     step(name, step, detail) {
-      events.push({ at: clock(), name, step, detail });
+      foldInto(byName, { at: clock(), name, step, detail });
       draw();
     },
     finish() {
       clearInterval(timer);
-      if (events.length) draw(true);
+      if (byName.size) draw(true);
     },
   };
 }
 
-/** One plain line per step, for logs and pipes. */
+/** One plain line per step, for logs and pipes; only each certificate's start is kept. */
 export function plainProgress(out: NodeJS.WritableStream, m: Messages, clock: () => number = Date.now): ProgressSink {
-  const events: ProgressEvent[] = [];
+  const startedAt = new Map<string, number>();
   return {
     step(name, step, detail) {
       const e = { at: clock(), name, step, detail };
-      events.push(e);
-      out.write(`${plainLine(events, e, m)}\n`);
+      if (!startedAt.has(name)) startedAt.set(name, e.at);
+      out.write(`${plainLine(startedAt.get(name)!, e, m)}\n`);
     },
     finish() {},
   };
