@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { parseDuration } from './duration.js';
+import { ENV_NAME } from './patterns.js';
 import { english, said, type Said } from '../i18n/errors.js';
 
 /**
@@ -36,7 +37,7 @@ export const command = z
 
 /** Names of environment variables passed on to external commands, beyond the minimal set (src/command.ts). */
 export const passEnv = z
-  .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'))
+  .array(z.string().regex(ENV_NAME, 'an environment variable name'))
   .describe('environment variables passed to the command besides PATH, HOME, LANG, LC_ALL, TZ, DOCKER_HOST, CERTKEEPER_CONFIG');
 
 /**

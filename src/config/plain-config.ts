@@ -1,4 +1,5 @@
 import { parseDuration } from './duration.js';
+import { DEFAULT_DOH, ENV_NAME, LISTEN_ADDRESS, RESOLVER_ADDRESS } from './patterns.js';
 import { DIRECTORIES, RELOAD_MODES, validCron, type RawConfig } from './schema.js';
 import { NODE_NAME } from './store-config.js';
 
@@ -49,15 +50,11 @@ const RENEW_KEYS = ['beforeDays', 'schedule', 'concurrency', 'randomDelay', 'pas
 const PROPAGATION_KEYS = ['resolvers', 'bootstrap', 'minorityFailure', 'timeout', 'interval'];
 const DEPLOY_KEYS = ['mode', 'test', 'reload', 'timeout', 'passEnv', 'pidFile', 'pid', 'signal', 'container', 'socket', 'apiVersion', 'servedCheck'];
 const SERVED_CHECK_KEYS = ['host', 'timeout', 'configDump'];
-const DOH = ['https://dns.alidns.com/dns-query', 'https://doh.pub/dns-query'];
-const RESOLVER = /^[^\s:]+(:\d{1,5})?$|^\[[0-9a-fA-F:]+\](:\d{1,5})?$/;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /**
  * Narrower than zod's e-mail pattern (no `'` in the local part): what it takes, zod takes too; an
  * address it does not take goes to zod, which takes it or says why not.
  */
 const EMAIL = /^[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*@(?:[A-Za-z0-9][A-Za-z0-9-]*\.)+[A-Za-z]{2,}$/;
-const LISTEN = /^(\[[0-9a-fA-F:]+\]|[^:[\]\s]*):\d{1,5}$/;
 
 const isObject = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 const hasOnly = (o: Obj, keys: readonly string[]): boolean => Object.keys(o).every((k) => keys.includes(k));
@@ -121,13 +118,13 @@ function plainPropagation(v: unknown): Obj | undefined {
   if (v === undefined) v = {};
   if (!isObject(v) || !hasOnly(v, PROPAGATION_KEYS)) return undefined;
   const { minorityFailure = 'ignore' } = v;
-  const resolvers = v.resolvers === undefined ? undefined : strings(v.resolvers, (s) => RESOLVER.test(s));
-  const bootstrap = v.bootstrap === undefined ? undefined : strings(v.bootstrap, (s) => RESOLVER.test(s));
+  const resolvers = v.resolvers === undefined ? undefined : strings(v.resolvers, (s) => RESOLVER_ADDRESS.test(s));
+  const bootstrap = v.bootstrap === undefined ? undefined : strings(v.bootstrap, (s) => RESOLVER_ADDRESS.test(s));
   const timeout = ms(v.timeout, '300s');
   const interval = ms(v.interval, '2s');
   if ((v.resolvers !== undefined && !resolvers) || (v.bootstrap !== undefined && !bootstrap)) return undefined;
   if ((minorityFailure !== 'wait' && minorityFailure !== 'ignore') || timeout === undefined || interval === undefined) return undefined;
-  return defined({ resolvers, bootstrap, minorityFailure, doh: DOH.slice(), timeout, interval });
+  return defined({ resolvers, bootstrap, minorityFailure, doh: DEFAULT_DOH.slice(), timeout, interval });
 }
 
 function plainDeploy(e: unknown): Obj | undefined {
@@ -170,7 +167,7 @@ function plainServer(v: unknown): Obj | undefined {
   if (v === undefined) v = {};
   if (!isObject(v) || !hasOnly(v, ['listen', 'dashboard'])) return undefined;
   const { listen, dashboard = false } = v;
-  if (listen !== undefined && !(typeof listen === 'string' && LISTEN.test(listen))) return undefined;
+  if (listen !== undefined && !(typeof listen === 'string' && LISTEN_ADDRESS.test(listen))) return undefined;
   if (typeof dashboard !== 'boolean' || (dashboard && !listen)) return undefined;
   return defined({ listen, dashboard });
 }

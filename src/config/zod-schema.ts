@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { addSaid, command, duration, onFirstUse, passEnv, servedCheck } from './fields.js';
 import { said } from '../i18n/errors.js';
 import { checkDomainName } from './names.js';
+import { DEFAULT_DOH, ENV_NAME, RESOLVER_ADDRESS } from './patterns.js';
 import { notifySchema } from '../ops/notify/config.js';
 import { serverSchema } from '../ops/endpoint-config.js';
 import { nodeName, storeSchema } from './store-schema.js';
@@ -110,7 +111,7 @@ export const deployTargetFiles = onFirstUse(() =>
     passEnv: passEnv.default([]).describe('environment variables the hooks get besides the minimal set (the daemon\'s other variables, credentials included, never reach them)'),
     verify: servedCheck({ example: '127.0.0.1:443', address: 'host:port where the server serves this certificate', timeout: '30s', description: 'after reload, check that this address serves the new certificate' }),
     rollbackOnVerifyFailure: z.boolean().default(false).describe('restore the previous files when the served-certificate check fails'),
-    passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').optional().describe('pfx: env variable holding the password'),
+    passwordEnv: z.string().regex(ENV_NAME, 'an environment variable name').optional().describe('pfx: env variable holding the password'),
     password: z.string().optional().describe('pfx: the password; write "${VAR}" to take it from the environment'),
     pfxLegacy: z.boolean().default(false).describe('pfx: 3DES/SHA1 encryption for old Windows (Server 2016 and earlier)'),
   })
@@ -254,11 +255,11 @@ const configObject = z
     propagation: z
       .object({
         resolvers: z
-          .array(z.string().regex(/^[^\s:]+(:\d{1,5})?$|^\[[0-9a-fA-F:]+\](:\d{1,5})?$/, 'write host or host:port'))
+          .array(z.string().regex(RESOLVER_ADDRESS, 'write host or host:port'))
           .optional()
           .describe("servers to ask instead of the zone's authoritative nameservers"),
         bootstrap: z
-          .array(z.string().regex(/^[^\s:]+(:\d{1,5})?$|^\[[0-9a-fA-F:]+\](:\d{1,5})?$/, 'write host or host:port'))
+          .array(z.string().regex(RESOLVER_ADDRESS, 'write host or host:port'))
           .optional()
           .describe('resolvers used to find the authoritative nameservers (default: the system resolver)'),
         minorityFailure: z
@@ -267,7 +268,7 @@ const configObject = z
           .describe('when fewer than half of the nameservers SERVFAIL or time out: ignore them, or wait for them'),
         doh: z
           .array(z.url({ protocol: /^https?$/ }))
-          .default(['https://dns.alidns.com/dns-query', 'https://doh.pub/dns-query'])
+          .default(DEFAULT_DOH)
           .describe('DNS-over-HTTPS resolvers asked as a last resort when no nameserver can be reached; [] turns this off'),
         timeout: duration('300s').describe('give up waiting for the TXT records after this long'),
         interval: duration('2s').describe('longest pause between two checks'),

@@ -1,4 +1,5 @@
 import { zodIssues } from '../config/load.js';
+import { ENV_NAME } from '../config/patterns.js';
 import { configSchema } from '../config/zod-schema.js';
 
 /**
@@ -22,7 +23,7 @@ export const checkDomains = (domains: string[]) =>
 export const checkCertName = (v: string) => checkConfigValue({ certificates: [{ name: v, domains: ['example.com'] }] }, 'certificates[0].name');
 
 export function checkEnvName(v: string): string | undefined {
-  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(v) ? undefined : `"${v}" is not an environment variable name (letters, digits and _; not starting with a digit)`;
+  return ENV_NAME.test(v) ? undefined : `"${v}" is not an environment variable name (letters, digits and _; not starting with a digit)`;
 }
 
 export function checkEntryName(v: string): string | undefined {

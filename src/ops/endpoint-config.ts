@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { duration, onFirstUse } from '../config/fields.js';
+import { LISTEN_ADDRESS } from '../config/patterns.js';
 
 /** Built when server.dashboard is an object: most configurations have no dashboard, or `true`. */
 const dashboardOptions = onFirstUse(() =>
@@ -19,7 +20,7 @@ export const serverSchema = z
   .object({
     listen: z
       .string()
-      .regex(/^(\[[0-9a-fA-F:]+\]|[^:[\]\s]*):\d{1,5}$/, 'write host:port, e.g. 127.0.0.1:9464')
+      .regex(LISTEN_ADDRESS, 'write host:port, e.g. 127.0.0.1:9464')
       .optional()
       .describe('serve /healthz, /readyz and /metrics here; off when unset'),
     dashboard: z

@@ -2,13 +2,6 @@ import * as dnsPacket from 'dns-packet';
 import type { TxtAnswer } from '../dns/query.js';
 
 /**
- * DoH resolvers reachable from mainland China, tried in order, as the last resort of the propagation
- * check. Public resolvers cache answers, so they only help once the authoritative servers cannot be
- * reached directly; Cloudflare/Google DoH are often blocked there and are not defaults.
- */
-export const DEFAULT_DOH = ['https://dns.alidns.com/dns-query', 'https://doh.pub/dns-query'];
-
-/**
  * TXT lookup over DNS-over-HTTPS: RFC 8484 wire format (GET ?dns=), or the JSON API when the URL
  * ends in /resolve (Alidns) — both are what those services document.
  */
