@@ -1,7 +1,6 @@
-import * as z from 'zod';
 import { ALIYUN_RULES } from '../src/cloud/rules.js';
-import { duration } from '../src/config/fields.js';
-import { ALIYUN_KEYLESS_GUIDE, aliyunKeyOptions, aliyunKeySource, ALIYUN_CREDENTIALS, checkAliyunKey, popCredentials } from '../src/credentials/aliyun.js';
+import { duration, number, optionSpec, url } from '../src/config/option-spec.js';
+import { ALIYUN_KEYLESS_GUIDE, aliyunKeyOptions, aliyunKeySource, ALIYUN_CREDENTIALS, aliyunKeyProblems, popCredentials } from '../src/credentials/aliyun.js';
 import { CredentialsError, DnsProviderError } from '../src/errors.js';
 import type { ProviderDescriptor } from '../src/dns/provider.js';
 import { callApi, isNetworkError, redact, vendorCode, vendorError, type Verdict } from './lib/retry.js';
@@ -9,17 +8,17 @@ import { propagationTimeout, retryOptions } from './lib/options.js';
 import { cloudDnsBehaviour, txtProvider, type TxtApi } from './lib/txt-provider.js';
 import { toAscii, type HostedZone } from './lib/zone.js';
 
-const options = z
-  .object({
+const options = optionSpec(
+  {
     ...aliyunKeyOptions,
-    endpoint: z.url({ protocol: /^https?$/ }).default('https://alidns.aliyuncs.com').describe('Alidns API endpoint'),
-    timeout: duration('10s').describe('time limit for each API request'),
-    ttl: z.number().int().min(1).max(86400).default(600).describe('TTL of the TXT records (600 is the Free edition minimum; paid editions allow less)'),
+    endpoint: url('Alidns API endpoint', 'https://alidns.aliyuncs.com', /^https?$/),
+    timeout: duration('time limit for each API request', '10s'),
+    ttl: number('TTL of the TXT records (600 is the Free edition minimum; paid editions allow less)', { int: true, min: 1, max: 86400, default: 600 }),
     propagationTimeout: propagationTimeout(),
     ...retryOptions(),
-  })
-  .strict()
-  .superRefine(checkAliyunKey);
+  },
+  aliyunKeyProblems,
+);
 
 export const ALIDNS_AUTH_HINT =
   'check ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET (or accessKeyId/accessKeySecret) and that the RAM user has the DNS-only policy (docs/providers/alidns.md)';

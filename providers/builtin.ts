@@ -1,5 +1,4 @@
-import * as z from 'zod';
-import { duration } from '../src/config/fields.js';
+import { duration, number, optionSpec, text } from '../src/config/option-spec.js';
 import { DnsProviderError } from '../src/errors.js';
 import { parseServer } from '../src/dns/query.js';
 import type { DnsProvider, ProviderDescriptor } from '../src/dns/provider.js';
@@ -7,16 +6,14 @@ import { ChallengeServer } from './lib/challenge-server.js';
 
 const FIRST_POLL_MS = 50;
 
-const options = z
-  .object({
-    zone: z.string().regex(/^[A-Za-z0-9.-]+\.?$/, 'write the delegated zone, e.g. acme.example.net').describe('zone NS-delegated to this host').meta({ examples: ['acme.example.net'] }),
-    listen: z.string().default('0.0.0.0:53').describe('address and port to answer on (UDP and TCP)'),
-    nameserver: z.string().optional().describe("this host's name as the zone's NS record (default: ns.<zone>)"),
-    rateLimit: z.number().positive().default(20).describe('queries per second allowed per source address (bursts up to twice that)'),
-    ttl: z.number().int().positive().default(10).describe('TTL of the answers'),
-    idleStop: duration('60s').describe('stop listening this long after the last record is removed (0: keep running)'),
-  })
-  .strict();
+const options = optionSpec({
+  zone: text('zone NS-delegated to this host', { pattern: [/^[A-Za-z0-9.-]+\.?$/, 'write the delegated zone, e.g. acme.example.net'], examples: ['acme.example.net'] }),
+  listen: text('address and port to answer on (UDP and TCP)', { default: '0.0.0.0:53' }),
+  nameserver: text("this host's name as the zone's NS record (default: ns.<zone>)", { optional: true }),
+  rateLimit: number('queries per second allowed per source address (bursts up to twice that)', { positive: true, default: 20 }),
+  ttl: number('TTL of the answers', { int: true, positive: true, default: 10 }),
+  idleStop: duration('stop listening this long after the last record is removed (0: keep running)', '60s'),
+});
 
 /** One server per listen address per process, shared by every provider entry and order that uses it. */
 const servers = new Map<string, ChallengeServer>();

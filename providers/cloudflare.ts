@@ -1,5 +1,4 @@
-import * as z from 'zod';
-import { duration } from '../src/config/fields.js';
+import { duration, number, optionSpec, text, url } from '../src/config/option-spec.js';
 import { DnsProviderError } from '../src/errors.js';
 import type { DnsProvider, ProviderDescriptor } from '../src/dns/provider.js';
 import { propagationTimeout, retryOptions } from './lib/options.js';
@@ -7,17 +6,15 @@ import { callApi, isNetworkError, vendorCode, vendorError, type Verdict } from '
 import { cloudDnsBehaviour, txtProvider, type TxtApi } from './lib/txt-provider.js';
 import { nameIn, toAscii, type HostedZone } from './lib/zone.js';
 
-const options = z
-  .object({
-    apiToken: z.string().min(1).describe('API token with Zone:DNS:Edit on the zones used'),
-    endpoint: z.url().default('https://api.cloudflare.com/client/v4').describe('API base URL (for tests and proxies)'),
-    zoneId: z.string().optional().describe('zone id; looked up by name when omitted (needs Zone:Read)'),
-    ttl: z.number().int().min(1).default(60).describe('TTL of the TXT records: 1 = automatic, else 60 to 86400'),
-    timeout: duration('30s').describe('time limit for each API call'),
-    propagationTimeout: propagationTimeout(),
-    ...retryOptions(),
-  })
-  .strict();
+const options = optionSpec({
+  apiToken: text('API token with Zone:DNS:Edit on the zones used', { min: 1 }),
+  endpoint: url('API base URL (for tests and proxies)', 'https://api.cloudflare.com/client/v4'),
+  zoneId: text('zone id; looked up by name when omitted (needs Zone:Read)', { optional: true }),
+  ttl: number('TTL of the TXT records: 1 = automatic, else 60 to 86400', { int: true, min: 1, default: 60 }),
+  timeout: duration('time limit for each API call', '30s'),
+  propagationTimeout: propagationTimeout(),
+  ...retryOptions(),
+});
 
 interface Envelope<T> {
   success: boolean;

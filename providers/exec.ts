@@ -1,22 +1,19 @@
 import { isAbsolute, resolve } from 'node:path';
-import * as z from 'zod';
 import { commandEnv, describeExit, runCommand } from '../src/command.js';
-import { command, duration, passEnv } from '../src/config/fields.js';
+import { command, duration, envNames, number, optionSpec } from '../src/config/option-spec.js';
 import { propagationTimeout } from './lib/options.js';
 import { DnsProviderError } from '../src/errors.js';
 import type { DnsProvider, ProviderDescriptor, TxtRecord } from '../src/dns/provider.js';
 
 const FIRST_POLL_MS = 250;
 
-const options = z
-  .object({
-    command: command.describe('program to call as: COMMAND... present|cleanup FQDN VALUE').meta({ examples: [['./dns-hook.sh']] }),
-    timeout: duration('60s').describe('time limit for each call'),
-    ttl: z.number().int().positive().default(60).describe('TTL passed to the hook as CERTKEEPER_TTL'),
-    propagationTimeout: propagationTimeout(),
-    passEnv: passEnv.optional().describe("only these variables (besides the minimal set) reach the program; default: certkeeper's whole environment, which your DNS API client usually needs"),
-  })
-  .strict();
+const options = optionSpec({
+  command: command('program to call as: COMMAND... present|cleanup FQDN VALUE', [['./dns-hook.sh']]),
+  timeout: duration('time limit for each call', '60s'),
+  ttl: number('TTL passed to the hook as CERTKEEPER_TTL', { int: true, positive: true, default: 60 }),
+  propagationTimeout: propagationTimeout(),
+  passEnv: envNames("only these variables (besides the minimal set) reach the program; default: certkeeper's whole environment, which your DNS API client usually needs"),
+});
 
 /**
  * `exec`: for DNS hosts without a built-in adapter. Calls the user's program with

@@ -1,5 +1,5 @@
-import * as z from 'zod';
-import { duration } from '../src/config/fields.js';
+import { choice, duration, number, optionSpec, text } from '../src/config/option-spec.js';
+import { RESOLVER_ADDRESS } from '../src/config/patterns.js';
 import { propagationTimeout } from './lib/options.js';
 import { DnsProviderError } from '../src/errors.js';
 import { parseServer } from '../src/dns/query.js';
@@ -9,21 +9,18 @@ import type { TsigKey } from './lib/tsig.js';
 
 const FIRST_POLL_MS = 200;
 
-const options = z
-  .object({
-    server: z.string().regex(/^[^\s:]+(:\d{1,5})?$|^\[[0-9a-fA-F:]+\](:\d{1,5})?$/, 'write host or host:port').describe('primary server that accepts updates (over TCP), host or host:port').meta({ examples: ['192.0.2.53:53'] }),
-    zone: z.string().optional().describe("zone to update; found from the server's SOA answer when omitted"),
-    keyName: z.string().min(1).describe('TSIG key name, as in the server configuration').meta({ examples: ['certkeeper'] }),
-    algorithm: z.enum(['hmac-sha256', 'hmac-sha512']).default('hmac-sha256').describe('TSIG algorithm'),
-    secret: z
-      .string()
-      .refine((s) => /^[A-Za-z0-9+/]+=*$/.test(s) && Buffer.from(s, 'base64').length >= 16, 'must be the base64 key secret (at least 16 bytes)')
-      .describe('TSIG secret, base64 (at least 16 bytes)'),
-    ttl: z.number().int().positive().default(60).describe('TTL of the TXT records'),
-    timeout: duration('10s').describe('time limit for each update'),
-    propagationTimeout: propagationTimeout(),
-  })
-  .strict();
+const isTsigSecret = (s: string) => /^[A-Za-z0-9+/]+=*$/.test(s) && Buffer.from(s, 'base64').length >= 16;
+
+const options = optionSpec({
+  server: text('primary server that accepts updates (over TCP), host or host:port', { pattern: [RESOLVER_ADDRESS, 'write host or host:port'], examples: ['192.0.2.53:53'] }),
+  zone: text("zone to update; found from the server's SOA answer when omitted", { optional: true }),
+  keyName: text('TSIG key name, as in the server configuration', { min: 1, examples: ['certkeeper'] }),
+  algorithm: choice('TSIG algorithm', ['hmac-sha256', 'hmac-sha512'], { default: 'hmac-sha256' }),
+  secret: text('TSIG secret, base64 (at least 16 bytes)', { check: [isTsigSecret, 'must be the base64 key secret (at least 16 bytes)'] }),
+  ttl: number('TTL of the TXT records', { int: true, positive: true, default: 60 }),
+  timeout: duration('time limit for each update', '10s'),
+  propagationTimeout: propagationTimeout(),
+});
 
 /**
  * `rfc2136`: dynamic updates (RFC 2136) signed with TSIG (RFC 8945) to BIND, Knot, PowerDNS or

@@ -1,9 +1,8 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import * as z from 'zod';
 import { TENCENT_RULES } from '../src/cloud/rules.js';
-import { duration } from '../src/config/fields.js';
-import { checkTencentKey, TENCENT_CREDENTIALS, TENCENT_KEYLESS_GUIDE, tencentCredential, tencentKeyOptions, tencentKeySource } from '../src/credentials/tencent.js';
+import { duration, number, optionSpec, text } from '../src/config/option-spec.js';
+import { TENCENT_CREDENTIALS, TENCENT_KEYLESS_GUIDE, tencentCredential, tencentKeyOptions, tencentKeyProblems, tencentKeySource } from '../src/credentials/tencent.js';
 import { CredentialsError, DnsProviderError } from '../src/errors.js';
 import type { ProviderDescriptor } from '../src/dns/provider.js';
 import { callApi, isNetworkError, redact, vendorCode, vendorError, type Verdict } from './lib/retry.js';
@@ -11,18 +10,18 @@ import { propagationTimeout, retryOptions } from './lib/options.js';
 import { cloudDnsBehaviour, txtProvider, type TxtApi } from './lib/txt-provider.js';
 import { toAscii, type HostedZone } from './lib/zone.js';
 
-const options = z
-  .object({
+const options = optionSpec(
+  {
     ...tencentKeyOptions,
-    endpoint: z.string().default('https://dnspod.tencentcloudapi.com').describe('DNSPod API endpoint (https://host or http://host:port)'),
-    proxy: z.string().optional().describe('HTTP proxy URL; http_proxy in the environment is NOT used unless given here'),
-    timeout: duration('10s').describe('time limit for each API request'),
-    ttl: z.number().int().min(1).max(604800).default(600).describe('TTL of the TXT records (600 works on every plan)'),
+    endpoint: text('DNSPod API endpoint (https://host or http://host:port)', { default: 'https://dnspod.tencentcloudapi.com' }),
+    proxy: text('HTTP proxy URL; http_proxy in the environment is NOT used unless given here', { optional: true }),
+    timeout: duration('time limit for each API request', '10s'),
+    ttl: number('TTL of the TXT records (600 works on every plan)', { int: true, min: 1, max: 604800, default: 600 }),
     propagationTimeout: propagationTimeout(),
     ...retryOptions(),
-  })
-  .strict()
-  .superRefine(checkTencentKey);
+  },
+  tencentKeyProblems,
+);
 
 export const TENCENT_AUTH_HINT =
   'check TENCENTCLOUD_SECRET_ID / TENCENTCLOUD_SECRET_KEY (or secretId/secretKey) and that the CAM user has the DNSPod-only policy (docs/providers/tencentcloud.md)';

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { OptionSpec } from './option-spec.js';
 
 /**
  * What every pluggable part of the configuration declares about itself: a DNS provider today, deploy
@@ -6,14 +7,17 @@ import type { z } from 'zod';
  * `credentials` from the environment, and the JSON Schema and the reference pages are generated from
  * the same object, so the docs cannot describe an option the code does not accept.
  */
-export interface ComponentDescriptor<Options extends z.ZodType = z.ZodType> {
+export interface ComponentDescriptor<Options extends z.ZodType | OptionSpec = z.ZodType | OptionSpec> {
   /** The `type:` value in config. */
   type: string;
   title: string;
   /** The vendor's or the standard's reference for what this component talks to. */
   docs: string;
   credentials: CredentialField[];
-  /** zod schema of the options (everything besides `type`), credentials included. */
+  /**
+   * The options (everything besides `type`), credentials included: plain data (option-spec.ts, the DNS
+   * providers) or a zod schema (cloud targets).
+   */
   options: Options;
   /** One or two sentences (Markdown): what it is and when to pick it. Opens its reference page. */
   summary?: string;

@@ -2,6 +2,8 @@ import * as z from 'zod';
 import type { ComponentDescriptor } from './descriptor.js';
 import { TARGET_DESCRIPTORS } from '../targets/registry.js';
 import { configSchema } from './zod-schema.js';
+import { isOptionSpec, type OptionSpec } from './option-spec.js';
+import { zodOptions } from './option-zod.js';
 
 /** A JSON Schema node (draft 7), loosely typed: the generator and the docs only read a few keys. */
 export type JsonSchema = Record<string, unknown> & {
@@ -15,10 +17,12 @@ const DRAFT_7 = 'http://json-schema.org/draft-07/schema#';
 /**
  * The one way certkeeper turns a zod schema into JSON Schema. Draft 7, because yaml-language-server
  * supports draft 7 and below; `io: 'input'` describes what a user writes (fields with defaults are
- * optional, durations may be "5m" or a number). No `$schema` key: callers embed the result.
+ * optional, durations may be "5m" or a number). No `$schema` key: callers embed the result. Options
+ * written as plain data (a DNS provider's) go through the zod schema made from them.
  */
-export function inputJsonSchema(schema: z.ZodType): JsonSchema {
-  const s = z.toJSONSchema(schema, { io: 'input', target: 'draft-7', unrepresentable: 'any' }) as JsonSchema;
+export function inputJsonSchema(schema: z.ZodType | OptionSpec): JsonSchema {
+  const zod = isOptionSpec(schema) ? zodOptions(schema) : schema;
+  const s = z.toJSONSchema(zod, { io: 'input', target: 'draft-7', unrepresentable: 'any' }) as JsonSchema;
   delete s.$schema;
   relaxEnvPlaceholders(s);
   return s;

@@ -17,6 +17,7 @@ import type { ResolvedCloudTarget } from '../targets/config.js';
 import { crossCheck, isCloudTarget, type CertificateConfig, type RawConfig } from './schema.js';
 import { plainCertificate } from './plain-certificate.js';
 import { plainFrame } from './plain-config.js';
+import { plainOptions, type OptionSpec } from './option-spec.js';
 import { filesTarget } from './files-target.js';
 import { nodeOf, resolveStore, type StoreConfig } from './store-config.js';
 import { caChain, type CaSettings } from './ca-chain.js';
@@ -84,16 +85,12 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
     }
     const files: Record<string, string> = {};
     const withCreds = resolveCredentials(descriptor.credentials, rest, env, baseDir, `dns.${name}`, issues, files);
-    const opts = descriptor.options.safeParse(withCreds, { reportInput: true, jitless: true });
-    if (!opts.success) {
-      // A missing credential was already reported with the variables that supply it.
-      const known = new Set(issues.map((i) => i.path));
-      issues.push(...zodIssues(opts.error, `dns.${name}`).filter((i) => !known.has(i.path)));
-      continue;
-    }
+    // Valid options of the common kind are checked without zod; anything else, and every problem, by zod.
+    const options = plainOptions(descriptor.options, withCreds) ?? (await zodCheckedOptions(descriptor.options, withCreds, `dns.${name}`, issues));
+    if (!options) continue;
     dns[name] = {
       type,
-      options: opts.data as Record<string, unknown>,
+      options,
       credentialKeys: descriptor.credentials.map((c) => c.key),
       ...(Object.keys(files).length ? { fileCredentials: { raw: withCreds, files } } : {}),
     };
@@ -251,6 +248,17 @@ async function checkedPlain(raw: Record<string, unknown>): Promise<RawConfig | u
   }
   const frame = await checkedFrame(raw);
   return frame ? crossChecked(frame, certificates) : undefined;
+}
+
+/** A provider's options checked by zod (option-zod.ts, loaded here): their data, or undefined with the problems added. */
+async function zodCheckedOptions(spec: OptionSpec, raw: Record<string, unknown>, prefix: string, issues: ConfigIssue[]): Promise<Record<string, unknown> | undefined> {
+  const { zodOptions } = await import('./option-zod.js');
+  const opts = zodOptions(spec).safeParse(raw, { reportInput: true, jitless: true });
+  if (opts.success) return opts.data as Record<string, unknown>;
+  // A missing credential was already reported with the variables that supply it.
+  const known = new Set(issues.map((i) => i.path));
+  issues.push(...zodIssues(opts.error, prefix).filter((i) => !known.has(i.path)));
+  return undefined;
 }
 
 /** The zod schema, loaded when a configuration is not of the common shape (or to word its problems). */

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import * as z from 'zod';
 import type { CredentialField, GuideSection } from '../config/descriptor.js';
+import { text, type OptionProblem } from '../config/option-spec.js';
 import { credentialsFileSpec } from './aliyun-ini.js';
 import { cliProfileSpec, type AliyunSpec } from './aliyun-profile.js';
 import { assumeRole, assumeRoleWithOidc } from './aliyun-sts.js';
@@ -27,24 +27,24 @@ export const ALIYUN_KEYLESS_GUIDE: GuideSection = {
   ].join('\n'),
 };
 
-/** The option keys that hold them, for a component's zod schema. */
+/** The option keys that hold them, for a component's options. */
 export const aliyunKeyOptions = {
-  accessKeyId: z.string().min(1).optional().describe('RAM user AccessKey ID; without a key: RRSA, the CLI profile (~/.aliyun/config.json), the credentials file (~/.alibabacloud/credentials), then the ECS instance RAM role'),
-  accessKeySecret: z.string().min(1).optional().describe('RAM user AccessKey secret'),
-  securityToken: z.string().min(1).optional().describe('STS security token, with temporary keys'),
-  roleArn: z
-    .string()
-    .regex(/^acs:ram::\d+:role\/\S+$/, 'a RAM role ARN looks like acs:ram::123456789012:role/certkeeper')
-    .optional()
-    .describe('RAM role to assume (STS AssumeRole) with the key found otherwise (AccessKey, RRSA, CLI profile, credentials file or ECS RAM role)'),
+  accessKeyId: text('RAM user AccessKey ID; without a key: RRSA, the CLI profile (~/.aliyun/config.json), the credentials file (~/.alibabacloud/credentials), then the ECS instance RAM role', { min: 1, optional: true }),
+  accessKeySecret: text('RAM user AccessKey secret', { min: 1, optional: true }),
+  securityToken: text('STS security token, with temporary keys', { min: 1, optional: true }),
+  roleArn: text('RAM role to assume (STS AssumeRole) with the key found otherwise (AccessKey, RRSA, CLI profile, credentials file or ECS RAM role)', {
+    pattern: [/^acs:ram::\d+:role\/\S+$/, 'a RAM role ARN looks like acs:ram::123456789012:role/certkeeper'],
+    optional: true,
+  }),
 };
 
 export type AliyunKeyOptions = { accessKeyId?: string; accessKeySecret?: string; securityToken?: string; roleArn?: string };
 
-/** zod check for a component using aliyunKeyOptions: an ID without its secret (or the reverse) is half a key. */
-export function checkAliyunKey(o: { accessKeyId?: string; accessKeySecret?: string }, ctx: z.RefinementCtx): void {
-  if (o.accessKeyId && !o.accessKeySecret) ctx.addIssue({ code: 'custom', path: ['accessKeySecret'], message: 'missing while accessKeyId is set; set ALIBABA_CLOUD_ACCESS_KEY_SECRET (or ALIBABA_CLOUD_ACCESS_KEY_SECRET_FILE), or give accessKeySecret in the config' });
-  if (!o.accessKeyId && o.accessKeySecret) ctx.addIssue({ code: 'custom', path: ['accessKeyId'], message: 'missing while accessKeySecret is set; set ALIBABA_CLOUD_ACCESS_KEY_ID, or give accessKeyId in the config' });
+/** The check of a component using aliyunKeyOptions: an ID without its secret (or the reverse) is half a key. */
+export function aliyunKeyProblems(o: { accessKeyId?: string; accessKeySecret?: string }): OptionProblem[] {
+  if (o.accessKeyId && !o.accessKeySecret) return [{ path: 'accessKeySecret', message: 'missing while accessKeyId is set; set ALIBABA_CLOUD_ACCESS_KEY_SECRET (or ALIBABA_CLOUD_ACCESS_KEY_SECRET_FILE), or give accessKeySecret in the config' }];
+  if (!o.accessKeyId && o.accessKeySecret) return [{ path: 'accessKeyId', message: 'missing while accessKeySecret is set; set ALIBABA_CLOUD_ACCESS_KEY_ID, or give accessKeyId in the config' }];
+  return [];
 }
 
 export interface KeyContext {

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { isOptionSpec, plainOptions, type OptionSpec } from '../config/option-spec.js';
 import { readSecretFile } from '../dns/credentials.js';
 
 /** What a component's options were built from, when some of its credentials came from files. */
@@ -13,9 +14,14 @@ export interface FileCredentials {
  * The options with every credential that came from a file read again. Providers and targets are
  * built anew for every pass, so a rotated Docker/Kubernetes secret or systemd credential takes effect
  * at the next pass without a restart. Returns the reason when a file cannot be read or its new
- * content is not valid, naming the option, never the content.
+ * content is not valid, naming the option, never the content. Options written as plain data are
+ * checked without zod when they are valid.
  */
-export function freshOptions(schema: z.ZodType, options: Record<string, unknown>, source: FileCredentials | undefined): { options: Record<string, unknown> } | { error: string } {
+export async function freshOptions(
+  schema: z.ZodType | OptionSpec,
+  options: Record<string, unknown>,
+  source: FileCredentials | undefined,
+): Promise<{ options: Record<string, unknown> } | { error: string }> {
   if (!source) return { options };
   const raw = { ...source.raw };
   for (const [key, path] of Object.entries(source.files)) {
@@ -23,7 +29,12 @@ export function freshOptions(schema: z.ZodType, options: Record<string, unknown>
     if ('error' in read) return { error: `${key}: ${read.error}` };
     raw[key] = read.value;
   }
-  const parsed = schema.safeParse(raw);
+  if (isOptionSpec(schema)) {
+    const plain = plainOptions(schema, raw);
+    if (plain) return { options: plain };
+  }
+  const zod = isOptionSpec(schema) ? (await import('../config/option-zod.js')).zodOptions(schema) : schema;
+  const parsed = zod.safeParse(raw);
   if (parsed.success) return { options: parsed.data as Record<string, unknown> };
   const first = parsed.error.issues[0]!;
   return { error: `${first.path.join('.') || 'options'}: ${first.message} (after reading the credential files again)` };

@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import type { CredentialField, GuideSection } from '../config/descriptor.js';
+import { text, type OptionProblem } from '../config/option-spec.js';
 import type { KeyContext } from './aliyun.js';
 import { failingSource, RefreshingKey, staticKey, type KeySource } from './key.js';
 import { cvmRoleKey } from './metadata.js';
@@ -25,20 +25,22 @@ export const TENCENT_KEYLESS_GUIDE: GuideSection = {
   ].join('\n'),
 };
 
+/** The option keys that hold them, for a component's options. */
 export const tencentKeyOptions = {
-  secretId: z.string().min(1).optional().describe('CAM SecretId; without a key: TKE OIDC, the credentials file (~/.tencentcloud/credentials), then the CVM instance role'),
-  secretKey: z.string().min(1).optional().describe('CAM SecretKey'),
-  sessionToken: z.string().min(1).optional().describe('session token, with temporary keys'),
-  roleArn: z
-    .string()
-    .regex(/^qcs::cam::uin\/\d+:(roleName|role)\/\S+$/, 'a CAM role ARN looks like qcs::cam::uin/100000000001:roleName/certkeeper')
-    .optional()
-    .describe('CAM role to assume (STS AssumeRole) with the key found otherwise (SecretId, TKE OIDC, credentials file or CVM role)'),
+  secretId: text('CAM SecretId; without a key: TKE OIDC, the credentials file (~/.tencentcloud/credentials), then the CVM instance role', { min: 1, optional: true }),
+  secretKey: text('CAM SecretKey', { min: 1, optional: true }),
+  sessionToken: text('session token, with temporary keys', { min: 1, optional: true }),
+  roleArn: text('CAM role to assume (STS AssumeRole) with the key found otherwise (SecretId, TKE OIDC, credentials file or CVM role)', {
+    pattern: [/^qcs::cam::uin\/\d+:(roleName|role)\/\S+$/, 'a CAM role ARN looks like qcs::cam::uin/100000000001:roleName/certkeeper'],
+    optional: true,
+  }),
 };
 
-export function checkTencentKey(o: { secretId?: string; secretKey?: string }, ctx: z.RefinementCtx): void {
-  if (o.secretId && !o.secretKey) ctx.addIssue({ code: 'custom', path: ['secretKey'], message: 'missing while secretId is set; set TENCENTCLOUD_SECRET_KEY (or TENCENTCLOUD_SECRET_KEY_FILE), or give secretKey in the config' });
-  if (!o.secretId && o.secretKey) ctx.addIssue({ code: 'custom', path: ['secretId'], message: 'missing while secretKey is set; set TENCENTCLOUD_SECRET_ID, or give secretId in the config' });
+/** The check of a component using tencentKeyOptions: an ID without its key (or the reverse) is half a key. */
+export function tencentKeyProblems(o: { secretId?: string; secretKey?: string }): OptionProblem[] {
+  if (o.secretId && !o.secretKey) return [{ path: 'secretKey', message: 'missing while secretId is set; set TENCENTCLOUD_SECRET_KEY (or TENCENTCLOUD_SECRET_KEY_FILE), or give secretKey in the config' }];
+  if (!o.secretId && o.secretKey) return [{ path: 'secretId', message: 'missing while secretKey is set; set TENCENTCLOUD_SECRET_ID, or give secretId in the config' }];
+  return [];
 }
 
 const TKE_VARS = ['TKE_REGION', 'TKE_PROVIDER_ID', 'TKE_WEB_IDENTITY_TOKEN_FILE', 'TKE_ROLE_ARN'] as const;

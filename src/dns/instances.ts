@@ -33,7 +33,7 @@ export class DnsProviders {
     const descriptor = await loadDescriptor(entry.type);
     if (!descriptor) throw new DnsProviderError(entry.type, 'unknown provider type');
     // Credentials from files are read again here, once per pass: a rotated secret needs no restart.
-    const fresh = freshOptions(descriptor.options, entry.options, entry.fileCredentials);
+    const fresh = await freshOptions(descriptor.options, entry.options, entry.fileCredentials);
     if ('error' in fresh) throw new DnsProviderError(entry.type, `dns.${name}.${fresh.error}`, { auth: true });
     return descriptor.create(fresh.options, {
       logger: this.logger.child({ dns: name, provider: entry.type }),

@@ -1,6 +1,6 @@
-import type { z } from 'zod';
 import type { Logger } from 'pino';
 import type { ComponentDescriptor } from '../config/descriptor.js';
+import type { OptionSpec, OptionsOf } from '../config/option-spec.js';
 
 /** One TXT value at one name. `fqdn` has no trailing dot: `_acme-challenge.example.com`. */
 export interface TxtRecord {
@@ -44,10 +44,11 @@ export interface ProviderContext {
 
 /**
  * What a provider file under `providers/` exports as `descriptor`. Loading the file must stay cheap:
- * SDKs are imported inside `create`, so a provider that no certificate uses costs nothing.
+ * SDKs are imported inside `create`, so a provider that no certificate uses costs nothing; its options
+ * are plain data (option-spec.ts), so a pass checks them without loading zod.
  */
-export interface ProviderDescriptor<Options extends z.ZodType = z.ZodType> extends ComponentDescriptor<Options> {
+export interface ProviderDescriptor<Options extends OptionSpec = OptionSpec> extends ComponentDescriptor<Options> {
   /** How soon its records are served, for the reference page; `firstPollMs` is also the `hints` value. */
   propagation?: { firstPollMs: number; note?: string };
-  create(options: z.output<Options>, ctx: ProviderContext): DnsProvider | Promise<DnsProvider>;
+  create(options: OptionsOf<Options['fields']>, ctx: ProviderContext): DnsProvider | Promise<DnsProvider>;
 }

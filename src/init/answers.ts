@@ -1,5 +1,6 @@
 import { inputJsonSchema } from '../config/json-schema.js';
 import { zodIssues } from '../config/load.js';
+import { zodOptions } from '../config/option-zod.js';
 import { DIRECTORIES } from '../config/schema.js';
 import type { ProviderDescriptor } from '../dns/provider.js';
 import type { Messages } from '../i18n/index.js';
@@ -100,7 +101,7 @@ export async function collectAnswers(ask: Ask, descriptors: ProviderDescriptor[]
       check: (text) => {
         const value = parseOption(text, p);
         if (value && typeof value === 'object' && 'error' in value) return (value as { error: string }).error;
-        const r = descriptor.options.safeParse({ ...placeholders, ...options, [key]: value });
+        const r = zodOptions(descriptor.options).safeParse({ ...placeholders, ...options, [key]: value });
         if (r.success) return undefined;
         return zodIssues(r.error).find((i) => i.path === key || i.path.startsWith(`${key}[`))?.message;
       },

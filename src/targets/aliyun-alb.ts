@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
-import { ALIYUN_CREDENTIALS, aliyunKeyOptions, checkAliyunKey } from '../credentials/aliyun.js';
+import { ALIYUN_CREDENTIALS, aliyunKeyOptions, aliyunKeyProblems } from '../credentials/aliyun.js';
+import { addProblems, zodFields } from '../config/option-zod.js';
 import { aliyunApis, aliyunEndpoints, CAS_UPLOAD_ACTIONS, casCertificateId, ramAccess, removeFromCas } from './aliyun-common.js';
 import { commonTargetOptions, type TargetDescriptor } from './descriptor.js';
 import { onResource, TargetError, waitFor } from './steps.js';
@@ -25,12 +26,12 @@ const options = z
       .min(1)
       .default('cn-hangzhou')
       .describe('region of Certificate Management Service, which ALB appends to the certificate id: cn-hangzhou on the China site; on the international site ap-southeast-1 (with endpoints.cas https://cas.ap-southeast-1.aliyuncs.com)'),
-    ...aliyunKeyOptions,
+    ...zodFields(aliyunKeyOptions),
     endpoints: aliyunEndpoints(['cas', 'alb']),
     ...commonTargetOptions,
   })
   .strict()
-  .superRefine(checkAliyunKey);
+  .superRefine((o, ctx) => addProblems(ctx, aliyunKeyProblems(o)));
 
 interface ListenerCertificate {
   CertificateId?: string;

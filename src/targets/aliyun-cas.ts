@@ -1,18 +1,19 @@
 import * as z from 'zod';
 import { codeOf } from '../cloud/api.js';
-import { ALIYUN_CREDENTIALS, aliyunKeyOptions, checkAliyunKey } from '../credentials/aliyun.js';
+import { ALIYUN_CREDENTIALS, aliyunKeyOptions, aliyunKeyProblems } from '../credentials/aliyun.js';
+import { addProblems, zodFields } from '../config/option-zod.js';
 import { aliyunApis, aliyunEndpoints, casCertificateId, casName, ramAccess, removeFromCas } from './aliyun-common.js';
 import { commonTargetOptions, type TargetDescriptor } from './descriptor.js';
 import { onResource } from './steps.js';
 
 const options = z
   .object({
-    ...aliyunKeyOptions,
+    ...zodFields(aliyunKeyOptions),
     endpoints: aliyunEndpoints(['cas']),
     ...commonTargetOptions,
   })
   .strict()
-  .superRefine(checkAliyunKey);
+  .superRefine((o, ctx) => addProblems(ctx, aliyunKeyProblems(o)));
 
 /**
  * `aliyun-cas`: uploads to Alibaba Cloud Certificate Management Service (数字证书管理服务, API 2020-04-07)

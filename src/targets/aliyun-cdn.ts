@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { ALIYUN_CREDENTIALS, aliyunKeyOptions, checkAliyunKey } from '../credentials/aliyun.js';
+import { ALIYUN_CREDENTIALS, aliyunKeyOptions, aliyunKeyProblems } from '../credentials/aliyun.js';
+import { addProblems, zodFields } from '../config/option-zod.js';
 import { aliyunApis, aliyunEndpoints, CAS_UPLOAD_ACTIONS, casCertificateId, casName, ramAccess, removeFromCas } from './aliyun-common.js';
 import { commonTargetOptions, type TargetDescriptor } from './descriptor.js';
 import { onResource, TargetError, waitFor } from './steps.js';
@@ -11,12 +12,12 @@ const options = z
       .enum(['cas', 'upload'])
       .default('cas')
       .describe('cas: upload to Certificate Management Service once and bind it by id (the old upload is deleted); upload: send the PEM with each domain (only CDN permissions needed)'),
-    ...aliyunKeyOptions,
+    ...zodFields(aliyunKeyOptions),
     endpoints: aliyunEndpoints(['cas', 'cdn']),
     ...commonTargetOptions,
   })
   .strict()
-  .superRefine(checkAliyunKey);
+  .superRefine((o, ctx) => addProblems(ctx, aliyunKeyProblems(o)));
 
 interface CertInfo {
   ServerCertificateStatus?: string;

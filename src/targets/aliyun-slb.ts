@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { codeOf } from '../cloud/api.js';
-import { ALIYUN_CREDENTIALS, aliyunKeyOptions, checkAliyunKey } from '../credentials/aliyun.js';
+import { ALIYUN_CREDENTIALS, aliyunKeyOptions, aliyunKeyProblems } from '../credentials/aliyun.js';
+import { addProblems, zodFields } from '../config/option-zod.js';
 import { aliyunApis, aliyunEndpoints, ramAccess } from './aliyun-common.js';
 import { commonTargetOptions, type TargetDescriptor } from './descriptor.js';
 import { onResource, TargetError, uploadName } from './steps.js';
@@ -21,12 +22,12 @@ const options = z
       .min(1, 'list at least one listener')
       .describe('HTTPS listeners, and domain extensions on them, to bind')
       .meta({ examples: [[{ port: 443 }]] }),
-    ...aliyunKeyOptions,
+    ...zodFields(aliyunKeyOptions),
     endpoints: aliyunEndpoints(['slb']),
     ...commonTargetOptions,
   })
   .strict()
-  .superRefine(checkAliyunKey);
+  .superRefine((o, ctx) => addProblems(ctx, aliyunKeyProblems(o)));
 
 interface ListenerAttribute {
   ServerCertificateId?: string;

@@ -57,7 +57,7 @@ export class CloudTargets {
       p = (async () => {
         const d = targetDescriptor(t.type);
         if (!d) throw new TargetError(`unknown target type ${t.type}`);
-        const fresh = freshOptions(d.options, t.options, t.fileCredentials);
+        const fresh = await freshOptions(d.options, t.options, t.fileCredentials);
         if ('error' in fresh) throw new TargetError(fresh.error);
         return d.create(fresh.options, { logger: this.deps.logger.child({ target: t.id }), env: this.deps.env, now: this.deps.now });
       })();

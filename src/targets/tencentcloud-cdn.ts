@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { checkTencentKey, TENCENT_CREDENTIALS, tencentKeyOptions } from '../credentials/tencent.js';
+import { TENCENT_CREDENTIALS, tencentKeyOptions, tencentKeyProblems } from '../credentials/tencent.js';
+import { addProblems, zodFields } from '../config/option-zod.js';
 import { commonTargetOptions, type TargetDescriptor } from './descriptor.js';
 import { onResource, TargetError, waitFor } from './steps.js';
 import { camAccess, removeFromSsl, sslCertificateId, tencentApis, tencentEndpoints } from './tencent-common.js';
@@ -7,12 +8,12 @@ import { camAccess, removeFromSsl, sslCertificateId, tencentApis, tencentEndpoin
 const options = z
   .object({
     domains: z.array(z.string().min(1)).min(1, 'list at least one CDN domain').describe('CDN domains to serve the certificate').meta({ examples: [['cdn.example.com']] }),
-    ...tencentKeyOptions,
+    ...zodFields(tencentKeyOptions),
     endpoints: tencentEndpoints(['ssl', 'cdn']),
     ...commonTargetOptions,
   })
   .strict()
-  .superRefine(checkTencentKey);
+  .superRefine((o, ctx) => addProblems(ctx, tencentKeyProblems(o)));
 
 interface DomainConfig {
   Domain: string;

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import type { CloudApi } from '../cloud/api.js';
-import { checkTencentKey, TENCENT_CREDENTIALS, tencentKeyOptions } from '../credentials/tencent.js';
+import { TENCENT_CREDENTIALS, tencentKeyOptions, tencentKeyProblems } from '../credentials/tencent.js';
+import { addProblems, zodFields } from '../config/option-zod.js';
 import { commonTargetOptions, type TargetDescriptor } from './descriptor.js';
 import { onResource, TargetError, waitFor } from './steps.js';
 import { camAccess, removeFromSsl, sslCertificateId, tencentApis, tencentEndpoints } from './tencent-common.js';
@@ -21,12 +22,12 @@ const options = z
       .min(1, 'list at least one listener')
       .describe('HTTPS listeners: one without SNI takes the certificate itself; on one with SNI, name the domain rule')
       .meta({ examples: [[{ id: 'lbl-abcd1234' }]] }),
-    ...tencentKeyOptions,
+    ...zodFields(tencentKeyOptions),
     endpoints: tencentEndpoints(['ssl', 'clb']),
     ...commonTargetOptions,
   })
   .strict()
-  .superRefine(checkTencentKey);
+  .superRefine((o, ctx) => addProblems(ctx, tencentKeyProblems(o)));
 
 interface ListenerCert {
   CertId?: string;

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { codeOf } from '../cloud/api.js';
-import { checkTencentKey, TENCENT_CREDENTIALS, tencentKeyOptions } from '../credentials/tencent.js';
+import { TENCENT_CREDENTIALS, tencentKeyOptions, tencentKeyProblems } from '../credentials/tencent.js';
+import { addProblems, zodFields } from '../config/option-zod.js';
 import { commonTargetOptions, type TargetDescriptor } from './descriptor.js';
 import { onResource, TargetError, waitFor } from './steps.js';
 import { camAccess, removeFromSsl, sslCertificateId, tencentApis, tencentEndpoints } from './tencent-common.js';
@@ -30,13 +31,13 @@ const options = z
       .default([])
       .describe('what the first deploy binds, when no earlier certificate of this target exists (also bound again when this list changes)'),
     oldCertificateId: z.string().min(1).optional().describe('a certificate (e.g. uploaded by hand) whose bindings the first deploy moves to the new one'),
-    ...tencentKeyOptions,
+    ...zodFields(tencentKeyOptions),
     endpoints: tencentEndpoints(['ssl']),
     ...commonTargetOptions,
   })
   .strict()
   .superRefine((o, ctx) => {
-    checkTencentKey(o, ctx);
+    addProblems(ctx, tencentKeyProblems(o));
     const regional = o.resourceTypes.filter((t) => REGIONAL.includes(t));
     if (regional.length && !o.regions.length) ctx.addIssue({ code: 'custom', path: ['regions'], message: `${regional.join(', ')} ${regional.length > 1 ? 'are' : 'is'} regional: list the regions to update, e.g. [ap-guangzhou]` });
     o.instances.forEach((i, n) => {

@@ -1,3 +1,4 @@
+import { parseOptions } from '../../src/config/option-zod.js';
 import { randomBytes } from 'node:crypto';
 import { descriptor } from '../../providers/alidns.js';
 import { startAlidnsFake } from '../fakes/alidns.js';
@@ -15,7 +16,7 @@ providerContract('alidns (pop-core against the Alidns stand-in)', async () => {
     idnZone,
     create: async (o = {}) =>
       descriptor.create(
-        descriptor.options.parse({
+        parseOptions(descriptor.options, {
           accessKeyId: 'LTAI5tContractKey',
           accessKeySecret: o.badSecret ? 'wrong-secret' : 'contract-secret',
           endpoint: fake.url,

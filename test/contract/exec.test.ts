@@ -1,3 +1,4 @@
+import { parseOptions } from '../../src/config/option-zod.js';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { descriptor } from '../../providers/exec.js';
@@ -15,7 +16,7 @@ providerContract('exec (a hook that stores one file per value)', async () => {
     faults: { notApplicable: 'a failing hook is reported, not retried: the hook talks to its DNS host and retries as it sees fit' },
     authMessage: { notApplicable: 'no credentials: the hook holds them' },
     create: async () =>
-      descriptor.create(descriptor.options.parse({ command: ['/bin/sh', join(REPO, 'test/fixtures/file-dns-hook.sh')] }), {
+      descriptor.create(parseOptions(descriptor.options, { command: ['/bin/sh', join(REPO, 'test/fixtures/file-dns-hook.sh')] }), {
         logger: silentLogger,
         env: { ...process.env, FILE_DNS_DIR: dir },
         baseDir: REPO,

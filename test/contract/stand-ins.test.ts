@@ -1,3 +1,4 @@
+import { parseOptions } from '../../src/config/option-zod.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { descriptor as alidns } from '../../providers/alidns.js';
@@ -41,7 +42,7 @@ describe('Alidns stand-in checks requests as the API does', () => {
   });
 
   it('the provider retries 5xx and survives list lag: cleanup deletes by the id it kept', async () => {
-    const p = await alidns.create(alidns.options.parse({ accessKeyId: 'LTAIstd', accessKeySecret: 'sec', endpoint: fake.url, retryDelay: '10ms' }), ctx);
+    const p = await alidns.create(parseOptions(alidns.options, { accessKeyId: 'LTAIstd', accessKeySecret: 'sec', endpoint: fake.url, retryDelay: '10ms' }), ctx);
     fake.faults.serverError = 2;
     fake.faults.listLagMs = 60_000;
     const rec = { fqdn: `_acme-challenge.${zone}`, value: 'lagged' };
@@ -55,7 +56,7 @@ describe('Alidns stand-in checks requests as the API does', () => {
   });
 
   it('a name outside every hosted zone fails once with a clear message, no guessing', async () => {
-    const p = await alidns.create(alidns.options.parse({ accessKeyId: 'LTAIstd', accessKeySecret: 'sec', endpoint: fake.url }), ctx);
+    const p = await alidns.create(parseOptions(alidns.options, { accessKeyId: 'LTAIstd', accessKeySecret: 'sec', endpoint: fake.url }), ctx);
     await expect(p.present({ fqdn: '_acme-challenge.elsewhere.test', value: 'x' }, sig())).rejects.toThrow(
       `alidns: no zone in this account holds _acme-challenge.elsewhere.test (zones: ${zone}); add the domain to the account or use another dns entry`,
     );
@@ -63,7 +64,7 @@ describe('Alidns stand-in checks requests as the API does', () => {
   });
 
   it('keeps 19-digit record ids exact (no Number round trip)', async () => {
-    const p = await alidns.create(alidns.options.parse({ accessKeyId: 'LTAIstd', accessKeySecret: 'sec', endpoint: fake.url }), ctx);
+    const p = await alidns.create(parseOptions(alidns.options, { accessKeyId: 'LTAIstd', accessKeySecret: 'sec', endpoint: fake.url }), ctx);
     const rec = { fqdn: `_acme-challenge.id.${zone}`, value: 'id-check' };
     await p.present(rec, sig());
     const [id] = [...fake.records.keys()];
@@ -108,7 +109,7 @@ describe('DNSPod stand-in checks requests as the API does', () => {
   });
 
   it('the provider retries 5xx (which the SDK reports without a code) and survives list lag', async () => {
-    const p = await tencent.create(tencent.options.parse({ secretId: 'AKIDstd', secretKey: 'key', endpoint: fake.url, retryDelay: '10ms' }), ctx);
+    const p = await tencent.create(parseOptions(tencent.options, { secretId: 'AKIDstd', secretKey: 'key', endpoint: fake.url, retryDelay: '10ms' }), ctx);
     fake.faults.serverError = 2;
     fake.faults.listLagMs = 60_000;
     const rec = { fqdn: `_acme-challenge.${zone}`, value: 'lagged' };
@@ -124,7 +125,7 @@ describe('DNSPod stand-in checks requests as the API does', () => {
   it('ignores http_proxy from the environment unless proxy: is configured', async () => {
     process.env.http_proxy = 'http://127.0.0.1:9'; // nothing listens there
     try {
-      const p = await tencent.create(tencent.options.parse({ secretId: 'AKIDstd', secretKey: 'key', endpoint: fake.url, retries: 0 }), ctx);
+      const p = await tencent.create(parseOptions(tencent.options, { secretId: 'AKIDstd', secretKey: 'key', endpoint: fake.url, retries: 0 }), ctx);
       const rec = { fqdn: `_acme-challenge.proxy.${zone}`, value: 'no-proxy' };
       await p.present(rec, sig());
       await p.cleanup(rec, sig());

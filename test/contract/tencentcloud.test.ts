@@ -1,3 +1,4 @@
+import { parseOptions } from '../../src/config/option-zod.js';
 import { randomBytes } from 'node:crypto';
 import { descriptor } from '../../providers/tencentcloud.js';
 import { valuesAt } from '../fakes/common.js';
@@ -19,7 +20,7 @@ providerContract('tencentcloud (DNSPod SDK against the DNSPod stand-in)', async 
     idnZone,
     create: async (o = {}) =>
       descriptor.create(
-        descriptor.options.parse({
+        parseOptions(descriptor.options, {
           secretId: 'AKIDcontract',
           secretKey: o.badSecret ? 'wrong-key' : 'contract-key',
           endpoint: fake.url,

@@ -1,3 +1,4 @@
+import { parseOptions } from '../../src/config/option-zod.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -61,7 +62,7 @@ describe("the daemon's secrets stay out of deploy commands", () => {
     const dump = join(dir, 'exec.json');
     const record = { fqdn: `_acme-challenge.${uniqueDomain('exec')}`, value: 'v' };
     const call = async (opts: Record<string, unknown>) => {
-      const p = await descriptor.create(descriptor.options.parse({ command: [process.execPath, ENV_DUMP, dump], ...opts }), { logger: silentLogger, env, baseDir: dir });
+      const p = await descriptor.create(parseOptions(descriptor.options, { command: [process.execPath, ENV_DUMP, dump], ...opts }), { logger: silentLogger, env, baseDir: dir });
       await p.present(record, new AbortController().signal);
       return read(dump);
     };

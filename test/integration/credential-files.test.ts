@@ -1,3 +1,4 @@
+import { parseOptions } from '../../src/config/option-zod.js';
 import { chmod, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,7 +71,7 @@ describe('~/.alibabacloud/credentials, through the alidns DNS provider', () => {
     );
     const env = { HOME: home, CERTKEEPER_ALIYUN_STS_URL: aliSts.url, ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'true' };
     const present = async (extra: NodeJS.ProcessEnv, value: string) => {
-      const provider = await alidns.create(alidns.options.parse({ endpoint: dns.url, retryDelay: '10ms' }), { logger: pino({ level: 'silent' }), env: { ...env, ...extra }, baseDir: '.' });
+      const provider = await alidns.create(parseOptions(alidns.options, { endpoint: dns.url, retryDelay: '10ms' }), { logger: pino({ level: 'silent' }), env: { ...env, ...extra }, baseDir: '.' });
       await provider.present({ fqdn: '_acme-challenge.www.files.test', value }, AbortSignal.timeout(10_000));
     };
 
@@ -89,7 +90,7 @@ describe('~/.alibabacloud/credentials, through the alidns DNS provider', () => {
     const home = await homeWith('.alibabacloud/credentials', `[partner]\n${role}\nexternal_id = ${EXTERNAL_ID}\nrole_session_expiration = 7200\n\n[bare]\n${role}\n`);
     const present = async (profile: string, value: string) => {
       const env = { HOME: home, ALIBABA_CLOUD_PROFILE: profile, CERTKEEPER_ALIYUN_STS_URL: aliSts.url, ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'true' };
-      const provider = await alidns.create(alidns.options.parse({ endpoint: dns.url, retryDelay: '10ms' }), { logger: pino({ level: 'silent' }), env, baseDir: '.' });
+      const provider = await alidns.create(parseOptions(alidns.options, { endpoint: dns.url, retryDelay: '10ms' }), { logger: pino({ level: 'silent' }), env, baseDir: '.' });
       await provider.present({ fqdn: '_acme-challenge.www.files.test', value }, AbortSignal.timeout(10_000));
     };
     const before = aliSts.requests.length;

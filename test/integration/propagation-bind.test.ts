@@ -1,3 +1,4 @@
+import { parseOptions } from '../../src/config/option-zod.js';
 import { createSocket } from 'node:dgram';
 import { createServer, type Server } from 'node:http';
 import pino from 'pino';
@@ -43,7 +44,7 @@ describe('propagation check against three real BIND nameservers of one zone (one
       startBind([{ name: zone, broken: true }], { key }),
     ]);
     const make = (server: string) =>
-      descriptor.create(descriptor.options.parse({ server, keyName: key.name, secret: key.secret, zone }), { logger, env: {}, baseDir: '/' }) as DnsProvider;
+      descriptor.create(parseOptions(descriptor.options, { server, keyName: key.name, secret: key.secret, zone }), { logger, env: {}, baseDir: '/' }) as DnsProvider;
     updateA = make(a.server);
     updateB = make(b.server);
   });

@@ -1,3 +1,4 @@
+import { parseOptions } from '../../src/config/option-zod.js';
 import { execFile } from 'node:child_process';
 import { Resolver } from 'node:dns/promises';
 import { promisify } from 'node:util';
@@ -27,7 +28,7 @@ describe('builtin challenge DNS server', () => {
   beforeAll(async () => {
     port = await freePort();
     listen = `127.0.0.1:${port}`;
-    provider = await descriptor.create(descriptor.options.parse({ zone, listen, nameserver: 'ns1.example.test', rateLimit: 1000 }), { logger, env: {}, baseDir: '/' });
+    provider = await descriptor.create(parseOptions(descriptor.options, { zone, listen, nameserver: 'ns1.example.test', rateLimit: 1000 }), { logger, env: {}, baseDir: '/' });
   });
   afterAll(() => stopBuiltinServers());
 
@@ -75,7 +76,7 @@ describe('builtin challenge DNS server', () => {
 
   it('drops queries over the rate limit on the wire', async () => {
     const limited = `127.0.0.1:${await freePort()}`;
-    const p = await descriptor.create(descriptor.options.parse({ zone: 'limited.test', listen: limited, rateLimit: 0.001 }), { logger, env: {}, baseDir: '/' });
+    const p = await descriptor.create(parseOptions(descriptor.options, { zone: 'limited.test', listen: limited, rateLimit: 0.001 }), { logger, env: {}, baseDir: '/' });
     await p.present({ fqdn: '_acme-challenge.limited.test', value: 'v' }, AbortSignal.timeout(5000));
     const server = parseServer(limited);
     expect(builtinServer(limited)?.running).toBe(true);
@@ -88,7 +89,7 @@ describe('builtin challenge DNS server', () => {
   providerContract('builtin (certkeeper answers the challenge itself)', async () => ({
     zone,
     subZone: { notApplicable: 'serves the one zone it is configured with; names are CNAMEd into it, nothing is looked up' },
-    create: async () => descriptor.create(descriptor.options.parse({ zone, listen, nameserver: 'ns1.example.test', rateLimit: 1000 }), { logger, env: {}, baseDir: '/' }),
+    create: async () => descriptor.create(parseOptions(descriptor.options, { zone, listen, nameserver: 'ns1.example.test', rateLimit: 1000 }), { logger, env: {}, baseDir: '/' }),
     values: read,
     faults: { notApplicable: 'no API between certkeeper and its own server: nothing can throttle or fail in between' },
     authMessage: { notApplicable: 'no credentials: certkeeper is the server' },

@@ -1,3 +1,4 @@
+import { parseOptions } from '../../src/config/option-zod.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -21,7 +22,7 @@ describe('cloudflare provider against a stand-in of API v4', () => {
   let cf: FakeCloudflare;
   let provider: DnsProvider;
   const make = (o: Record<string, unknown> = {}) =>
-    descriptor.create(descriptor.options.parse({ apiToken: cf.token, endpoint: cf.url, ...o }), { logger, env: {}, baseDir: '/' }) as DnsProvider;
+    descriptor.create(parseOptions(descriptor.options, { apiToken: cf.token, endpoint: cf.url, ...o }), { logger, env: {}, baseDir: '/' }) as DnsProvider;
 
   beforeAll(async () => {
     const idn = new URL(`http://${idnZone}`).hostname;

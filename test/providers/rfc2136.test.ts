@@ -1,3 +1,4 @@
+import { parseOptions } from '../../src/config/option-zod.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { descriptor } from '../../providers/rfc2136.js';
@@ -11,7 +12,7 @@ import { providerContract } from '../contract/provider-contract.js';
 
 const logger = pino({ level: 'silent' });
 const make = (opts: Record<string, unknown>) =>
-  descriptor.create(descriptor.options.parse(opts), { logger, env: {}, baseDir: '/' }) as DnsProvider;
+  descriptor.create(parseOptions(descriptor.options, opts), { logger, env: {}, baseDir: '/' }) as DnsProvider;
 
 describe('rfc2136 provider against a real BIND', () => {
   let bind: RunningBind;

@@ -1,3 +1,4 @@
+import { parseOptions } from '../../src/config/option-zod.js';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -144,7 +145,7 @@ describe('RRSA: AssumeRoleWithOIDC', () => {
 
 describe('AssumeRole from a key (roleArn)', () => {
   const present = async (options: Record<string, unknown>, value: string) => {
-    const provider = await alidns.create(alidns.options.parse({ ...options, endpoint: dns.url, retryDelay: '10ms' }), { logger: pino({ level: 'silent' }), env, baseDir: '.' });
+    const provider = await alidns.create(parseOptions(alidns.options, { ...options, endpoint: dns.url, retryDelay: '10ms' }), { logger: pino({ level: 'silent' }), env, baseDir: '.' });
     await provider.present({ fqdn: '_acme-challenge.www.assumed.test', value }, AbortSignal.timeout(10_000));
   };
 

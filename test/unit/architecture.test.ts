@@ -36,8 +36,8 @@ const inside = (module: string, ...dirs: string[]) => dirs.some((d) => module ==
 
 /** The cloud vendors' keys (instance roles, refresh) and error rules, shared by the DNS providers and the cloud targets. */
 const VENDOR = ['src/credentials/aliyun', 'src/credentials/tencent', 'src/cloud/rules', 'src/cloud/messages'];
-/** What `providers/` may import from `src/`: the provider interface, shared field types, cross-cutting modules. */
-const FOR_PROVIDERS = ['src/dns/provider', 'src/dns/query', 'src/config/fields', 'src/config/descriptor', 'src/errors', 'src/log', 'src/retry', 'src/secrets', 'src/command', ...VENDOR];
+/** What `providers/` may import from `src/`: the provider interface, the option builders and shapes, cross-cutting modules. */
+const FOR_PROVIDERS = ['src/dns/provider', 'src/dns/query', 'src/config/option-spec', 'src/config/patterns', 'src/config/descriptor', 'src/errors', 'src/log', 'src/retry', 'src/secrets', 'src/command', ...VENDOR];
 /** The schema or descriptor parts of other components that `src/config` assembles. */
 const FOR_CONFIG = ['src/errors', 'src/dns/registry', 'src/dns/credentials', 'src/dns/provider', 'src/deploy/layouts', 'src/ops/notify/config', 'src/ops/endpoint-config', 'src/targets/registry', 'src/targets/config', 'src/credentials/files'];
 /** The real implementations behind the pass's ports, and the other things only a composition root builds. */
@@ -137,7 +137,7 @@ describe('the import rules of ARCHITECTURE.md', () => {
       ['src/cli/commands/renew.ts', "import { Notifier } from '../../ops/notify/notifier.js';"],
       ['src/acme/issuer.ts', "import { emit } from '../ops/events.js';"],
       ['src/lifecycle/remove.ts', "import { StateStore } from '../store/state.js';"],
-      ['providers/alidns.ts', "import { duration } from '../src/config/fields.js';\n// import { x } from '../src/scheduler/pass.js';"],
+      ['providers/alidns.ts', "import { duration } from '../src/config/option-spec.js';\n// import { x } from '../src/scheduler/pass.js';"],
     ];
     for (const [file, source] of ok) expect(violations(importsOf(file, source)), source).toEqual([]);
   });
@@ -206,6 +206,15 @@ describe('a pass with nothing to do loads only what it runs', () => {
     expect(onUse).toEqual([]);
     // The walk follows the pass itself, so an empty list means something.
     expect(['src/scheduler/wiring', 'src/targets/deployer', 'src/deploy/deployer', 'src/deploy/verify', 'src/scheduler/expiry-check'].every((m) => loaded.has(m))).toBe(true);
+  });
+
+  it("no DNS provider loads zod: a pass checks their options without it (option-spec.ts)", () => {
+    const zod = /^[ \t]*import\s+(?!type\b)[^;]*?from\s*['"]zod['"]/m;
+    const providers = readdirSync(join(REPO, 'providers')).filter((f) => f.endsWith('.ts') && !f.includes('.test.'));
+    expect(providers.length).toBeGreaterThan(5);
+    const loaded = new Set(providers.flatMap((f) => [...staticClosure(`providers/${f.slice(0, -3)}`)]));
+    expect(loaded.has('src/config/option-spec')).toBe(true);
+    expect([...loaded].filter((m) => zod.test(readFileSync(join(REPO, `${m}.ts`), 'utf8')))).toEqual([]);
   });
 
   it('renew --now and status load no zod schema of the configuration: a configuration of the common shape is checked without it (plain-config.ts)', () => {

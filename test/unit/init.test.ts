@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { z } from 'zod';
+import { number, optionSpec, text } from '../../src/config/option-spec.js';
 import type { ProviderDescriptor } from '../../src/dns/provider.js';
 import { parseConfig } from '../../src/config/load.js';
 import { en } from '../../src/i18n/catalog.js';
@@ -20,7 +20,7 @@ const cloud: ProviderDescriptor = {
     { key: 'accessKeyId', env: ['CLOUDY_KEY_ID'], description: 'access key id', required: true, secret: false },
     { key: 'accessKeySecret', env: ['CLOUDY_KEY_SECRET'], description: 'access key secret', required: true, secret: true },
   ],
-  options: z.object({ accessKeyId: z.string(), accessKeySecret: z.string(), region: z.string().describe('API region'), ttl: z.number().default(600).describe('TXT TTL') }).strict(),
+  options: optionSpec({ accessKeyId: text('access key id'), accessKeySecret: text('access key secret'), region: text('API region'), ttl: number('TXT TTL', { default: 600 }) }),
   create: () => {
     throw new Error('not used');
   },

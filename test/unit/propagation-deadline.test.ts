@@ -1,3 +1,4 @@
+import { parseOptions } from '../../src/config/option-zod.js';
 import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { descriptor as rfc2136 } from '../../providers/rfc2136.js';
@@ -7,7 +8,7 @@ import type { DnsProvider } from '../../src/dns/provider.js';
 
 const ctx = { logger: pino({ level: 'silent' }), env: {}, baseDir: '/' };
 const bind = (extra: Record<string, unknown>) =>
-  rfc2136.create(rfc2136.options.parse({ server: '127.0.0.1:53', keyName: 'k', secret: Buffer.alloc(32).toString('base64'), ...extra }), ctx) as DnsProvider;
+  rfc2136.create(parseOptions(rfc2136.options, { server: '127.0.0.1:53', keyName: 'k', secret: Buffer.alloc(32).toString('base64'), ...extra }), ctx) as DnsProvider;
 
 describe("a provider's propagationTimeout", () => {
   it('is the deadline of that provider\'s records when set, named by its setting', () => {
@@ -19,7 +20,7 @@ describe("a provider's propagationTimeout", () => {
   it('when not set, leaves the record to propagation.timeout', () => {
     expect(bind({}).hints.timeoutMs).toBeUndefined();
     expect(withDeadline({ fqdn: 'n', value: 'v' }, bind({}), 'bind')).toEqual({ fqdn: 'n', value: 'v' });
-    expect(exec.options.parse({ command: ['x'] }).propagationTimeout).toBeUndefined();
-    expect(() => exec.options.parse({ command: ['x'], propagationTimeout: 'soon' })).toThrow(/not a duration/);
+    expect(parseOptions(exec.options, { command: ['x'] }).propagationTimeout).toBeUndefined();
+    expect(() => parseOptions(exec.options, { command: ['x'], propagationTimeout: 'soon' })).toThrow(/not a duration/);
   });
 });

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { componentJsonSchema, configJsonSchema, inputJsonSchema } from '../../src/config/json-schema.js';
 import { parseConfig } from '../../src/config/load.js';
-import { duration } from '../../src/config/fields.js';
+import { choice, duration, number, optionSpec, text } from '../../src/config/option-spec.js';
 import type { ProviderDescriptor } from '../../src/dns/provider.js';
 import { loadAllDescriptors } from '../../src/dns/registry.js';
 import { componentPage, familyIndex } from '../../src/docs/component-page.js';
@@ -28,14 +28,12 @@ const newProvider: ProviderDescriptor = {
   docs: 'https://dns.example/api',
   summary: 'Writes records through the Example API.',
   credentials: [{ key: 'token', env: ['EXAMPLE_TOKEN'], description: 'API token with <zone> write access', required: true, secret: true }],
-  options: z
-    .object({
-      token: z.string().min(1),
-      region: z.enum(['north', 'south']).describe('API region').meta({ examples: ['north'] }),
-      wait: duration('45s').describe('pause after writing'),
-      tuning: z.object({ batch: z.number().int().default(5).describe('records per call') }).strict().optional().describe('advanced knobs'),
-    })
-    .strict(),
+  options: optionSpec({
+    token: text('API token', { min: 1 }),
+    region: choice('API region', ['north', 'south'], { examples: ['north'] }),
+    wait: duration('pause after writing', '45s'),
+    batch: number('records per call', { int: true, default: 5 }),
+  }),
   access: { intro: 'Create a key with:', policy: { allow: ['records:write'] } },
   propagation: { firstPollMs: 1500 },
   guide: [{ heading: 'Quirks (注意)', markdown: 'Lists lag a little.' }],
@@ -83,7 +81,7 @@ describe('reference pages generated from the zod schema and the descriptors', ()
     expect(page).toContain('| `token` or `tokenFile` | yes | `EXAMPLE_TOKEN`, `EXAMPLE_TOKEN_FILE` | API token with &lt;zone> write access |');
     expect(page).toContain('| `region` | one of `north`, `south` | **required** | API region. Example: `north` |');
     expect(page).toContain('| `wait` | duration | `45s` | pause after writing |');
-    expect(page).toContain('| `tuning.batch` | integer | `5` | records per call |');
+    expect(page).toContain('| `batch` | integer | `5` | records per call |');
     // The credential is not repeated as an option; `type` is not an option either.
     expect(page).not.toMatch(/^\| `(token|tokenFile|type)` \| (string|`)/m);
     expect(page).toContain('first after 1500 ms');

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { z } from 'zod';
+import { optionSpec, text } from '../../src/config/option-spec.js';
 import { describe, expect, it } from 'vitest';
 import type { ProviderDescriptor } from '../../src/dns/provider.js';
 import { parseConfig } from '../../src/config/load.js';
@@ -23,7 +23,7 @@ const zonecast: ProviderDescriptor = {
   title: 'Zonecast',
   docs: 'https://zonecast.example.com/api',
   credentials: [{ key: 'zoneCookie', env: ['ZONECAST_COOKIE'], description: 'session cookie', required: true, secret: true }],
-  options: z.object({ zoneCookie: z.string() }),
+  options: optionSpec({ zoneCookie: text('session cookie') }),
   create: () => {
     throw new Error('not used');
   },
