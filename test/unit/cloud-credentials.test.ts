@@ -119,10 +119,10 @@ describe('cloud targets in the configuration', () => {
     const t = c.certificates[0]!.cloudTargets![0]!;
     expect(t.options.accessKeySecret).toBe('first-secret');
     await writeFile(file, 'rotated-secret\n');
-    const fresh = freshOptions(targetDescriptor('aliyun-cas')!.options, t.options, t.fileCredentials);
+    const fresh = await freshOptions(targetDescriptor('aliyun-cas')!.options, t.options, t.fileCredentials);
     expect(fresh).toMatchObject({ options: { accessKeyId: 'LTAIid', accessKeySecret: 'rotated-secret' } });
     await writeFile(file, '');
-    expect(freshOptions(targetDescriptor('aliyun-cas')!.options, t.options, t.fileCredentials)).toEqual({ error: `accessKeySecret: secret file ${file} is empty` });
+    expect(await freshOptions(targetDescriptor('aliyun-cas')!.options, t.options, t.fileCredentials)).toEqual({ error: `accessKeySecret: secret file ${file} is empty` });
   });
 });
 

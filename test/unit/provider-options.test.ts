@@ -1,9 +1,13 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { plainOptions, type FieldSpec, type OptionSpec } from '../../src/config/option-spec.js';
 import { zodFields, zodOptions } from '../../src/config/option-zod.js';
-import { loadAllDescriptors } from '../../src/dns/registry.js';
+import { freshOptions } from '../../src/credentials/files.js';
+import { loadAllDescriptors, loadDescriptor } from '../../src/dns/registry.js';
 
 const descriptors = await loadAllDescriptors();
 
@@ -107,5 +111,22 @@ describe("DNS providers' options checked without zod", () => {
     expect(await problem({ type: 'tencentcloud', secretKey: 'k' }, {})).toMatch(/dns\.d\.secretId: missing while secretKey is set/);
     expect(await problem({ type: 'cloudflare', endpoint: 'not a url' }, { CLOUDFLARE_API_TOKEN: 't' })).toMatch(/dns\.d\.endpoint/);
     expect(await problem({ type: 'exec', command: [] })).toMatch(/dns\.d\.command: give the command as a non-empty list/);
+  });
+
+  it('a credential read again from its file is checked the same way: the new value, or the problem in the same words', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ck-provopts-'));
+    try {
+      const file = join(dir, 'tsig');
+      writeFileSync(file, `${secret(32)}\n`);
+      const text = JSON.stringify({ dns: { bind: { type: 'rfc2136', server: '192.0.2.53:53', keyName: 'k' } }, certificates: [{ name: 'a', domains: ['a.example.com'] }] });
+      const entry = (await parseConfig(text, join(dir, 'c.yaml'), { RFC2136_TSIG_SECRET_FILE: file })).dns.bind!;
+      const spec = (await loadDescriptor('rfc2136'))!.options;
+      writeFileSync(file, secret(20));
+      expect(await freshOptions(spec, entry.options, entry.fileCredentials)).toStrictEqual({ options: { ...entry.options, secret: secret(20) } });
+      writeFileSync(file, 'short');
+      expect(await freshOptions(spec, entry.options, entry.fileCredentials)).toEqual({ error: 'secret: must be the base64 key secret (at least 16 bytes) (after reading the credential files again)' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
