@@ -1,4 +1,3 @@
-import { inputJsonSchema } from '../config/json-schema.js';
 import { loadAllDescriptors } from '../dns/registry.js';
 import type { ProviderDescriptor } from '../dns/provider.js';
 import type { TargetDescriptor } from '../targets/descriptor.js';
@@ -15,7 +14,7 @@ import { anchor } from './markdown.js';
 const indent = (text: string, spaces: number) => text.replace(/^/gm, ' '.repeat(spaces));
 /** The propagation deadline: a provider's own `propagationTimeout`, when it has one and it is set, wins. */
 const deadline = (d: ProviderDescriptor) =>
-  inputJsonSchema(d.options).properties?.propagationTimeout
+  'propagationTimeout' in d.options.fields
     ? "`propagation.timeout`, or this entry's `propagationTimeout` for its records when that is set"
     : '`propagation.timeout`';
 const ms = (n: number) => (n >= 1000 && n % 1000 === 0 ? `${n / 1000} s` : `${n} ms`);

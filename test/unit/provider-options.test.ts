@@ -78,6 +78,17 @@ describe("DNS providers' options checked without zod", () => {
     expect(refused).toBeGreaterThan(30);
   });
 
+  it("a credential field is required exactly when its option is (the spec says which options may be left out)", () => {
+    for (const d of descriptors) {
+      for (const c of d.credentials) {
+        const f = d.options.fields[c.key] as FieldSpec | undefined;
+        expect(f, `${d.type}.${c.key} is an option`).toBeDefined();
+        const required = !('optional' in f! && f.optional) && !('default' in f! && f.default !== undefined);
+        expect(c.required, `${d.type}.${c.key}`).toBe(required);
+      }
+    }
+  });
+
   it('takes the common entries of every provider', () => {
     const common: Record<string, unknown> = {
       rfc2136: { server: '192.0.2.53:53', zone: 'example.com', keyName: 'certkeeper', algorithm: 'hmac-sha512', secret: secret(32) },
