@@ -89,6 +89,17 @@ function optional<K extends string, V>(key: K, value: V | undefined): { [k in K]
   return (value === undefined ? {} : { [key]: value }) as { [k in K]?: V };
 }
 
+/** The expiry of one PEM certificate (a deployed leaf); throws on one that does not parse. */
+export function notAfterOf(certPem: string): Date {
+  const read = readLeaf(certPem);
+  return read ? new Date(read.fields.notAfter) : new Date(new X509Certificate(certPem).validTo);
+}
+
+/** The issuer's common name of one PEM certificate, '' when it has none; throws on one that does not parse. */
+export function issuerCommonNameOf(certPem: string): string {
+  return readLeaf(certPem)?.fields.issuerCn ?? /(?:^|\n)CN=([^\n]+)/.exec(new X509Certificate(certPem).issuer)?.[1]?.trim() ?? '';
+}
+
 /** ARI certID of the leaf of a PEM chain; undefined when it has no Authority Key Identifier. */
 export function certIdOf(pem: string): string | undefined {
   const leaf = splitPem(pem)[0];

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pemOf } from '../../src/acme/der.js';
-import { keyMatchesCertificate, leafFactsBy, readCertificateInfo, splitPem } from '../../src/store/x509.js';
+import { issuerCommonNameOf, keyMatchesCertificate, leafFactsBy, notAfterOf, readCertificateInfo, splitPem } from '../../src/store/x509.js';
 import { mutations, variants } from './leaf-der-variants.js';
 
 // The leaf's facts are read from its DER (store/leaf-der.ts) instead of by X509Certificate: every
@@ -144,6 +144,17 @@ describe('leaf facts from the DER reader equal X509Certificate’s', () => {
     }
     // Mutations in the signature, a key's bytes or a name's text still read: the test would otherwise prove nothing.
     expect(read).toBeGreaterThan(total / 20);
+  });
+});
+
+describe('a deployed leaf’s expiry and a chain’s issuer names', () => {
+  it('are X509Certificate’s validTo and issuer CN (chains.ts took `CN=` from its text) for every made leaf and Pebble’s chain', async () => {
+    const pems = [...[...made.values()].map((m) => m.pem), ...splitPem(await readFile(join(__dirname, '../fixtures/x509/pebble-chains.pem'), 'utf8'))];
+    for (const pem of pems) {
+      const x = new X509Certificate(pem);
+      expect(notAfterOf(pem)).toEqual(new Date(x.validTo));
+      expect(issuerCommonNameOf(pem)).toBe(/(?:^|\n)CN=([^\n]+)/.exec(x.issuer ?? '')?.[1]?.trim() ?? '');
+    }
   });
 });
 
