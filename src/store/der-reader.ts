@@ -31,9 +31,8 @@ export function children(buf: Uint8Array | Der, at: number): Der[] {
  * shortest form, every byte used. Undefined for anything else (BER, truncation), so that a reader
  * that must be exact steps aside instead of guessing what OpenSSL would make of it.
  */
-export function strictChildren(buf: Uint8Array | Der | undefined): Der[] | undefined {
-  if (!buf) return undefined;
-  const b = 'tag' in buf ? buf.content : buf;
+export function strictChildren(b: Uint8Array | undefined): Der[] | undefined {
+  if (!b) return undefined;
   const out: Der[] = [];
   let at = 0;
   while (at < b.length) {
@@ -58,7 +57,7 @@ export function strictChildren(buf: Uint8Array | Der | undefined): Der[] | undef
 
 /** The elements inside `el` when it has tag `tag` and is strict DER inside; else undefined. */
 export function strictInside(el: Der | undefined, tag: number): Der[] | undefined {
-  return el?.tag === tag ? strictChildren(el) : undefined;
+  return el?.tag === tag ? strictChildren(el.content) : undefined;
 }
 
 /** An OBJECT IDENTIFIER's content as X.690 §8.19 has it: subidentifiers in shortest form, the last one ended. */

@@ -79,7 +79,7 @@ function algorithm(el: Der | undefined): boolean {
   if (more || oid?.tag !== 0x06 || !isOid(oid.content)) return false;
   if (!params) return true;
   if (params.tag === 0x05) return params.content.length === 0;
-  return params.tag === 0x06 ? isOid(params.content) : params.tag === 0x30 && strictChildren(params) !== undefined;
+  return params.tag === 0x06 ? isOid(params.content) : params.tag === 0x30 && strictChildren(params.content) !== undefined;
 }
 
 /**
@@ -148,7 +148,7 @@ function time(el: Der | undefined): Date | undefined {
  * `DNS:`, `email:`, `URI:` or `IP Address:` text, an AKI that is not strict DER.
  */
 function readExtensions(exts: Der): { names: string[]; keyId?: Uint8Array } | undefined {
-  const [only, more] = exts.tag === 0xa3 ? (strictChildren(exts) ?? []) : [];
+  const [only, more] = exts.tag === 0xa3 ? (strictChildren(exts.content) ?? []) : [];
   const list = more ? undefined : strictInside(only, 0x30);
   if (!list?.length) return undefined;
   const seen = new Set<string>();
@@ -168,7 +168,7 @@ function readExtensions(exts: Der): { names: string[]; keyId?: Uint8Array } | un
       out.names = names;
     } else if (id === AKI) {
       // AuthorityKeyIdentifier (RFC 5280 §4.2.1.1): [0] keyIdentifier, [1] issuer, [2] serial, each optional.
-      const [aki, extra] = strictChildren(value) ?? [];
+      const [aki, extra] = strictChildren(value.content) ?? [];
       const fields = extra ? undefined : strictInside(aki, 0x30);
       if (!fields) return undefined;
       const keyId = fields.find((f) => f.tag === 0x80);
@@ -183,7 +183,7 @@ const SAFE_ALT_NAME = /^[\x20-\x7e]+$/;
 const QUOTED_IF = /["\\,']/;
 
 function sanNames(value: Der): string[] | undefined {
-  const [seq, more] = strictChildren(value) ?? [];
+  const [seq, more] = strictChildren(value.content) ?? [];
   const general = strictInside(seq, 0x30);
   if (more || !general?.length) return undefined;
   const names: string[] = [];

@@ -44,7 +44,8 @@ export function readSpki(spki: Der | undefined): { keyType: string; parts: Publi
     return { keyType: curve.keyType, parts: { type: 'ec', curve: hex(params!.content), point: hex(key) } };
   }
   if (same(oid.content, RSA_ENCRYPTION) && params?.tag === 0x05 && params.content.length === 0) {
-    const [n, e, rest] = strictChildren(key[0] === 0x30 ? strictChildren(key)?.[0] : undefined) ?? [];
+    const [rsaKey, after] = strictChildren(key) ?? [];
+    const [n, e, rest] = (!after && strictInside(rsaKey, 0x30)) || [];
     if (rest || n?.tag !== 0x02 || e?.tag !== 0x02 || !isUnsigned(n.content) || !isUnsigned(e.content)) return undefined;
     const modulus = magnitude(n.content);
     const bitLength = modulus.length * 8 - Math.clz32(modulus[0]!) + 24;

@@ -70,8 +70,8 @@ export interface Variant {
   read: boolean;
 }
 
-/** Edge cases built on `pem` (a P-256 leaf with a SAN): dates, serials, names, extensions, keys, encodings. */
-export function variants(pem: string): Variant[] {
+/** Edge cases built on `pem` (a P-256 leaf with a SAN) and `rsaPem`'s key: dates, serials, names, extensions, keys, encodings. */
+export function variants(pem: string, rsaPem: string): Variant[] {
   const { parts, exts } = partsOf(pem);
   const noSan = exts.filter((e) => !e.includes(h('0603551d11')));
   const v = (n: string, change: Partial<Parts>, read: boolean): Variant => ({ name: n, der: build({ ...parts, ...change }), read });
@@ -81,6 +81,9 @@ export function variants(pem: string): Variant[] {
   const [algId, bits] = children(point, 0);
   const spkiWith = (pt: Buffer, alg = el(algId!)) => seq(alg, tlv(0x03, Buffer.concat([Buffer.of(0), pt])));
   const pt = Buffer.from(bits!.content.subarray(1));
+  const rsaSpki = children(children(children(derOf(rsaPem), 0)[0]!, 0)[0]!, 0)[6]!;
+  const [rsaAlg, rsaBits] = children(rsaSpki, 0);
+  const rsaWith = (key: Buffer) => seq(el(rsaAlg!), tlv(0x03, key));
   const offCurve = Buffer.from(pt);
   offCurve[offCurve.length - 1]! ^= 1;
   return [
@@ -131,6 +134,9 @@ export function variants(pem: string): Variant[] {
     v('compressed point', { spki: spkiWith(Buffer.concat([Buffer.of(2 + (pt[64]! & 1)), pt.subarray(1, 33)])) }, false),
     v('secp256k1', { spki: spkiWith(pt, seq(oid('2a8648ce3d0201'), oid('2b8104000a'))) }, false),
     v('Ed25519', { spki: seq(seq(oid('2b6570')), tlv(0x03, Buffer.concat([Buffer.of(0), Buffer.alloc(32, 7)]))) }, false),
+    v('RSA key', { spki: rsaWith(Buffer.from(rsaBits!.content)) }, true),
+    v('RSA key with an element after it', { spki: rsaWith(Buffer.concat([rsaBits!.content, Buffer.of(5, 0)])) }, false),
+    v('RSA key without NULL parameters', { spki: seq(seq(oid('2a864886f70d010101')), tlv(0x03, Buffer.from(rsaBits!.content))) }, false),
     v('a byte after the certificate', { trailing: Buffer.of(0) }, false),
     v('signature algorithm with odd parameters', { sigAlg: seq(oid('2a8648ce3d040302'), h('020101')) }, false),
   ];
