@@ -1,5 +1,4 @@
-import { X509Certificate } from 'node:crypto';
-import { splitPem } from '../store/x509.js';
+import { issuerCommonNameOf, splitPem } from '../store/x509.js';
 
 /** URLs of the alternate chains a certificate download offers (RFC 8555 §7.4.2: Link rel="alternate"). Pure. */
 export function alternateLinks(link: string | string[] | undefined): string[] {
@@ -13,7 +12,7 @@ export function alternateLinks(link: string | string[] | undefined): string[] {
 
 /** Common names of the issuers in a PEM chain, leaf first. */
 function issuerNames(pem: string): string[] {
-  return splitPem(pem).map((c) => /(?:^|\n)CN=([^\n]+)/.exec(new X509Certificate(c).issuer)?.[1]?.trim() ?? '');
+  return splitPem(pem).map(issuerCommonNameOf);
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { children } from '../store/x509.js';
+import { ecPublicParts, sec1Parts, type PublicKeyParts } from '../store/public-key.js';
 
 /**
  * DER elements (X.690), and the DER forms of an EC private key that an order needs, rearranged from
@@ -9,21 +9,22 @@ import { children } from '../store/x509.js';
  * key has it), RFC 5208 PKCS#8 around the RFC 5915 ECPrivateKey without its parameters (they are
  * in the AlgorithmIdentifier). Not from the JWK export: Node 20 holds the key's lock while it makes
  * the JWK's strings, and a collection then finishing the key's generation job waits on that lock
- * for ever. Undefined for any other key (RSA, a public key): the caller exports it.
+ * for ever. Also the public parts, so that matching the issued certificate needs no export
+ * (store/public-key.ts). Undefined for any other key (RSA, a public key): the caller exports it.
  */
-export function ecKeyForms(key: KeyObject): { spki: Buffer; pkcs8: Buffer } | undefined {
+export function ecKeyForms(key: KeyObject): { spki: Buffer; pkcs8: Buffer; publicKey?: PublicKeyParts } | undefined {
   if (key.type !== 'private' || key.asymmetricKeyType !== 'ec') return undefined;
   // ECPrivateKey: version 1, the private key, [0] the curve, [1] the public key (SEC 1 §C.4).
-  const [version, secret, params, pub] = children(children(key.export({ type: 'sec1', format: 'der' }), 0)[0]!, 0);
-  if (version?.tag !== 0x02 || secret?.tag !== 0x04 || params?.tag !== 0xa0 || pub?.tag !== 0xa1) return undefined;
+  const parts = sec1Parts(key);
+  if (!parts) return undefined;
+  const { version, secret, params, publicKey } = parts;
   const algorithm = tlv(0x30, Buffer.concat([EC_PUBLIC_KEY, params.content]));
-  const [point] = children(pub.content, 0);
-  if (point?.tag !== 0x03) return undefined;
-  const bitString = tlv(0x03, Buffer.from(point.content));
+  const bitString = tlv(0x03, Buffer.from(publicKey.content));
   const ecPrivateKey = tlv(0x30, Buffer.concat([tlv(0x02, Buffer.from(version.content)), tlv(0x04, Buffer.from(secret.content)), tlv(0xa1, bitString)]));
   return {
     spki: tlv(0x30, Buffer.concat([algorithm, bitString])),
     pkcs8: tlv(0x30, Buffer.concat([PKCS8_VERSION, algorithm, tlv(0x04, ecPrivateKey)])),
+    publicKey: ecPublicParts(parts),
   };
 }
 

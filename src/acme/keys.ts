@@ -1,6 +1,7 @@
 import { createPublicKey, generateKeyPair, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { KeyType } from '../config/schema.js';
+import type { PublicKeyParts } from '../store/public-key.js';
 import { ecKeyForms, pemOf } from './der.js';
 
 const generate = promisify(generateKeyPair);
@@ -9,6 +10,8 @@ const generate = promisify(generateKeyPair);
 export interface PrivateKey {
   pem: string;
   key: KeyObject;
+  /** The public parts, when they came for free with the PEM (EC): the issued leaf is matched against them. */
+  publicKey?: PublicKeyParts;
 }
 
 /**
@@ -23,7 +26,8 @@ export async function generateKey(keyType: KeyType): Promise<PrivateKey> {
   }
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: keyType === 'ecdsa-p384' ? 'P-384' : 'P-256' });
   const forms = ecKeyForms(privateKey);
-  return { pem: forms ? pemOf('PRIVATE KEY', forms.pkcs8) : (privateKey.export({ type: 'pkcs8', format: 'pem' }) as string), key: privateKey };
+  if (!forms) return { pem: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, key: privateKey };
+  return { pem: pemOf('PRIVATE KEY', forms.pkcs8), key: privateKey, ...(forms.publicKey && { publicKey: forms.publicKey }) };
 }
 
 /** The first PEM object's body as base64url (a CSR or certificate in an ACME payload). */

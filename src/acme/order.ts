@@ -62,7 +62,7 @@ export async function issueCertificate(req: OrderRequest, deps: OrderDeps): Prom
   const log = logger.child({ cert: req.name });
   const keyPromise: Promise<PrivateKey> = req.keyPem
     ? Promise.resolve({ pem: req.keyPem, key: privateKeyOf(req.keyPem) })
-    : generateKey(req.keyType).then((k) => (rememberKey(k.pem, k.key), k));
+    : generateKey(req.keyType).then((k) => (rememberKey(k.pem, k.key, k.publicKey), k));
 
   deps.onStep?.('ordering');
   const created = await createOrder(session, req, signal, log);

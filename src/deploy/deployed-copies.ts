@@ -1,7 +1,6 @@
-import { X509Certificate } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import type { ResolvedCertificate } from '../config/load.js';
-import { splitPem } from '../store/x509.js';
+import { notAfterOf, splitPem } from '../store/x509.js';
 import type { probeTls } from '../tls/probe.js';
 import type { FileRole, ResolvedTarget } from './layouts.js';
 import { parseAddress, verifyServername, type VerifySpec } from './verify.js';
@@ -53,7 +52,7 @@ export class DeployedCopies {
       if (hit?.stamp === stamp) return { where: path, notAfter: hit.notAfter };
       const leaf = splitPem(readFileSync(path, 'utf8'))[0];
       if (!leaf) return { where: path, error: 'holds no PEM certificate' };
-      const notAfter = new Date(new X509Certificate(leaf).validTo);
+      const notAfter = notAfterOf(leaf);
       this.parsed.set(path, { stamp, notAfter });
       return { where: path, notAfter };
     } catch (err) {
