@@ -7,11 +7,15 @@
 // Packages stay external except those in BUNDLED (zod without its locales, yaml, js-yaml, commander,
 // pino, dns-packet: as CommonJS imported from ESM each cost a parse by Node's export scanner and a
 // module resolution per file): the SDKs, acme-client and tldts (required only for a public suffix
-// not kept in dataDir/cache, src/config/suffix-cache.ts) load from node_modules, lazily.
+// not kept in dataDir/cache, src/config/suffix-cache.ts) load from node_modules, lazily (in the
+// command bundles below the last two are inside, still evaluated only when needed).
 // The commands in CACHED are built a second time as one CommonJS file each (dist/src/cli/bundle-NAME.cjs),
-// which Node 20 runs through V8's code cache (src/cli/bundled.ts).
+// which Node 20 runs through V8's code cache (src/cli/bundled.ts); those also hold the packages in
+// INLINED (src/package-require.ts), so their code comes from that cache too.
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, resolve } from 'node:path';
 import { build } from 'esbuild';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
@@ -21,6 +25,13 @@ const BUILD = { __CERTKEEPER_BUILD__: JSON.stringify(`${pkg.version}|${randomUUI
 const BUNDLED = new Set(['zod', 'yaml', 'js-yaml', 'commander', 'pino', 'dns-packet']);
 const CACHED = ['renew', 'status', 'daemon-pass', 'daemon-config', 'healthcheck'];
 const external = Object.keys(pkg.dependencies).filter((d) => !BUNDLED.has(d)).flatMap((d) => [d, `${d}/*`]);
+// What the command bundles hold of the packages loaded through requirePackage (src/package-require.ts),
+// evaluated only when asked: acme-client's client (of its files only these four; STAND_INS are
+// certkeeper's, src/acme/lib.ts) and tldts. Anything else of theirs in a bundle fails the build.
+const INLINED = ['acme-client/src/client.js', 'acme-client/src/http.js', 'tldts'];
+const INLINED_FILES = /^node_modules\/(acme-client\/src\/(client|http|api|util)\.js$|tldts\/|tldts-core\/)/;
+const STAND_INS = ['acme-client/src/axios.js', 'acme-client/src/crypto/index.js', 'acme-client/src/verify.js', 'acme-client/src/auto.js', 'acme-client/src/logger.js'];
+const bundleExternal = external.filter((e) => !['acme-client', 'tldts'].includes(e.replace(/\/\*$/, '')));
 const sources = (dir) =>
   readdirSync(dir)
     .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.includes('.test.') && !f.startsWith('_'))
@@ -56,6 +67,7 @@ await build({
 const entryOf = (command) => `
 export { runCli } from './src/cli/program.ts';
 export { cliClock } from './src/testing/clock.ts';
+export { packagesLoaded } from './src/package-require.ts';
 export const files = {
 ${[`src/cli/commands/${command}.ts`, ...providers].map((f) => `  ${JSON.stringify(f.replace(/\.ts$/, '.js'))}: () => require(${JSON.stringify(`./${f}`)}),`).join('\n')}
 };
@@ -67,13 +79,59 @@ const entriesWithoutImportMeta = {
     b.onLoad({ filter: /\/(src\/cli\/commands|providers)\/[^/]+\.ts$/ }, (args) => {
       const text = readFileSync(args.path, 'utf8');
       if (text.includes('import.meta')) return { errors: [{ text: `${args.path} uses import.meta: it cannot be in a bundle-*.cjs` }] };
-      return { contents: text, loader: 'ts' };
+      return { contents: inlinePackages(text), loader: 'ts' };
     });
+  },
+};
+// src/package-require.ts as the bundles have it: each requirePackage('ID') of an INLINED package is
+// given its require('ID') (so a bundle holds the packages its code reaches, and only those), and the
+// modules of theirs that require one of STAND_INS get the stand-in certkeeper gave.
+const packageRequire = resolve('src/package-require.ts');
+const resolvePackage = createRequire(packageRequire).resolve;
+const standInFiles = new Map(STAND_INS.map((id) => [resolvePackage(id), id]));
+const packageRequireInBundle = `const loaded = new Set();
+const standIns = new Map();
+export function requirePackage(id, load) {
+  if (!load) throw new Error(id + ' is not in this bundle: list it in INLINED (build/bundle.mjs)');
+  loaded.add(id);
+  return load();
+}
+export function standIn(id, value) {
+  standIns.set(id, value);
+}
+export function standInFor(id) {
+  if (!standIns.has(id)) throw new Error('no stand-in for ' + id + ' was given before it was required');
+  return standIns.get(id);
+}
+export const packagesLoaded = () => loaded.size;
+`;
+const inlinePackages = (text) =>
+  text.replace(/\brequirePackage\((['"])([^'"]+)\1\)/g, (call, q, id) => (INLINED.includes(id) ? `requirePackage(${q}${id}${q}, () => require(${q}${id}${q}))` : call));
+const packagesInside = {
+  name: 'packages-inside',
+  setup(b) {
+    b.onLoad({ filter: /\.ts$/ }, (args) => {
+      if (args.path === packageRequire) return { contents: packageRequireInBundle, loader: 'js', resolveDir: dirname(packageRequire) };
+      if (args.path.includes('/node_modules/')) return undefined;
+      const text = readFileSync(args.path, 'utf8');
+      return text.includes('requirePackage(') ? { contents: inlinePackages(text), loader: 'ts' } : undefined;
+    });
+    b.onResolve({ filter: /^\./ }, async (args) => {
+      if (args.pluginData === 'packages-inside' || !args.importer.includes('/node_modules/')) return undefined;
+      const r = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'packages-inside' });
+      const id = standInFiles.get(r.path);
+      return id ? { path: id, namespace: 'stand-in' } : r;
+    });
+    b.onLoad({ filter: /.*/, namespace: 'stand-in' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(packageRequire)}).standInFor(${JSON.stringify(args.path)});`,
+      loader: 'js',
+      resolveDir: dirname(packageRequire),
+    }));
   },
 };
 for (const command of CACHED) {
   const outfile = `dist/src/cli/bundle-${command}.cjs`;
-  await build({
+  const { metafile } = await build({
     stdin: { contents: entryOf(command), resolveDir: '.', sourcefile: `bundle-${command}.ts`, loader: 'ts' },
     outfile,
     bundle: true,
@@ -81,7 +139,7 @@ for (const command of CACHED) {
     platform: 'node',
     mainFields: ['module', 'main'],
     target: 'node20',
-    external,
+    external: bundleExternal,
     supported: { 'dynamic-import': false },
     define: { ...BUILD, 'import.meta.url': '__bundleUrl' },
     banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
@@ -89,8 +147,11 @@ for (const command of CACHED) {
     minifyWhitespace: true,
     charset: 'ascii',
     // No source map (14 MB for the five): CERTKEEPER_NO_BUNDLE=1 runs the mapped ES modules instead.
-    plugins: [entriesWithoutImportMeta],
+    plugins: [entriesWithoutImportMeta, packagesInside],
+    metafile: true,
     logLevel: 'warning',
   });
   if (/[^\x00-\x7f]/.test(readFileSync(outfile, 'latin1'))) throw new Error(`${outfile} is not ASCII`);
+  const stray = Object.keys(metafile.inputs).filter((f) => /^node_modules\/(acme-client|tldts)/.test(f) && !INLINED_FILES.test(f));
+  if (stray.length > 0) throw new Error(`${outfile} holds ${stray.join(', ')}: not one of the files INLINED brings (build/bundle.mjs)`);
 }

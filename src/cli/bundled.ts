@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compileCached } from './code-cache.js';
+import { compileCached, loadedModules } from './code-cache.js';
 import { hasNodeCompileCache, privateCacheDir } from './compile-cache.js';
 import type { CliContext } from './context.js';
 import { commandNameIn } from './dispatch.js';
@@ -13,6 +13,8 @@ export interface CommandBundle {
   cliClock(env: NodeJS.ProcessEnv): () => Date;
   /** The modules the code imports by a computed URL (the command, the DNS providers), by path under dist/. */
   files: Record<string, () => unknown>;
+  /** How many of the packages inside the bundle (acme-client, tldts: package-require.ts) this run loaded. */
+  packagesLoaded(): number;
 }
 
 /**
@@ -34,9 +36,11 @@ export function loadCommandBundle(argv: string[], env: NodeJS.ProcessEnv = proce
   } catch {
     return undefined;
   }
-  const script = compileCached(source, file, `bundle-${name}`, privateCacheDir(env), process.getuid?.() ?? -1);
-  process.once('exit', script.save);
   const module = { exports: {} as CommandBundle };
+  // How far a run went: the packages it loaded, from node_modules (an SDK) or from inside the bundle.
+  const progress = () => loadedModules() + (module.exports.packagesLoaded?.() ?? 0);
+  const script = compileCached(source, file, `bundle-${name}`, privateCacheDir(env), process.getuid?.() ?? -1, progress);
+  process.once('exit', script.save);
   const dist = fileURLToPath(new URL('../../', import.meta.url));
   const nodeRequire = createRequire(file);
   // The bundle's import() calls are require() calls (V8 loses the import callback of code from a

@@ -78,9 +78,10 @@ function writeCache(dir: string, name: string, file: string, bytes: Buffer): voi
   }
 }
 
-// The CommonJS modules loaded from node_modules (acme-client, an SDK): how far into the program a run went.
+// The CommonJS modules loaded from node_modules (an SDK; acme-client in the ES modules): how far into
+// the program a run went.
 const { cache: loaded } = createRequire(import.meta.url);
-const loadedModules = () => Object.keys(loaded).length;
+export const loadedModules = (): number => Object.keys(loaded).length;
 
 export interface CachedScript {
   /** The bundle's function: (exports, require, module, __filename, __dirname). */
@@ -93,9 +94,10 @@ export interface CachedScript {
 
 /**
  * Compiles the CommonJS text `source` (a file named `filename`, bundle `name`) as Node wraps a module,
- * with the code cache kept in `dir` (undefined: no cache). Cache trouble never throws.
+ * with the code cache kept in `dir` (undefined: no cache). `progress` says, when the run ends, how far
+ * into the program it went (how many modules it loaded). Cache trouble never throws.
  */
-export function compileCached(source: Buffer, filename: string, name: string, dir: string | undefined, uid: number): CachedScript {
+export function compileCached(source: Buffer, filename: string, name: string, dir: string | undefined, uid: number, progress: () => number = loadedModules): CachedScript {
   const { file, key } = cacheFileName(name, source);
   let cached: { data: Buffer; modules: number } | undefined;
   if (dir) {
@@ -111,10 +113,10 @@ export function compileCached(source: Buffer, filename: string, name: string, di
   const fn = script.runInThisContext() as CachedScript['fn'];
   const save = () => {
     if (!dir) return;
-    const modules = loadedModules();
+    const modules = progress();
     // Rewritten after a run that went further (a pass that ordered, after a pass with nothing due,
     // loaded acme-client): the functions taken from the cache are still compiled, so the new cache
-    // holds the code of both runs.
+    // holds the code of both runs; a run that went less far leaves it as it is.
     if (hit && modules <= cachedModules) return;
     try {
       writeCache(dir, name, file, encodeCache(script.createCachedData(), key, modules));

@@ -110,4 +110,17 @@ describe("V8's code cache for a bundle (Node 20)", () => {
     const rewritten = decodeCache(readFileSync(cachePath(src)), cacheFileName('b', src).key)!;
     expect(rewritten.modules).toBe(decodeCache(written, cacheFileName('b', src).key)!.modules + 1);
   });
+
+  it("counts a run's progress as the caller says (packages inside the bundle): rewritten only by a run that went further", () => {
+    const src = bundle();
+    let progress = 3;
+    compileCached(src, 'bundle.cjs', 'b', dir, uid, () => progress).save();
+    const written = readFileSync(cachePath(src));
+    progress = 2;
+    compileCached(src, 'bundle.cjs', 'b', dir, uid, () => progress).save();
+    expect(readFileSync(cachePath(src)).equals(written)).toBe(true);
+    progress = 5;
+    compileCached(src, 'bundle.cjs', 'b', dir, uid, () => progress).save();
+    expect(decodeCache(readFileSync(cachePath(src)), cacheFileName('b', src).key)!.modules).toBe(5);
+  });
 });
