@@ -25,20 +25,23 @@ const BUILD = { __CERTKEEPER_BUILD__: JSON.stringify(`${pkg.version}|${randomUUI
 const BUNDLED = new Set(['zod', 'yaml', 'js-yaml', 'commander', 'pino', 'dns-packet']);
 const CACHED = ['renew', 'status', 'daemon-pass', 'daemon-config', 'healthcheck'];
 const external = Object.keys(pkg.dependencies).filter((d) => !BUNDLED.has(d)).flatMap((d) => [d, `${d}/*`]);
-// What the command bundles hold of the packages loaded through requirePackage (src/package-require.ts),
-// evaluated only when asked: acme-client's client (of its files only these four; STAND_INS are
-// certkeeper's, src/acme/lib.ts) and tldts. Anything else of theirs in a bundle fails the build.
-const INLINED = ['acme-client/src/client.js', 'acme-client/src/http.js', 'tldts'];
-const INLINED_FILES = /^node_modules\/(acme-client\/src\/(client|http|api|util)\.js$|tldts\/|tldts-core\/)/;
+// Packages loaded through requirePackage (src/package-require.ts), only when needed. The command bundles
+// hold INLINED: acme-client's client, of whose files only these four (STAND_INS are certkeeper's,
+// src/acme/lib.ts); anything else of it in a bundle fails the build. A package in OWN_BUNDLES is a
+// cached bundle of its own (dist/src/cli/package-NAME.cjs), so its code (tldts: its list is ~1 MB of
+// bytecode once run) is read only by a run that loads it, not with every command's cache.
+const INLINED = ['acme-client/src/client.js', 'acme-client/src/http.js'];
+const INLINED_FILES = /^node_modules\/acme-client\/src\/(client|http|api|util)\.js$/;
 const STAND_INS = ['acme-client/src/axios.js', 'acme-client/src/crypto/index.js', 'acme-client/src/verify.js', 'acme-client/src/auto.js', 'acme-client/src/logger.js'];
-const bundleExternal = external.filter((e) => !['acme-client', 'tldts'].includes(e.replace(/\/\*$/, '')));
+const OWN_BUNDLES = ['tldts'];
+const bundleExternal = external.filter((e) => e !== 'acme-client' && e !== 'acme-client/*');
 const sources = (dir) =>
   readdirSync(dir)
     .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.includes('.test.') && !f.startsWith('_'))
     .map((f) => `${dir}/${f}`);
 
 // The chunks of an earlier build: their names are hashes, so nothing overwrites them.
-for (const f of readdirSync('dist/src/cli')) if (f.startsWith('chunk-') || f.startsWith('bundle-')) rmSync(`dist/src/cli/${f}`);
+for (const f of readdirSync('dist/src/cli')) if (f.startsWith('chunk-') || f.startsWith('bundle-') || f.startsWith('package-')) rmSync(`dist/src/cli/${f}`);
 
 const providers = sources('providers');
 await build({
@@ -68,6 +71,7 @@ const entryOf = (command) => `
 export { runCli } from './src/cli/program.ts';
 export { cliClock } from './src/testing/clock.ts';
 export { packagesLoaded } from './src/package-require.ts';
+export const packageBundles = ${JSON.stringify(OWN_BUNDLES)};
 export const files = {
 ${[`src/cli/commands/${command}.ts`, ...providers].map((f) => `  ${JSON.stringify(f.replace(/\.ts$/, '.js'))}: () => require(${JSON.stringify(`./${f}`)}),`).join('\n')}
 };
@@ -85,16 +89,16 @@ const entriesWithoutImportMeta = {
 };
 // src/package-require.ts as the bundles have it: each requirePackage('ID') of an INLINED package is
 // given its require('ID') (so a bundle holds the packages its code reaches, and only those), and the
-// modules of theirs that require one of STAND_INS get the stand-in certkeeper gave.
+// modules of theirs that require one of STAND_INS get the stand-in certkeeper gave. Any other package
+// goes to the bundle's require (src/cli/bundled.ts): its own bundle, or node_modules.
 const packageRequire = resolve('src/package-require.ts');
 const resolvePackage = createRequire(packageRequire).resolve;
 const standInFiles = new Map(STAND_INS.map((id) => [resolvePackage(id), id]));
 const packageRequireInBundle = `const loaded = new Set();
 const standIns = new Map();
 export function requirePackage(id, load) {
-  if (!load) throw new Error(id + ' is not in this bundle: list it in INLINED (build/bundle.mjs)');
   loaded.add(id);
-  return load();
+  return load ? load() : require(id);
 }
 export function standIn(id, value) {
   standIns.set(id, value);
@@ -154,4 +158,19 @@ for (const command of CACHED) {
   if (/[^\x00-\x7f]/.test(readFileSync(outfile, 'latin1'))) throw new Error(`${outfile} is not ASCII`);
   const stray = Object.keys(metafile.inputs).filter((f) => /^node_modules\/(acme-client|tldts)/.test(f) && !INLINED_FILES.test(f));
   if (stray.length > 0) throw new Error(`${outfile} holds ${stray.join(', ')}: not one of the files INLINED brings (build/bundle.mjs)`);
+}
+for (const id of OWN_BUNDLES) {
+  const outfile = `dist/src/cli/package-${id}.cjs`;
+  await build({
+    stdin: { contents: `module.exports = require(${JSON.stringify(id)});`, resolveDir: '.', sourcefile: `package-${id}.js`, loader: 'js' },
+    outfile,
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    minifyWhitespace: true,
+    charset: 'ascii',
+    logLevel: 'warning',
+  });
+  if (/[^\x00-\x7f]/.test(readFileSync(outfile, 'latin1'))) throw new Error(`${outfile} is not ASCII`);
 }

@@ -9,7 +9,7 @@ import { freePort } from '../harness/ports.js';
 import { tempDir, writeConfig } from '../harness/scenario.js';
 
 // On Node 20 `renew` runs from its CommonJS bundle through V8's code cache, and so do acme-client's
-// client and tldts, which the bundle holds (src/package-require.ts). A pass that orders goes further
+// client, which the bundle holds, and tldts, a cached bundle of its own (src/package-require.ts). A pass that orders goes further
 // into the program than one with nothing due: the cache is rewritten once for it, and after that
 // neither kind of run rewrites it (they would otherwise take turns throwing the other's code away).
 describe.skipIf(hasNodeCompileCache)('the renew bundle and its code cache across passes that order and passes with nothing due (Node 20)', () => {
@@ -47,12 +47,15 @@ describe.skipIf(hasNodeCompileCache)('the renew bundle and its code cache across
     expect(r.code, r.stderr + r.stdout.slice(-2000)).toBe(0);
     return { out: r.stdout + r.stderr, loaded: JSON.parse(readFileSync(loadedList, 'utf8')) as string[] };
   };
+  const compileDir = () => join(cacheHome, 'certkeeper', 'compile');
   const cache = () => {
-    const files = readdirSync(join(cacheHome, 'certkeeper', 'compile')).filter((f) => f.startsWith('bundle-renew-'));
+    const files = readdirSync(compileDir()).filter((f) => f.startsWith('bundle-renew-'));
     expect(files).toEqual([cacheName]);
-    const bytes = readFileSync(join(cacheHome, 'certkeeper', 'compile', cacheName));
+    const bytes = readFileSync(join(compileDir(), cacheName));
     return { bytes, modules: decodeCache(bytes, key)!.modules };
   };
+  /** tldts's cache (a bundle of its own: package-tldts.cjs), if a run wrote it. */
+  const tldtsCache = () => readdirSync(compileDir()).filter((f) => f.startsWith('package-tldts-')).map((f) => readFileSync(join(compileDir(), f)));
 
   it('orders from the bundle with its stand-ins, loading nothing of acme-client, axios or tldts from node_modules', async () => {
     const pass = await renew('first');
@@ -61,18 +64,25 @@ describe.skipIf(hasNodeCompileCache)('the renew bundle and its code cache across
   });
 
   it('one cache serves both: a no-op writes it, the next pass rewrites it once, then neither changes it', async () => {
-    // A cache written by a run with nothing due (the certificate of the test above is not due).
-    rmSync(join(cacheHome, 'certkeeper', 'compile'), { recursive: true, force: true });
+    // A cache written by a run with nothing due (the certificate of the test above is not due), once
+    // the suffix cache is in the data directory (the first pass's did not exist when it read its
+    // configuration, so the first run after it writes that).
+    await renew('first');
+    rmSync(compileDir(), { recursive: true, force: true });
     await renew('first');
     const noop = cache();
+    expect(tldtsCache()).toEqual([]); // its names are in the suffix cache: tldts is not loaded
     const pass = await renew('second');
     expect(pass.out).toMatch(/renewed/);
     const afterPass = cache();
-    expect(afterPass.modules).toBeGreaterThan(noop.modules); // acme-client's client and tldts, from inside the bundle
+    expect(afterPass.modules).toBeGreaterThan(noop.modules); // acme-client's client and tldts, through the bundle
     expect(afterPass.bytes.equals(noop.bytes)).toBe(false);
+    const [tldts] = tldtsCache();
+    expect(tldts).toBeDefined();
     await renew('first');
     expect(cache().bytes.equals(afterPass.bytes)).toBe(true);
     await renew('third');
     expect(cache().bytes.equals(afterPass.bytes)).toBe(true);
+    expect(tldtsCache()).toEqual([tldts]);
   });
 });
