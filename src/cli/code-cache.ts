@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, constants, fstatSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import vm from 'node:vm';
@@ -72,10 +72,17 @@ function writeCache(dir: string, name: string, file: string, bytes: Buffer): voi
     }
     return;
   }
-  // Older caches of this bundle, and what a run killed mid-write left (a writer losing its file here just writes none).
+  // Older caches of this bundle but the newest other one, and what a run killed mid-write left (a
+  // writer losing its file here just writes none). The other one is kept for a second build run by
+  // the same user (two installs, a build beside the one before it): removed, each build's next run
+  // would find no cache and remove the other's in turn.
+  const others: { f: string; at: number }[] = [];
   for (const f of readdirSync(dir)) {
-    if ((f !== file && f.startsWith(`${name}-`) && f.endsWith('.v8c')) || (f.startsWith(`.${name}-`) && f.endsWith('.tmp'))) unlinkSync(join(dir, f));
+    if (f.startsWith(`.${name}-`) && f.endsWith('.tmp')) unlinkSync(join(dir, f));
+    else if (f !== file && f.startsWith(`${name}-`) && f.endsWith('.v8c')) others.push({ f, at: lstatSync(join(dir, f)).mtimeMs });
   }
+  others.sort((a, b) => b.at - a.at);
+  for (const { f } of others.slice(1)) unlinkSync(join(dir, f));
 }
 
 // The CommonJS modules loaded from node_modules (an SDK; acme-client in the ES modules): how far into

@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, readFileSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, renameSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,6 +86,18 @@ describe("V8's code cache for a bundle (Node 20)", () => {
     renameSync(cachePath(src), join(other, 'planted'));
     symlinkSync(join(other, 'planted'), cachePath(src));
     expect(compileCached(src, 'bundle.cjs', 'b', dir, uid).hit).toBe(false);
+  });
+
+  it("keeps one other build's cache of the bundle (the newest), so two builds run in turn do not remove each other's", () => {
+    const id = n++;
+    const [a, b, c] = [1, 2, 3].map((v) => bundle(`exports.v = ${v};`, id));
+    compileCached(a!, 'bundle.cjs', 'b', dir, uid).save();
+    compileCached(b!, 'bundle.cjs', 'b', dir, uid).save();
+    utimesSync(cachePath(a!), new Date(1000), new Date(1000));
+    expect(compileCached(a!, 'bundle.cjs', 'b', dir, uid).hit).toBe(true);
+    expect(compileCached(b!, 'bundle.cjs', 'b', dir, uid).hit).toBe(true);
+    compileCached(c!, 'bundle.cjs', 'b', dir, uid).save();
+    expect(readdirSync(dir).sort()).toEqual([cacheFileName('b', b!).file, cacheFileName('b', c!).file].sort());
   });
 
   it('without a directory nothing is read or written', () => {
