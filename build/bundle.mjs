@@ -7,11 +7,15 @@
 // Packages stay external except those in BUNDLED (zod without its locales, yaml, js-yaml, commander,
 // pino, dns-packet: as CommonJS imported from ESM each cost a parse by Node's export scanner and a
 // module resolution per file): the SDKs, acme-client and tldts (required only for a public suffix
-// not kept in dataDir/cache, src/config/suffix-cache.ts) load from node_modules, lazily.
+// not kept in dataDir/cache, src/config/suffix-cache.ts) load from node_modules, lazily (in the
+// command bundles below the last two are inside, still evaluated only when needed).
 // The commands in CACHED are built a second time as one CommonJS file each (dist/src/cli/bundle-NAME.cjs),
-// which Node 20 runs through V8's code cache (src/cli/bundled.ts).
+// which Node 20 runs through V8's code cache (src/cli/bundled.ts); those also hold the packages in
+// INLINED (src/package-require.ts), so their code comes from that cache too.
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, resolve } from 'node:path';
 import { build } from 'esbuild';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
@@ -21,13 +25,23 @@ const BUILD = { __CERTKEEPER_BUILD__: JSON.stringify(`${pkg.version}|${randomUUI
 const BUNDLED = new Set(['zod', 'yaml', 'js-yaml', 'commander', 'pino', 'dns-packet']);
 const CACHED = ['renew', 'status', 'daemon-pass', 'daemon-config', 'healthcheck'];
 const external = Object.keys(pkg.dependencies).filter((d) => !BUNDLED.has(d)).flatMap((d) => [d, `${d}/*`]);
+// Packages loaded through requirePackage (src/package-require.ts), only when needed. The command bundles
+// hold INLINED: acme-client's client, of whose files only these four (STAND_INS are certkeeper's,
+// src/acme/lib.ts); anything else of it in a bundle fails the build. A package in OWN_BUNDLES is a
+// cached bundle of its own (dist/src/cli/package-NAME.cjs), so its code (tldts: its list is ~1 MB of
+// bytecode once run) is read only by a run that loads it, not with every command's cache.
+const INLINED = ['acme-client/src/client.js', 'acme-client/src/http.js'];
+const INLINED_FILES = /^node_modules\/acme-client\/src\/(client|http|api|util)\.js$/;
+const STAND_INS = ['acme-client/src/axios.js', 'acme-client/src/crypto/index.js', 'acme-client/src/verify.js', 'acme-client/src/auto.js', 'acme-client/src/logger.js'];
+const OWN_BUNDLES = ['tldts'];
+const bundleExternal = external.filter((e) => e !== 'acme-client' && e !== 'acme-client/*');
 const sources = (dir) =>
   readdirSync(dir)
     .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.includes('.test.') && !f.startsWith('_'))
     .map((f) => `${dir}/${f}`);
 
 // The chunks of an earlier build: their names are hashes, so nothing overwrites them.
-for (const f of readdirSync('dist/src/cli')) if (f.startsWith('chunk-') || f.startsWith('bundle-')) rmSync(`dist/src/cli/${f}`);
+for (const f of readdirSync('dist/src/cli')) if (f.startsWith('chunk-') || f.startsWith('bundle-') || f.startsWith('package-')) rmSync(`dist/src/cli/${f}`);
 
 const providers = sources('providers');
 await build({
@@ -56,6 +70,8 @@ await build({
 const entryOf = (command) => `
 export { runCli } from './src/cli/program.ts';
 export { cliClock } from './src/testing/clock.ts';
+export { packagesLoaded } from './src/package-require.ts';
+export const packageBundles = ${JSON.stringify(OWN_BUNDLES)};
 export const files = {
 ${[`src/cli/commands/${command}.ts`, ...providers].map((f) => `  ${JSON.stringify(f.replace(/\.ts$/, '.js'))}: () => require(${JSON.stringify(`./${f}`)}),`).join('\n')}
 };
@@ -67,13 +83,59 @@ const entriesWithoutImportMeta = {
     b.onLoad({ filter: /\/(src\/cli\/commands|providers)\/[^/]+\.ts$/ }, (args) => {
       const text = readFileSync(args.path, 'utf8');
       if (text.includes('import.meta')) return { errors: [{ text: `${args.path} uses import.meta: it cannot be in a bundle-*.cjs` }] };
-      return { contents: text, loader: 'ts' };
+      return { contents: inlinePackages(text), loader: 'ts' };
     });
+  },
+};
+// src/package-require.ts as the bundles have it: each requirePackage('ID') of an INLINED package is
+// given its require('ID') (so a bundle holds the packages its code reaches, and only those), and the
+// modules of theirs that require one of STAND_INS get the stand-in certkeeper gave. Any other package
+// goes to the bundle's require (src/cli/bundled.ts): its own bundle, or node_modules.
+const packageRequire = resolve('src/package-require.ts');
+const resolvePackage = createRequire(packageRequire).resolve;
+const standInFiles = new Map(STAND_INS.map((id) => [resolvePackage(id), id]));
+const packageRequireInBundle = `const loaded = new Set();
+const standIns = new Map();
+export function requirePackage(id, load) {
+  loaded.add(id);
+  return load ? load() : require(id);
+}
+export function standIn(id, value) {
+  standIns.set(id, value);
+}
+export function standInFor(id) {
+  if (!standIns.has(id)) throw new Error('no stand-in for ' + id + ' was given before it was required');
+  return standIns.get(id);
+}
+export const packagesLoaded = () => loaded.size;
+`;
+const inlinePackages = (text) =>
+  text.replace(/\brequirePackage\((['"])([^'"]+)\1\)/g, (call, q, id) => (INLINED.includes(id) ? `requirePackage(${q}${id}${q}, () => require(${q}${id}${q}))` : call));
+const packagesInside = {
+  name: 'packages-inside',
+  setup(b) {
+    b.onLoad({ filter: /\.ts$/ }, (args) => {
+      if (args.path === packageRequire) return { contents: packageRequireInBundle, loader: 'js', resolveDir: dirname(packageRequire) };
+      if (args.path.includes('/node_modules/')) return undefined;
+      const text = readFileSync(args.path, 'utf8');
+      return text.includes('requirePackage(') ? { contents: inlinePackages(text), loader: 'ts' } : undefined;
+    });
+    b.onResolve({ filter: /^\./ }, async (args) => {
+      if (args.pluginData === 'packages-inside' || !args.importer.includes('/node_modules/')) return undefined;
+      const r = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'packages-inside' });
+      const id = standInFiles.get(r.path);
+      return id ? { path: id, namespace: 'stand-in' } : r;
+    });
+    b.onLoad({ filter: /.*/, namespace: 'stand-in' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(packageRequire)}).standInFor(${JSON.stringify(args.path)});`,
+      loader: 'js',
+      resolveDir: dirname(packageRequire),
+    }));
   },
 };
 for (const command of CACHED) {
   const outfile = `dist/src/cli/bundle-${command}.cjs`;
-  await build({
+  const { metafile } = await build({
     stdin: { contents: entryOf(command), resolveDir: '.', sourcefile: `bundle-${command}.ts`, loader: 'ts' },
     outfile,
     bundle: true,
@@ -81,7 +143,7 @@ for (const command of CACHED) {
     platform: 'node',
     mainFields: ['module', 'main'],
     target: 'node20',
-    external,
+    external: bundleExternal,
     supported: { 'dynamic-import': false },
     define: { ...BUILD, 'import.meta.url': '__bundleUrl' },
     banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
@@ -89,7 +151,25 @@ for (const command of CACHED) {
     minifyWhitespace: true,
     charset: 'ascii',
     // No source map (14 MB for the five): CERTKEEPER_NO_BUNDLE=1 runs the mapped ES modules instead.
-    plugins: [entriesWithoutImportMeta],
+    plugins: [entriesWithoutImportMeta, packagesInside],
+    metafile: true,
+    logLevel: 'warning',
+  });
+  if (/[^\x00-\x7f]/.test(readFileSync(outfile, 'latin1'))) throw new Error(`${outfile} is not ASCII`);
+  const stray = Object.keys(metafile.inputs).filter((f) => /^node_modules\/(acme-client|tldts)/.test(f) && !INLINED_FILES.test(f));
+  if (stray.length > 0) throw new Error(`${outfile} holds ${stray.join(', ')}: not one of the files INLINED brings (build/bundle.mjs)`);
+}
+for (const id of OWN_BUNDLES) {
+  const outfile = `dist/src/cli/package-${id}.cjs`;
+  await build({
+    stdin: { contents: `module.exports = require(${JSON.stringify(id)});`, resolveDir: '.', sourcefile: `package-${id}.js`, loader: 'js' },
+    outfile,
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    minifyWhitespace: true,
+    charset: 'ascii',
     logLevel: 'warning',
   });
   if (/[^\x00-\x7f]/.test(readFileSync(outfile, 'latin1'))) throw new Error(`${outfile} is not ASCII`);

@@ -1,5 +1,5 @@
-import Module, { createRequire } from 'node:module';
 import type * as AcmeClient from 'acme-client';
+import { requirePackage, standIn } from '../package-require.js';
 import { createSignedBody } from './jws.js';
 import { acmeCrypto } from './keys.js';
 import { acmeAxios } from './transport.js';
@@ -13,27 +13,18 @@ import { acmeAxios } from './transport.js';
 // path and are answered by stand-ins that throw: its challenge verification (verify.js loads
 // node:https and its HTTP modules) and auto mode; its logger (the debug package) is silent. Its
 // nonce and account logic stay; its JWS is made by jws.ts (same body, a one-shot signature).
-const require = createRequire(import.meta.url);
-
-function provide(id: string, exports: object): void {
-  const filename = require.resolve(id);
-  const m = new Module(filename);
-  m.filename = filename;
-  m.exports = exports;
-  m.loaded = true;
-  require.cache[filename] = m;
-}
+// On Node 20 the command bundles hold the four modules that remain (package-require.ts).
 const unused = (what: string) => () => {
   throw new Error(`acme-client's ${what} is not available in certkeeper`);
 };
-provide('acme-client/src/axios.js', acmeAxios);
-provide('acme-client/src/crypto/index.js', acmeCrypto);
-provide('acme-client/src/verify.js', { 'http-01': unused('http-01 verification'), 'dns-01': unused('dns-01 verification'), 'tls-alpn-01': unused('tls-alpn-01 verification') });
-provide('acme-client/src/auto.js', unused('auto mode'));
-provide('acme-client/src/logger.js', { log: () => undefined, setLogger: () => undefined });
-(require('acme-client/src/http.js') as { prototype: { createSignedBody: unknown } }).prototype.createSignedBody = createSignedBody;
+standIn('acme-client/src/axios.js', acmeAxios);
+standIn('acme-client/src/crypto/index.js', acmeCrypto);
+standIn('acme-client/src/verify.js', { 'http-01': unused('http-01 verification'), 'dns-01': unused('dns-01 verification'), 'tls-alpn-01': unused('tls-alpn-01 verification') });
+standIn('acme-client/src/auto.js', unused('auto mode'));
+standIn('acme-client/src/logger.js', { log: () => undefined, setLogger: () => undefined });
+(requirePackage('acme-client/src/http.js') as { prototype: { createSignedBody: unknown } }).prototype.createSignedBody = createSignedBody;
 
-export const Client = require('acme-client/src/client.js') as typeof AcmeClient.Client;
+export const Client = requirePackage('acme-client/src/client.js') as typeof AcmeClient.Client;
 export type Client = AcmeClient.Client;
 /** The stand-in for acme-client's crypto module (keys.ts): JWK, PEM body, ECDSA keys. */
 export const crypto = acmeCrypto;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compileCached } from './code-cache.js';
+import { compileCached, loadedModules } from './code-cache.js';
 import { hasNodeCompileCache, privateCacheDir } from './compile-cache.js';
 import type { CliContext } from './context.js';
 import { commandNameIn } from './dispatch.js';
@@ -13,6 +13,10 @@ export interface CommandBundle {
   cliClock(env: NodeJS.ProcessEnv): () => Date;
   /** The modules the code imports by a computed URL (the command, the DNS providers), by path under dist/. */
   files: Record<string, () => unknown>;
+  /** How many of the packages loaded through package-require.ts (acme-client, tldts) this run loaded. */
+  packagesLoaded(): number;
+  /** The packages built as a bundle of their own (dist/src/cli/package-ID.cjs), which the bundle requires by ID. */
+  packageBundles: string[];
 }
 
 /**
@@ -34,21 +38,36 @@ export function loadCommandBundle(argv: string[], env: NodeJS.ProcessEnv = proce
   } catch {
     return undefined;
   }
-  const script = compileCached(source, file, `bundle-${name}`, privateCacheDir(env), process.getuid?.() ?? -1);
-  process.once('exit', script.save);
-  const module = { exports: {} as CommandBundle };
+  const cacheDir = privateCacheDir(env);
+  const bundle = { exports: {} as CommandBundle };
   const dist = fileURLToPath(new URL('../../', import.meta.url));
   const nodeRequire = createRequire(file);
+  const packages = new Map<string, unknown>();
   // The bundle's import() calls are require() calls (V8 loses the import callback of code from a
-  // cache): a module of the bundle's own by its path, anything else (the SDKs, acme-client) from
-  // node_modules as before.
+  // cache): a module of the bundle's own by its path, a package built as a bundle of its own
+  // (package-ID.cjs, through its own code cache, read only by a run that needs it), anything else
+  // (the SDKs) from node_modules as before.
   const bundleRequire = (id: string): unknown => {
     if (id.startsWith('file:')) {
-      const own = module.exports.files[relative(dist, fileURLToPath(id))];
+      const own = bundle.exports.files[relative(dist, fileURLToPath(id))];
       if (own) return own();
+    }
+    if (bundle.exports.packageBundles?.includes(id)) {
+      if (!packages.has(id)) packages.set(id, runCached(fileURLToPath(new URL(`./package-${id}.cjs`, import.meta.url)), `package-${id}`, cacheDir, nodeRequire, () => 0));
+      return packages.get(id);
     }
     return nodeRequire(id);
   };
-  script.fn.call(module.exports, module.exports, bundleRequire, module, file, dirname(file));
+  // How far a run went: the packages it loaded, from node_modules (an SDK) or through the bundle.
+  const progress = () => loadedModules() + (bundle.exports.packagesLoaded?.() ?? 0);
+  runCached(file, `bundle-${name}`, cacheDir, bundleRequire, progress, source, bundle);
+  return bundle.exports;
+}
+
+/** Runs the CommonJS file `file` as Node would, its code from the cache `name` in `dir` (saved when the process exits); its exports. */
+function runCached(file: string, name: string, dir: string | undefined, require: (id: string) => unknown, progress: () => number, source: Buffer = readFileSync(file), module = { exports: {} }): unknown {
+  const script = compileCached(source, file, name, dir, process.getuid?.() ?? -1, progress);
+  process.once('exit', script.save);
+  script.fn.call(module.exports, module.exports, require, module, file, dirname(file));
   return module.exports;
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, constants, fstatSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import vm from 'node:vm';
@@ -72,15 +72,23 @@ function writeCache(dir: string, name: string, file: string, bytes: Buffer): voi
     }
     return;
   }
-  // Older caches of this bundle, and what a run killed mid-write left (a writer losing its file here just writes none).
+  // Older caches of this bundle but the newest other one, and what a run killed mid-write left (a
+  // writer losing its file here just writes none). The other one is kept for a second build run by
+  // the same user (two installs, a build beside the one before it): removed, each build's next run
+  // would find no cache and remove the other's in turn.
+  const others: { f: string; at: number }[] = [];
   for (const f of readdirSync(dir)) {
-    if ((f !== file && f.startsWith(`${name}-`) && f.endsWith('.v8c')) || (f.startsWith(`.${name}-`) && f.endsWith('.tmp'))) unlinkSync(join(dir, f));
+    if (f.startsWith(`.${name}-`) && f.endsWith('.tmp')) unlinkSync(join(dir, f));
+    else if (f !== file && f.startsWith(`${name}-`) && f.endsWith('.v8c')) others.push({ f, at: lstatSync(join(dir, f)).mtimeMs });
   }
+  others.sort((a, b) => b.at - a.at);
+  for (const { f } of others.slice(1)) unlinkSync(join(dir, f));
 }
 
-// The CommonJS modules loaded from node_modules (acme-client, an SDK): how far into the program a run went.
+// The CommonJS modules loaded from node_modules (an SDK; acme-client in the ES modules): how far into
+// the program a run went.
 const { cache: loaded } = createRequire(import.meta.url);
-const loadedModules = () => Object.keys(loaded).length;
+export const loadedModules = (): number => Object.keys(loaded).length;
 
 export interface CachedScript {
   /** The bundle's function: (exports, require, module, __filename, __dirname). */
@@ -93,9 +101,10 @@ export interface CachedScript {
 
 /**
  * Compiles the CommonJS text `source` (a file named `filename`, bundle `name`) as Node wraps a module,
- * with the code cache kept in `dir` (undefined: no cache). Cache trouble never throws.
+ * with the code cache kept in `dir` (undefined: no cache). `progress` says, when the run ends, how far
+ * into the program it went (how many modules it loaded). Cache trouble never throws.
  */
-export function compileCached(source: Buffer, filename: string, name: string, dir: string | undefined, uid: number): CachedScript {
+export function compileCached(source: Buffer, filename: string, name: string, dir: string | undefined, uid: number, progress: () => number = loadedModules): CachedScript {
   const { file, key } = cacheFileName(name, source);
   let cached: { data: Buffer; modules: number } | undefined;
   if (dir) {
@@ -111,10 +120,10 @@ export function compileCached(source: Buffer, filename: string, name: string, di
   const fn = script.runInThisContext() as CachedScript['fn'];
   const save = () => {
     if (!dir) return;
-    const modules = loadedModules();
+    const modules = progress();
     // Rewritten after a run that went further (a pass that ordered, after a pass with nothing due,
     // loaded acme-client): the functions taken from the cache are still compiled, so the new cache
-    // holds the code of both runs.
+    // holds the code of both runs; a run that went less far leaves it as it is.
     if (hit && modules <= cachedModules) return;
     try {
       writeCache(dir, name, file, encodeCache(script.createCachedData(), key, modules));

@@ -1,8 +1,8 @@
-import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
 import { domainToASCII } from 'node:url';
 import type * as Tldts from 'tldts';
 import { english, said, type Said } from '../i18n/errors.js';
+import { requirePackage } from '../package-require.js';
 
 /**
  * Checks a certificate name the way an ACME CA would, before any order is placed, so that a typo is a
@@ -94,9 +94,10 @@ let looked = 0;
 /**
  * The Public Suffix List (tldts, ~140 KB with its data), loaded when a name is first asked that the
  * suffix cache (suffix-cache.ts) does not answer: a configuration checked before never loads it.
+ * On Node 20 the command bundles hold it (package-require.ts), evaluated only then.
  */
 let psl: typeof Tldts | undefined;
-const tldts = (): typeof Tldts => (psl ??= createRequire(import.meta.url)('tldts') as typeof Tldts);
+const tldts = (): typeof Tldts => (psl ??= requirePackage('tldts') as typeof Tldts);
 
 /** Answers from an earlier run, taken as if asked (the cache is keyed by this build and the list's). */
 export function rememberSuffixes(answers: [string, string | null][]): void {

@@ -39,7 +39,7 @@ const VENDOR = ['src/credentials/aliyun', 'src/credentials/tencent', 'src/cloud/
 /** What `providers/` may import from `src/`: the provider interface, the option builders and shapes, cross-cutting modules. */
 const FOR_PROVIDERS = ['src/dns/provider', 'src/dns/query', 'src/config/option-spec', 'src/config/patterns', 'src/config/descriptor', 'src/errors', 'src/log', 'src/retry', 'src/secrets', 'src/command', ...VENDOR];
 /** The schema or descriptor parts of other components that `src/config` assembles. */
-const FOR_CONFIG = ['src/errors', 'src/dns/registry', 'src/dns/credentials', 'src/dns/provider', 'src/deploy/layouts', 'src/ops/notify/config', 'src/ops/endpoint-config', 'src/targets/registry', 'src/targets/config', 'src/credentials/files'];
+const FOR_CONFIG = ['src/errors', 'src/package-require', 'src/dns/registry', 'src/dns/credentials', 'src/dns/provider', 'src/deploy/layouts', 'src/ops/notify/config', 'src/ops/endpoint-config', 'src/targets/registry', 'src/targets/config', 'src/credentials/files'];
 /** The real implementations behind the pass's ports, and the other things only a composition root builds. */
 const CONCRETE = ['src/acme/issuer', 'src/deploy/deployer', 'src/store/certs', 'src/store/state', 'src/dns/instances', 'src/ops/notify/notifier'];
 const ROOTS = ['src/scheduler/wiring', 'src/scheduler/expiry-check', 'src/ops/operations', 'src/lifecycle', 'src/targets/deployer', 'src/dashboard'];

@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, readFileSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, renameSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,6 +88,18 @@ describe("V8's code cache for a bundle (Node 20)", () => {
     expect(compileCached(src, 'bundle.cjs', 'b', dir, uid).hit).toBe(false);
   });
 
+  it("keeps one other build's cache of the bundle (the newest), so two builds run in turn do not remove each other's", () => {
+    const id = n++;
+    const [a, b, c] = [1, 2, 3].map((v) => bundle(`exports.v = ${v};`, id));
+    compileCached(a!, 'bundle.cjs', 'b', dir, uid).save();
+    compileCached(b!, 'bundle.cjs', 'b', dir, uid).save();
+    utimesSync(cachePath(a!), new Date(1000), new Date(1000));
+    expect(compileCached(a!, 'bundle.cjs', 'b', dir, uid).hit).toBe(true);
+    expect(compileCached(b!, 'bundle.cjs', 'b', dir, uid).hit).toBe(true);
+    compileCached(c!, 'bundle.cjs', 'b', dir, uid).save();
+    expect(readdirSync(dir).sort()).toEqual([cacheFileName('b', b!).file, cacheFileName('b', c!).file].sort());
+  });
+
   it('without a directory nothing is read or written', () => {
     const s = compileCached(bundle(), 'bundle.cjs', 'b', undefined, uid);
     expect(s.hit).toBe(false);
@@ -109,5 +121,18 @@ describe("V8's code cache for a bundle (Node 20)", () => {
     further.save();
     const rewritten = decodeCache(readFileSync(cachePath(src)), cacheFileName('b', src).key)!;
     expect(rewritten.modules).toBe(decodeCache(written, cacheFileName('b', src).key)!.modules + 1);
+  });
+
+  it("counts a run's progress as the caller says (packages inside the bundle): rewritten only by a run that went further", () => {
+    const src = bundle();
+    let progress = 3;
+    compileCached(src, 'bundle.cjs', 'b', dir, uid, () => progress).save();
+    const written = readFileSync(cachePath(src));
+    progress = 2;
+    compileCached(src, 'bundle.cjs', 'b', dir, uid, () => progress).save();
+    expect(readFileSync(cachePath(src)).equals(written)).toBe(true);
+    progress = 5;
+    compileCached(src, 'bundle.cjs', 'b', dir, uid, () => progress).save();
+    expect(decodeCache(readFileSync(cachePath(src)), cacheFileName('b', src).key)!.modules).toBe(5);
   });
 });
