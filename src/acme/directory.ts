@@ -33,12 +33,12 @@ export interface DirectoryCache {
  * `dataDir/cache/` for a day, so a pass that needs no renewal information loads no ACME code and
  * makes no request. Without `cache` it is fetched once per loader, as before.
  */
-export function directoryLoader(url: string, http: HttpSettings = {}, cache?: DirectoryCache): DirectoryLoader {
+export function directoryLoader(url: string, http: HttpSettings = {}, cache?: DirectoryCache, signal?: AbortSignal): DirectoryLoader {
   let fetching: Promise<Directory> | undefined;
   let fetched: Promise<Directory> | undefined;
   let ordered: Promise<Directory> | undefined;
   const file = cache && join(cache.dataDir, 'cache', `directory-${createHash('sha256').update(url).digest('hex').slice(0, 16)}.json`);
-  const fetchRaw = () => (fetching ??= fetchDirectory(url, http));
+  const fetchRaw = () => (fetching ??= fetchDirectory(url, http, signal));
   const fetchOnce = () =>
     (fetched ??= fetchRaw().then(
       async (directory) => {
@@ -61,7 +61,7 @@ export function directoryLoader(url: string, http: HttpSettings = {}, cache?: Di
   let keptError: AcmeError | undefined;
   return async (use = 'cached') => {
     // An order shares the pass's fetch, but a failed one (renewal information's, earlier) is asked once more.
-    if (use === 'order') return (ordered ??= fetchRaw().catch(() => fetchDirectory(url, http)));
+    if (use === 'order') return (ordered ??= fetchRaw().catch(() => fetchDirectory(url, http, signal)));
     if (!file || use === 'fresh') return fetchOnce();
     if (kept === false) kept = readEntry(file, url);
     const entry = kept;
@@ -84,11 +84,11 @@ function readEntry(file: string, url: string): Entry | undefined {
   }
 }
 
-async function fetchDirectory(url: string, http: HttpSettings): Promise<Directory> {
+async function fetchDirectory(url: string, http: HttpSettings, signal: AbortSignal | undefined): Promise<Directory> {
   // Loaded here, not at module load: a pass with nothing due and the directory kept stays light.
   const [{ configureHttp }, { getFromCa, parseRetryAfter }] = await Promise.all([import('./http.js'), import('./ca-get.js')]);
   configureHttp([{ ...http, directory: url }]);
-  const resp = await getFromCa(url, 'fetching the ACME directory', { ca: url });
+  const resp = await getFromCa(url, 'fetching the ACME directory', { ca: url, signal });
   const what = `fetching the ACME directory ${url}`;
   if (resp.status !== 200 || typeof resp.body !== 'object' || resp.body === null) {
     const retryAfter = parseRetryAfter(resp.headers['retry-after'] as string | undefined);

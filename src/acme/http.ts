@@ -58,6 +58,11 @@ function current(): NonNullable<typeof pool> {
 }
 
 /** The kept connections to the CAs, for the settings collected so far: every request to a CA (transport.ts) goes through them. */
+/** Cuts the requests to every CA under way (the pass is stopping); nothing when none was made. */
+export function abortCaRequests(): void {
+  pool?.value.abortAll();
+}
+
 export function caConnections(): ConnectionPool {
   return current().value;
 }

@@ -29,6 +29,8 @@ export interface AcmeIssuerOptions {
   random?: () => number;
   observer?: Observer;
   challenges: (cert: ResolvedCertificate) => Promise<ChallengeDeps>;
+  /** The pass's stop: cuts the CA requests under way (each order's own signal only stops its steps). */
+  signal?: AbortSignal;
 }
 
 /** One CA directory during one pass: its directory document, account and profile checks, each fetched once. */
@@ -42,7 +44,7 @@ class CaEndpoint {
     private readonly opts: AcmeIssuerOptions,
   ) {
     // Kept in dataDir for a day: a pass that needs no renewal information makes no request.
-    this.directory = directoryLoader(ca.directory, ca, opts.dataDir === undefined ? undefined : { dataDir: opts.dataDir, now: opts.now });
+    this.directory = directoryLoader(ca.directory, ca, opts.dataDir === undefined ? undefined : { dataDir: opts.dataDir, now: opts.now }, opts.signal);
   }
 
   profile(name: string | undefined): Promise<string | undefined> {
@@ -87,6 +89,9 @@ class CaEndpoint {
  */
 export function acmeIssuer(opts: AcmeIssuerOptions): Issuer {
   const { logger } = opts;
+  // acme-client's requests (account, order, challenge...) carry no signal: a stop cuts them all at
+  // once, so a CA that stopped answering does not hold a stopping pass for a request's timeout.
+  opts.signal?.addEventListener('abort', () => void import('./http.js').then((m) => m.abortCaRequests()), { once: true });
   const endpoints = new Map<string, CaEndpoint>();
   const endpoint = (ca: CaSettings) => {
     const key = ca.directory.replace(/\/+$/, '');

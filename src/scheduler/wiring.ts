@@ -73,6 +73,7 @@ export async function openPassDeps(config: Config, logger: Logger, opts: WiringO
       now: opts.now,
       random: opts.random,
       challenges: async (cert) => challengeDeps(config, cert, { providers, dnsLookups: await lookups(), pending: pendingTxt(cert.name), logger, observer: opts.observer }),
+      signal,
     }),
     // Files (per server, tested and reloaded once) and cloud targets side by side (src/targets/deployer.ts),
     // through the gate when there is one (a shared store).

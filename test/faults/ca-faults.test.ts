@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { CLI } from '../harness/cli.js';
 import { startCaProxy, type CaProxy } from './harness/ca-proxy.js';
 import { expectNoStack, expectStoreComplete, expectUntouched, failedLine, makeSite, snapshotSite, txtAt, type Site, type Snapshot } from './harness/site.js';
 
@@ -112,6 +114,32 @@ describe('CA faults through a proxy in front of Pebble', { timeout: 180_000 }, (
     expect(failedLine(r)).toMatch(/cannot reach the CA at https:\/\/localhost:\d+\/dir \((ECONNREFUSED|ECONNRESET|no response)\)/);
     expectNoStack(r.stderr + r.stdout);
     await proxy.comeBack();
+    await expectRecovery();
+  });
+
+  it('the CA stops answering mid-order and the pass gets SIGTERM: it ends at once (not after the request timeout), records removed', async () => {
+    let hung!: () => void;
+    const hanging = new Promise<void>((r) => (hung = r));
+    proxy.rule = (r) => {
+      if (r.method === 'POST' && r.path.startsWith('/chalZ/')) {
+        hung();
+        return { kind: 'hang' };
+      }
+      return { kind: 'pass' };
+    };
+    const child = spawn(process.execPath, [CLI, 'renew', '--now', '--force', '--config', site.configFile], { env: { ...process.env, ...site.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    await hanging;
+    child.kill('SIGTERM');
+    // The request would wait 30 s for an answer that never comes: the stop must not wait for it.
+    const code = await Promise.race([exited, new Promise<'still running'>((r) => setTimeout(() => r('still running'), 15_000).unref())]);
+    if (code === 'still running') child.kill('SIGKILL');
+    expect(code, out).toBe(1);
+    expect(out).toMatch(/answering the challenge .*(aborted|stopped)/);
+    expectNoStack(out);
     await expectRecovery();
   });
 

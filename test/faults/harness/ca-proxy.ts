@@ -14,6 +14,8 @@ export type ProxyAction =
   | { kind: 'problem'; status: number; problem: string; detail: string; retryAfter?: string }
   /** Waits, then passes the request on. */
   | { kind: 'slow'; ms: number }
+  /** Never answers: the CA stopped responding (the connection stays open until the client or stop() ends it). */
+  | { kind: 'hang' }
   /** Passes the request on, then closes the client connection instead of answering: the CA acted, the client cannot know. */
   | { kind: 'lost' }
   /** Answers 2xx (with a valid nonce from Pebble) but a body that is not what the protocol says. */
@@ -123,6 +125,8 @@ export async function startCaProxy(pebble: PebbleInfo): Promise<CaProxy> {
           return forward(req, res, body, undefined, true);
         case 'slow':
           return void setTimeout(() => forward(req, res, body), action.ms);
+        case 'hang':
+          return;
         case 'problem':
           // A real CA sends a fresh nonce with every error, so a client can go on after it.
           return void freshNonce().then((nonce) => {
