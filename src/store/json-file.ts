@@ -14,7 +14,7 @@ export interface JsonFileOptions<T> {
 }
 
 /**
- * One small JSON document in the data directory (state.json, pending-txt.json): read once, written
+ * One small JSON document in the data directory (state.json): read once, written
  * whole and atomically (0600) after every change, writes queued so that parallel changes never
  * interleave. A file that does not parse is kept aside as NAME.corrupt-TIME and reads as missing.
  */
@@ -39,10 +39,7 @@ export class JsonFile {
     try {
       return opts.parse(JSON.parse(text));
     } catch (err) {
-      if (opts.readOnly) return undefined;
-      const aside = `${this.path}.corrupt-${Date.now()}`;
-      await rename(this.path, aside).catch(() => undefined);
-      opts.logger?.warn({ file: this.path, keptAs: aside, err: (err as Error).message }, opts.corrupt);
+      if (!opts.readOnly) await keepAside(this.path, err as Error, opts.corrupt, opts.logger);
       return undefined;
     }
   }
@@ -68,6 +65,13 @@ export class JsonFile {
     this.writing = this.queued;
     return this.queued;
   }
+}
+
+/** Moves a file that does not parse to NAME.corrupt-TIME (kept for a human) and logs `warning`. */
+export async function keepAside(path: string, err: Error, warning: string, logger?: Logger): Promise<void> {
+  const aside = `${path}.corrupt-${Date.now()}`;
+  await rename(path, aside).catch(() => undefined);
+  logger?.warn({ file: path, keptAs: aside, err: err.message }, warning);
 }
 
 const serialise = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { PendingTxtJournal } from '../../src/store/pending-txt.js';
 import { logLines } from '../harness/cli.js';
 import { httpPost } from '../harness/pebble.js';
 import { startFakeDns, type FakeDns } from './harness/dns-server.js';
@@ -81,8 +82,8 @@ describe('DNS faults with the exec provider', { timeout: 180_000 }, () => {
     expect(line!.record).toBe(challenge());
     expect(line!.err).toMatch(/Throttling.User/);
     expect(await txtAt(pebble, site.domain)).not.toEqual([]); // really left behind, as reported
-    const journal = JSON.parse(readFileSync(join(site.dataDir, 'pending-txt.json'), 'utf8')) as { records: { fqdn: string }[] };
-    expect(journal.records.map((x) => x.fqdn)).toContain(challenge());
+    const journal = await PendingTxtJournal.open(site.dataDir);
+    expect(journal.list().map((x) => x.fqdn)).toContain(challenge());
     await httpPost(`${pebble.challtestsrvUrl}/clear-txt`, { host: `${challenge()}.` });
   });
 

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
+import { PendingTxtJournal } from '../../src/store/pending-txt.js';
 import { CLI, logLines } from '../harness/cli.js';
 import { expectStoreComplete, makeSite, txtAt } from './harness/site.js';
 
@@ -34,7 +35,8 @@ describe('challenge TXT records left by a SIGKILL', () => {
     const killed = await killAfter(site.configFile, site.env, 'challenge TXT records presented');
     expect(killed.sawLine).toBe(true);
 
-    const journal = JSON.parse(await readFile(join(site.dataDir, 'pending-txt.json'), 'utf8')) as { records: { fqdn: string; value: string; entry: string; cert: string }[] };
+    // The journal as the next pass will read it (the killed run's appended lines).
+    const journal = { records: (await PendingTxtJournal.open(site.dataDir)).list() };
     const left = journal.records.map((r) => r.value).sort();
     expect(journal.records.map((r) => [r.fqdn, r.entry, r.cert])).toEqual([
       [`_acme-challenge.${site.domain}`, 'hook', 'site'],
@@ -54,7 +56,8 @@ describe('challenge TXT records left by a SIGKILL', () => {
     const served = await txtAt(pebble, site.domain);
     expect(served.filter((v) => left.includes(v))).toEqual([]);
     expect(served).toEqual([]);
-    expect(JSON.parse(await readFile(join(site.dataDir, 'pending-txt.json'), 'utf8')).records).toEqual([]);
+    // Nothing pending: the journal is gone.
+    expect(existsSync(join(site.dataDir, 'pending-txt.json'))).toBe(false);
     await expectStoreComplete(site.dataDir);
   }, 120_000);
 });
