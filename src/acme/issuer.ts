@@ -36,6 +36,8 @@ export interface AcmeIssuerOptions {
 /** One CA directory during one pass: its directory document, account and profile checks, each fetched once. */
 class CaEndpoint {
   readonly directory: DirectoryLoader;
+  /** Set once an order found the CA unreachable (its requests failed through their retries): the pass's later orders are not sent there. */
+  unreachable?: AcmeError;
   private session?: Promise<AcmeSession>;
   private readonly profiles = new Map<string, Promise<string | undefined>>();
 
@@ -111,6 +113,10 @@ export function acmeIssuer(opts: AcmeIssuerOptions): Issuer {
   async function orderAt(ca: CaSettings, req: IssueRequest, signal: AbortSignal, onStep?: (step: OrderStep) => void, again = true): Promise<IssuedSet> {
     order ??= import('./order.js');
     const e = endpoint(ca);
+    // Every other order would wait out the same timeouts and retries (a silent CA kept a pass of 50
+    // certificates going for 25 minutes): they fail at once, as CA-side failures (a fallback CA is
+    // tried), and the next pass asks again.
+    if (e.unreachable) throw e.unreachable;
     const profile = await e.profile(ca.profile);
     // The DNS side (providers, alias routes, nameserver lookups) gets ready while the account opens.
     const [s, challenges] = await Promise.all([e.open(), opts.challenges(req.cert)]);
@@ -124,6 +130,9 @@ export function acmeIssuer(opts: AcmeIssuerOptions): Issuer {
     try {
       issued = await (await order).issueCertificate(request, deps);
     } catch (err) {
+      if (err instanceof AcmeError && err.unreachable && !signal.aborted) {
+        e.unreachable ??= new AcmeError(`the CA did not answer an earlier order in this pass (${oneLine(err)}); not asked again until the next pass`, { unreachable: true });
+      }
       // Its key authorization and signatures were the old key's: the order starts again, once.
       if (!again || !(await e.keyReplaced(s, err))) throw err;
       logger.warn({ cert: req.cert.name, ca: caName(ca.directory), err: oneLine(err) }, 'the account key was replaced by another host during this order; ordering again with the new key');

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { CLI } from '../harness/cli.js';
+import { uniqueDomain } from '../harness/scenario.js';
 import { startCaProxy, type CaProxy } from './harness/ca-proxy.js';
 import { expectNoStack, expectStoreComplete, expectUntouched, failedLine, makeSite, snapshotSite, txtAt, type Site, type Snapshot } from './harness/site.js';
 
@@ -63,6 +64,29 @@ describe('CA faults through a proxy in front of Pebble', { timeout: 180_000 }, (
     // Two challenges (apex + wildcard), four attempts each.
     expect(count('/chalZ/')).toBe(8);
     await expectRecovery();
+  });
+
+  it('a CA that never answers one order is not asked for the other orders of the pass: they fail at once, the next pass asks again', async () => {
+    const other = uniqueDomain('fault');
+    await site.reconfigure({
+      renew: { concurrency: 1 },
+      certificates: [
+        { name: 'site', domains: [site.domain, `*.${site.domain}`], files: { cert: site.certFile, key: site.keyFile } },
+        { name: 'other', domains: [other] },
+      ],
+    });
+    proxy.rule = (r) => (r.method === 'POST' && r.path.startsWith('/order-plz') ? { kind: 'drop' } : { kind: 'pass' });
+    const r = await site.renew();
+    expect(r.code).toBe(1);
+    const failed = r.stderr.split('\n').filter((l) => l.includes('FAILED'));
+    expect(failed, r.stderr).toHaveLength(2);
+    expect(failed.join('\n')).toMatch(/creating the order: cannot reach the CA/);
+    expect(failed.join('\n')).toMatch(/the CA did not answer an earlier order in this pass .*not asked again until the next pass/);
+    expectNoStack(r.stderr + r.stdout);
+    // The first order's four attempts, none for the second.
+    expect(count('/order-plz')).toBe(4);
+    await expectRecovery();
+    await site.reconfigure({ renew: {} });
   });
 
   it('two 500s then success: retried transparently, the renewal completes', async () => {
