@@ -34,9 +34,8 @@ export function readCertificateInfo(pem: string | Buffer): CertificateInfo {
  * differential test holds them equal.
  */
 export function leafFactsBy(leafPem: string): { der: CertificateInfo | undefined; x509: () => CertificateInfo } {
-  const der = pemDer(leafPem);
-  const fields = der && readLeafDer(der);
-  return { der: der && fields ? infoOf({ der, fields }) : undefined, x509: () => leafInfo(new X509Certificate(leafPem)) };
+  const read = readLeafFresh(leafPem);
+  return { der: read && infoOf(read), x509: () => leafInfo(new X509Certificate(leafPem)) };
 }
 
 function leafInfo(x: X509Certificate): CertificateInfo {
@@ -77,12 +76,13 @@ function infoOf(read: { der: Buffer; fields: LeafFields }): CertificateInfo {
  * X509Certificate must be asked. Remembered among the recent ones, like the parsed leaves.
  */
 function readLeaf(leaf: string): { der: Buffer; fields: LeafFields } | undefined {
-  const read = recent(reads, leaf, () => {
-    const der = pemDer(leaf);
-    const fields = der && readLeafDer(der);
-    return der && fields ? { der, fields } : null;
-  });
-  return read ?? undefined;
+  return recent(reads, leaf, () => readLeafFresh(leaf) ?? null) ?? undefined;
+}
+
+function readLeafFresh(leaf: string): { der: Buffer; fields: LeafFields } | undefined {
+  const der = pemDer(leaf);
+  const fields = der && readLeafDer(der);
+  return der && fields ? { der, fields } : undefined;
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [k in K]?: V } {
