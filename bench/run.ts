@@ -5,6 +5,7 @@
  *
  *   npm run bench -- [--n 1,10,50] [--with-200] [--repeat 3] [--skip lego,certbot] [--lego-sequential] [--big] [--idle] [--idle-only] [--baseline DIR] [--no-op-only] [--fleet 20]
  */
+import './clean-env.js';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
