@@ -1,5 +1,6 @@
 // Bundles the CLI over tsc's output for the same paths (dist/src/cli/main.js, its commands, the DNS
-// providers), so `bin`, the systemd unit, the Dockerfile and the tests run it unchanged. Start-up is
+// providers), so the paths the code computes and those the tests import hold; the entry (`bin`, the
+// systemd units, the image) is dist/src/cli/certkeeper.cjs, built last. Start-up is
 // mostly loading modules (certkeeper's own ~115 and zod's 95 ES modules); one file per command plus
 // shared chunks loads a handful. Each command and provider stays its own entry (the CLI and the
 // registry list those folders, and load only the one they need); the chunks sit in dist/src/cli so
@@ -159,6 +160,21 @@ for (const command of CACHED) {
   const stray = Object.keys(metafile.inputs).filter((f) => /^node_modules\/(acme-client|tldts)/.test(f) && !INLINED_FILES.test(f));
   if (stray.length > 0) throw new Error(`${outfile} holds ${stray.join(', ')}: not one of the files INLINED brings (build/bundle.mjs)`);
 }
+// The entry (src/cli/certkeeper.ts, `bin`) as CommonJS, which Node starts without its ES module loader.
+// tsc's ES module of it is removed: started, it would be a second, slower entry.
+await build({
+  entryPoints: ['src/cli/certkeeper.ts'],
+  outfile: 'dist/src/cli/certkeeper.cjs',
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  packages: 'external',
+  define: { 'import.meta.url': '__bundleUrl' },
+  banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  logLevel: 'warning',
+});
+for (const f of ['certkeeper.js', 'certkeeper.js.map']) rmSync(`dist/src/cli/${f}`, { force: true });
 for (const id of OWN_BUNDLES) {
   const outfile = `dist/src/cli/package-${id}.cjs`;
   await build({

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 // This file runs from test/harness (vitest) or dist/test/harness (the demo): find the repo root either way.
 const here = fileURLToPath(new URL('../../', import.meta.url));
 export const REPO = existsSync(join(here, 'package.json')) ? here : resolve(here, '..');
-export const CLI = join(REPO, 'dist/src/cli/main.js');
+export const CLI = join(REPO, 'dist/src/cli/certkeeper.cjs');
 
 export interface CliRun {
   code: number;
