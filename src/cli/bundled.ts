@@ -58,8 +58,9 @@ export function loadCommandBundle(argv: string[], env: NodeJS.ProcessEnv = proce
     }
     return nodeRequire(id);
   };
-  // How far a run went: the packages it loaded, from node_modules (an SDK) or through the bundle.
-  const progress = () => loadedModules() + (bundle.exports.packagesLoaded?.() ?? 0);
+  // How far a run went: the packages it loaded, from node_modules (an SDK), through the bundle or as
+  // bundles of their own.
+  const progress = () => loadedModules() + (bundle.exports.packagesLoaded?.() ?? 0) + packages.size;
   runCached(file, `bundle-${name}`, cacheDir, bundleRequire, progress, source, bundle);
   return bundle.exports;
 }
