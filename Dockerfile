@@ -33,8 +33,8 @@ COPY --from=build /app/dist/src ./dist/src
 COPY --from=build /app/dist/providers ./dist/providers
 COPY package.json ./
 COPY config ./config
-RUN chmod 0755 dist/src/cli/main.js \
- && ln -s /app/dist/src/cli/main.js /usr/local/bin/certkeeper \
+RUN chmod 0755 dist/src/cli/certkeeper.cjs \
+ && ln -s /app/dist/src/cli/certkeeper.cjs /usr/local/bin/certkeeper \
  && mkdir -p /data /certs /config \
  && chown node:node /data /certs
 USER node

@@ -1,9 +1,8 @@
 import './clean-env.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { CLI } from '../test/harness/cli.js';
+import { CLI, entryOf } from '../test/harness/cli.js';
 import { everyHostServes, startFleet } from '../test/harness/fleet.js';
 import { startPebble } from '../test/harness/pebble.js';
 import { startPostgres } from '../test/harness/postgres.js';
@@ -61,7 +60,7 @@ async function once(cli: string): Promise<[number, number]> {
 }
 
 const args = process.argv.slice(2);
-const baseline = args.includes('--baseline') ? join(args[args.indexOf('--baseline') + 1]!, 'dist/src/cli/main.js') : undefined;
+const baseline = args.includes('--baseline') ? entryOf(args[args.indexOf('--baseline') + 1]!) : undefined;
 const repeat = args.includes('--repeat') ? Number(args[args.indexOf('--repeat') + 1]) : 1;
 const builds = [...(baseline ? [['baseline', baseline] as const] : []), ['this build', CLI] as const];
 const rss = new Map<string, [number, number][]>(builds.map(([label]) => [label, []]));

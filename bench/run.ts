@@ -14,7 +14,7 @@ import { cpus, totalmem } from 'node:os';
 import { stringify } from 'yaml';
 import { startBind, type RunningBind } from '../test/harness/bind.js';
 import { startPebble, type RunningPebble } from '../test/harness/pebble.js';
-import { CLI, REPO } from '../test/harness/cli.js';
+import { CLI, entryOf, REPO } from '../test/harness/cli.js';
 import { inParallel, load, markdownTable, measure, median, spread, type Measurement } from './measure.js';
 import { productionFootprint } from './footprint.js';
 import { measureNoOp } from './extra.js';
@@ -171,7 +171,7 @@ function summarise(rows: Row[]): string {
 
 /** `--baseline DIR`: a built checkout (of main, say) whose daemon is measured alternately with this one. */
 function idleTable(): Promise<string> {
-  const baseline = flags.baseline ? join(flags.baseline, 'dist/src/cli/main.js') : undefined;
+  const baseline = flags.baseline ? entryOf(flags.baseline) : undefined;
   if (baseline && !existsSync(baseline)) throw new Error(`--baseline: no ${baseline}; build that checkout first`);
   return measureIdle(join(work, 'idle'), CLI, { baseline, times: repeat });
 }

@@ -6,6 +6,7 @@ import { compileCached, loadedModules } from './code-cache.js';
 import { hasNodeCompileCache, privateCacheDir } from './compile-cache.js';
 import type { CliContext } from './context.js';
 import { commandNameIn } from './dispatch.js';
+import { ON_USE_BUILTINS, onFirstUse } from './on-use.js';
 
 /** What build/bundle.mjs puts in each command's CommonJS bundle (dist/src/cli/bundle-COMMAND.cjs). */
 export interface CommandBundle {
@@ -43,10 +44,11 @@ export function loadCommandBundle(argv: string[], env: NodeJS.ProcessEnv = proce
   const dist = fileURLToPath(new URL('../../', import.meta.url));
   const nodeRequire = createRequire(file);
   const packages = new Map<string, unknown>();
+  const builtins = new Map<string, unknown>();
   // The bundle's import() calls are require() calls (V8 loses the import callback of code from a
   // cache): a module of the bundle's own by its path, a package built as a bundle of its own
-  // (package-ID.cjs, through its own code cache, read only by a run that needs it), anything else
-  // (the SDKs) from node_modules as before.
+  // (package-ID.cjs, through its own code cache, read only by a run that needs it), a built-in module
+  // few runs use at its first use (on-use.ts), anything else (the SDKs) from node_modules as before.
   const bundleRequire = (id: string): unknown => {
     if (id.startsWith('file:')) {
       const own = bundle.exports.files[relative(dist, fileURLToPath(id))];
@@ -56,10 +58,16 @@ export function loadCommandBundle(argv: string[], env: NodeJS.ProcessEnv = proce
       if (!packages.has(id)) packages.set(id, runCached(fileURLToPath(new URL(`./package-${id}.cjs`, import.meta.url)), `package-${id}`, cacheDir, nodeRequire, () => 0));
       return packages.get(id);
     }
+    const callable = ON_USE_BUILTINS[id];
+    if (callable !== undefined) {
+      if (!builtins.has(id)) builtins.set(id, onFirstUse(() => nodeRequire(id) as object, callable));
+      return builtins.get(id);
+    }
     return nodeRequire(id);
   };
-  // How far a run went: the packages it loaded, from node_modules (an SDK) or through the bundle.
-  const progress = () => loadedModules() + (bundle.exports.packagesLoaded?.() ?? 0);
+  // How far a run went: the packages it loaded, from node_modules (an SDK), through the bundle or as
+  // bundles of their own.
+  const progress = () => loadedModules() + (bundle.exports.packagesLoaded?.() ?? 0) + packages.size;
   runCached(file, `bundle-${name}`, cacheDir, bundleRequire, progress, source, bundle);
   return bundle.exports;
 }

@@ -1,12 +1,10 @@
 #!/usr/bin/env node
-// The entry point. It imports nothing of the CLI at load: the compile cache is turned on first, so
-// every module after it (commander, pino, the command, the config parser) can come from the cache.
-// On Node 20, which has no such cache, a command with a bundle of its own runs from that instead
-// (bundled.ts).
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { loadCommandBundle } from './bundled.js';
-import { enableCompileCache } from './compile-cache.js';
+// The CLI as ES modules: runCli and buildProgram for those who import it (the demo, tests), and
+// runFromModules, which certkeeper.cjs (the entry) runs for a command without a bundle of its own.
+// Started itself (`node dist/src/cli/main.js`, as installs made before certkeeper.cjs do), it hands
+// over to certkeeper.cjs. It imports nothing else at load: Node's compile cache (Node 22) is turned on
+// by certkeeper.cjs before the CLI's modules load.
+import { createRequire } from 'node:module';
 import type { CliContext } from './context.js';
 import type { Command } from 'commander';
 
@@ -21,18 +19,14 @@ export async function buildProgram(ctx: CliContext, argv: string[] = []): Promis
   return (await import('./program.js')).buildProgram(ctx, argv);
 }
 
-const isMain = process.argv[1] && fileURLToPath(import.meta.url) === realpathSync(process.argv[1]);
-if (isMain) {
-  enableCompileCache();
-  const argv = process.argv.slice(2);
-  const cli = loadCommandBundle(argv) ?? { runCli, cliClock: (await import('../testing/clock.js')).cliClock };
-  const code = await cli.runCli(argv, {
-    env: process.env,
-    cwd: process.cwd(),
-    stdout: process.stdout,
-    stderr: process.stderr,
-    stdin: process.stdin,
-    now: cli.cliClock(process.env),
-  });
-  process.exitCode = code;
+/** Runs the CLI for this process's arguments from the ES modules; the exit status. */
+export async function runFromModules(argv: string[]): Promise<number> {
+  const [{ cliClock }, { processContext }] = await Promise.all([import('../testing/clock.js'), import('./process-context.js')]);
+  return runCli(argv, processContext(cliClock(process.env)));
 }
+
+// Built-in modules by require: an ES import builds a facade of every export (node:fs's loads its streams).
+const load = createRequire(import.meta.url);
+const { realpathSync } = load('node:fs') as typeof import('node:fs');
+const { fileURLToPath } = load('node:url') as typeof import('node:url');
+if (process.argv[1] && fileURLToPath(import.meta.url) === realpathSync(process.argv[1])) load('./certkeeper.cjs');

@@ -6,7 +6,13 @@ import { fileURLToPath } from 'node:url';
 // This file runs from test/harness (vitest) or dist/test/harness (the demo): find the repo root either way.
 const here = fileURLToPath(new URL('../../', import.meta.url));
 export const REPO = existsSync(join(here, 'package.json')) ? here : resolve(here, '..');
-export const CLI = join(REPO, 'dist/src/cli/main.js');
+export const CLI = entryOf(REPO);
+
+/** The CLI entry of a built checkout: dist/src/cli/certkeeper.cjs, or main.js in a build from before it. */
+export function entryOf(checkout: string): string {
+  const entry = join(checkout, 'dist/src/cli/certkeeper.cjs');
+  return existsSync(entry) ? entry : join(checkout, 'dist/src/cli/main.js');
+}
 
 export interface CliRun {
   code: number;

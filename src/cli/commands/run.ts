@@ -32,7 +32,7 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (_opts: unknown, cmd: Command) => {
       const file = findConfigFile(globalOptions(cmd).config, ctx.env, ctx.cwd);
       const logger = await loggerFor(cmd, ctx);
-      const entry = fileURLToPath(new URL('../main.js', import.meta.url));
+      const entry = fileURLToPath(new URL('../certkeeper.cjs', import.meta.url));
       // Parsed in a process of its own: the daemon never loads the parser and its schemas.
       const parse = configInChild({ entry, args: childArgs('daemon-config', cmd, file), env: ctx.env });
       // Once per load: each pass and deploy gets this configuration as plain data, not an edit awaiting SIGHUP.
