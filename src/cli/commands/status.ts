@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { caName } from '../../acme/known-cas.js';
 import { daysLeft } from '../../scheduler/due.js';
+import { isoString } from '../../iso-time.js';
 import { accountIdentities, standing } from '../../scheduler/standing.js';
 import { mapLimit } from '../../scheduler/limit.js';
 import { CertificateStore, type ReadResult } from '../../store/certs.js';
@@ -48,11 +49,11 @@ export function register(program: Command, ctx: CliContext): void {
             ca: ok ? caOf(ok.meta.directory) : null,
             issuer: info?.issuer ?? null,
             revoked: ok?.meta.revoked ? `${ok.meta.revoked.at} (${ok.meta.revoked.reason})` : null,
-            notAfter: info?.notAfter.toISOString() ?? null,
+            notAfter: info ? isoString(info.notAfter) : null,
             daysLeft: info ? daysLeft(info.notAfter, now) : null,
             due: due.due,
             reason: decision.reason,
-            renewAt: due.renewAt?.toISOString() ?? null,
+            renewAt: due.renewAt ? isoString(due.renewAt) : null,
             nextAttempt: deferredUntil?.toISOString() ?? null,
             humanAction: humanAction ?? null,
             serial: info?.serial ?? null,
