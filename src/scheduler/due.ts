@@ -1,6 +1,7 @@
 import type { AriWindow } from '../acme/ari.js';
 import type { ReadResult } from '../store/certs.js';
 import type { IssuerIdentity } from './ports.js';
+import { isoString } from '../iso-time.js';
 import { issuingCa } from './replaces.js';
 
 export interface RenewalPolicy {
@@ -74,26 +75,26 @@ function byLifetime(info: { notBefore: Date; notAfter: Date }, policy: RenewalPo
   const left = (info.notAfter.getTime() - now.getTime()) / DAY;
   if (left <= 0) return { due: true, renewAt: info.notAfter, reason: `expired ${(-left).toFixed(1)} days ago` };
 
-  const emergencyMs = Math.min(EMERGENCY_DAYS * DAY, lifetime / 20);
-  const emergencyAt = new Date(info.notAfter.getTime() - emergencyMs);
   const w = facts.window;
   if (w && facts.certId && w.certId === facts.certId) {
+    const emergencyAt = new Date(info.notAfter.getTime() - Math.min(EMERGENCY_DAYS * DAY, lifetime / 20));
     const selected = new Date(w.selected);
     if (now >= emergencyAt && now < selected) {
       return { due: true, renewAt: emergencyAt, reason: `emergency: only ${left.toFixed(1)} days left, renewing whatever the CA's window says` };
     }
     const renewAt = selected < emergencyAt ? selected : emergencyAt;
     const span = `CA renewal window ${w.start} .. ${w.end}`;
-    if (now >= renewAt) return { due: true, renewAt, reason: `${span}; chosen time ${renewAt.toISOString()} has passed (${left.toFixed(1)} days left)` };
-    return { due: false, renewAt, reason: `${left.toFixed(1)} days left; ${span}; renews from ${renewAt.toISOString()}` };
+    if (now >= renewAt) return { due: true, renewAt, reason: `${span}; chosen time ${isoString(renewAt)} has passed (${left.toFixed(1)} days left)` };
+    return { due: false, renewAt, reason: `${left.toFixed(1)} days left; ${span}; renews from ${isoString(renewAt)}` };
   }
 
   const before = Math.min(Math.max(policy.beforeDays * DAY, lifetime / 3), lifetime / 2);
   const renewAt = new Date(info.notAfter.getTime() - before);
-  if (now >= renewAt) {
-    return { due: true, renewAt, reason: `${left.toFixed(1)} days left, renewal window opened at ${renewAt.toISOString()}` };
+  // By their numbers: comparing the Date objects converts both through valueOf, for every certificate of a pass.
+  if (now.getTime() >= renewAt.getTime()) {
+    return { due: true, renewAt, reason: `${left.toFixed(1)} days left, renewal window opened at ${isoString(renewAt)}` };
   }
-  return { due: false, renewAt, reason: `${left.toFixed(1)} days left; renews from ${renewAt.toISOString()}` };
+  return { due: false, renewAt, reason: `${left.toFixed(1)} days left; renews from ${isoString(renewAt)}` };
 }
 
 export function daysLeft(notAfter: Date, now: Date): number {

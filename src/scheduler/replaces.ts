@@ -30,12 +30,15 @@ export function replacesFor(
  * issued a stored certificate; undefined when none did.
  */
 export function issuingCa(identity: IssuerIdentity, directory: string | undefined): { directory: string; account: string | null | undefined } | undefined {
-  return [identity, ...(identity.also ?? [])].find((i) => sameDirectory(directory, i.directory));
+  // Asked once per certificate in every pass and status: no array of the chain made each time.
+  if (sameDirectory(directory, identity.directory)) return identity;
+  return identity.also?.find((i) => sameDirectory(directory, i.directory));
 }
 
 /** Directory URLs compare without a trailing slash. */
 export function sameDirectory(a: string | undefined, b: string | undefined): boolean {
-  return a !== undefined && b !== undefined && a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
+  // Equal as written (nearly always): no copies without the slash.
+  return a !== undefined && b !== undefined && (a === b || a.replace(/\/+$/, '') === b.replace(/\/+$/, ''));
 }
 
 /** Whether a certificate name covers an order identifier (RFC 6125 §6.4.3: a wildcard covers one label). */

@@ -37,8 +37,14 @@ export function standing(
   }
   const due = renewalDue(cert, stored, policy, now, { window: st.ari, certId, issuer });
   const { decision, deferredUntil } = deferForBackoff(due, st, now, () => orderKey(cert, issuer.directory));
-  const humanAction = deferredUntil ? humanActionNote(st) : undefined;
-  return { due, decision, ...(deferredUntil ? { deferredUntil } : {}), ...(humanAction ? { humanAction } : {}) };
+  // Set when present, not spread from objects made for the purpose: status asks this of every certificate.
+  const out: Standing = { due, decision };
+  if (deferredUntil) {
+    out.deferredUntil = deferredUntil;
+    const humanAction = humanActionNote(st);
+    if (humanAction) out.humanAction = humanAction;
+  }
+  return out;
 }
 
 /**

@@ -82,6 +82,11 @@ export class TargetRecordFile implements TargetRecords {
     return this.allNow(cert);
   }
 
+  /** Whether any target of `cert` has a record (status asks before it looks up each target's). */
+  has(cert: string): boolean {
+    return this.certs.has(cert);
+  }
+
   /** all() without the promise (status over thousands of certificates). */
   allNow(cert: string): Record<string, TargetRecord> {
     return Object.fromEntries(this.certs.get(cert) ?? []);

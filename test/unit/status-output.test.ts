@@ -59,6 +59,27 @@ describe('status output', () => {
     expect(steady(text.stdout)).toBe(steady(renderStatus(entries, en, palette(false), ['c5'])));
   }, 60_000);
 
+  it("shows a target's last deploy where one is recorded and none where none is", async () => {
+    const records = join(dir, 'data', 'targets.json');
+    const serialOf = (rows: StatusEntry[], name: string) => rows.find((r) => r.name === name)!.serial!;
+    const before = JSON.parse((await runCertkeeper(['status', '--json', '--config', config])).stdout) as StatusEntry[];
+    const at = '2026-11-30T10:00:00.000Z';
+    writeFileSync(records, JSON.stringify({ version: 1, certs: { c3: { 'c3#files': { type: 'nginx', result: 'ok', at, serial: serialOf(before, 'c3') } }, c4: { 'c4#files': { type: 'nginx', result: 'failed', at, serial: 'ff', error: 'nginx -t failed' } } } }));
+    try {
+      const json = await runCertkeeper(['status', '--json', '--config', config]);
+      const rows = JSON.parse(json.stdout) as StatusEntry[];
+      const targets = (name: string) => rows.find((r) => r.name === name)!.targets;
+      expect(targets('c0')).toEqual([{ id: 'c0#files', type: 'nginx', result: null, at: null, current: false, where: [], error: null }]);
+      expect(targets('c3')).toEqual([{ id: 'c3#files', type: 'nginx', result: 'ok', at, current: true, where: [], error: null }]);
+      expect(targets('c4')).toEqual([{ id: 'c4#files', type: 'nginx', result: 'failed', at, current: false, where: [], error: 'nginx -t failed' }]);
+      const text = (await runCertkeeper(['status', '--config', config])).stdout;
+      expect(text).toMatch(/^c3#files +2026-11-30 10:00 +\S+/m);
+      expect(text).toMatch(/^c4#files .*nginx -t failed$/m);
+    } finally {
+      rmSync(records, { force: true });
+    }
+  }, 60_000);
+
   it('with colour, the same table once the colour codes are taken out', async () => {
     const plain = await runCertkeeper(['status', '--config', config]);
     const coloured = await runCertkeeper(['status', '--config', config], { env: { NO_COLOR: '', FORCE_COLOR: '1' } });

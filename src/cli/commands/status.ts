@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { caName } from '../../acme/known-cas.js';
 import { daysLeft } from '../../scheduler/due.js';
+import { isoString } from '../../iso-time.js';
 import { accountIdentities, standing } from '../../scheduler/standing.js';
 import { mapLimit } from '../../scheduler/limit.js';
 import { CertificateStore, type ReadResult } from '../../store/certs.js';
@@ -48,11 +49,11 @@ export function register(program: Command, ctx: CliContext): void {
             ca: ok ? caOf(ok.meta.directory) : null,
             issuer: info?.issuer ?? null,
             revoked: ok?.meta.revoked ? `${ok.meta.revoked.at} (${ok.meta.revoked.reason})` : null,
-            notAfter: info?.notAfter.toISOString() ?? null,
+            notAfter: info ? isoString(info.notAfter) : null,
             daysLeft: info ? daysLeft(info.notAfter, now) : null,
             due: due.due,
             reason: decision.reason,
-            renewAt: due.renewAt?.toISOString() ?? null,
+            renewAt: due.renewAt ? isoString(due.renewAt) : null,
             nextAttempt: deferredUntil?.toISOString() ?? null,
             humanAction: humanAction ?? null,
             serial: info?.serial ?? null,
@@ -61,7 +62,8 @@ export function register(program: Command, ctx: CliContext): void {
           if (fleet) entry.hosts = fleet.get(c.name)?.hosts ?? [];
           return entry;
         };
-        const recordsOf = (c: ResolvedCertificate) => (records && hasTargets(c) ? records.allNow(c.name) : undefined);
+        // None for a certificate never deployed: looking its targets up in an empty object costs a string-table probe each.
+        const recordsOf = (c: ResolvedCertificate) => (records && hasTargets(c) && records.has(c.name) ? records.allNow(c.name) : undefined);
         // The file store reads synchronously underneath: a plain loop, not 10,000 promises (PostgreSQL: 64 queries in flight).
         const { certs } = store;
         const entries: StatusEntry[] =
@@ -94,11 +96,11 @@ function hasTargets(cert: ResolvedCertificate): boolean {
 /** Each configured target with its last recorded deploy; "current" when it was of the serial stored now. */
 function targetStatus(cert: ResolvedCertificate, serial: string | undefined, records: Record<string, TargetRecord> | undefined): TargetStatus[] {
   const out: TargetStatus[] = [];
-  const add = (id: string, type: string) => {
-    const r = records?.[id];
-    out.push({ id, type, result: r?.result ?? null, at: r?.at ?? null, current: r !== undefined && r.serial === serial, where: r?.bound ?? [], error: r?.error ?? null });
-  };
-  for (const t of cert.targets) add(t.id, t.layout);
-  for (const t of cert.cloudTargets ?? []) add(t.id, t.type);
+  for (const t of cert.targets) out.push(targetRow(t.id, t.layout, serial, records?.[t.id]));
+  for (const t of cert.cloudTargets ?? []) out.push(targetRow(t.id, t.type, serial, records?.[t.id]));
   return out;
+}
+
+function targetRow(id: string, type: string, serial: string | undefined, r: TargetRecord | undefined): TargetStatus {
+  return { id, type, result: r?.result ?? null, at: r?.at ?? null, current: r !== undefined && r.serial === serial, where: r?.bound ?? [], error: r?.error ?? null };
 }
