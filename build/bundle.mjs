@@ -137,27 +137,36 @@ const packagesInside = {
     }));
   },
 };
+// What every CommonJS file of the build shares: Node 20's syntax, and import.meta.url answered by the
+// file's own path (CommonJS has no import.meta).
+const CJS = {
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  logLevel: 'warning',
+};
+const IMPORT_META_URL = {
+  define: { 'import.meta.url': '__bundleUrl' },
+  banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+};
 for (const command of CACHED) {
   const outfile = `dist/src/cli/bundle-${command}.cjs`;
   const { metafile } = await build({
     stdin: { contents: entryOf(command), resolveDir: '.', sourcefile: `bundle-${command}.ts`, loader: 'ts' },
     outfile,
-    bundle: true,
-    format: 'cjs',
-    platform: 'node',
+    ...CJS,
+    ...IMPORT_META_URL,
     mainFields: ['module', 'main'],
-    target: 'node20',
     external: bundleExternal,
     supported: { 'dynamic-import': false },
-    define: { ...BUILD, 'import.meta.url': '__bundleUrl' },
-    banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+    define: { ...BUILD, ...IMPORT_META_URL.define },
     // No comments, so the text is ASCII: V8 holds it in one byte a character (half the memory).
     minifyWhitespace: true,
     charset: 'ascii',
     // No source map (14 MB for the five): CERTKEEPER_NO_BUNDLE=1 runs the mapped ES modules instead.
     plugins: [entriesWithoutImportMeta, packagesInside],
     metafile: true,
-    logLevel: 'warning',
   });
   if (/[^\x00-\x7f]/.test(readFileSync(outfile, 'latin1'))) throw new Error(`${outfile} is not ASCII`);
   const stray = Object.keys(metafile.inputs).filter((f) => /^node_modules\/(acme-client|tldts)/.test(f) && !INLINED_FILES.test(f));
@@ -168,14 +177,9 @@ for (const command of CACHED) {
 await build({
   entryPoints: ['src/cli/certkeeper.ts'],
   outfile: 'dist/src/cli/certkeeper.cjs',
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
+  ...CJS,
+  ...IMPORT_META_URL,
   packages: 'external',
-  define: { 'import.meta.url': '__bundleUrl' },
-  banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
-  logLevel: 'warning',
 });
 for (const f of ['certkeeper.js', 'certkeeper.js.map']) rmSync(`dist/src/cli/${f}`, { force: true });
 for (const id of OWN_BUNDLES) {
@@ -183,15 +187,11 @@ for (const id of OWN_BUNDLES) {
   await build({
     stdin: { contents: `module.exports = require(${JSON.stringify(id)});`, resolveDir: '.', sourcefile: `package-${id}.js`, loader: 'js' },
     outfile,
-    bundle: true,
-    format: 'cjs',
-    platform: 'node',
+    ...CJS,
     // The package's build the command bundles held.
     mainFields: ['module', 'main'],
-    target: 'node20',
     minifyWhitespace: true,
     charset: 'ascii',
-    logLevel: 'warning',
   });
   if (/[^\x00-\x7f]/.test(readFileSync(outfile, 'latin1'))) throw new Error(`${outfile} is not ASCII`);
 }
