@@ -80,9 +80,14 @@ export async function startPebble(opts: PebbleOptions = {}): Promise<RunningPebb
     p.stdout!.on('data', (c: Buffer) => chunks.push(c));
     p.stderr!.on('data', (c: Buffer) => chunks.push(c));
     p.on('exit', () => void writeFile(join(dir, log), Buffer.concat(chunks)).catch(() => undefined));
+    // One that ends before both answer fails the start at once, with what it said (a port taken, a bad config).
+    p.once('close', (code) => failEarly(new Error(`${cmd} exited with ${code} before it was ready (all it said: ${join(dir, log)}): ${Buffer.concat(chunks).toString().trim().slice(-400)}`)));
     procs.push(p);
     return p;
   };
+  let failEarly: (err: Error) => void = () => undefined;
+  const early = new Promise<never>((_, reject) => (failEarly = reject));
+  early.catch(() => undefined); // once both are ready, a later exit (stop) is no failure
   // With opts.dnsServer Pebble resolves through that server instead (BIND, certkeeper's builtin
   // server); challtestsrv still runs so the returned info keeps its shape.
   spawnLogged(
@@ -114,8 +119,13 @@ export async function startPebble(opts: PebbleOptions = {}): Promise<RunningPebb
     await Promise.all(procs.map((p) => (p.exitCode !== null ? undefined : new Promise((r) => p.once('exit', r)))));
   };
   try {
-    await waitFor(() => httpsGet(info.directoryUrl, caPem).then((b) => b.includes('newOrder')), 'Pebble directory');
-    await waitFor(() => httpPost(`${info.challtestsrvUrl}/clear-txt`, { host: 'probe.invalid.' }).then(() => true), 'challtestsrv');
+    await Promise.race([
+      early,
+      (async () => {
+        await waitFor(() => httpsGet(info.directoryUrl, caPem).then((b) => b.includes('newOrder')), 'Pebble directory');
+        await waitFor(() => httpPost(`${info.challtestsrvUrl}/clear-txt`, { host: 'probe.invalid.' }).then(() => true), 'challtestsrv');
+      })(),
+    ]);
   } catch (err) {
     await stop();
     throw err;
