@@ -79,9 +79,13 @@ export async function startPebble(opts: PebbleOptions = {}): Promise<RunningPebb
     const chunks: Buffer[] = [];
     p.stdout!.on('data', (c: Buffer) => chunks.push(c));
     p.stderr!.on('data', (c: Buffer) => chunks.push(c));
-    p.on('exit', () => void writeFile(join(dir, log), Buffer.concat(chunks)).catch(() => undefined));
-    // One that ends before both answer fails the start at once, with what it said (a port taken, a bad config).
-    p.once('close', (code) => failEarly(new Error(`${cmd} exited with ${code} before it was ready (all it said: ${join(dir, log)}): ${Buffer.concat(chunks).toString().trim().slice(-400)}`)));
+    // On 'close', not 'exit': by then its output has all been read. One that ends before both answer
+    // fails the start at once, with what it said (a port taken, a bad config).
+    p.once('close', (code) => {
+      const said = Buffer.concat(chunks);
+      void writeFile(join(dir, log), said).catch(() => undefined);
+      failEarly(new Error(`${cmd} exited with ${code} before it was ready (all it said: ${join(dir, log)}): ${said.toString().trim().slice(-400)}`));
+    });
     procs.push(p);
     return p;
   };
