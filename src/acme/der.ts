@@ -12,8 +12,21 @@ import { ecPublicParts, sec1Parts, type PublicKeyParts } from '../store/public-k
  * for ever. Also the public parts, so that matching the issued certificate needs no export
  * (store/public-key.ts). Undefined for any other key (RSA, a public key): the caller exports it.
  */
-export function ecKeyForms(key: KeyObject): { spki: Buffer; pkcs8: Buffer; publicKey?: PublicKeyParts } | undefined {
+export function ecKeyForms(key: KeyObject): EcKeyForms | undefined {
   if (key.type !== 'private' || key.asymmetricKeyType !== 'ec') return undefined;
+  // An order asks twice, for the stored PEM and for the CSR: one SEC 1 export per key.
+  let forms = made.get(key);
+  if (!forms) {
+    forms = formsOf(key);
+    if (forms) made.set(key, forms);
+  }
+  return forms;
+}
+
+type EcKeyForms = { spki: Buffer; pkcs8: Buffer; publicKey?: PublicKeyParts };
+const made = new WeakMap<KeyObject, EcKeyForms>();
+
+function formsOf(key: KeyObject): EcKeyForms | undefined {
   // ECPrivateKey: version 1, the private key, [0] the curve, [1] the public key (SEC 1 §C.4).
   const parts = sec1Parts(key);
   if (!parts) return undefined;

@@ -1,5 +1,5 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ecKeyForms, pemOf } from '../../src/acme/der.js';
 
 // The EC key forms an order needs, rearranged from the SEC 1 export instead of OpenSSL's encoders:
@@ -20,6 +20,14 @@ describe('EC keys in DER from their SEC 1 form', () => {
     const forms = ecKeyForms(privateKey)!;
     expect(createPrivateKey(pemOf('PRIVATE KEY', forms.pkcs8)).equals(privateKey)).toBe(true);
     expect(createPublicKey({ key: forms.spki, format: 'der', type: 'spki' }).equals(createPublicKey(privateKey))).toBe(true);
+  });
+
+  it('exports a key once: the stored PEM and the CSR of an order take the same forms', () => {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const exported = vi.spyOn(privateKey, 'export');
+    const first = ecKeyForms(privateKey)!;
+    expect(ecKeyForms(privateKey)).toBe(first);
+    expect(exported).toHaveBeenCalledTimes(1);
   });
 
   it('is undefined for keys it does not make (RSA, a public key): the caller exports those', () => {
