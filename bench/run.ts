@@ -3,7 +3,7 @@
  * Pebble (no VA sleep, no authorization reuse) resolves through a real BIND that accepts TSIG-signed
  * RFC 2136 updates; all three clients write their TXT records there. Prints Markdown tables.
  *
- *   npm run bench -- [--n 1,10,50] [--with-200] [--repeat 3] [--skip lego,certbot] [--lego-sequential] [--big] [--idle] [--idle-only] [--baseline DIR] [--no-op-only] [--fleet 20]
+ *   npm run bench -- [--n 1,10,50] [--with-200] [--repeat 3] [--skip lego,certbot] [--lego-sequential] [--big] [--idle] [--idle-only] [--baseline DIR] [--no-op-only] [--fleet 20] [--work DIR]
  */
 import './clean-env.js';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
@@ -17,6 +17,7 @@ import { startPebble, type RunningPebble } from '../test/harness/pebble.js';
 import { CLI, entryOf, REPO } from '../test/harness/cli.js';
 import { inParallel, load, markdownTable, measure, median, spread, type Measurement } from './measure.js';
 import { productionFootprint } from './footprint.js';
+import { describeFilesystem } from './filesystem.js';
 import { measureNoOp } from './extra.js';
 import { measureIdle } from './idle.js';
 import { measureFleet } from './fleet.js';
@@ -34,13 +35,15 @@ const { values: flags } = parseArgs({
     baseline: { type: 'string' },
     'no-op-only': { type: 'boolean', default: false },
     fleet: { type: 'string' },
+    work: { type: 'string' },
   },
 });
 // `--n ''` with `--fleet N` measures the fleet alone.
 const sizes = flags.n.split(',').map(Number).filter((n) => n > 0).concat(flags['with-200'] ? [200] : []);
 const repeat = Math.max(1, Number(flags.repeat));
 const skip = new Set(flags.skip.split(',').filter(Boolean));
-const work = join(REPO, 'bench', '.work');
+// `--work DIR`: the runs' files in DIR/certkeeper-bench instead (a disk like users', when this one is not).
+const work = flags.work ? join(flags.work, 'certkeeper-bench') : join(REPO, 'bench', '.work');
 const ZONE = 'bench.test';
 let serial = 0;
 const names = (n: number, tool: string) => Array.from({ length: n }, () => `${tool}-${process.pid}-${serial++}.${ZONE}`);
@@ -187,7 +190,7 @@ async function main(): Promise<void> {
   if (!existsSync(CLI)) throw new Error('build first: npm run build');
   await rm(work, { recursive: true, force: true });
   await mkdir(work, { recursive: true });
-  const machine = `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; ${new Date().toISOString().slice(0, 10)}; load average ${load()} at the start`;
+  const machine = `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; ${new Date().toISOString().slice(0, 10)}; load average ${load()} at the start; runs' files on ${describeFilesystem(work)} (${work})`;
   if (flags['idle-only']) {
     process.stdout.write(`${machine}\n\n${await idleTable()}\n`);
     return;
