@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync, realpathSync } from 'node:fs';
 
 /**
- * What kind of filesystem holds `dir`, as a figure's reader needs it: creating a file costs more
- * CPU on ext4 without a journal (this sandbox's disk), where the kernel skips inodes freed in the
- * last minutes, than on the journaled ext4 or XFS users have; on tmpfs an fsync costs nothing.
+ * What kind of filesystem holds `dir`, as a figure's reader needs it: on ext4 without a journal
+ * (this sandbox's disk) the kernel passes over every inode freed in the last minute when it allocates
+ * one, which journaled ext4 and XFS, as users have, do not; on tmpfs an fsync costs nothing.
  * From /proc (mountinfo; /proc/fs/jbd2 names every device that has a journal), "unknown" elsewhere.
  */
 export function describeFilesystem(dir: string): string {
